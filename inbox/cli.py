@@ -1,0 +1,72 @@
+"""The `inbox` command. Each sub-command is a row in COMMANDS: (name, help, add_arguments, run).
+
+Configuration is read once here and passed down; a bad config or bad input is one
+clear line on stderr and exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Callable
+
+from inbox import config as config_mod
+from inbox.config import ConfigError, Settings
+
+Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[Settings, argparse.Namespace], int]]
+
+
+class UsageError(Exception):
+    """Bad input from the person at the terminal: shown as one line, exit status 2."""
+
+
+def _load_settings(path: str | None) -> Settings:
+    from pathlib import Path
+
+    if path is None:
+        default = Path("config.toml")
+        return config_mod.load(default) if default.exists() else Settings()
+    return config_mod.load(path)
+
+
+def _commands() -> list[Command]:
+    # Imported here so that `import inbox.cli` has no side effects and each
+    # command pulls in only what it needs (the worker never imports Flask).
+    from inbox.commands import COMMANDS
+
+    return COMMANDS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="inbox", description="Tip Inbox: reader tips from mailbox to board.")
+    parser.add_argument("--config", metavar="PATH", help="configuration file (default ./config.toml if present)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level (may include message details)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    runners = {}
+    for name, help_text, add_arguments, run in _commands():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add_arguments(p)
+        runners[name] = run
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = _load_settings(args.config)
+        return runners[args.command](settings, args) or 0
+    except ConfigError as exc:
+        print(f"inbox: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"inbox: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""config.toml -> frozen dataclasses, parsed once at the edge and passed down.
+
+No other module reads the file or the environment: they receive a `Settings`.
+Secrets may be written as ``"env:NAME"``; the value is then read from the
+environment variable NAME when the file is loaded, and a missing variable is
+a configuration error naming the key.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """A bad configuration: the message names the key and is shown as one line."""
+
+
+def secret(default: str = "") -> typing.Any:
+    """A string field that may say "env:NAME" to be read from the environment."""
+    return field(default=default, metadata={"secret": True})
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    # SQLAlchemy URL. Default: embedded SQLite under data_dir.
+    url: str = secret("")
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class LimitsSettings:
+    # A message over any limit is quarantined with the reason, never dropped.
+    max_message_bytes: int = 50 * 1024 * 1024
+    max_parts: int = 500
+    max_depth: int = 20
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    # Worker processes parsing and cleaning in parallel (0 = one per core).
+    processes: int = 0
+    # Messages stored per database transaction.
+    batch_size: int = 200
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    name: str = ""
+    address: str = ""
+    host: str = "127.0.0.1"
+    port: int = 993
+    # "tls" (implicit TLS), "starttls", or "plain" (loopback hosts only).
+    tls: str = "tls"
+    ca_file: str = ""
+    username: str = ""
+    password: str = secret("")
+    password_command: str = ""
+    oauth2_token: str = secret("")
+    oauth2_token_command: str = ""
+    folders: tuple[str, ...] = ("INBOX",)
+    # "none" (read-only), "flag-seen", or "move:Folder".
+    after_store: str = "none"
+    # First sync bound: an ISO date ("2026-01-01") and/or a number of days.
+    since: str = ""
+    backfill_days: int = 0
+    batch_count: int = 200
+    batch_bytes: int = 25 * 1024 * 1024
+    poll_seconds: int = 60
+    idle_seconds: int = 540
+    timeout_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    # Seconds a folder lease lasts before another worker may take the folder over.
+    lease_seconds: int = 45
+    backoff_min_seconds: float = 1.0
+    backoff_max_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
+class BoardSettings:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    # Signs session cookies. Required outside the demo; use "env:INBOX_SECRET_KEY".
+    secret_key: str = secret("")
+    session_minutes: int = 480
+    require_totp_for_admins: bool = False
+    # Cookies only over HTTPS; turn off only for plain-HTTP localhost.
+    secure_cookies: bool = True
+    login_attempts_per_minute: int = 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the embedded database, models and other state live.
+    data_dir: str = "var"
+    database: DatabaseSettings = DatabaseSettings()
+    limits: LimitsSettings = LimitsSettings()
+    imports: ImportSettings = ImportSettings()
+    worker: WorkerSettings = WorkerSettings()
+    board: BoardSettings = BoardSettings()
+    mailboxes: tuple[MailboxSettings, ...] = ()
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{Path(self.data_dir).resolve() / 'inbox.db'}"
+
+
+# The TOML table name for each Settings field whose name differs from it.
+_TOML_NAMES = {"imports": "import", "mailboxes": "mailbox"}
+
+
+def load(path: str | os.PathLike | None, environ: typing.Mapping[str, str] | None = None) -> Settings:
+    """Read a config file (None or a missing default file: built-in defaults)."""
+    environ = os.environ if environ is None else environ
+    if path is None:
+        return Settings()
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such configuration file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    return from_dict(data, environ)
+
+
+def from_dict(data: dict, environ: typing.Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from parsed TOML; raises ConfigError naming the bad key."""
+    environ = os.environ if environ is None else environ
+    return _build(Settings, data, "", environ)
+
+
+def _build(cls: type, data: typing.Any, where: str, environ) -> typing.Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where or 'config'}: expected a table")
+    hints = typing.get_type_hints(cls)
+    by_toml = {_TOML_NAMES.get(f.name, f.name): f for f in dataclasses.fields(cls)}
+    values = {}
+    for key, raw in data.items():
+        f = by_toml.get(key)
+        name = f"{where}.{key}" if where else key
+        if f is None:
+            raise ConfigError(f"{name}: unknown key")
+        values[f.name] = _convert(hints[f.name], raw, name, environ, f.metadata.get("secret", False))
+    return cls(**values)
+
+
+def _convert(tp, raw, name: str, environ, is_secret: bool):
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, raw, name, environ)
+    if origin is tuple:
+        (item_tp, _ellipsis) = typing.get_args(tp)
+        if not isinstance(raw, list):
+            raise ConfigError(f"{name}: expected a list")
+        return tuple(_convert(item_tp, item, f"{name}[{i}]", environ, False) for i, item in enumerate(raw))
+    if origin in (typing.Union, types.UnionType):
+        raise ConfigError(f"{name}: unsupported type")  # not used by Settings
+    if tp is bool:
+        if not isinstance(raw, bool):
+            raise ConfigError(f"{name}: expected true or false, got {type(raw).__name__}")
+        return raw
+    if tp is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ConfigError(f"{name}: expected a whole number, got {type(raw).__name__}")
+        if raw < 0:
+            raise ConfigError(f"{name}: must not be negative")
+        return raw
+    if tp is float:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise ConfigError(f"{name}: expected a number, got {type(raw).__name__}")
+        return float(raw)
+    if tp is str:
+        if not isinstance(raw, str):
+            raise ConfigError(f"{name}: expected a string, got {type(raw).__name__}")
+        if is_secret and raw.startswith("env:"):
+            var = raw[4:]
+            if not environ.get(var):
+                raise ConfigError(f"{name}: environment variable {var} is not set")
+            return environ[var]
+        return raw
+    raise ConfigError(f"{name}: unsupported type {tp!r}")

@@ -1,0 +1,1 @@
+"""Where messages come from (imap, files) and how they are read (parse, clean, headers)."""

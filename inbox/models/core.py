@@ -1,0 +1,210 @@
+"""The tip's trip in tables: where mail came from, its raw bytes, the tip, and quarantine.
+
+Identity rules (see README, "Never lose a tip, never store it twice"):
+- a *sighting* is one copy in one place: (mailbox, folder, uidvalidity, uid) is unique;
+- a *raw message* is the exact bytes, unique by sha256;
+- a *tip* is one message, unique by its fingerprint: the Message-ID together with
+  the sender and a hash of the body (so a copy delivered to two addresses, which
+  differs only in its Received headers, is one tip, and a forged Message-ID cannot
+  swallow somebody else's tip); with no Message-ID, the sha256 of the raw bytes.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Mailbox(Base):
+    """A reporter's address we read (from config), or the pseudo-mailbox "import"."""
+
+    __tablename__ = "mailboxes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    address: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Health, written by the worker and shown by `inbox status` and the board.
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    messages_waiting: Mapped[int] = mapped_column(Integer, default=0)
+
+    folders: Mapped[list[FolderState]] = relationship(back_populates="mailbox")
+
+
+class FolderState(Base):
+    """Per-folder sync state: UIDVALIDITY, the highest UID stored, and who owns it."""
+
+    __tablename__ = "folder_states"
+    __table_args__ = (UniqueConstraint("mailbox_id", "folder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailboxes.id", ondelete="CASCADE"))
+    folder: Mapped[str] = mapped_column(String(500))
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_sync_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Lease: the worker that owns this folder until lease_until.
+    owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+    mailbox: Mapped[Mailbox] = relationship(back_populates="folders")
+
+
+class RawMessage(Base):
+    """The original bytes, exactly as received: the source of truth for every tip."""
+
+    __tablename__ = "raw_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Tip(Base):
+    """One reader's message, cleaned; follow-ups point at the tip that began the thread."""
+
+    __tablename__ = "tips"
+    __table_args__ = (
+        Index("ix_tips_status_received", "status", "received_at"),
+        Index("ix_tips_sender", "sender_address"),
+        Index("ix_tips_message_id", "message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    raw_message_id: Mapped[int] = mapped_column(ForeignKey("raw_messages.id"))
+    thread_root_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id"), index=True)
+
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    in_reply_to: Mapped[str | None] = mapped_column(String(998))
+    references: Mapped[str] = mapped_column(Text, default="")
+    sender_name: Mapped[str] = mapped_column(String(500), default="")
+    sender_address: Mapped[str] = mapped_column(String(320), default="")
+    reply_to: Mapped[str] = mapped_column(String(998), default="")
+    recipients: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    # The whole text body (never cut); the reader's own words end at new_text_end,
+    # the signature (if any) starts at signature_start.
+    text_body: Mapped[str] = mapped_column(Text, default="")
+    new_text_end: Mapped[int] = mapped_column(Integer, default=0)
+    signature_start: Mapped[int | None] = mapped_column(Integer)
+    html_body: Mapped[str | None] = mapped_column(Text)  # sanitised; never the original
+    preview: Mapped[str] = mapped_column(String(500), default="")
+    defects: Mapped[str] = mapped_column(Text, default="")
+
+    # What the headers say the message is (rule table in mail/headers.py).
+    is_auto_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_bounce: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_list: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Sorting (sort/): topic with its confidence and who decided it, spam, flags.
+    topic: Mapped[str | None] = mapped_column(String(200), index=True)
+    topic_confidence: Mapped[float | None] = mapped_column(Float)
+    topic_source: Mapped[str | None] = mapped_column(String(50))
+    spam_score: Mapped[float | None] = mapped_column(Float)
+    is_spam: Mapped[bool] = mapped_column(Boolean, default=False)
+    sensitive: Mapped[str] = mapped_column(String(500), default="")  # kinds found, never values
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    # Triage (board/): status column, assignee, and a version for edit conflicts.
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    assignee_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    raw: Mapped[RawMessage] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="tip", order_by="Attachment.position", cascade="all, delete-orphan"
+    )
+    sightings: Mapped[list[Sighting]] = relationship(back_populates="tip", cascade="all, delete-orphan")
+
+
+class Attachment(Base):
+    """An attachment's facts. Its bytes stay inside the raw message (part_path says where)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    part_path: Mapped[str] = mapped_column(String(200))  # e.g. "1.2": walk order in the MIME tree
+    filename: Mapped[str] = mapped_column(String(500), default="")
+    content_type: Mapped[str] = mapped_column(String(200), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_id: Mapped[str | None] = mapped_column(String(998))
+    inline: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    tip: Mapped[Tip] = relationship(back_populates="attachments")
+
+
+class Sighting(Base):
+    """One copy of a tip in one place: which mailboxes (and files) a tip arrived in."""
+
+    __tablename__ = "sightings"
+    __table_args__ = (UniqueConstraint("mailbox_id", "folder", "uidvalidity", "uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailboxes.id"))
+    folder: Mapped[str] = mapped_column(String(1000))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger, default=0)
+    uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    raw_message_id: Mapped[int] = mapped_column(ForeignKey("raw_messages.id"))
+    seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    tip: Mapped[Tip] = relationship(back_populates="sightings")
+    mailbox: Mapped[Mailbox] = relationship()
+
+
+class Quarantined(Base):
+    """A message some stage could not handle: raw bytes, the stage, the error, retries."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("mailbox_id", "folder", "uidvalidity", "uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailboxes.id"))
+    folder: Mapped[str] = mapped_column(String(1000))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger, default=0)
+    uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    stage: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set when a retry succeeded (the row stays as history) or an admin discarded it.
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolution: Mapped[str | None] = mapped_column(String(20))  # "stored" | "discarded"
+    tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="SET NULL"))

@@ -1,0 +1,77 @@
+"""Shared fixtures: a fresh database per test, on SQLite and on PostgreSQL.
+
+Every test that asks for `db` (or `engine`) runs twice: once on a new SQLite
+file, once on PostgreSQL (127.0.0.1:5432 unless INBOX_TEST_PG_URL says
+otherwise). PostgreSQL must be up: CI starts it, and a test that cannot reach
+it fails rather than skips.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from inbox.db import make_engine, session_factory
+from inbox.models import Base
+
+PG_ADMIN_URL = os.environ.get("INBOX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _worker_id(config) -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def pg_url(request):
+    """A PostgreSQL database of this test process's own, created once, with every table."""
+    name = f"inbox_test_{_worker_id(request.config)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """The URL of an empty database with every table (a fresh one per test)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'inbox.db'}"
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        return url
+    url = request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine):
+    """A sessionmaker bound to a fresh database."""
+    return session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path | None:
+    """../shared (corpora, eval) when it exists; tests that sweep it say so when it does not."""
+    return SHARED if SHARED.is_dir() else None
