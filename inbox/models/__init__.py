@@ -10,3 +10,14 @@ from inbox.models.core import (  # noqa: F401
     Tip,
     utcnow,
 )
+from inbox.models.board import (  # noqa: F401, E402
+    ROLES,
+    AuditEntry,
+    LoginAttempt,
+    Merge,
+    Note,
+    SavedView,
+    TipEvent,
+    User,
+)
+from inbox.models import search  # noqa: F401, E402  (attaches the full-text DDL to create_all)

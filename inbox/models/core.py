@@ -138,7 +138,7 @@ class Tip(Base):
 
     # Triage (board/): status column, assignee, and a version for edit conflicts.
     status: Mapped[str] = mapped_column(String(20), default="new")
-    assignee_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     raw: Mapped[RawMessage] = relationship()

@@ -1,0 +1,152 @@
+"""The board's tables: people and their roles, what they did to tips, and the audit log.
+
+The audit log is append-only: no code path updates or deletes it, and the database
+refuses to (a trigger on SQLite and on PostgreSQL).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DDL, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inbox.models.core import Base, Tip, utcnow
+
+ROLES = ("admin", "editor", "reporter")
+
+
+class User(Base):
+    """Someone who works the board. Beats are the topics a reporter sees."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), default="reporter")
+    beats: Mapped[str] = mapped_column(Text, default="")  # comma-separated topics
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on password change or deactivation: older session cookies stop working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def beat_list(self) -> list[str]:
+        return [b.strip() for b in self.beats.split(",") if b.strip()]
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email
+
+
+class LoginAttempt(Base):
+    """One try at logging in; counted per account and per IP to rate-limit across processes."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_email_at", "email", "at"), Index("ix_login_attempts_ip_at", "ip", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    success: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SavedView(Base):
+    """A user's named set of board filters (the query string)."""
+
+    __tablename__ = "saved_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(Text, default="")
+
+
+class Note(Base):
+    """An internal note on a tip; searched together with the tip's text."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class TipEvent(Base):
+    """One change to a tip (status, assignee, topic, merge...): the tip's history."""
+
+    __tablename__ = "tip_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+
+class Merge(Base):
+    """A tip folded into another one's thread; undone by a split, which restores the old roots."""
+
+    __tablename__ = "merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    into_tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # "tip_id:old_root" pairs (old_root empty for None), space-separated: what a split restores.
+    moved: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    split_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """Who viewed, changed, exported or downloaded what, and when. Never updated or deleted."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+# The board lists thread roots by status, newest first: this index serves that and the counts.
+Index("ix_tips_root_status_received", Tip.__table__.c.thread_root_id, Tip.__table__.c.status, Tip.__table__.c.received_at)
+Index("ix_tips_assignee_status", Tip.__table__.c.assignee_id, Tip.__table__.c.status)
+
+_AUDIT_GUARD_SQLITE = [
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+]
+_AUDIT_GUARD_POSTGRESQL = [
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+]
+
+
+def audit_guard_ddl(dialect: str) -> list[str]:
+    """The statements that make audit_log append-only (for create_all and for migrations)."""
+    return {"sqlite": _AUDIT_GUARD_SQLITE, "postgresql": _AUDIT_GUARD_POSTGRESQL}.get(dialect, [])
+
+
+for _dialect in ("sqlite", "postgresql"):
+    for _stmt in audit_guard_ddl(_dialect):
+        event.listen(AuditEntry.__table__, "after_create", DDL(_stmt).execute_if(dialect=_dialect))

@@ -1,0 +1,105 @@
+"""Full-text search over tips' subject and body and over notes, kept in step by the database.
+
+SQLite: FTS5 tables with external content and triggers, so a tip inserted by the
+pipeline (which knows nothing of the board) is searchable at once.
+PostgreSQL: GIN expression indexes on to_tsvector(...), which need no triggers at all.
+The DDL is attached to create_all here and exposed for Alembic migrations.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import DDL, column, event, text
+from sqlalchemy.sql.elements import ColumnElement
+
+from inbox.models.board import Note
+from inbox.models.core import Tip
+
+# PostgreSQL indexes only the first 100,000 characters: a tsvector is limited to 1 MB,
+# and a longer body must never make the pipeline's INSERT fail.
+_PG_TIP_DOC = "to_tsvector('english'::regconfig, left(coalesce(subject, '') || ' ' || coalesce(text_body, ''), 100000))"
+_PG_NOTE_DOC = "to_tsvector('english'::regconfig, left(coalesce(body, ''), 100000))"
+
+_SQLITE_TIPS = [
+    "CREATE VIRTUAL TABLE tips_fts USING fts5(subject, text_body, content='tips', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER tips_fts_insert AFTER INSERT ON tips BEGIN "
+    "INSERT INTO tips_fts(rowid, subject, text_body) VALUES (new.id, new.subject, new.text_body); END",
+    "CREATE TRIGGER tips_fts_delete AFTER DELETE ON tips BEGIN "
+    "INSERT INTO tips_fts(tips_fts, rowid, subject, text_body) VALUES ('delete', old.id, old.subject, old.text_body); END",
+    "CREATE TRIGGER tips_fts_update AFTER UPDATE OF subject, text_body ON tips BEGIN "
+    "INSERT INTO tips_fts(tips_fts, rowid, subject, text_body) VALUES ('delete', old.id, old.subject, old.text_body); "
+    "INSERT INTO tips_fts(rowid, subject, text_body) VALUES (new.id, new.subject, new.text_body); END",
+    "INSERT INTO tips_fts(tips_fts) VALUES ('rebuild')",
+]
+_SQLITE_NOTES = [
+    "CREATE VIRTUAL TABLE notes_fts USING fts5(body, content='notes', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER notes_fts_insert AFTER INSERT ON notes BEGIN "
+    "INSERT INTO notes_fts(rowid, body) VALUES (new.id, new.body); END",
+    "CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes BEGIN "
+    "INSERT INTO notes_fts(notes_fts, rowid, body) VALUES ('delete', old.id, old.body); END",
+    "CREATE TRIGGER notes_fts_update AFTER UPDATE OF body ON notes BEGIN "
+    "INSERT INTO notes_fts(notes_fts, rowid, body) VALUES ('delete', old.id, old.body); "
+    "INSERT INTO notes_fts(rowid, body) VALUES (new.id, new.body); END",
+    "INSERT INTO notes_fts(notes_fts) VALUES ('rebuild')",
+]
+_PG_TIPS = [f"CREATE INDEX ix_tips_fts ON tips USING gin ({_PG_TIP_DOC})"]
+_PG_NOTES = [f"CREATE INDEX ix_notes_fts ON notes USING gin ({_PG_NOTE_DOC})"]
+
+_DDL = {
+    ("sqlite", "tips"): _SQLITE_TIPS,
+    ("sqlite", "notes"): _SQLITE_NOTES,
+    ("postgresql", "tips"): _PG_TIPS,
+    ("postgresql", "notes"): _PG_NOTES,
+}
+_DROP = {
+    ("sqlite", "tips"): ["DROP TABLE IF EXISTS tips_fts"],
+    ("sqlite", "notes"): ["DROP TABLE IF EXISTS notes_fts"],
+    ("postgresql", "tips"): ["DROP INDEX IF EXISTS ix_tips_fts"],
+    ("postgresql", "notes"): ["DROP INDEX IF EXISTS ix_notes_fts"],
+}
+
+
+def search_ddl(dialect: str, table: str) -> list[str]:
+    """Statements that create the search index for table ("tips" or "notes"); for migrations too."""
+    return _DDL.get((dialect, table), [])
+
+
+def drop_search_ddl(dialect: str, table: str) -> list[str]:
+    """Statements that remove it again (a migration's downgrade)."""
+    return _DROP.get((dialect, table), [])
+
+
+for (_dialect, _table), _stmts in _DDL.items():
+    _target = Tip.__table__ if _table == "tips" else Note.__table__
+    for _stmt in _stmts:
+        event.listen(_target, "after_create", DDL(_stmt).execute_if(dialect=_dialect))
+    for _stmt in _DROP[(_dialect, _table)]:
+        event.listen(_target, "before_drop", DDL(_stmt).execute_if(dialect=_dialect))
+
+
+def fts5_query(words: str) -> str:
+    """A reader's words as an FTS5 query: every word must occur; no FTS5 syntax gets through."""
+    tokens = re.findall(r"\w+", words)
+    return " ".join(f'"{t}"' for t in tokens)
+
+
+def matches(words: str, dialect: str) -> ColumnElement[bool]:
+    """A WHERE clause: the tip's subject or body, or one of its notes, contains the words."""
+    if dialect == "sqlite":
+        query = fts5_query(words)
+        if not query:
+            return text("0 = 1")
+        in_tips = text("SELECT rowid FROM tips_fts WHERE tips_fts MATCH :q_tips").bindparams(q_tips=query)
+        in_notes = text(
+            "SELECT notes.tip_id FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid WHERE notes_fts MATCH :q_notes"
+        ).bindparams(q_notes=query)
+    else:
+        in_tips = text(f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q_tips)").bindparams(
+            q_tips=words
+        )
+        in_notes = text(
+            f"SELECT tip_id FROM notes WHERE {_PG_NOTE_DOC} @@ websearch_to_tsquery('english'::regconfig, :q_notes)"
+        ).bindparams(q_notes=words)
+    return Tip.id.in_(in_tips.columns(column("id"))) | Tip.id.in_(in_notes.columns(column("tip_id")))
