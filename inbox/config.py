@@ -70,6 +70,9 @@ class MailboxSettings:
     backfill_days: int = 0
     batch_count: int = 200
     batch_bytes: int = 25 * 1024 * 1024
+    # Push with IDLE where the server offers it (re-issued every idle_seconds, at most
+    # 10 minutes); otherwise, or with idle = false, poll every poll_seconds.
+    idle: bool = True
     poll_seconds: int = 60
     idle_seconds: int = 540
     timeout_seconds: int = 60

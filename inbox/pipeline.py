@@ -1,0 +1,236 @@
+"""One message in, one outcome out: STAGES = (parse, clean, sort, store).
+
+parse and clean are pure and CPU-bound, so they run in worker processes (both
+cores); sort and store need the database and run here, a batch per transaction.
+An exception in any stage for one message quarantines its raw bytes with the
+stage and the error; the run goes on. Each batch is committed before its
+outcomes are yielded, so a caller may touch the mailbox only after that.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import logging
+import multiprocessing
+import os
+from dataclasses import dataclass, replace
+from typing import Iterable, Iterator, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from inbox.config import LimitsSettings, Settings
+from inbox.mail.clean import CleanMail, clean
+from inbox.mail.parse import LimitExceeded, ParsedMail, parse
+
+log = logging.getLogger(__name__)
+
+STAGES = ("parse", "clean", "sort", "store")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one copy came from: a mailbox folder and UID, or a file (mailbox "import")."""
+
+    mailbox: str
+    folder: str
+    uidvalidity: int = 0
+    uid: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "stored" | "duplicate" | "threaded" | "quarantined"
+    tip_id: int | None
+    quarantine_id: int | None = None
+    stage: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentFacts:
+    """What the store keeps about an attachment; the bytes stay in the raw message."""
+
+    part_path: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    content_id: str | None
+    inline: bool
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """parse + clean's result, light enough to send between processes."""
+
+    mail: CleanMail
+    fingerprint: str
+    attachments: tuple[AttachmentFacts, ...]
+
+
+@dataclass(frozen=True)
+class Failed:
+    stage: str
+    error: str
+
+
+class Sorter(Protocol):
+    def sort(self, session: Session, mail: CleanMail): ...
+
+    def remember(self, session: Session, tip, sorting) -> None: ...
+
+
+def fingerprint(parsed: ParsedMail) -> str:
+    """A tip's identity: Message-ID + sender + body hash; without a Message-ID, the raw hash.
+
+    Delivered copies differ only in their trace headers, so they share this; a
+    forged Message-ID with another sender or body does not.
+    """
+    if not parsed.message_id:
+        return parsed.sha256
+    raw = parsed.raw
+    cut = raw.find(b"\r\n\r\n")
+    cut = raw.find(b"\n\n") if cut < 0 else cut
+    body = raw[cut:] if cut >= 0 else b""
+    h = hashlib.sha256()
+    for piece in (parsed.message_id.encode("utf-8", "replace"), parsed.from_address.encode("utf-8", "replace")):
+        h.update(piece + b"\0")
+    h.update(hashlib.sha256(body.strip()).digest())
+    return h.hexdigest()
+
+
+def prepare(raw: bytes, limits: LimitsSettings) -> Prepared | Failed:
+    """The parse and clean stages for one message; never raises."""
+    stage = "parse"
+    try:
+        parsed = parse(raw, limits)
+        stage = "clean"
+        mail = clean(parsed)
+        facts = tuple(
+            AttachmentFacts(
+                part_path=p.part_path,
+                filename=p.filename,
+                content_type=p.content_type,
+                size=len(p.data),
+                sha256=hashlib.sha256(p.data).hexdigest(),
+                content_id=p.content_id,
+                inline=p.inline,
+            )
+            for p in parsed.attachments
+        )
+        fp = fingerprint(parsed)
+        # Drop the bytes we already hold (raw) or do not store (attachment data).
+        light = replace(parsed, raw=b"", attachments=tuple(replace(p, data=b"") for p in parsed.attachments))
+        return Prepared(replace(mail, parsed=light), fp, facts)
+    except LimitExceeded as exc:
+        return Failed(stage, f"over a limit: {exc}")
+    except Exception as exc:  # noqa: BLE001 - any failure quarantines this one message
+        return Failed(stage, describe(exc))
+
+
+def _prepare_chunk(args: tuple[list[bytes], LimitsSettings]) -> list[Prepared | Failed]:
+    raws, limits = args
+    return [prepare(raw, limits) for raw in raws]
+
+
+def describe(exc: BaseException) -> str:
+    """The error as stored with a quarantined message (the database, not the logs)."""
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+class Pipeline:
+    """Runs messages through the stages; holds the process pool and the sorter."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        sorter: Sorter | None | str = "default",
+        processes: int | None = None,
+    ):
+        self.settings = settings
+        self.sessions = sessions
+        self._sorter = sorter
+        if processes is None:
+            processes = settings.imports.processes or (os.cpu_count() or 1)
+        self.processes = processes
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    @property
+    def sorter(self) -> Sorter | None:
+        if self._sorter == "default":
+            self._sorter = _load_default_sorter(self.settings, self.sessions)
+        return self._sorter  # type: ignore[return-value]
+
+    def process(self, raw: bytes, source: Source) -> Outcome:
+        """One message, committed before this returns."""
+        return next(self.process_many([(raw, source)]))
+
+    def process_many(self, items: Iterable[tuple[bytes, Source]]) -> Iterator[Outcome]:
+        """Every message, a batch per transaction; parse/clean of the next batch overlaps storing this one."""
+        from inbox.store import store_batch
+
+        batch_size = max(1, self.settings.imports.batch_size)
+        pending: tuple[list[tuple[bytes, Source]], object] | None = None
+        for batch in _batches(items, batch_size):
+            work = self._submit([raw for raw, _ in batch])
+            if pending is not None:
+                yield from store_batch(self, pending[0], self._collect(pending[1]))
+            pending = (batch, work)
+        if pending is not None:
+            yield from store_batch(self, pending[0], self._collect(pending[1]))
+
+    def _submit(self, raws: list[bytes]):
+        limits = self.settings.limits
+        if self.processes <= 1 or len(raws) < 8:
+            return [prepare(raw, limits) for raw in raws]
+        pool = self._get_pool()
+        size = max(1, len(raws) // (self.processes * 4))
+        chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
+        return [pool.submit(_prepare_chunk, (chunk, limits)) for chunk in chunks]
+
+    def _collect(self, work) -> list[Prepared | Failed]:
+        if work and isinstance(work[0], cf.Future):
+            out: list[Prepared | Failed] = []
+            for fut in work:
+                out.extend(fut.result())
+            return out
+        return work
+
+    def _get_pool(self) -> cf.ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: the worker process has threads, and fork would copy their locks.
+            ctx = multiprocessing.get_context("forkserver")
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _load_default_sorter(settings: Settings, sessions: sessionmaker[Session]) -> Sorter | None:
+    try:
+        from inbox.sort import Sorter as DefaultSorter
+    except ImportError:
+        return None
+    with sessions() as session:
+        return DefaultSorter.load(settings, session)
