@@ -97,6 +97,12 @@ class BoardSettings:
     # Cookies only over HTTPS; turn off only for plain-HTTP localhost.
     secure_cookies: bool = True
     login_attempts_per_minute: int = 10
+    # Health banner: a mailbox whose last successful sync is older than this is "late".
+    stale_sync_minutes: int = 15
+    # Cards per status column on one board page.
+    cards_per_column: int = 20
+    # waitress worker threads for `inbox serve`.
+    threads: int = 8
 
 
 @dataclass(frozen=True)
