@@ -5,9 +5,12 @@ Each area keeps its commands in its own module here; this table only lists them.
 from __future__ import annotations
 
 from inbox.commands import data
+from inbox.commands import worker
 
 COMMANDS = [
     ("db", "create or migrate the database (db upgrade | db downgrade REV | db current)", data.add_db_arguments, data.run_db),
     ("import", "import .eml files, folders of them, Maildir and mbox", data.add_import_arguments, data.run_import),
     ("quarantine", "messages a stage could not handle: list | show ID | retry [ID] | discard ID", data.add_quarantine_arguments, data.run_quarantine),
+    ("worker", "sync the configured mailboxes until stopped (IDLE or polling); --once for one pass", worker.add_worker_arguments, worker.run_worker),
+    ("status", "each mailbox's health: last sync, last error, failures in a row, messages waiting", worker.add_status_arguments, worker.run_status),
 ]

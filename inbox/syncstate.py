@@ -1,0 +1,175 @@
+"""The worker's rows: per-folder sync state, folder leases, and mailbox health.
+
+A folder is synced by one worker at a time: its FolderState row carries an
+owner and a lease_until, taken with one atomic UPDATE (no row locks held, so
+it works the same on SQLite and PostgreSQL). The owner renews the lease while
+it works; another worker takes the folder over once the lease has run out, or
+at once when the owner was a process on this host that no longer exists.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from inbox.db import transaction
+from inbox.models import FolderState, Mailbox, utcnow
+
+
+@dataclass(frozen=True)
+class FolderRef:
+    mailbox_id: int
+    folder_id: int
+
+
+@dataclass(frozen=True)
+class SyncState:
+    uidvalidity: int | None
+    last_uid: int
+
+
+def new_owner() -> str:
+    """This worker's name in lease rows: host, pid, and a nonce against pid reuse."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def ensure_folder(sessions: sessionmaker[Session], mailbox: str, address: str, folder: str) -> FolderRef:
+    """The Mailbox and FolderState rows for a configured folder, created on first sight."""
+    for _attempt in range(3):
+        try:
+            with transaction(sessions) as s:
+                box = s.scalar(select(Mailbox).where(Mailbox.name == mailbox))
+                if box is None:
+                    box = Mailbox(name=mailbox, address=address)
+                    s.add(box)
+                    s.flush()
+                state = s.scalar(select(FolderState).where(FolderState.mailbox_id == box.id, FolderState.folder == folder))
+                if state is None:
+                    state = FolderState(mailbox_id=box.id, folder=folder, last_uid=0)
+                    s.add(state)
+                    s.flush()
+                return FolderRef(box.id, state.id)
+        except IntegrityError:
+            continue  # another worker created it at the same moment: read it again
+    raise RuntimeError(f"could not create the rows for mailbox id of folder {folder!r}")
+
+
+def acquire(sessions: sessionmaker[Session], ref: FolderRef, owner: str, lease_seconds: float) -> bool:
+    """Take or renew the folder's lease; True when this worker owns the folder now."""
+    now = utcnow()
+    until = now + timedelta(seconds=lease_seconds)
+    free = or_(FolderState.owner.is_(None), FolderState.owner == owner, FolderState.lease_until.is_(None), FolderState.lease_until < now)
+    with transaction(sessions) as s:
+        got = s.execute(update(FolderState).where(FolderState.id == ref.folder_id, free).values(owner=owner, lease_until=until)).rowcount
+        if got:
+            return True
+        holder = s.scalar(select(FolderState.owner).where(FolderState.id == ref.folder_id))
+    if holder and _dead_here(holder):
+        with transaction(sessions) as s:
+            taken = update(FolderState).where(and_(FolderState.id == ref.folder_id, FolderState.owner == holder))
+            return bool(s.execute(taken.values(owner=owner, lease_until=until)).rowcount)
+    return False
+
+
+def _dead_here(holder: str) -> bool:
+    """A lease held by a process of this host that is gone (killed, crashed): no need to wait it out."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def release(sessions: sessionmaker[Session], ref: FolderRef, owner: str) -> None:
+    """Give the folder up on a clean exit, so the next worker need not wait for the lease."""
+    with transaction(sessions) as s:
+        s.execute(
+            update(FolderState)
+            .where(FolderState.id == ref.folder_id, FolderState.owner == owner)
+            .values(owner=None, lease_until=None)
+        )
+
+
+def load(sessions: sessionmaker[Session], ref: FolderRef) -> SyncState:
+    with sessions() as s:
+        row = s.get(FolderState, ref.folder_id)
+        return SyncState(row.uidvalidity, row.last_uid)
+
+
+def save(sessions: sessionmaker[Session], ref: FolderRef, owner: str, uidvalidity: int, last_uid: int, lease_seconds: float) -> bool:
+    """Record progress (after the pipeline committed it) and renew the lease; False if the lease was lost."""
+    now = utcnow()
+    with transaction(sessions) as s:
+        return bool(
+            s.execute(
+                update(FolderState)
+                .where(FolderState.id == ref.folder_id, FolderState.owner == owner)
+                .values(uidvalidity=uidvalidity, last_uid=last_uid, last_sync_at=now,
+                        lease_until=now + timedelta(seconds=lease_seconds))
+            ).rowcount
+        )
+
+
+def record_success(sessions: sessionmaker[Session], mailbox_id: int, waiting: int) -> None:
+    """A folder synced: the mailbox is healthy again, with this many messages still to fetch."""
+    with transaction(sessions) as s:
+        s.execute(
+            update(Mailbox)
+            .where(Mailbox.id == mailbox_id)
+            .values(last_success_at=utcnow(), consecutive_failures=0, messages_waiting=waiting)
+        )
+
+
+def record_waiting(sessions: sessionmaker[Session], mailbox_id: int, waiting: int) -> None:
+    """Progress during a long sync, so the board shows the backlog shrinking."""
+    with transaction(sessions) as s:
+        s.execute(update(Mailbox).where(Mailbox.id == mailbox_id).values(messages_waiting=waiting))
+
+
+def record_failure(sessions: sessionmaker[Session], mailbox_id: int, error: str) -> None:
+    """A login or sync failed: count it, so a mailbox dead for days raises an alarm."""
+    with transaction(sessions) as s:
+        s.execute(
+            update(Mailbox)
+            .where(Mailbox.id == mailbox_id)
+            .values(last_error_at=utcnow(), last_error=error[:2000],
+                    consecutive_failures=Mailbox.consecutive_failures + 1)
+        )
+
+
+@dataclass(frozen=True)
+class Health:
+    name: str
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    consecutive_failures: int
+    messages_waiting: int
+    folders: tuple[tuple[str, int | None, int, str | None, datetime | None], ...]
+
+
+def health(sessions: sessionmaker[Session]) -> list[Health]:
+    """Every mailbox's health with its folders (name, uidvalidity, last uid, owner, lease end)."""
+    with sessions() as s:
+        out = []
+        for box in s.scalars(select(Mailbox).order_by(Mailbox.name)):
+            folders = s.execute(
+                select(FolderState.folder, FolderState.uidvalidity, FolderState.last_uid, FolderState.owner, FolderState.lease_until)
+                .where(FolderState.mailbox_id == box.id)
+                .order_by(FolderState.folder)
+            ).all()
+            out.append(Health(box.name, box.last_success_at, box.last_error_at, box.last_error,
+                              box.consecutive_failures or 0, box.messages_waiting or 0, tuple(tuple(f) for f in folders)))
+        return out

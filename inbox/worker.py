@@ -1,0 +1,251 @@
+"""The IMAP worker: run() -> one_pass() -> wait(), one thread per configured folder.
+
+Each folder thread owns its own connection and Pipeline, so a mailbox that hangs
+or refuses us never stops the others. Messages go to the database through the
+pipeline, which commits each batch before yielding its outcomes; only then does
+the folder's last UID move on and the mailbox get touched (flag or move). A kill
+at any point therefore costs at most a re-fetch that the store's unique keys absorb.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import threading
+from collections import Counter, deque
+from typing import Iterator
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from inbox import syncstate
+from inbox.config import MailboxSettings, Settings
+from inbox.mail import imap
+from inbox.pipeline import Pipeline, Source
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "this attempt failed; record it, back off and try again".
+RETRYABLE = (*imap.NETWORK_ERRORS, imap.DeadConnection, imap.AuthError, SQLAlchemyError)
+# IDLE is re-issued at least this often, whatever the config says (RFC 2177 allows 29 min).
+MAX_IDLE_SECONDS = 600
+
+
+class LeaseLost(Exception):
+    """Another worker owns the folder now (ours ran out): stop and stand by."""
+
+
+class Backoff:
+    """Exponential backoff with jitter between reconnects: min, 2*min, ... capped at max."""
+
+    def __init__(self, low: float, high: float):
+        self.low, self.high, self.failures = low, high, 0
+
+    def next(self) -> float:
+        """The next delay: doubled per failure, then drawn from its upper half so workers spread out."""
+        delay = min(self.high, self.low * 2 ** self.failures)
+        self.failures += 1
+        return random.uniform(delay / 2, delay)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+def describe(exc: BaseException) -> str:
+    """An error for logs and the health row: IMAP's own words, but no SQL parameters or mail content."""
+    if isinstance(exc, (imap.AuthError, imap.DeadConnection, LeaseLost)):
+        return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, SQLAlchemyError):
+        return f"database error ({type(exc).__name__}: {type(getattr(exc, 'orig', None) or exc).__name__})"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+class FolderWorker(threading.Thread):
+    """Keeps one folder of one mailbox synced: own it, connect, pass, wait, repeat."""
+
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], box: MailboxSettings, folder: str,
+                 owner: str, stop: threading.Event, once: bool):
+        super().__init__(name=f"folder-{box.name}-{folder}", daemon=True)
+        self.settings, self.sessions, self.box, self.folder = settings, sessions, box, folder
+        self.owner, self.stop, self.once = owner, stop, once
+        self.lease = settings.worker.lease_seconds
+        self.backoff = Backoff(settings.worker.backoff_min_seconds, settings.worker.backoff_max_seconds)
+        self.ok = False
+        self.ref: syncstate.FolderRef | None = None
+
+    def run(self) -> None:
+        """Until stopped (or once): own the folder, sync it, wait for news; back off after failures."""
+        pipeline = Pipeline(self.settings, self.sessions)
+        try:
+            while not self.stop.is_set():
+                delay = self._attempt(pipeline)
+                if self.once:
+                    break
+                self.stop.wait(delay)
+        finally:
+            pipeline.close()
+            if self.ref is not None:
+                try:
+                    syncstate.release(self.sessions, self.ref, self.owner)
+                except SQLAlchemyError:
+                    log.warning("mailbox=%d folder=%s: could not release the lease", self.ref.mailbox_id, self.folder)
+
+    def _attempt(self, pipeline: Pipeline) -> float:
+        """One connection's life; returns how long to wait before the next."""
+        client = None
+        try:
+            if self.ref is None:
+                self.ref = syncstate.ensure_folder(self.sessions, self.box.name, self.box.address, self.folder)
+            if not syncstate.acquire(self.sessions, self.ref, self.owner, self.lease):
+                log.debug("mailbox=%d folder=%s owned by another worker", self.ref.mailbox_id, self.folder)
+                self.ok = True  # not ours to sync: not a failure
+                return self.lease / 4
+            client = imap.connect(self.box)
+            self.one_pass(client, pipeline)
+            self.ok = True
+            self.backoff.reset()
+            while not self.once and not self.stop.is_set():
+                self.wait(client)
+                self.one_pass(client, pipeline)
+            return 0
+        except LeaseLost:
+            log.info("mailbox=%d folder=%s: lease lost, standing by", self.ref.mailbox_id, self.folder)
+            return self.lease / 4
+        except RETRYABLE as exc:
+            self.ok = False
+            delay = self.backoff.next()
+            mailbox = self.ref.mailbox_id if self.ref else 0
+            log.warning("mailbox=%d folder=%s failed: %s; retry in %.1fs", mailbox, self.folder, describe(exc), delay)
+            log.debug("failure detail", exc_info=True)
+            if self.ref is not None:
+                try:
+                    syncstate.record_failure(self.sessions, self.ref.mailbox_id, describe(exc))
+                except SQLAlchemyError:
+                    pass
+            return delay
+        finally:
+            if client is not None:
+                imap.close(client)
+
+    def one_pass(self, client, pipeline: Pipeline) -> None:
+        """Fetch every new UID in batches through the pipeline; state and mailbox change after each commit."""
+        ref = self.ref
+        info = imap.open_folder(client, self.folder, readonly=self.box.after_store == "none")
+        state = syncstate.load(self.sessions, ref)
+        last_uid = state.last_uid
+        if state.uidvalidity != info.uidvalidity:
+            if state.uidvalidity is not None:
+                log.info("mailbox=%d folder=%s: UIDVALIDITY changed %d -> %d, resyncing",
+                         ref.mailbox_id, self.folder, state.uidvalidity, info.uidvalidity)
+            last_uid = 0
+            self._save(info.uidvalidity, 0)
+        uids = imap.new_uids(client, last_uid, imap.since_date(self.box) if last_uid == 0 else None)
+        waiting = len(uids)
+        if uids:
+            syncstate.record_waiting(self.sessions, ref.mailbox_id, waiting)
+        # Fetched batches (the UIDs the server returned, the highest UID asked for)
+        # whose outcomes are still to come, and the UIDs in the order they were fed.
+        pending: deque[tuple[list[int], int]] = deque()
+        order: deque[int] = deque()
+
+        def feed() -> Iterator[tuple[bytes, Source]]:
+            for batch in imap.batches(client, uids, self.box.batch_count, self.box.batch_bytes):
+                if self.stop.is_set():
+                    return  # the first SIGTERM: finish what is in hand, fetch nothing more
+                fetched = imap.fetch(client, batch)
+                if not fetched:
+                    continue  # all expunged meanwhile
+                pending.append(([uid for uid, _ in fetched], batch[-1]))
+                for uid, raw in fetched:
+                    order.append(uid)
+                    yield raw, Source(self.box.name, self.folder, info.uidvalidity, uid)
+
+        done: list = []
+        for outcome in pipeline.process_many(feed()):
+            done.append((order.popleft(), outcome))
+            if len(done) == len(pending[0][0]):
+                fetched, high = pending.popleft()
+                waiting -= len(fetched)
+                self._finish_batch(client, info.uidvalidity, high, done, waiting)
+                done = []
+        syncstate.record_success(self.sessions, ref.mailbox_id, max(waiting, 0))
+
+    def _finish_batch(self, client, uidvalidity: int, high: int, done: list, waiting: int) -> None:
+        """The batch is committed: move the folder's last UID on, then touch the mailbox, then log."""
+        self._save(uidvalidity, high)
+        counts = Counter(o.status for _, o in done)
+        safe = [uid for uid, o in done if o.status != "quarantined"]
+        imap.after_store(client, safe, self.box.after_store)
+        syncstate.record_waiting(self.sessions, self.ref.mailbox_id, max(waiting, 0))
+        log.info(
+            "mailbox=%d folder=%s uidvalidity=%d uids=%d-%d fetched=%d stored=%d duplicate=%d threaded=%d "
+            "quarantined=%d waiting=%d tips=%s quarantine=%s",
+            self.ref.mailbox_id, self.folder, uidvalidity, done[0][0], high, len(done), counts["stored"],
+            counts["duplicate"], counts["threaded"], counts["quarantined"], max(waiting, 0),
+            _ids(o.tip_id for _, o in done), _ids(o.quarantine_id for _, o in done),
+        )
+
+    def _save(self, uidvalidity: int, last_uid: int) -> None:
+        if not syncstate.save(self.sessions, self.ref, self.owner, uidvalidity, last_uid, self.lease):
+            raise LeaseLost(f"folder {self.ref.folder_id} taken over")
+
+    def wait(self, client) -> None:
+        """IDLE where offered (else sleep) until news or poll_seconds, renewing the lease as it goes."""
+        use_idle = self.box.idle and client.has_capability("IDLE")
+        total = min(self.box.idle_seconds, MAX_IDLE_SECONDS) if use_idle else self.box.poll_seconds
+        step = max(1.0, self.lease / 3)
+        remaining = float(total)
+        while remaining > 0 and not self.stop.is_set():
+            chunk = min(step, remaining)
+            if use_idle:
+                if imap.idle_wait(client, chunk, self.stop):
+                    return
+            else:
+                self.stop.wait(chunk)
+            remaining -= chunk
+            if not syncstate.acquire(self.sessions, self.ref, self.owner, self.lease):
+                raise LeaseLost(f"folder {self.ref.folder_id} taken over")
+
+
+def _ids(ids) -> str:
+    return ",".join(str(i) for i in ids if i is not None) or "-"
+
+
+def folder_workers(settings: Settings, sessions: sessionmaker[Session], stop: threading.Event, once: bool) -> list[FolderWorker]:
+    """A thread for every folder of every configured mailbox, sharing one owner name."""
+    owner = syncstate.new_owner()
+    for box in settings.mailboxes:
+        imap.check(box)
+    return [FolderWorker(settings, sessions, box, folder, owner, stop, once)
+            for box in settings.mailboxes for folder in box.folders]
+
+
+def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False) -> int:
+    """The worker process: start the folder threads, handle signals, exit 0 after a clean stop."""
+    stop = threading.Event()
+
+    def on_signal(signum, _frame):
+        if stop.is_set():
+            log.warning("second signal %d: exiting now", signum)
+            os._exit(128 + signum)
+        log.info("signal %d: finishing the batch in hand, then exiting", signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        workers = folder_workers(settings, sessions, stop, once)
+        if not workers:
+            log.warning("no mailboxes configured")
+            return 0
+        for w in workers:
+            w.start()
+        for w in workers:
+            while w.is_alive():
+                w.join(0.5)
+        if once and not all(w.ok for w in workers):
+            return 1
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
