@@ -13,11 +13,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from inbox import migrate
 from inbox.db import make_engine, session_factory
 from inbox.models import Base
 
 PG_ADMIN_URL = os.environ.get("INBOX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def create_schema(engine) -> None:
+    """Every table, stamped with the migrations' head (tests/integration checks they agree)."""
+    Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        conn.execute(text("DELETE FROM alembic_version"))
+        conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": migrate.head()})
 
 
 def _worker_id(config) -> str:
@@ -35,7 +45,7 @@ def pg_url(request):
     admin.dispose()
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     engine = make_engine(url)
-    Base.metadata.create_all(engine)
+    create_schema(engine)
     engine.dispose()
     yield url
 
@@ -46,7 +56,7 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'inbox.db'}"
         engine = make_engine(url)
-        Base.metadata.create_all(engine)
+        create_schema(engine)
         engine.dispose()
         return url
     url = request.getfixturevalue("pg_url")

@@ -1,0 +1,107 @@
+"""The store: idempotent, threads only same-sender follow-ups, one tip per message (SQLite + PostgreSQL)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from inbox.config import ImportSettings, Settings
+from inbox.models import Sighting, Tip
+from inbox.pipeline import Pipeline, Source
+from tests.mailfactory import make_mail, redeliver
+
+SETTINGS = Settings(imports=ImportSettings(processes=1, batch_size=50))
+
+
+def run(db, *items, sorter=None):
+    with Pipeline(SETTINGS, db, sorter=sorter, processes=1) as p:
+        return list(p.process_many(items))
+
+
+def count(db, model) -> int:
+    with db() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_same_message_imported_twice_is_one_tip(db):
+    raw = make_mail()
+    first = run(db, (raw, Source("import", "/tips/a.eml")))
+    second = run(db, (raw, Source("import", "/tips/a.eml")))
+    assert [o.status for o in first] == ["stored"]
+    assert [o.status for o in second] == ["duplicate"]
+    assert second[0].tip_id == first[0].tip_id
+    assert count(db, Tip) == 1 and count(db, Sighting) == 1
+
+
+def test_message_delivered_to_two_mailboxes_is_one_tip_seen_in_both(db):
+    raw = make_mail(message_id="<leak-1@example.org>")
+    a = redeliver(raw, "yourreporter-box")
+    b = redeliver(raw, "tips-box")
+    assert a != b
+    out = run(db, (a, Source("yourreporter", "INBOX", 7, 1)), (b, Source("tips", "INBOX", 3, 1)))
+    assert [o.status for o in out] == ["stored", "duplicate"]
+    with db() as s:
+        tip = s.scalars(select(Tip)).one()
+        assert sorted(x.mailbox.name for x in tip.sightings) == ["tips", "yourreporter"]
+
+
+def test_forged_message_id_from_another_sender_is_a_separate_tip(db):
+    original = make_mail(message_id="<leak-1@example.org>")
+    forged = make_mail(message_id="<leak-1@example.org>", sender="Mallory <m@example.net>", body="Ignore the last one.\n")
+    out = run(db, (original, Source("tips", "INBOX", 1, 1)), (forged, Source("tips", "INBOX", 1, 2)))
+    assert [o.status for o in out] == ["stored", "stored"]
+
+
+def test_message_without_message_id_is_identified_by_its_bytes(db):
+    raw = make_mail(message_id=None)
+    out = run(db, (raw, Source("tips", "INBOX", 1, 1)), (raw, Source("tips", "INBOX", 1, 2)),
+              (make_mail(message_id=None, body="Another tip.\n"), Source("tips", "INBOX", 1, 3)))
+    assert [o.status for o in out] == ["stored", "duplicate", "stored"]
+    assert count(db, Tip) == 2
+
+
+def test_follow_up_from_the_same_sender_joins_the_thread(db):
+    first = make_mail(message_id="<tip-1@example.org>")
+    second = make_mail(message_id="<tip-2@example.org>", in_reply_to="<tip-1@example.org>",
+                       references="<tip-1@example.org>", subject="Re: contract", body="I found the invoice too.\n")
+    third = make_mail(message_id="<tip-3@example.org>", in_reply_to="<tip-2@example.org>",
+                      references="<tip-1@example.org> <tip-2@example.org>", body="And the minutes.\n")
+    out = run(db, *[(raw, Source("tips", "INBOX", 1, n)) for n, raw in enumerate((first, second, third), 1)])
+    assert [o.status for o in out] == ["stored", "threaded", "threaded"]
+    with db() as s:
+        roots = {t.id: t.thread_root_id for t in s.scalars(select(Tip))}
+    assert roots == {out[0].tip_id: None, out[1].tip_id: out[0].tip_id, out[2].tip_id: out[0].tip_id}
+
+
+def test_reply_from_other_sender_is_not_threaded(db):
+    tip = make_mail(message_id="<tip-1@example.org>", body="My neighbour was detained on Tuesday.\n")
+    stranger = make_mail(
+        sender="Someone Else <else@example.net>",
+        message_id="<x-1@example.net>",
+        in_reply_to="<tip-1@example.org>",
+        references="<tip-1@example.org>",
+        subject="Re: detained",
+        body="Me too.\n\n> My neighbour was detained on Tuesday.\n",
+    )
+    out = run(db, (tip, Source("tips", "INBOX", 1, 1)), (stranger, Source("tips", "INBOX", 1, 2)))
+    assert [o.status for o in out] == ["stored", "stored"]
+    with db() as s:
+        assert s.get(Tip, out[1].tip_id).thread_root_id is None
+
+
+def test_sender_address_case_does_not_break_threading(db):
+    first = make_mail(sender="Rosa <Rosa@Example.org>", message_id="<c-1@example.org>")
+    second = make_mail(sender="rosa@example.org", message_id="<c-2@example.org>", in_reply_to="<c-1@example.org>")
+    out = run(db, (first, Source("tips", "INBOX", 1, 1)), (second, Source("tips", "INBOX", 1, 2)))
+    assert [o.status for o in out] == ["stored", "threaded"]
+
+
+def test_stored_tip_keeps_raw_bytes_and_cleaned_fields(db):
+    raw = make_mail(subject="Bus route 12 cut", body="Hi,\n\nRoute 12 is being cut next month.\n\n-- \nJo\n")
+    (out,) = run(db, (raw, Source("tips", "INBOX", 1, 1)))
+    with db() as s:
+        tip = s.get(Tip, out.tip_id)
+        assert tip.raw.data == raw
+        assert tip.subject == "Bus route 12 cut"
+        assert tip.sender_address == "rosa@example.org"
+        assert "Route 12 is being cut" in tip.text_body
+        assert "Route 12" in tip.preview
+        assert tip.signature_start is not None and tip.text_body[tip.signature_start:].lstrip().startswith("--")
