@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import DDL, column, event, text
+from sqlalchemy import DDL, bindparam, column, event, or_, text
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import TextualSelect
 
 from inbox.models.board import Note
 from inbox.models.core import Tip
@@ -85,21 +86,30 @@ def fts5_query(words: str) -> str:
     return " ".join(f'"{t}"' for t in tokens)
 
 
-def matches(words: str, dialect: str) -> ColumnElement[bool]:
-    """A WHERE clause: the tip's subject or body, or one of its notes, contains the words."""
+def matching_ids(words: str, dialect: str) -> list[TextualSelect]:
+    """SELECTs of the ids of tips whose subject or body, or one of whose notes, contain the words."""
     if dialect == "sqlite":
         query = fts5_query(words)
         if not query:
-            return text("0 = 1")
-        in_tips = text("SELECT rowid FROM tips_fts WHERE tips_fts MATCH :q_tips").bindparams(q_tips=query)
-        in_notes = text(
-            "SELECT notes.tip_id FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid WHERE notes_fts MATCH :q_notes"
-        ).bindparams(q_notes=query)
-    else:
-        in_tips = text(f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q_tips)").bindparams(
-            q_tips=words
-        )
-        in_notes = text(
-            f"SELECT tip_id FROM notes WHERE {_PG_NOTE_DOC} @@ websearch_to_tsquery('english'::regconfig, :q_notes)"
-        ).bindparams(q_notes=words)
-    return Tip.id.in_(in_tips.columns(column("id"))) | Tip.id.in_(in_notes.columns(column("tip_id")))
+            return [text("SELECT 0 AS id WHERE 0 = 1").columns(column("id"))]
+        return [
+            text("SELECT rowid AS id FROM tips_fts WHERE tips_fts MATCH :q").bindparams(
+                bindparam("q", query, unique=True)
+            ).columns(column("id")),
+            text(
+                "SELECT notes.tip_id AS id FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid WHERE notes_fts MATCH :q"
+            ).bindparams(bindparam("q", query, unique=True)).columns(column("id")),
+        ]
+    return [
+        text(f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q)").bindparams(
+            bindparam("q", words, unique=True)
+        ).columns(column("id")),
+        text(
+            f"SELECT tip_id AS id FROM notes WHERE {_PG_NOTE_DOC} @@ websearch_to_tsquery('english'::regconfig, :q)"
+        ).bindparams(bindparam("q", words, unique=True)).columns(column("id")),
+    ]
+
+
+def matches(words: str, dialect: str, id_column: ColumnElement = Tip.id) -> ColumnElement[bool]:
+    """A WHERE clause: the tip (id_column) is one whose text or notes contain the words."""
+    return or_(*(id_column.in_(ids) for ids in matching_ids(words, dialect)))
