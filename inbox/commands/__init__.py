@@ -5,6 +5,7 @@ Each area keeps its commands in its own module here; this table only lists them.
 from __future__ import annotations
 
 from inbox.commands import data
+from inbox.commands import demo
 from inbox.commands import worker
 
 COMMANDS = [
@@ -13,4 +14,5 @@ COMMANDS = [
     ("quarantine", "messages a stage could not handle: list | show ID | retry [ID] | discard ID", data.add_quarantine_arguments, data.run_quarantine),
     ("worker", "sync the configured mailboxes until stopped (IDLE or polling); --once for one pass", worker.add_worker_arguments, worker.run_worker),
     ("status", "each mailbox's health: last sync, last error, failures in a row, messages waiting", worker.add_status_arguments, worker.run_status),
+    ("demo", "the whole trip on this machine: demo accounts, the bundled demo mailbox, the board on :5000", demo.add_arguments, demo.run),
 ]

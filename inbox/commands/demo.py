@@ -1,0 +1,151 @@
+"""`inbox demo`: the whole trip on one machine, in one command (the README's first).
+
+It creates the embedded SQLite database under data_dir (./var), migrates it,
+(re)creates an admin, an editor and a reporter with fresh printed passwords,
+imports the bundled demo mailbox through the real pipeline (which sorts when a
+sorter is installed), and serves the board on http://127.0.0.1:5000.
+
+Running it again reuses the database: the import finds every message already
+stored, and the three demo accounts get new passwords (old sessions end).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from inbox import migrate
+from inbox.config import Settings
+from inbox.db import make_engine, session_factory
+
+log = logging.getLogger(__name__)
+
+# (email, name, role, beats): the people a newsroom would have on the board.
+DEMO_USERS = (
+    ("admin@station.example", "Demo Admin", "admin", ""),
+    ("editor@station.example", "Assignment Editor", "editor", ""),
+    ("reporter@station.example", "Maya Torres", "reporter", "elections,courts,state government"),
+)
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A prepared demo: where it lives, who may log in, and what the import did."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    passwords: dict[str, str]
+    counts: Counter
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.board.host}:{self.settings.board.port}/"
+
+
+def demo_settings(settings: Settings, host: str | None = None, port: int | None = None) -> Settings:
+    """The demo's settings: a persisted secret key under data_dir, plain-HTTP cookies on loopback."""
+    board = settings.board
+    secret_key = board.secret_key or _stored_secret(Path(settings.data_dir) / "demo-secret-key")
+    board = dataclasses.replace(
+        board, secret_key=secret_key, secure_cookies=False,
+        host=host or board.host, port=board.port if port is None else port,
+    )
+    return dataclasses.replace(settings, board=board)
+
+
+def _stored_secret(path: Path) -> str:
+    # Kept on disk so that restarting the demo does not log everyone out.
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key + "\n")
+    return key
+
+
+def reset_accounts(sessions: sessionmaker[Session]) -> dict[str, str]:
+    """Create the demo accounts, or give them new random passwords; returns email -> password."""
+    from inbox.board.auth import hash_password
+    from inbox.models import User
+
+    passwords = {}
+    with sessions() as session, session.begin():
+        for email, name, role, beats in DEMO_USERS:
+            password = secrets.token_urlsafe(12)
+            user = session.scalar(select(User).where(User.email == email))
+            if user is None:
+                user = User(email=email, name=name, role=role, beats=beats, session_epoch=0)
+                session.add(user)
+            else:
+                user.session_epoch = (user.session_epoch or 0) + 1  # a new password ends old sessions
+            user.password_hash = hash_password(password)
+            user.active = True
+            passwords[email] = password
+    return passwords
+
+
+def import_mailbox(settings: Settings, sessions: sessionmaker[Session], processes: int = 1) -> Counter:
+    """Every bundled demo message through the pipeline; returns the count of each outcome."""
+    from inbox import demo
+    from inbox.pipeline import Pipeline
+
+    counts: Counter = Counter()
+    with Pipeline(settings, sessions, processes=processes) as pipeline:
+        for outcome in pipeline.process_many(demo.messages()):
+            counts[outcome.status] += 1
+    return counts
+
+
+def prepare(settings: Settings) -> Demo:
+    """Database migrated, accounts reset, mailbox imported: everything but serving."""
+    url = settings.database_url
+    migrate.upgrade(url)
+    sessions = session_factory(make_engine(url, settings.database.echo))
+    passwords = reset_accounts(sessions)
+    counts = import_mailbox(settings, sessions)
+    return Demo(settings, sessions, passwords, counts)
+
+
+def serve(demo: Demo) -> None:
+    """The board on the demo's host and port, with waitress, until Ctrl-C."""
+    from waitress import serve as waitress_serve
+
+    from inbox.board import create_app
+
+    app = create_app(demo.settings, demo.sessions)
+    board = demo.settings.board
+    waitress_serve(app, host=board.host, port=board.port, threads=board.threads, ident="tip-inbox")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default=None, help="address to serve on (default board.host, 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port to serve on (default board.port, 5000)")
+    p.add_argument("--no-serve", action="store_true", help="prepare the database and accounts, then exit")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    demo = prepare(demo_settings(settings, args.host, args.port))
+    counts = demo.counts
+    print(
+        f"Demo mailbox: {sum(counts.values())} messages: {counts['stored']} stored, {counts['threaded']} threaded "
+        f"as follow-ups, {counts['duplicate']} already there, {counts['quarantined']} quarantined."
+    )
+    print(f"Database: {demo.settings.database_url}")
+    print("Demo accounts (new passwords each run):")
+    for email, name, role, _beats in DEMO_USERS:
+        print(f"  {role:<9} {email:<26} {demo.passwords[email]}")
+    if args.no_serve:
+        return 0
+    print(f"Serving the board on {demo.url}  (Ctrl-C to stop)")
+    serve(demo)
+    return 0
