@@ -9,27 +9,42 @@ byte, so no text is lost).
 from __future__ import annotations
 
 import codecs
+import re
+from datetime import datetime, timezone
 from email.header import decode_header
+from email.utils import getaddresses, parsedate_to_datetime
 
-# Names seen in real mail that Python does not know, or knows under another name.
+# Names seen in real mail that Python does not know, or knows under another
+# name. Like browsers (WHATWG Encoding), legacy names map to their supersets:
+# senders label GBK text "gb2312" and windows-1252 text "iso-8859-1".
 CHARSET_ALIASES = {
-    "chinesebig5": "big5",
-    "big5-hkscs": "big5hkscs",
-    "x-big5": "big5",
-    "gb2312-80": "gb2312",
-    "x-gbk": "gbk",
+    "chinesebig5": "big5hkscs",
+    "big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "gb2312": "gb18030",
+    "gb2312-80": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "euc-cn": "gb18030",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "shift_jis": "cp932",
+    "x-sjis": "cp932",
     "x-euc-jp": "euc_jp",
-    "x-sjis": "shift_jis",
+    "iso-8859-1": "windows-1252",
+    "latin1": "windows-1252",
+    "iso-8859-9": "windows-1254",
+    "tis-620": "cp874",
+    "iso-8859-11": "cp874",
+    "windows-874": "cp874",
     "x-mac-roman": "mac_roman",
     "x-mac-cyrillic": "mac_cyrillic",
     "iso-8859-8-i": "iso8859_8",
     "iso-8859-6-i": "iso8859_6",
-    "windows-874": "cp874",
     "x-user-defined": "windows-1252",
     "ansi_x3.4-1968": "ascii",
     "us-ascii": "ascii",
     "utf8": "utf-8",
-    "ks_c_5601-1987": "cp949",
     "unicode-1-1-utf-7": "utf-7",
 }
 
@@ -46,8 +61,10 @@ _REFUSED_CODECS = frozenset({
     "unicode_internal", "mbcs", "oem", "charmap",
 })
 
-# Charsets whose mislabelled 8-bit bytes are best read as windows-1252.
-_SINGLE_BYTE_ASCII = frozenset({"ascii"})
+# Multi-byte charsets: a few broken sequences are better replaced (U+FFFD) than
+# the whole text misread as windows-1252. Single-byte and UTF-8 text that fails
+# is nearly always windows-1252 in disguise.
+_MULTIBYTE_PREFIXES = ("gb", "big5", "cp949", "cp932", "cp950", "euc", "shift_jis", "iso2022", "hz", "johab", "utf_16", "utf_32")
 
 
 def codec_name(charset: str | None) -> str | None:
@@ -79,7 +96,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    if codec is not None and codec not in _SINGLE_BYTE_ASCII:
+    if codec is not None and codec.startswith(_MULTIBYTE_PREFIXES):
         try:
             return data.decode(codec, errors="replace")
         except (LookupError, ValueError, TypeError):
@@ -100,7 +117,10 @@ def header_text(value: object) -> str:
         value = value.replace("\r", "").replace("\n", "")
     if not value.isascii():
         # compat32 keeps 8-bit header bytes as surrogate escapes: read them as bytes.
-        value = decode_bytes(value.encode("ascii", "surrogateescape"), "utf-8")
+        try:
+            value = decode_bytes(value.encode("ascii", "surrogateescape"), "utf-8")
+        except UnicodeEncodeError:
+            pass  # already real text
     if "=?" not in value:
         return value.strip()
     try:
@@ -114,3 +134,42 @@ def header_text(value: object) -> str:
         else:
             out.append(chunk)
     return "".join(out).strip()
+
+
+def addresses(values: list[str]) -> list[tuple[str, str]]:
+    """(display name, lower-cased address) pairs from raw address headers; bad ones skipped."""
+    texts = []
+    for value in values:
+        value = value.replace("\r", "").replace("\n", "")
+        if not value.isascii():
+            value = header_text(value)
+        texts.append(value)
+    try:
+        pairs = getaddresses(texts)
+    except Exception:  # the stdlib address parser has raised on hostile input before
+        return []
+    return [(header_text(name), addr.strip().lower()) for name, addr in pairs if addr.strip()]
+
+
+def naive_utc(value: str) -> datetime:
+    """A Date header as naive UTC; raises ValueError (and friends) when it is not a date."""
+    parsed = parsedate_to_datetime(value)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def message_ids(value: str) -> list[str]:
+    """The ids in a Message-ID / In-Reply-To / References value, without <> or whitespace."""
+    value = value.replace("\r", "").replace("\n", "")
+    found = [_clean_id(m) for m in _ANGLED.findall(value)]
+    if not found and "<" not in value:
+        found = [_clean_id(word) for word in value.split()]
+    return [i for i in found if i]
+
+
+_ANGLED = re.compile(r"<([^<>]*)>")
+
+
+def _clean_id(value: str) -> str:
+    return "".join(value.split())[:998]

@@ -1,0 +1,121 @@
+"""Reading one MIME part safely: its type, disposition, payload, filename, text.
+
+Every helper here swallows what the stdlib raises on broken parts and records
+a defect instead, so that parse() can only fail on a configured limit.
+"""
+from __future__ import annotations
+
+import mimetypes
+from email.message import Message
+
+from inbox.mail.decode import decode_bytes, header_text, message_ids
+
+FORWARD_MARKER = "---------- Forwarded message ----------"
+_FORWARD_FIELDS = (("From", "from"), ("Date", "date"), ("Subject", "subject"), ("To", "to"))
+
+
+def raw_headers(msg: Message) -> list[tuple[str, str]]:
+    # raw_items(), not items(): compat32's items() wraps 8-bit values in Header
+    # objects; we want the raw text and decode it ourselves.
+    try:
+        return [(str(name), value if isinstance(value, str) else str(value)) for name, value in msg.raw_items()]
+    except Exception:
+        return []
+
+
+def content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:
+        return "application/octet-stream"
+
+
+def disposition(part: Message) -> str:
+    try:
+        value = part.get("content-disposition")
+    except Exception:
+        return ""
+    return str(value).split(";")[0].strip().lower() if value else ""
+
+
+def embedded(part: Message) -> Message | None:
+    """The message inside a message/rfc822 (or similar) part, else None."""
+    ctype = content_type(part)
+    if not ctype.startswith("message/") or ctype == "message/delivery-status":
+        return None
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        return payload[0]
+    return None
+
+
+def payload_bytes(part: Message, defects: list[str], path: str) -> bytes:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return b"\n".join(block_text(m).encode("utf-8") for m in payload if isinstance(m, Message))
+    try:
+        data = part.get_payload(decode=True)
+    except Exception as exc:
+        defects.append(f"{path}: payload: {type(exc).__name__}")
+        data = None
+    if data is None:
+        data = str(payload).encode("ascii", "surrogateescape") if payload else b""
+    return data
+
+
+def payload_text(part: Message, defects: list[str], path: str) -> str:
+    data = payload_bytes(part, defects, path)
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        charset = None
+    return decode_bytes(data, charset)
+
+
+def block_text(msg: Message) -> str:
+    return "\n".join(f"{name}: {header_text(value)}" for name, value in raw_headers(msg))
+
+
+def forward_summary(inner: Message) -> str:
+    first: dict[str, str] = {}
+    for name, value in raw_headers(inner):
+        first.setdefault(name.lower(), value)
+    lines = [FORWARD_MARKER]
+    for label, key in _FORWARD_FIELDS:
+        value = header_text(first.get(key))
+        if value:
+            lines.append(f"{label}: {value}")
+    return "\n".join(lines)
+
+
+def attachment_fields(part: Message, path: str, defects: list[str]) -> dict:
+    """The fields of a parse.Part for an attachment or inline part."""
+    ctype = content_type(part)
+    name = filename_of(part, defects, path) or f"part-{path}{mimetypes.guess_extension(ctype) or '.bin'}"
+    try:
+        ids = message_ids(header_text(part.get("content-id")))
+    except Exception:
+        ids = []
+    how = disposition(part)
+    return dict(
+        part_path=path,
+        filename=name,
+        content_type=ctype,
+        data=payload_bytes(part, defects, path),
+        content_id=ids[0] if ids else None,
+        inline=how == "inline" or (bool(ids) and how != "attachment"),
+    )
+
+
+def filename_of(part: Message, defects: list[str], path: str) -> str:
+    try:
+        name = part.get_filename()
+    except Exception as exc:
+        defects.append(f"{path}: filename: {type(exc).__name__}")
+        return ""
+    if not name:
+        return ""
+    name = header_text(name).replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable()).strip()[:255]
+
+
