@@ -110,7 +110,7 @@ def _group_name(gid: int) -> str:
 class Dovecot:
     """One running instance: users, ports, a pinned certificate, and fault helpers."""
 
-    def __init__(self, parent: str | os.PathLike | None = None):
+    def __init__(self, parent: str | os.PathLike | None = None, pool: int = 200):
         self.prefix, self.uid, self.gid, self.user, self.group = _run_as()
         self.dir = Path(tempfile.mkdtemp(prefix="inbox-dovecot-", dir=parent))
         self.port = free_port()
@@ -119,6 +119,10 @@ class Dovecot:
         self.conf = self.dir / "dovecot.conf"
         self.proc: subprocess.Popen | None = None
         self._users: dict[str, str] = {}
+        # Logins made before the start, handed out one per test (adding one later costs a second).
+        self._pool = [f"tips-{os.getpid()}-{i}" for i in range(pool)]
+        for name in self._pool:
+            self._users[name] = f"pw-{name}"
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
              "-keyout", str(self.dir / "key.pem"), "-out", str(self.cert),
@@ -129,18 +133,41 @@ class Dovecot:
             dir=self.dir, port=self.port, tls_port=self.tls_port,
             user=self.user, group=self.group, uid=self.uid, gid=self.gid,
         ))
-        (self.dir / "passwd").write_text("")
         for sub in ("run", "state", "home"):
             (self.dir / sub).mkdir()
         self._chown()
+        self._write_passwd()
 
     def _chown(self) -> None:
         for path in [self.dir, *self.dir.rglob("*")]:
             os.chown(path, self.uid, self.gid)
 
     def add_user(self, name: str, password: str) -> None:
-        """A login; for XOAUTH2 the password is the access token Dovecot accepts."""
+        """A login; for XOAUTH2 the password is the access token Dovecot accepts.
+
+        Dovecot re-reads its passwd file at most once a second, so on a running
+        server this waits until the new login works.
+        """
         self._users[name] = password
+        self._write_passwd()
+        if self.proc is None:
+            return
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                self.client(name).logout()
+                return
+            except Exception:  # noqa: BLE001 - not visible yet
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def take_user(self) -> str:
+        """A ready login from the pool made before the start (password "pw-NAME")."""
+        name = self._pool.pop()
+        return name
+
+    def _write_passwd(self) -> None:
         lines = "".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in self._users.items())
         (self.dir / "passwd").write_text(lines)
         os.chown(self.dir / "passwd", self.uid, self.gid)
