@@ -80,6 +80,9 @@ class MailboxSettings:
 
 @dataclass(frozen=True)
 class WorkerSettings:
+    # This worker's name in folder leases (default: the host name). Workers on
+    # one host with one name take over at once from a dead process of theirs.
+    name: str = ""
     # Seconds a folder lease lasts before another worker may take the folder over.
     lease_seconds: int = 45
     backoff_min_seconds: float = 1.0

@@ -34,9 +34,9 @@ class SyncState:
     last_uid: int
 
 
-def new_owner() -> str:
-    """This worker's name in lease rows: host, pid, and a nonce against pid reuse."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+def new_owner(name: str = "") -> str:
+    """This worker's name in lease rows: host (or configured name), pid, and a nonce against pid reuse."""
+    return f"{name or socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def ensure_folder(sessions: sessionmaker[Session], mailbox: str, address: str, folder: str) -> FolderRef:
@@ -70,21 +70,23 @@ def acquire(sessions: sessionmaker[Session], ref: FolderRef, owner: str, lease_s
         if got:
             return True
         holder = s.scalar(select(FolderState.owner).where(FolderState.id == ref.folder_id))
-    if holder and _dead_here(holder):
+    if holder and _dead_here(holder, owner):
         with transaction(sessions) as s:
             taken = update(FolderState).where(and_(FolderState.id == ref.folder_id, FolderState.owner == holder))
             return bool(s.execute(taken.values(owner=owner, lease_until=until)).rowcount)
     return False
 
 
-def _dead_here(holder: str) -> bool:
-    """A lease held by a process of this host that is gone (killed, crashed): no need to wait it out."""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+def _dead_here(holder: str, owner: str) -> bool:
+    """A lease held by a process with our name (so on this host) that is gone: no need to wait it out."""
+    theirs, mine = holder.rsplit(":", 2), owner.rsplit(":", 2)
+    if len(theirs) != 3 or theirs[0] != mine[0] or not theirs[1].isdigit():
+        return False
+    pid = int(theirs[1])
+    if pid == os.getpid():
         return False
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:

@@ -214,7 +214,7 @@ def _ids(ids) -> str:
 
 def folder_workers(settings: Settings, sessions: sessionmaker[Session], stop: threading.Event, once: bool) -> list[FolderWorker]:
     """A thread for every folder of every configured mailbox, sharing one owner name."""
-    owner = syncstate.new_owner()
+    owner = syncstate.new_owner(settings.worker.name)
     for box in settings.mailboxes:
         imap.check(box)
     return [FolderWorker(settings, sessions, box, folder, owner, stop, once)
