@@ -41,23 +41,33 @@ def new_owner(name: str = "") -> str:
 
 def ensure_folder(sessions: sessionmaker[Session], mailbox: str, address: str, folder: str) -> FolderRef:
     """The Mailbox and FolderState rows for a configured folder, created on first sight."""
-    for _attempt in range(3):
-        try:
-            with transaction(sessions) as s:
-                box = s.scalar(select(Mailbox).where(Mailbox.name == mailbox))
-                if box is None:
-                    box = Mailbox(name=mailbox, address=address)
-                    s.add(box)
-                    s.flush()
-                state = s.scalar(select(FolderState).where(FolderState.mailbox_id == box.id, FolderState.folder == folder))
-                if state is None:
-                    state = FolderState(mailbox_id=box.id, folder=folder, last_uid=0)
-                    s.add(state)
-                    s.flush()
-                return FolderRef(box.id, state.id)
-        except IntegrityError:
-            continue  # another worker created it at the same moment: read it again
-    raise RuntimeError(f"could not create the rows for mailbox id of folder {folder!r}")
+    mailbox_id = _get_or_create(sessions, select(Mailbox.id).where(Mailbox.name == mailbox),
+                                lambda: Mailbox(name=mailbox, address=address))
+    folder_id = _get_or_create(
+        sessions,
+        select(FolderState.id).where(FolderState.mailbox_id == mailbox_id, FolderState.folder == folder),
+        lambda: FolderState(mailbox_id=mailbox_id, folder=folder, last_uid=0),
+    )
+    return FolderRef(mailbox_id, folder_id)
+
+
+def _get_or_create(sessions: sessionmaker[Session], query, make) -> int:
+    # Read, then insert in a transaction of its own whose first statement is the
+    # write: on SQLite a read-then-write transaction fails at once when another
+    # thread wrote in between, while a write-first one waits for the lock.
+    with sessions() as s:
+        found = s.scalar(query)
+    if found is not None:
+        return found
+    try:
+        with transaction(sessions) as s:
+            row = make()
+            s.add(row)
+            s.flush()
+            return row.id
+    except IntegrityError:  # another worker created it at the same moment
+        with sessions() as s:
+            return s.scalar(query)
 
 
 def acquire(sessions: sessionmaker[Session], ref: FolderRef, owner: str, lease_seconds: float) -> bool:

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 RETRYABLE = (*imap.NETWORK_ERRORS, imap.DeadConnection, imap.AuthError, SQLAlchemyError)
 # IDLE is re-issued at least this often, whatever the config says (RFC 2177 allows 29 min).
 MAX_IDLE_SECONDS = 600
+# Attempts per folder in --once mode.
+ONCE_ATTEMPTS = 3
 
 
 class LeaseLost(Exception):
@@ -72,15 +74,20 @@ class FolderWorker(threading.Thread):
         self.lease = settings.worker.lease_seconds
         self.backoff = Backoff(settings.worker.backoff_min_seconds, settings.worker.backoff_max_seconds)
         self.ok = False
+        self.auth_failed = False
         self.ref: syncstate.FolderRef | None = None
 
     def run(self) -> None:
         """Until stopped (or once): own the folder, sync it, wait for news; back off after failures."""
         pipeline = Pipeline(self.settings, self.sessions)
         try:
+            attempts = 0
             while not self.stop.is_set():
                 delay = self._attempt(pipeline)
-                if self.once:
+                attempts += 1
+                # --once retries a failed pass a few times (a kicked connection, a busy
+                # database) but not a refused login, which will not fix itself.
+                if self.once and (self.ok or self.auth_failed or attempts >= ONCE_ATTEMPTS):
                     break
                 self.stop.wait(delay)
         finally:
@@ -114,6 +121,7 @@ class FolderWorker(threading.Thread):
             return self.lease / 4
         except RETRYABLE as exc:
             self.ok = False
+            self.auth_failed = isinstance(exc, imap.AuthError)
             delay = self.backoff.next()
             mailbox = self.ref.mailbox_id if self.ref else 0
             log.warning("mailbox=%d folder=%s failed: %s; retry in %.1fs", mailbox, self.folder, describe(exc), delay)
