@@ -109,6 +109,44 @@ class BoardSettings:
 
 
 @dataclass(frozen=True)
+class RuleSettings:
+    # "keyword" (one word, plurals too), "phrase" (words in this order),
+    # "regex" (Python syntax, case-insensitive) or "sender_domain" (and its subdomains).
+    kind: str = "keyword"
+    match: str = ""
+    weight: float = 1.0
+    # A hard rule decides the topic by itself, whatever the model says.
+    hard: bool = False
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    name: str = ""
+    description: str = ""
+    rules: tuple[RuleSettings, ...] = ()
+
+
+@dataclass(frozen=True)
+class SortingSettings:
+    # The desk's topics and their rules; empty: the built-in desk (inbox/sort/desk.toml).
+    topics: tuple[TopicSettings, ...] = ()
+    # Where a tip goes when nothing is confident enough.
+    triage_topic: str = "Other / needs triage"
+    min_confidence: float = 0.45
+    # Rules' confidence is score / (score + rule_prior): one keyword alone is a hint.
+    rule_prior: float = 2.0
+    # When rules and the model both speak: the rules' share of the blend.
+    rule_share: float = 0.5
+    # Editors' corrections (topics or spam verdicts) that make a retrain due.
+    retrain_after: int = 20
+    # Duplicate clusters: similarity (0-1) to join a cluster at once, or to suggest one.
+    cluster_join: float = 0.55
+    cluster_suggest: float = 0.35
+    # A spam score (0-1) at or above this sends the tip to the Spam column.
+    spam_threshold: float = 0.8
+
+
+@dataclass(frozen=True)
 class Settings:
     # Where the embedded database, models and other state live.
     data_dir: str = "var"
@@ -117,6 +155,7 @@ class Settings:
     imports: ImportSettings = ImportSettings()
     worker: WorkerSettings = WorkerSettings()
     board: BoardSettings = BoardSettings()
+    sorting: SortingSettings = SortingSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
 
     @property
