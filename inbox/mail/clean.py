@@ -1,0 +1,186 @@
+"""ParsedMail -> CleanMail: sanitised HTML, one normalised text body, where the new
+words end, a preview, and whether a machine sent it.
+
+This is the ONE module that sanitises HTML. The policy is the one in
+../shared/reference/sanitise.md, which left none of the 223 DOMPurify payloads
+dangerous; bench/sanitise.py re-checks that on every run. nh3 (ammonia) does
+the parsing and serialising; we add the rules it has no switch for: style
+values that load or run something, and images, of which only the message's
+own cid: parts survive (a remote image tells the sender when and from where a
+tip was read), rewritten to the board's /cid/<raw sha256>/<content-id> route.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+import nh3
+
+from inbox.mail.headers import mail_kind
+from inbox.mail.html_text import html_to_text
+from inbox.mail.parse import ParsedMail
+from inbox.mail.quotes import find_quote, find_signature
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code", "col", "colgroup",
+    "dd", "del", "div", "dl", "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "small", "span", "strike", "strong",
+    "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+})
+# Dropped together with everything inside them.
+DROPPED_WITH_CONTENT = frozenset({
+    "script", "style", "title", "textarea", "noscript", "template", "svg", "math", "head",
+    "select", "option",
+})
+# No class or id: they collide with the board's CSS and allow DOM clobbering.
+ALLOWED_ATTRIBUTES = {
+    "*": {"dir", "lang", "title", "align", "style"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "valign", "width"},
+    "th": {"colspan", "rowspan", "valign", "width", "scope"},
+    "table": {"width", "cellpadding", "cellspacing", "border"},
+    "font": {"color"},
+    "col": {"span", "width"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto", "cid"})
+LINK_REL = "noopener noreferrer nofollow"
+# Colours, fonts, text alignment/decoration, line-height, margin, padding, border, sizes.
+STYLE_PROPERTIES = frozenset({
+    "color", "background-color", "font", "font-family", "font-size", "font-style", "font-weight",
+    "font-variant", "text-align", "text-decoration", "text-decoration-line", "text-decoration-color",
+    "text-decoration-style", "text-indent", "text-transform", "line-height", "vertical-align",
+    "width", "height", "border-collapse", "border-spacing",
+    *(f"{box}{side}" for box in ("margin", "padding") for side in ("", "-top", "-right", "-bottom", "-left")),
+    *(f"border{side}{what}" for side in ("", "-top", "-right", "-bottom", "-left") for what in ("", "-color", "-style", "-width")),
+})
+# A style value containing any of these is dropped whole (after removing CSS comments and spaces).
+_BAD_STYLE = ("expression", "url(", "\\", "@import", "javascript:", "behavior", "-moz-binding", "image-set(")
+_CSS_COMMENT = re.compile(r"/\*.*?(\*/|$)", re.DOTALL)
+PREVIEW_CHARS = 300
+
+
+@dataclass(frozen=True)
+class CleanMail:
+    parsed: ParsedMail
+    text: str  # the whole text body, whitespace normalised (never cut)
+    new_text_end: int  # where the reader's own new words end (quoted reply starts); == len(text) if none
+    signature_start: int | None
+    html: str | None  # sanitised HTML (None when the mail had no HTML)
+    preview: str  # <= 300 chars readable summary of the new text
+    is_auto_reply: bool
+    is_bounce: bool
+    is_list: bool
+    mail_kind_reasons: tuple[str, ...]  # which header rules fired
+
+
+def clean(parsed: ParsedMail) -> CleanMail:
+    """Make a parsed message safe to show and easy to read; nothing of the body is cut."""
+    text = normalise(body_text(parsed))
+    new_text_end = find_quote(text, parsed.subject)
+    signature_start = find_signature(text, new_text_end)
+    html = None
+    if parsed.html_parts:
+        html = "\n<hr>\n".join(sanitise(part, parsed.sha256) for part in parsed.html_parts)
+    kind = mail_kind(parsed.headers)
+    return CleanMail(
+        parsed=parsed,
+        text=text,
+        new_text_end=new_text_end,
+        signature_start=signature_start,
+        html=html,
+        preview=preview(text, new_text_end, signature_start),
+        is_auto_reply=kind.is_auto_reply,
+        is_bounce=kind.is_bounce,
+        is_list=kind.is_list,
+        mail_kind_reasons=kind.reasons,
+    )
+
+
+def cid_url(raw_sha256: str, content_id: str) -> str:
+    """The board's URL for an inline part: /cid/<raw message sha256>/<url-quoted Content-ID>."""
+    return f"/cid/{raw_sha256}/{quote(content_id, safe='')}"
+
+
+def sanitise(html: str, raw_sha256: str) -> str:
+    """Untrusted mail HTML -> HTML safe to show (in the board's sandboxed iframe)."""
+    own = f"/cid/{raw_sha256}/"
+
+    def attribute(tag: str, name: str, value: str) -> str | None:
+        if name == "style":
+            return None if _dangerous_style(value) else value
+        if tag == "img" and name == "src":
+            src = value.strip()
+            if src[:4].lower() != "cid:":
+                return None  # every remote (or data:) image goes
+            content_id = "".join(unquote(src[4:]).split()).strip("<>")
+            return cid_url(raw_sha256, content_id) if content_id else None
+        return value
+
+    def relative(url: str) -> str | None:
+        # The only relative URLs allowed are the ones `attribute` just wrote.
+        return url if url.startswith(own) and ".." not in url else None
+
+    cleaner = nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=attribute,
+        strip_comments=True,
+        link_rel=LINK_REL,
+        url_schemes=set(URL_SCHEMES),
+        filter_style_properties=set(STYLE_PROPERTIES),
+        url_relative=relative,
+    )
+    return cleaner.clean(html)
+
+
+def body_text(parsed: ParsedMail) -> str:
+    """The text body in reading order; HTML-only parts read as plain text."""
+    order = parsed.reading_order or tuple(("text", i) for i in range(len(parsed.text_parts)))
+    if not order:
+        order = tuple(("html", i) for i in range(len(parsed.html_parts)))
+    pieces = [parsed.text_parts[i] if kind == "text" else html_to_text(parsed.html_parts[i]) for kind, i in order]
+    return "\n\n".join(piece for piece in pieces if piece.strip())
+
+
+# NBSP and friends become spaces; invisible characters go. ZWJ/ZWNJ stay: Persian,
+# Indic scripts and emoji need them. C0/C1 controls go (PostgreSQL refuses NUL).
+_TRANSLATE = {
+    **{c: None for c in (*range(0x00, 0x09), 0x0B, 0x0E, *range(0x0F, 0x20), 0x7F, *range(0x80, 0xA0))},
+    **dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a"), " "),
+    **dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"), None),
+    **dict.fromkeys(map(ord, "\u2028\u2029\x0c"), "\n"),
+}
+_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+_BLANKS = re.compile(r"\n{4,}")
+
+
+def normalise(text: str) -> str:
+    """CRLF to LF, odd spaces and invisible characters out, no trailing spaces, <= 2 blank lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_TRANSLATE)
+    text = _BLANKS.sub("\n\n\n", _TRAILING.sub("", text)).strip("\n")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (from broken UTF-7/16) cannot be stored
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def preview(text: str, new_text_end: int, signature_start: int | None) -> str:
+    """About 300 characters of the reader's new words, cut at a word."""
+    end = new_text_end if signature_start is None else min(new_text_end, signature_start)
+    lines = [line for line in text[:end].split("\n") if not line.startswith(">")]
+    words = " ".join(" ".join(lines).split()) or " ".join(text.replace(">", " ").split()[:100])
+    if len(words) <= PREVIEW_CHARS:
+        return words
+    cut = words.rfind(" ", 0, PREVIEW_CHARS)
+    if cut < PREVIEW_CHARS * 2 // 3:
+        cut = PREVIEW_CHARS - 1
+    return words[:cut].rstrip(" ,;:.-") + "…"
+
+
+def _dangerous_style(value: str) -> bool:
+    squashed = "".join(_CSS_COMMENT.sub("", value).lower().split())
+    return any(bad in squashed for bad in _BAD_STYLE)
