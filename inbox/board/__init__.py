@@ -1,0 +1,53 @@
+"""The triage board: create_app(settings) builds the Flask app; importing this has no side effects.
+
+The board reads what the pipeline stored and never imports the mailbox code.
+Each area is a blueprint declared at module level in its own module; the views are
+thin and call plain functions (access, queries, actions) that tests call directly.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, g
+from sqlalchemy.orm import Session, sessionmaker
+
+from inbox.config import ConfigError, Settings
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None) -> Flask:
+    """The board for these settings; sessions defaults to the configured database."""
+    if not settings.board.secret_key:
+        raise ConfigError("board.secret_key: required to sign session cookies (use \"env:INBOX_SECRET_KEY\")")
+    if sessions is None:
+        from inbox.db import make_engine, session_factory
+
+        sessions = session_factory(make_engine(settings.database_url, echo=settings.database.echo))
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC), static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=settings.board.secret_key,
+        SESSION_COOKIE_NAME="inbox_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.board.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.board.session_minutes),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    app.extensions["inbox"] = {"settings": settings, "sessions": sessions}
+
+    from inbox.board import admin, attachments, auth, board, health, security, tips
+
+    for module in (auth, security, health, board, tips, admin, attachments):
+        app.register_blueprint(module.bp)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        db = g.pop("db", None)
+        if db is not None:
+            db.close()
+
+    return app

@@ -1,0 +1,167 @@
+"""Admin pages: users and roles, mailbox health, the quarantine, the audit log."""
+from __future__ import annotations
+
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from inbox.board import audit
+from inbox.board.auth import hash_password, require
+from inbox.board.health import mailbox_problems
+from inbox.board.web import client_ip, db, settings, user
+from inbox.models import ROLES, AuditEntry, Mailbox, Quarantined, User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+AUDIT_PAGE = 100
+MIN_PASSWORD = 12
+
+
+@bp.before_request
+@require("admin")
+def _admins_only():
+    return None
+
+
+def _role_and_beats() -> tuple[str, str]:
+    role = request.form.get("role", "")
+    if role not in ROLES:
+        abort(400, description="Role must be admin, editor or reporter.")
+    beats = ",".join(b.strip() for b in request.form.get("beats", "").split(",") if b.strip())
+    return role, beats[:5000]
+
+
+@bp.route("/users")
+def users():
+    return render_template("admin/users.html", users=db().scalars(select(User).order_by(User.email)).all(), roles=ROLES)
+
+
+@bp.route("/users", methods=["POST"])
+def create_user():
+    email = request.form.get("email", "").strip().lower()
+    password = request.form.get("password", "")
+    if "@" not in email or len(email) > 320:
+        abort(400, description="Give a valid email address.")
+    if len(password) < MIN_PASSWORD:
+        abort(400, description=f"The password must be at least {MIN_PASSWORD} characters.")
+    role, beats = _role_and_beats()
+    session = db()
+    new = User(email=email, name=request.form.get("name", "").strip()[:200], role=role, beats=beats,
+               password_hash=hash_password(password))
+    session.add(new)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        abort(409, description="A user with that email already exists.")
+    audit.record(session, user().id, "user_create", "user", new.id, f"role {role}", client_ip())
+    session.commit()
+    flash("User added.")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>", methods=["POST"])
+def update_user(user_id: int):
+    session = db()
+    target = session.get(User, user_id)
+    if target is None:
+        abort(404, description="There is no such user.")
+    role, beats = _role_and_beats()
+    active = request.form.get("active") == "1"
+    if target.id == user().id and (role != "admin" or not active):
+        abort(400, description="You cannot remove your own admin role or deactivate yourself.")
+    if not active and target.active:
+        target.session_epoch += 1  # logs them out everywhere
+    target.role, target.beats, target.active = role, beats, active
+    audit.record(session, user().id, "user_update", "user", target.id, f"role {role}, active {active}", client_ip())
+    session.commit()
+    flash("User updated.")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/mailboxes")
+def mailboxes():
+    session = db()
+    problems = {p.mailbox: p for p in mailbox_problems(session, settings().board.stale_sync_minutes)}
+    boxes = session.scalars(select(Mailbox).order_by(Mailbox.name)).all()
+    return render_template("admin/mailboxes.html", boxes=boxes, problems=problems)
+
+
+@bp.route("/quarantine")
+def quarantine():
+    session = db()
+    rows = session.execute(
+        select(Quarantined.id, Quarantined.stage, Quarantined.error, Quarantined.attempts, Quarantined.last_failed_at,
+               Quarantined.resolution, Quarantined.folder, Mailbox.name)
+        .join(Mailbox, Mailbox.id == Quarantined.mailbox_id)
+        .order_by(Quarantined.resolved_at.is_not(None), Quarantined.id.desc()).limit(500)
+    ).all()
+    return render_template("admin/quarantine.html", rows=rows)
+
+
+@bp.route("/quarantine/<int:qid>")
+def quarantine_item(qid: int):
+    session = db()
+    item = session.get(Quarantined, qid)
+    if item is None:
+        abort(404, description="There is no such quarantined message.")
+    head = item.data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0][:65536]
+    try:
+        headers = list(BytesHeaderParser(policy=default_policy).parsebytes(head).raw_items())
+    except Exception:  # noqa: BLE001 - a quarantined message is bad input by definition
+        headers = [("(unparsable)", head.decode("utf-8", "replace"))]
+    audit.record(session, user().id, "quarantine_view", "quarantine", qid, ip=client_ip())
+    session.commit()
+    return render_template("admin/quarantine_item.html", item=item, headers=headers)
+
+
+@bp.route("/quarantine/<int:qid>/retry", methods=["POST"])
+def quarantine_retry(qid: int):
+    from inbox.pipeline import Pipeline
+    from inbox.store import retry_quarantined
+
+    session = db()
+    if session.get(Quarantined, qid) is None:
+        abort(404, description="There is no such quarantined message.")
+    audit.record(session, user().id, "quarantine_retry", "quarantine", qid, ip=client_ip())
+    session.commit()
+    with Pipeline(settings(), _sessions(), processes=1) as pipeline:
+        outcomes = retry_quarantined(pipeline, qid)
+    status = outcomes[0].status if outcomes else "nothing to do"
+    flash(f"Retried: {status}." if status != "quarantined" else f"Still failing at {outcomes[0].stage}: {outcomes[0].error}")
+    return redirect(url_for("admin.quarantine_item", qid=qid))
+
+
+@bp.route("/quarantine/<int:qid>/discard", methods=["POST"])
+def quarantine_discard(qid: int):
+    from inbox.store import discard_quarantined
+
+    if not discard_quarantined(_sessions(), qid):
+        abort(404, description="There is no such quarantined message.")
+    session = db()
+    audit.record(session, user().id, "quarantine_discard", "quarantine", qid, ip=client_ip())
+    session.commit()
+    flash("Discarded; the row stays as history.")
+    return redirect(url_for("admin.quarantine"))
+
+
+@bp.route("/audit")
+def audit_log():
+    session = db()
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        abort(400, description="page must be a positive whole number.")
+    offset = (int(page) - 1) * AUDIT_PAGE
+    rows = session.execute(
+        select(AuditEntry, User.email).outerjoin(User, User.id == AuditEntry.user_id)
+        .order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE + 1).offset(offset)
+    ).all()
+    return render_template("admin/audit.html", rows=rows[:AUDIT_PAGE], page=int(page), has_next=len(rows) > AUDIT_PAGE)
+
+
+def _sessions():
+    from flask import current_app
+
+    return current_app.extensions["inbox"]["sessions"]

@@ -1,0 +1,66 @@
+"""The board: a column per status, filters, search, pagination and saved views."""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from inbox.board.access import STATUS_LABELS, STATUSES, is_editor
+from inbox.board.queries import FLAGS, Filters, board_page, topics, user_labels
+from inbox.board.web import db, dialect, settings, user
+from inbox.models import Mailbox, SavedView
+
+bp = Blueprint("board", __name__)
+
+
+def _filters(args) -> Filters:
+    try:
+        return Filters.from_args(args, settings().board.cards_per_column)
+    except ValueError as exc:
+        abort(400, description=f"Bad filter: {exc}.")
+
+
+@bp.route("/")
+def index():
+    session, me = db(), user()
+    filters = _filters(request.args)
+    users = user_labels(session)
+    page = board_page(session, me, filters, dialect(), users)
+    return render_template(
+        "board/board.html", page=page, filters=filters, statuses=STATUSES, labels=STATUS_LABELS, flags=FLAGS,
+        topics=topics(session), users=users, editor=is_editor(me),
+        mailboxes=session.execute(select(Mailbox.id, Mailbox.name).order_by(Mailbox.name)).all(),
+        views=session.scalars(select(SavedView).where(SavedView.user_id == me.id).order_by(SavedView.name)).all(),
+    )
+
+
+@bp.route("/views", methods=["POST"])
+def save_view():
+    name = request.form.get("name", "").strip()[:200]
+    query = request.form.get("query", "")[:2000]
+    if not name:
+        abort(400, description="Give the view a name.")
+    filters = _filters(MultiDict(parse_qsl(query)))
+    session = db()
+    session.add(SavedView(user_id=user().id, name=name, query=filters.query_string(page=1)))
+    session.commit()
+    flash(f"Saved the view “{name}”.")
+    return redirect(url_for("board.index") + ("?" + filters.query_string(page=1) if filters.query_string(page=1) else ""))
+
+
+@bp.route("/views/<int:view_id>/delete", methods=["POST"])
+def delete_view(view_id: int):
+    session = db()
+    view = session.get(SavedView, view_id)
+    if view is None or view.user_id != user().id:
+        abort(404, description="There is no such saved view.")
+    session.delete(view)
+    session.commit()
+    return redirect(url_for("board.index"))
+
+
+@bp.route("/help")
+def help_page():
+    return render_template("board/help.html")

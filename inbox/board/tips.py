@@ -1,0 +1,140 @@
+"""The tip page and the actions on tips (thin views over inbox.board.actions)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from inbox.board import actions, audit
+from inbox.board.access import STATUS_LABELS, STATUSES, may
+from inbox.board.queries import user_labels
+from inbox.board.tippage import cid_signer, tip_page
+from inbox.board.web import client_ip, db, settings, user
+
+bp = Blueprint("tips", __name__, url_prefix="/tips")
+
+
+def _int(name: str, allow_none: bool = False) -> int | None:
+    raw = request.form.get(name, "").strip()
+    if allow_none and raw in ("", "none"):
+        return None
+    if not raw.isdigit():
+        abort(400, description=f"The form is missing a valid {name}.")
+    return int(raw)
+
+
+def _render(tip_id: int, conflict: str | None = None, code: int = 200):
+    session = db()
+    page = tip_page(session, user(), tip_id, cid_signer(settings().board.secret_key))
+    return render_template("tips/tip.html", p=page, conflict=conflict, statuses=STATUSES, labels=STATUS_LABELS,
+                           users=user_labels(session)), code
+
+
+def _act(tip_id: int, fn, *args, message: str):
+    session = db()
+    try:
+        fn(session, user(), *args, ip=client_ip())
+        session.commit()
+    except actions.Conflict as exc:
+        session.rollback()
+        if request.path.startswith("/tips/bulk"):
+            abort(409, description=str(exc))
+        return _render(tip_id, conflict=str(exc), code=409)
+    except actions.ActionError as exc:
+        session.rollback()
+        abort(exc.code, description=str(exc))
+    flash(message)
+    target = request.form.get("next", "")
+    if target == "board":
+        return redirect(url_for("board.index") + ("?" + request.form.get("query", "") if request.form.get("query") else ""))
+    return redirect(url_for("tips.show", tip_id=tip_id))
+
+
+@bp.route("/<int:tip_id>")
+def show(tip_id: int):
+    session = db()
+    try:
+        result = _render(tip_id)
+    except actions.ActionError as exc:
+        abort(exc.code, description=str(exc))
+    audit.record(session, user().id, "view", "tip", tip_id, ip=client_ip())
+    session.commit()
+    return result
+
+
+@bp.route("/<int:tip_id>/status", methods=["POST"])
+def status(tip_id: int):
+    new = request.form.get("status", "")
+    return _act(tip_id, actions.set_status, tip_id, _int("version"), new, message=f"Moved to {STATUS_LABELS.get(new, new)}.")
+
+
+@bp.route("/<int:tip_id>/spam", methods=["POST"])
+def spam(tip_id: int):
+    return _act(tip_id, actions.set_status, tip_id, _int("version"), "spam", message="Marked as spam.")
+
+
+@bp.route("/<int:tip_id>/assign", methods=["POST"])
+def assign(tip_id: int):
+    return _act(tip_id, actions.assign, tip_id, _int("version"), _int("assignee_id", allow_none=True), message="Assigned.")
+
+
+@bp.route("/<int:tip_id>/claim", methods=["POST"])
+def claim(tip_id: int):
+    return _act(tip_id, actions.claim, tip_id, _int("version"), message="It is yours.")
+
+
+@bp.route("/<int:tip_id>/topic", methods=["POST"])
+def topic(tip_id: int):
+    return _act(tip_id, actions.correct_topic, tip_id, _int("version"), request.form.get("topic", ""), message="Topic corrected.")
+
+
+@bp.route("/<int:tip_id>/notes", methods=["POST"])
+def note(tip_id: int):
+    return _act(tip_id, actions.add_note, tip_id, request.form.get("body", ""), message="Note added.")
+
+
+@bp.route("/<int:tip_id>/merge", methods=["POST"])
+def merge(tip_id: int):
+    into = request.form.get("into", "").strip().lstrip("#")
+    if not into.isdigit():
+        abort(400, description="Give the number of the tip to merge into.")
+    return _act(tip_id, actions.merge, tip_id, _int("version"), int(into), message=f"Merged into #{into}.")
+
+
+@bp.route("/<int:tip_id>/split", methods=["POST"])
+def split(tip_id: int):
+    return _act(tip_id, actions.split, tip_id, _int("version"), message="Split out again.")
+
+
+@bp.route("/bulk", methods=["POST"])
+def bulk():
+    ids = request.form.getlist("ids")
+    if not all(i.isdigit() for i in ids):
+        abort(400, description="The selection is not valid.")
+    tip_ids = [int(i) for i in ids]
+    session = db()
+    try:
+        count = actions.bulk(session, user(), tip_ids, request.form.get("action", ""), ip=client_ip())
+        session.commit()
+    except actions.ActionError as exc:
+        session.rollback()
+        abort(exc.code, description=str(exc))
+    flash(f"Done for {count} tips.")
+    query = request.form.get("query", "")
+    return redirect(url_for("board.index") + ("?" + query if query else ""))
+
+
+@bp.route("/<int:tip_id>/raw")
+def export(tip_id: int):
+    session, me = db(), user()
+    try:
+        tip = actions.load_tip(session, me, tip_id)
+    except actions.ActionError as exc:
+        abort(exc.code, description=str(exc))
+    if not may(me, "export", tip):
+        abort(403, description="Only editors may export the original message.")
+    data = tip.raw.data
+    audit.record(session, me.id, "export", "tip", tip_id, ip=client_ip())
+    session.commit()
+    return Response(data, mimetype="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="tip-{tip_id}.eml"',
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    })
