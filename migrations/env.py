@@ -5,6 +5,7 @@ from alembic import context
 
 from inbox.db import make_engine
 from inbox.models import Base
+from inbox.models.search import not_search_index
 
 config = context.config
 target_metadata = Base.metadata
@@ -27,6 +28,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=not_search_index,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -4,6 +4,7 @@ Each area keeps its commands in its own module here; this table only lists them.
 """
 from __future__ import annotations
 
+from inbox.commands import board
 from inbox.commands import data
 from inbox.commands import demo
 from inbox.commands import worker
@@ -15,4 +16,6 @@ COMMANDS = [
     ("worker", "sync the configured mailboxes until stopped (IDLE or polling); --once for one pass", worker.add_worker_arguments, worker.run_worker),
     ("status", "each mailbox's health: last sync, last error, failures in a row, messages waiting", worker.add_status_arguments, worker.run_status),
     ("demo", "the whole trip on this machine: demo accounts, the bundled demo mailbox, the board on :5000", demo.add_arguments, demo.run),
+    ("serve", "serve the triage board with waitress (prints its URL)", board.add_serve_arguments, board.run_serve),
+    ("user", "board accounts: user add EMAIL --role editor | user list | user password EMAIL | user totp EMAIL", board.add_user_arguments, board.run_user),
 ]

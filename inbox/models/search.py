@@ -55,8 +55,10 @@ _DDL = {
     ("postgresql", "notes"): _PG_NOTES,
 }
 _DROP = {
-    ("sqlite", "tips"): ["DROP TABLE IF EXISTS tips_fts"],
-    ("sqlite", "notes"): ["DROP TABLE IF EXISTS notes_fts"],
+    ("sqlite", "tips"): [f"DROP TRIGGER IF EXISTS tips_fts_{e}" for e in ("insert", "delete", "update")]
+    + ["DROP TABLE IF EXISTS tips_fts"],
+    ("sqlite", "notes"): [f"DROP TRIGGER IF EXISTS notes_fts_{e}" for e in ("insert", "delete", "update")]
+    + ["DROP TABLE IF EXISTS notes_fts"],
     ("postgresql", "tips"): ["DROP INDEX IF EXISTS ix_tips_fts"],
     ("postgresql", "notes"): ["DROP INDEX IF EXISTS ix_notes_fts"],
 }
@@ -113,3 +115,10 @@ def matching_ids(words: str, dialect: str) -> list[TextualSelect]:
 def matches(words: str, dialect: str, id_column: ColumnElement = Tip.id) -> ColumnElement[bool]:
     """A WHERE clause: the tip (id_column) is one whose text or notes contain the words."""
     return or_(*(id_column.in_(ids) for ids in matching_ids(words, dialect)))
+
+
+def not_search_index(name: str | None, type_: str, parent_names: dict) -> bool:
+    """For Alembic's include_name: the search tables and indexes are made by DDL, not by models."""
+    if type_ == "table" and name and (name.startswith("tips_fts") or name.startswith("notes_fts")):
+        return False
+    return not (type_ == "index" and name in ("ix_tips_fts", "ix_notes_fts"))

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, inspect, text
 from inbox import migrate
 from inbox.db import make_engine
 from inbox.models import Base
+from inbox.models.search import not_search_index
 from tests.conftest import PG_ADMIN_URL, _worker_id
 
 
@@ -33,7 +34,7 @@ def _diff(url: str) -> list:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": not_search_index})
             return compare_metadata(ctx, Base.metadata)
     finally:
         engine.dispose()

@@ -1,0 +1,114 @@
+"""`inbox serve` (the board under waitress) and `inbox user` (add, list, totp, password).
+
+Passwords come from a prompt (getpass, asked twice) or, for scripts and tests,
+one line on standard input with --password-stdin; never from the command line,
+where other users could read them in the process list.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+from sqlalchemy import select
+
+from inbox.cli import UsageError
+from inbox.config import Settings
+
+log = logging.getLogger(__name__)
+MIN_PASSWORD = 12
+
+
+def add_serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default=None, help="address to listen on (default board.host)")
+    p.add_argument("--port", type=int, default=None, help="port to listen on (default board.port)")
+
+
+def run_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve the board with waitress (production: gunicorn "inbox.board.wsgi:app", see README)."""
+    from waitress import serve
+
+    from inbox.board import create_app
+
+    app = create_app(settings)
+    host = args.host or settings.board.host
+    port = settings.board.port if args.port is None else args.port
+    print(f"Tip Inbox board on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    serve(app, host=host, port=port, threads=settings.board.threads, ident="tip-inbox")
+    return 0
+
+
+def add_user_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    add = sub.add_parser("add", help="add a user (asks for the password)")
+    add.add_argument("email")
+    add.add_argument("--role", choices=("admin", "editor", "reporter"), default="reporter")
+    add.add_argument("--name", default="")
+    add.add_argument("--beats", default="", help="comma-separated topics a reporter sees")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    sub.add_parser("list", help="list users, their roles and beats")
+    pw = sub.add_parser("password", help="set a new password (logs the user out everywhere)")
+    pw.add_argument("email")
+    pw.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    totp = sub.add_parser("totp", help="turn on a TOTP second factor and print its setup URI")
+    totp.add_argument("email")
+    totp.add_argument("--off", action="store_true", help="turn the second factor off instead")
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise UsageError("the passwords differ")
+    if len(password) < MIN_PASSWORD:
+        raise UsageError(f"the password must be at least {MIN_PASSWORD} characters")
+    return password
+
+
+def run_user(settings: Settings, args: argparse.Namespace) -> int:
+    """Manage board accounts from the terminal (the first admin has no other way in)."""
+    import pyotp
+
+    from inbox.board.auth import find_user, hash_password
+    from inbox.db import make_engine, session_factory, transaction
+    from inbox.models import User
+
+    sessions = session_factory(make_engine(settings.database_url))
+    if args.user_command == "list":
+        with sessions() as session:
+            for u in session.scalars(select(User).order_by(User.email)):
+                state = "" if u.active else "  (disabled)"
+                print(f"{u.id}\t{u.email}\t{u.role}\t{u.beats or '-'}\t{'totp' if u.totp_secret else '-'}{state}")
+        return 0
+    email = args.email.strip().lower()
+    if args.user_command == "add":
+        if "@" not in email:
+            raise UsageError(f"{args.email!r} is not an email address")
+        password = _password(args.password_stdin)
+        with transaction(sessions) as session:
+            if find_user(session, email) is not None:
+                raise UsageError(f"a user {email} already exists")
+            user = User(email=email, name=args.name, role=args.role, beats=args.beats, password_hash=hash_password(password))
+            session.add(user)
+            session.flush()
+            print(f"Added user {user.id} ({args.role}).")
+        return 0
+    with transaction(sessions) as session:
+        user = find_user(session, email)
+        if user is None:
+            raise UsageError(f"no user {email}")
+        if args.user_command == "password":
+            user.password_hash = hash_password(_password(args.password_stdin))
+            user.session_epoch += 1
+            print("Password changed; the user's sessions have ended.")
+        elif args.off:
+            user.totp_secret = None
+            print("Second factor turned off.")
+        else:
+            user.totp_secret = pyotp.random_base32()
+            print("Add this to the user's authenticator app (shown once):")
+            print(pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name="Tip Inbox"))
+    return 0
