@@ -27,14 +27,26 @@ _ATTRIBUTION = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 # Older clients: "Jane Doe <jane@example.org> wrote:" on its own.
-_SHORT_ATTRIBUTION = re.compile(r"^.{1,120}\b(wrote|writes|schrieb|a [ée]crit|escribi[óo]):\s*$", re.IGNORECASE)
-# Outlook's reply header: a From: line followed within a few lines by Sent:/Date:.
-_HEADER_FROM = re.compile(r"^\s*\*?(from|von|de|da|van|från|od)\s*:\*?\s*\S", re.IGNORECASE)
-_HEADER_SENT = re.compile(
-    r"^\s*\*?(sent|date|gesendet|datum|envoy[ée]|enviado|fecha|inviato|data|verzonden|skickat|wysłano)\s*:",
+_SHORT_ATTRIBUTION = re.compile(
+    r"^.{1,200}\b(wrote|writes|schrieb|a [ée]crit|escribi[óo]|написал\w*):\s*$", re.IGNORECASE | re.DOTALL
+)
+# Outlook's (and Hotmail's, Windows Mail's) reply header: a block of "Label: value"
+# lines with a sender and a date among them, in the languages our readers write.
+_HEADER_LINE = re.compile(
+    r"^\s*\*?(?P<label>from|von|de|da|van|från|od|от|sent|date|gesendet|datum|envoy[ée]|enviado|"
+    r"fecha|inviato|data|verzonden|skickat|wysłano|отправлено|дата|to|an|à|para|a|aan|till|кому|"
+    r"cc|subject|betreff|objet|asunto|oggetto|onderwerp|ämne|тема)\s*:\*?(\s|$)",
     re.IGNORECASE,
 )
-_RULE = re.compile(r"^\s*[_\-=]{8,}\s*$")
+_SENDER_LABELS = frozenset({"from", "von", "de", "da", "van", "från", "od", "от"})
+_DATE_LABELS = frozenset({
+    "sent", "date", "gesendet", "datum", "envoyé", "envoye", "enviado", "fecha", "inviato", "data",
+    "verzonden", "skickat", "wysłano", "отправлено", "дата",
+})
+_RULE = re.compile(r"^\s*([_\-=]{8,}|-{3})\s*$")
+# A line introducing a quote in a form we have no pattern for ("26.06.2014, 14:41, X <x@y>:"):
+# only trusted right above ">" lines, and only if it carries a date or an address.
+_LOOSE_ATTRIBUTION = re.compile(r"^.{0,200}(\d{1,4}[./:-]\d{1,2}|@).{0,200}:\s*$", re.DOTALL)
 # Forward markers: what follows them is content, however much it looks like a quote.
 _FORWARD = re.compile(
     r"^\s*(-{2,}\s*(forwarded message|weitergeleitete nachricht|message transf[ée]r[ée]|mensaje reenviado)"
@@ -90,7 +102,21 @@ def find_signature(text: str, end: int) -> int | None:
             found.append(i)
         elif after <= 4 and _SIGN_OFF.match(stripped) and all(len(lines[j]) <= 60 for j in filled[k + 1 :]):
             found.append(i)
-    return starts[min(found)] if found else None
+    if found:
+        return starts[min(found)]
+    return _signature_below_quote(text, end)
+
+
+def _signature_below_quote(text: str, end: int) -> int | None:
+    """A "-- " signature written under the quote it answers (bottom of the message)."""
+    if end >= len(text):
+        return None
+    lines = text.split("\n")
+    trailer = _trailer(lines, len(lines))
+    if trailer < len(lines) and lines[trailer] == "--":
+        offset = sum(len(line) + 1 for line in lines[:trailer])
+        return offset if offset >= end else None
+    return None
 
 
 def _line_starts(lines: list[str]) -> list[int]:
@@ -112,28 +138,59 @@ def _hard_separator(lines: list[str], forwarding: bool) -> int | None:
             continue
         if _ORIGINAL.match(line):
             return i
-        if _HEADER_FROM.match(line) and any(_HEADER_SENT.match(lines[j]) for j in range(i + 1, min(i + 5, len(lines)))):
-            return i - 1 if i and _RULE.match(lines[i - 1]) else i
+        if _header_block_at(lines, i):
+            for j in (i - 1, i - 2):  # Outlook draws a line above the block
+                if j >= 0 and _RULE.match(lines[j]):
+                    return j
+                if j >= 0 and lines[j].strip():
+                    break
+            return i
         span = _dated_attribution_at(lines, i)
         if span and not _next_filled(lines, i + span).startswith(">"):
             return i  # "On <date> ... wrote:" with an unmarked quote below it
     return None
 
 
+def _header_block_at(lines: list[str], i: int) -> bool:
+    labels = []
+    for line in lines[i : i + 6]:
+        match = _HEADER_LINE.match(line)
+        if not match:
+            break
+        labels.append(match.group("label").lower())
+    return len(labels) >= 2 and labels[0] in _SENDER_LABELS | _DATE_LABELS and bool(
+        set(labels) & _SENDER_LABELS and set(labels) & _DATE_LABELS
+    )
+
+
 def _quoted_tail(lines: list[str], end: int) -> int | None:
-    """First line of the run of quote lines, attributions and blanks that ends the text."""
-    i = end
+    """First line of the run of quote lines (with the attribution above them) that ends the text."""
+    i = _trailer(lines, end)
     while i > 0:
         line = lines[i - 1]
         if not line.strip() or line.startswith(">"):
             i -= 1
             continue
-        back = _attribution_ending_at(lines, i - 1)
-        if back:
-            i -= back
-            continue
-        break
+        i -= _attribution_ending_at(lines, i - 1)
+        break  # an attribution introduces the outermost quote; above it is new text
     return i if i < end else None
+
+
+def _trailer(lines: list[str], end: int) -> int:
+    """Where a list footer or signature below the quote starts (they hide the quote from the tail)."""
+    for j in range(end - 1, max(-1, end - 26), -1):
+        if _RULE.match(lines[j]) or lines[j] == "--":
+            above = _previous_filled(lines, j)
+            if above is not None and lines[above].startswith(">"):
+                return j
+    return end
+
+
+def _previous_filled(lines: list[str], j: int) -> int | None:
+    for k in range(j - 1, -1, -1):
+        if lines[k].strip():
+            return k
+    return None
 
 
 def _attribution_at(lines: list[str], i: int) -> int:
@@ -141,8 +198,14 @@ def _attribution_at(lines: list[str], i: int) -> int:
     if not lines[i].strip() or lines[i].startswith(">"):
         return 0
     for span in (1, 2, 3):
+        if i + span > len(lines) or not lines[i + span - 1].strip():
+            return 0
         chunk = " ".join(lines[i : i + span])
-        if i + span <= len(lines) and (_ATTRIBUTION.match(chunk) or (span == 1 and _SHORT_ATTRIBUTION.match(chunk))):
+        if _ATTRIBUTION.match(chunk):
+            return span
+        # The looser forms may wrap once, when the first line has a date or number in it.
+        loose = span == 1 or (span == 2 and len(lines[i]) <= 120 and any(ch.isdigit() for ch in lines[i]))
+        if loose and (_SHORT_ATTRIBUTION.match(chunk) or _LOOSE_ATTRIBUTION.match(chunk)):
             return span
     return 0
 
@@ -159,7 +222,7 @@ def _dated_attribution_at(lines: list[str], i: int) -> int:
 
 
 def _attribution_ending_at(lines: list[str], last: int) -> int:
-    for span in (1, 2, 3):
+    for span in (3, 2, 1):
         first = last - span + 1
         if first >= 0 and _attribution_at(lines, first) == span:
             return span
