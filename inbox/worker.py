@@ -9,6 +9,7 @@ at any point therefore costs at most a re-fetch that the store's unique keys abs
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import random
 import signal
@@ -236,6 +237,8 @@ def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False)
     def on_signal(signum, _frame):
         if stop.is_set():
             log.warning("second signal %d: exiting now", signum)
+            for child in multiprocessing.active_children():
+                child.kill()  # the pipeline's pool would outlive os._exit
             os._exit(128 + signum)
         log.info("signal %d: finishing the batch in hand, then exiting", signum)
         stop.set()

@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def dovecot():
     server = Dovecot()
+    # XOAUTH2 logins: Dovecot checks the token against the passdb password.
+    server.add_user("bot@example.org", "ya29.TEST-TOKEN")
+    server.add_user("cmd@example.org", "ya29.FROM-COMMAND")
     server.start()
     yield server
     server.cleanup()
@@ -83,5 +86,5 @@ def worker_command(config: Path, *args: str) -> list[str]:
 
 def worker_env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     return env

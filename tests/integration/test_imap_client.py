@@ -46,7 +46,6 @@ def test_bad_password_raises_auth_error(dovecot, mail_user):
 
 
 def test_xoauth2_login_accepts_the_right_token_and_refuses_a_wrong_one(dovecot):
-    dovecot.add_user("bot@example.org", "ya29.TEST-TOKEN")
     right = mailbox(dovecot, "bot@example.org", tls="tls", password="", oauth2_token="ya29.TEST-TOKEN")
     imap.close(imap.connect(right))
     wrong = mailbox(dovecot, "bot@example.org", tls="tls", password="", oauth2_token="ya29.EXPIRED")
@@ -55,7 +54,6 @@ def test_xoauth2_login_accepts_the_right_token_and_refuses_a_wrong_one(dovecot):
 
 
 def test_token_command_stdout_is_the_token(dovecot, tmp_path):
-    dovecot.add_user("cmd@example.org", "ya29.FROM-COMMAND")
     script = tmp_path / "token.sh"
     script.write_text("#!/bin/sh\necho ya29.FROM-COMMAND\n")
     script.chmod(0o700)
