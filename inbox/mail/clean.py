@@ -57,6 +57,8 @@ STYLE_PROPERTIES = frozenset({
 })
 # A style value containing any of these is dropped whole (after removing CSS comments and spaces).
 _BAD_STYLE = ("expression", "url(", "\\", "@import", "javascript:", "behavior", "-moz-binding", "image-set(")
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
+_NO_BLANKS = dict.fromkeys(range(0x21))  # browsers skip these inside a URL scheme
 _CSS_COMMENT = re.compile(r"/\*.*?(\*/|$)", re.DOTALL)
 PREVIEW_CHARS = 300
 
@@ -108,6 +110,8 @@ def sanitise(html: str, raw_sha256: str) -> str:
     own = f"/cid/{raw_sha256}/"
 
     def attribute(tag: str, name: str, value: str) -> str | None:
+        if value.translate(_NO_BLANKS)[:11].lower().startswith(_SCRIPT_SCHEMES):
+            return None  # not only in URLs: no attribute may hold a script URL at all
         if name == "style":
             return None if _dangerous_style(value) else value
         if tag == "img" and name == "src":
