@@ -107,6 +107,10 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("latin-1")
 
 
+# Control characters have no place in a header value (and PostgreSQL refuses NUL).
+_CONTROLS = {**dict.fromkeys([*range(0x20), 0x7F]), 0x09: " "}
+
+
 def header_text(value: object) -> str:
     """A raw header value as readable text: unfolded, RFC 2047 words and 8-bit bytes decoded."""
     if value is None:
@@ -122,25 +126,25 @@ def header_text(value: object) -> str:
         except UnicodeEncodeError:
             pass  # already real text
     if "=?" not in value:
-        return value.strip()
+        return value.translate(_CONTROLS).strip()
     try:
         chunks = decode_header(value)
     except Exception:  # binascii and HeaderParseError on broken encoded-words
-        return value.strip()
+        return value.translate(_CONTROLS).strip()
     out = []
     for chunk, charset in chunks:
         if isinstance(chunk, bytes):
             out.append(decode_bytes(chunk, charset or "utf-8"))
         else:
             out.append(chunk)
-    return "".join(out).strip()
+    return "".join(out).translate(_CONTROLS).strip()
 
 
 def addresses(values: list[str]) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs from raw address headers; bad ones skipped."""
     texts = []
     for value in values:
-        value = value.replace("\r", "").replace("\n", "")
+        value = value.replace("\r", "").replace("\n", "").translate(_CONTROLS)
         if not value.isascii():
             value = header_text(value)
         texts.append(value)

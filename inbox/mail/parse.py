@@ -238,8 +238,8 @@ def _fields(headers: list[tuple[str, str]], defects: list[str]) -> dict:
         defects.append("message-id: empty")
     return dict(
         message_id=message_id[0] if message_id else None,
-        in_reply_to=(guarded("in-reply-to", message_ids, []) or [None])[0],
-        references=tuple(guarded("references", message_ids, [])),
+        in_reply_to=(guarded("in-reply-to", lambda v: message_ids(header_text(v)), []) or [None])[0],
+        references=tuple(guarded("references", lambda v: message_ids(header_text(v)), [])),
         from_name=senders[0][0] if senders else "",
         from_address=senders[0][1] if senders else "",
         reply_to=(guarded("reply-to", lambda v: addresses([v]), []) or [("", "")])[0][1],
