@@ -45,10 +45,6 @@ class Demo:
     passwords: dict[str, str]
     counts: Counter
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.settings.board.host}:{self.settings.board.port}/"
-
 
 def demo_settings(settings: Settings, host: str | None = None, port: int | None = None) -> Settings:
     """The demo's settings: a persisted secret key under data_dir, plain-HTTP cookies on loopback."""
@@ -117,14 +113,10 @@ def prepare(settings: Settings) -> Demo:
 
 
 def serve(demo: Demo) -> None:
-    """The board on the demo's host and port, with waitress, until Ctrl-C."""
-    from waitress import serve as waitress_serve
+    """The board on the demo's host and port, through `inbox serve`'s own code, until Ctrl-C."""
+    from inbox.commands.board import run_serve
 
-    from inbox.board import create_app
-
-    app = create_app(demo.settings, demo.sessions)
-    board = demo.settings.board
-    waitress_serve(app, host=board.host, port=board.port, threads=board.threads, ident="tip-inbox")
+    run_serve(demo.settings, argparse.Namespace(host=None, port=None))
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -146,6 +138,5 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"  {role:<9} {email:<26} {demo.passwords[email]}")
     if args.no_serve:
         return 0
-    print(f"Serving the board on {demo.url}  (Ctrl-C to stop)")
     serve(demo)
     return 0

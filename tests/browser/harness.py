@@ -159,5 +159,6 @@ def login(page, board: RunningBoard, role: str) -> None:
     page.goto(board.url + "login")
     page.fill("form#login-form input[name=email]", f"{role}@station.example")
     page.fill("form#login-form input[name=password]", board.password(role))
-    page.click("#login-submit")
+    with page.expect_navigation(wait_until="load"):  # "load": board.js (deferred) has bound its keys
+        page.click("#login-submit")
     page.wait_for_selector("main#board")

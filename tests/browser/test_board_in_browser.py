@@ -66,7 +66,8 @@ def test_login_is_required_and_a_wrong_password_is_refused(page, board):
     assert "/login" in page.url
     page.fill("form#login-form input[name=email]", "editor@station.example")
     page.fill("form#login-form input[name=password]", "not-the-password")
-    page.click("#login-submit")
+    with page.expect_navigation():
+        page.click("#login-submit")
     assert page.locator(".flash.error").is_visible()
     assert page.locator("main#board").count() == 0
     login(page, board, "editor")
