@@ -224,3 +224,25 @@ def test_random_garbage_and_truncated_messages_never_raise():
         except LimitExceeded:
             continue
         assert parsed.raw == raw
+
+
+def test_control_characters_and_8bit_bytes_in_headers_are_cleaned():
+    raw = b"From: A\x00B <a\x00b@example.org>\r\nSubject: x\x00y\tz \xc3\xa9\r\nIn-Reply-To: <a\xffb@x>\r\n\r\nbody"
+    parsed = parse(raw, LIMITS)
+    assert (parsed.subject, parsed.from_name, parsed.from_address) == ("xy z é", "AB", "ab@example.org")
+    assert parsed.in_reply_to == "aÿb@x"
+    assert all("\x00" not in value for _, value in parsed.headers)
+
+
+def test_a_message_that_is_only_an_attachment_has_part_path_1():
+    raw = mail("From: a@example.org\nContent-Type: application/pdf; name=leak.pdf\nContent-Transfer-Encoding: base64",
+               "JVBERi0xLjQK")
+    (pdf,) = parse(raw, LIMITS).attachments
+    assert (pdf.part_path, pdf.filename, pdf.data) == ("1", "leak.pdf", b"%PDF-1.4\n")
+    assert extract_part(raw, "1") == pdf
+
+
+def test_references_and_in_reply_to_are_bare_ids():
+    parsed = parse(fixture("reply_with_signature.eml"), LIMITS)
+    assert parsed.in_reply_to == "tip-0001@example.org"
+    assert parsed.references == ("tip-0000@example.org", "tip-0001@example.org")
