@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from inbox.board import audit
 from inbox.board.auth import hash_password, require
 from inbox.board.health import mailbox_problems
-from inbox.board.web import client_ip, db, settings, user
+from inbox.board.web import client_ip, db, end_transaction, settings, user
 from inbox.models import ROLES, AuditEntry, Mailbox, Quarantined, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -112,6 +112,7 @@ def quarantine_item(qid: int):
         headers = list(BytesHeaderParser(policy=default_policy).parsebytes(head).raw_items())
     except Exception:  # noqa: BLE001 - a quarantined message is bad input by definition
         headers = [("(unparsable)", head.decode("utf-8", "replace"))]
+    end_transaction()
     audit.record(session, user().id, "quarantine_view", "quarantine", qid, ip=client_ip())
     session.commit()
     return render_template("admin/quarantine_item.html", item=item, headers=headers)
@@ -126,7 +127,7 @@ def quarantine_retry(qid: int):
     if session.get(Quarantined, qid) is None:
         abort(404, description="There is no such quarantined message.")
     audit.record(session, user().id, "quarantine_retry", "quarantine", qid, ip=client_ip())
-    session.commit()
+    end_transaction()  # the pipeline writes with sessions of its own
     with Pipeline(settings(), _sessions(), processes=1) as pipeline:
         outcomes = retry_quarantined(pipeline, qid)
     status = outcomes[0].status if outcomes else "nothing to do"
@@ -138,6 +139,7 @@ def quarantine_retry(qid: int):
 def quarantine_discard(qid: int):
     from inbox.store import discard_quarantined
 
+    end_transaction()  # discard_quarantined writes with a session of its own
     if not discard_quarantined(_sessions(), qid):
         abort(404, description="There is no such quarantined message.")
     session = db()

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from inbox.board import audit
-from inbox.board.web import client_ip, db, settings
+from inbox.board.web import begin_write, client_ip, db, end_transaction, settings
 from inbox.models import LoginAttempt, User, utcnow
 
 bp = Blueprint("auth", __name__)
@@ -97,6 +97,10 @@ def _load_user():
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         target = request.full_path if request.method == "GET" else "/"
         return redirect(url_for("auth.login", next=target.rstrip("?")))
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        begin_write()
+    else:
+        end_transaction()
     return None
 
 

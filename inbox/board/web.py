@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, request
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from inbox.config import Settings
@@ -33,3 +34,23 @@ def user() -> User:
 def client_ip() -> str:
     """The peer address; behind a proxy, configure the proxy to set it (see README)."""
     return (request.remote_addr or "")[:64]
+
+
+def begin_write() -> None:
+    """Start this request's transaction as a writer (SQLite: take the write lock first).
+
+    SQLite in WAL mode cannot turn a read transaction into a write one once another
+    connection has committed since it began ("database is locked", no waiting). So a
+    request that will write takes the lock with its first statement, a write that
+    changes nothing, and then waits its turn (busy_timeout) instead of failing.
+    """
+    session = db()
+    session.commit()
+    if dialect() == "sqlite":
+        session.execute(text("UPDATE users SET id = id WHERE 0 = 1"))
+
+
+def end_transaction() -> None:
+    """Commit what this request did so far and drop its snapshot or lock (before handing
+    work to code with sessions of its own, or before writing after a long read)."""
+    db().commit()

@@ -1,0 +1,110 @@
+"""Every route × every role: allowed, forbidden (403), or sent to the login page."""
+from __future__ import annotations
+
+import pytest
+
+from inbox.models import Mailbox, Quarantined
+from tests.board.factories import add_attachment, make_tip, raw_mail
+
+LOGIN = "login"
+# route -> (method, path, form, {role: expected status}); None role = not logged in.
+# Paths use {tip} (a tip on the reporter's beat), {att}, {q}, {user}.
+ROUTES = {
+    "board": ("GET", "/", {}, {"admin": 200, "editor": 200, "reporter": 200}),
+    "help": ("GET", "/help", {}, {"admin": 200, "editor": 200, "reporter": 200}),
+    "tip page": ("GET", "/tips/{tip}", {}, {"admin": 200, "editor": 200, "reporter": 200}),
+    "off-beat tip page": ("GET", "/tips/{other}", {}, {"admin": 200, "editor": 200, "reporter": 403}),
+    "export original": ("GET", "/tips/{tip}/raw", {}, {"admin": 200, "editor": 200, "reporter": 403}),
+    "download attachment": ("GET", "/tips/{tip}/attachments/{att}", {}, {"admin": 200, "editor": 200, "reporter": 200}),
+    "off-beat attachment": ("GET", "/tips/{other}/attachments/{other_att}", {}, {"admin": 200, "editor": 200, "reporter": 403}),
+    "set status": ("POST", "/tips/{tip}/status", {"status": "reviewing", "version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "mark spam": ("POST", "/tips/{tip}/spam", {"version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "assign": ("POST", "/tips/{tip}/assign", {"assignee_id": "{user}", "version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "claim": ("POST", "/tips/{tip}/claim", {"version": "1"}, {"admin": 302, "editor": 302, "reporter": 302}),
+    "claim off-beat": ("POST", "/tips/{other}/claim", {"version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "correct topic": ("POST", "/tips/{tip}/topic", {"topic": "elections", "version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "add note": ("POST", "/tips/{tip}/notes", {"body": "Called the clerk."}, {"admin": 302, "editor": 302, "reporter": 302}),
+    "merge": ("POST", "/tips/{tip}/merge", {"into": "{other}", "version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "split": ("POST", "/tips/{tip}/split", {"version": "1"}, {"admin": 400, "editor": 400, "reporter": 403}),
+    "bulk": ("POST", "/tips/bulk", {"ids": "{tip}", "action": "status:declined"}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "save view": ("POST", "/views", {"name": "Courts", "query": "topic=courts"}, {"admin": 302, "editor": 302, "reporter": 302}),
+    "users": ("GET", "/admin/users", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "add user": ("POST", "/admin/users", {"email": "new@newsroom.example", "role": "reporter", "password": "a long enough password"},
+                 {"admin": 302, "editor": 403, "reporter": 403}),
+    "update user": ("POST", "/admin/users/{user}", {"role": "editor", "beats": "", "active": "1"}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "mailboxes": ("GET", "/admin/mailboxes", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "quarantine": ("GET", "/admin/quarantine", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "quarantined item": ("GET", "/admin/quarantine/{q}", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "discard quarantined": ("POST", "/admin/quarantine/{q}/discard", {}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "audit log": ("GET", "/admin/audit", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "log out": ("POST", "/logout", {}, {"admin": 302, "editor": 302, "reporter": 302}),
+}
+
+
+@pytest.fixture
+def objects(db, users):
+    attachment = (b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+                  b"See the attached list.\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; "
+                  b"filename=list.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n")
+    with db() as s, s.begin():
+        tip = make_tip(s, topic="courts", raw=raw_mail("Judge", "x", "a@example.org", attachment))
+        other = make_tip(s, subject="Bus depot", topic="transit")
+        att = add_attachment(s, tip, "2", "list.pdf", "application/pdf", 9)
+        other_att = add_attachment(s, other, "1", "notes.txt", "text/plain", 30)
+        box = Mailbox(name="tips")
+        s.add(box)
+        s.flush()
+        q = Quarantined(sha256="0" * 64, data=b"Subject: broken\r\n\r\nbody", mailbox_id=box.id, folder="INBOX", uid=7,
+                        stage="parse", error="ValueError: bad header")
+        s.add(q)
+        s.flush()
+        return {"tip": tip.id, "other": other.id, "att": att.id, "other_att": other_att.id, "q": q.id,
+                "user": users["reporter"][0]}
+
+
+def _fill(text: str, objects: dict) -> str:
+    return text.format(**objects)
+
+
+@pytest.mark.parametrize("role", [None, "reporter", "editor", "admin"])
+@pytest.mark.parametrize("name", list(ROUTES))
+def test_route_answers_each_role_as_the_rules_say(name, role, client_for, objects):
+    method, path, form, expected = ROUTES[name]
+    client = client_for(role)
+    url = _fill(path, objects)
+    data = {k: _fill(v, objects) for k, v in form.items()}
+    if role is None:
+        client.refresh_token("/login")  # a valid token: the login check, not CSRF, must answer
+    response = client.get(url) if method == "GET" else client.post(url, data=data)
+    if role is None:
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+        return
+    assert response.status_code == expected[role], response.get_data(as_text=True)[:500]
+    if expected[role] == 302:
+        assert "/login" not in response.headers["Location"] or name == "log out"
+
+
+@pytest.mark.parametrize("path", ["/login", "/healthz", "/static/board.css"])
+def test_login_page_health_check_and_assets_need_no_login(path, client_for):
+    response = client_for(None).get(path)
+    assert response.status_code == 200
+
+
+def test_every_registered_route_is_in_the_matrix(app):
+    covered = {_rule_of(path) for _m, path, _f, _e in ROUTES.values()}
+    public = {"/login", "/healthz", "/static/<path:filename>", "/cid/<sha>/<path:content_id>"}
+    deliberately_elsewhere = {
+        "/views/<int:view_id>/delete",  # test_board_page.py
+        "/admin/quarantine/<int:qid>/retry",  # test_admin.py (runs the pipeline)
+    }
+    rules = {r.rule for r in app.url_map.iter_rules()}
+    assert rules - covered - public - deliberately_elsewhere == set()
+
+
+def _rule_of(path: str) -> str:
+    replacements = {"{tip}": "<int:tip_id>", "{other}": "<int:tip_id>", "{att}": "<int:attachment_id>",
+                    "{other_att}": "<int:attachment_id>", "{q}": "<int:qid>", "{user}": "<int:user_id>"}
+    for key, value in replacements.items():
+        path = path.replace(key, value)
+    return path
