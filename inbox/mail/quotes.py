@@ -13,6 +13,7 @@ are content, not quotes: a source often forwards the leak itself.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 # "-----Original Message-----" and its translations (Outlook, Yahoo, Lotus).
 _ORIGINAL = re.compile(
@@ -53,6 +54,11 @@ _FORWARD = re.compile(
     r"|begin forwarded message:)",
     re.IGNORECASE,
 )
+# A cheap first look: any line that might begin one of the separators above.
+_CANDIDATE = re.compile(
+    r"^[ \t]*(-{2}|\*?[^\W\d_]{1,12}\s*:|(on|am|le|el|il|op|den|d[ae]n|w)\s|begin forwarded)",
+    re.IGNORECASE | re.MULTILINE,
+)
 _FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|wg|tr|rv|enc)\s*:", re.IGNORECASE)
 
 # Mobile and webmail sign-offs that clients add on their own.
@@ -74,7 +80,8 @@ def find_quote(text: str, subject: str = "") -> int:
     """Offset in text where the quoted reply starts (len(text) when there is none)."""
     lines = text.split("\n")
     starts = _line_starts(lines)
-    hard = _hard_separator(lines, forwarding=bool(_FORWARD_SUBJECT.match(subject)))
+    forwarding = bool(_FORWARD_SUBJECT.match(subject))
+    hard = _hard_separator(lines, forwarding, _candidates(text, starts))
     end = hard if hard is not None else len(lines)
     begin = _quoted_tail(lines, end)
     if begin is None or not any(lines[i].startswith(">") for i in range(begin, end)):
@@ -127,15 +134,22 @@ def _line_starts(lines: list[str]) -> list[int]:
     return starts
 
 
-def _hard_separator(lines: list[str], forwarding: bool) -> int | None:
+def _candidates(text: str, starts: list[int]) -> list[int]:
+    """Lines that could start a separator, found in one pass of C instead of a Python loop."""
+    return [bisect_right(starts, m.start()) - 1 for m in _CANDIDATE.finditer(text)]
+
+
+def _hard_separator(lines: list[str], forwarding: bool, candidates: list[int]) -> int | None:
     """First line after which everything is quoted; forwarded blocks never count."""
     after_forward = -10
-    for i, line in enumerate(lines):
+    first_words = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    for i in candidates:
+        line = lines[i]
         if _FORWARD.match(line):
             after_forward = i
             continue
-        if forwarding or i - after_forward <= 2:
-            continue
+        if forwarding or i - after_forward <= 2 or i <= first_words:
+            continue  # forwarded, or nothing written above it: then it is the content itself
         if _ORIGINAL.match(line):
             return i
         if _header_block_at(lines, i):
