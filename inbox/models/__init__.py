@@ -21,3 +21,10 @@ from inbox.models.board import (  # noqa: F401, E402
     User,
 )
 from inbox.models import search  # noqa: F401, E402  (attaches the full-text DDL to create_all)
+from inbox.models.sorting import (  # noqa: F401, E402
+    Cluster,
+    ClusterSuggestion,
+    ModelVersion,
+    SortDecision,
+    TipSignature,
+)

@@ -1,0 +1,94 @@
+"""What sorting decided and why: decisions with their explanations, editors'
+corrections, trained model versions, duplicate clusters and their index.
+
+A decision row is history: the machine writes one per sort ("sort"), an editor
+one per correction ("topic" or "spam"); the newest editor row wins over any
+machine row, and is what the learned models train on.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inbox.models.core import Base, utcnow
+
+
+class SortDecision(Base):
+    """One decision about a tip, with the reasons as JSON (rule names and scores, never tip text)."""
+
+    __tablename__ = "sort_decisions"
+    __table_args__ = (Index("ix_sort_decisions_tip_kind", "tip_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"))
+    # "sort" (the machine's full verdict), "topic" or "spam" (an editor's label).
+    kind: Mapped[str] = mapped_column(String(10))
+    # The topic; for spam labels "spam" or "ham".
+    value: Mapped[str] = mapped_column(String(200))
+    # "rule", "rules", "model", "blend", "triage" or "editor".
+    source: Mapped[str] = mapped_column(String(20))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    explanation: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ModelVersion(Base):
+    """A trained model file under data_dir/models/, with what it was trained on."""
+
+    __tablename__ = "sort_models"
+    __table_args__ = (Index("ix_sort_models_kind_version", "kind", "version", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "topics" | "spam"
+    version: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    # The file's own hash: a file that does not match is never unpickled.
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    data_sha256: Mapped[str] = mapped_column(String(64))
+    samples: Mapped[int] = mapped_column(Integer)
+    labels: Mapped[str] = mapped_column(Text)  # JSON {label: count}
+    # The newest editor decision it saw: later ones count towards the next retrain.
+    last_decision_id: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    trained_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Cluster(Base):
+    """Tips about one story from one or more readers; tips.cluster_id points here."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    representative_tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="SET NULL"))
+    size: Mapped[int] = mapped_column(Integer, default=1)  # tips in the cluster
+    readers: Mapped[int] = mapped_column(Integer, default=1)  # distinct senders among them
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class TipSignature(Base):
+    """A tip's MinHash signature: the persisted duplicate index, reloaded by Sorter.load."""
+
+    __tablename__ = "tip_signatures"
+    # AUTOINCREMENT: ids never come back after a rollback, so "rows after id N" stays exact.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), unique=True)
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ClusterSuggestion(Base):
+    """A likely duplicate below the join threshold, for an editor to accept or dismiss."""
+
+    __tablename__ = "cluster_suggestions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    other_tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"))
+    similarity: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | accepted | dismissed
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

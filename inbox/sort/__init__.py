@@ -1,0 +1,177 @@
+"""The sort stage: what a tip is about, whether it is spam, what sensitive facts it
+holds, how urgent it is, and which story it repeats.
+
+    sorter = Sorter.load(settings, session)       # rules, newest models, the duplicate index
+    sorting = sorter.sort(session, clean_mail)    # reads only
+    sorter.remember(session, tip, sorting)        # after the tip is flushed, same transaction
+
+Every verdict carries its explanation (rules fired, model scores, thresholds),
+stored as a "sort" decision and printed by `inbox sort --explain TIP_ID`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inbox.config import Settings
+from inbox.models import ModelVersion, SortDecision, Tip, TipSignature
+from inbox.sort import duplicates, flags, learn, spam
+from inbox.sort.clusters import LSHIndex, Match, MinHasher, words
+from inbox.sort.model import TextModel
+from inbox.sort.text import SortInput, from_mail, from_tip
+from inbox.sort.topics import TopicRules, decide, default_topics
+
+log = logging.getLogger(__name__)
+
+# How often a long-running sorter looks for a newer model version.
+MODEL_CHECK_SECONDS = 10.0
+
+
+@dataclass
+class Sorting:
+    """The sort stage's verdict on one message."""
+
+    topic: str
+    topic_confidence: float
+    topic_source: str
+    spam_score: float
+    is_spam: bool
+    sensitive: tuple[str, ...]
+    urgent: bool
+    explanation: dict
+    signature: np.ndarray | None = field(default=None, repr=False)
+    duplicate: Match | None = None
+
+    def apply(self, tip: Tip) -> None:
+        """Copy the verdict onto the tip's columns; spam moves a new tip to the Spam column."""
+        tip.topic, tip.topic_confidence, tip.topic_source = self.topic, self.topic_confidence, self.topic_source
+        tip.spam_score, tip.is_spam = round(self.spam_score, 4), self.is_spam
+        tip.sensitive = ",".join(self.sensitive)
+        tip.urgent = self.urgent
+        if self.is_spam and tip.status == "new":
+            tip.status = "spam"
+
+
+class Sorter:
+    """Holds the compiled rules, the newest models and the duplicate index for one process."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.rules = TopicRules(settings.sorting.topics or default_topics())
+        self.hasher = MinHasher()
+        self.index = LSHIndex()
+        self.models: dict[str, tuple[TextModel, ModelVersion] | None] = {kind: None for kind in learn.KINDS}
+        self._last_signature_id = 0
+        self._models_checked = 0.0
+
+    @classmethod
+    def load(cls, settings: Settings, session: Session) -> Sorter:
+        """Rules from settings, the newest model files, and the cluster index from the database."""
+        sorter = cls(settings)
+        sorter.refresh(session, force=True)
+        log.info("sorter loaded: %d rules, %d indexed tips, models %s", len(sorter.rules.rules), len(sorter.index),
+                 {k: (m[1].version if m else None) for k, m in sorter.models.items()})
+        return sorter
+
+    def refresh(self, session: Session, force: bool = False) -> None:
+        """Pick up signatures other processes stored, and (now and then) newer model versions."""
+        self._last_signature_id = duplicates.read_new_signatures(session, self.index, self._last_signature_id)
+        now = time.monotonic()
+        if not force and now - self._models_checked < MODEL_CHECK_SECONDS:
+            return
+        self._models_checked = now
+        for kind in learn.KINDS:
+            newest = learn.latest_version(session, kind)
+            loaded = self.models[kind]
+            if newest is not None and (loaded is None or loaded[1].id != newest.id):
+                self.models[kind] = learn.load_latest(self.settings, session, kind) or loaded
+
+    def sort(self, session: Session, mail: Any) -> Sorting:
+        """The sort stage for a CleanMail: reads, never writes."""
+        return self.sort_input(session, from_mail(mail))
+
+    def sort_input(self, session: Session, inp: SortInput) -> Sorting:
+        """Topic, spam, flags and the nearest duplicate for what sorting reads of a tip."""
+        self.refresh(session)
+        cfg = self.settings.sorting
+        text = inp.words
+        topic_model, spam_model = self.models["topics"], self.models["spam"]
+        verdict = decide(
+            self.rules.fired(inp),
+            topic_model[0].scores(text) if topic_model else None,
+            cfg,
+            topic_model[1].version if topic_model else None,
+        )
+        spam_p = spam_model[0].scores(text).get("spam") if spam_model else None
+        spam_score, spam_why = spam.score(inp, spam_p)
+        if spam_model:
+            spam_why["model_version"] = spam_model[1].version
+        kinds, sensitive_rules = flags.sensitive_kinds(inp)
+        urgent_rules = flags.urgency(inp)
+        signature = self.hasher.signature(words(text))
+        match = duplicates.find_duplicate(session, self.index, signature, cfg) if signature is not None else None
+        explanation = {
+            "topic": {"topic": verdict.topic, "confidence": verdict.confidence, "source": verdict.source,
+                      **verdict.explanation},
+            "spam": {**spam_why, "threshold": cfg.spam_threshold},
+            "sensitive": {"kinds": list(kinds), "rules": sensitive_rules},
+            "urgent": {"rules": urgent_rules},
+        }
+        return Sorting(verdict.topic, verdict.confidence, verdict.source, spam_score,
+                       spam_score >= cfg.spam_threshold, kinds, bool(urgent_rules), explanation, signature, match)
+
+    def remember(self, session: Session, tip: Tip, sorting: Sorting) -> None:
+        """Write the verdict for a flushed tip: its columns, the decision, its cluster, the index."""
+        sorting.apply(tip)
+        if tip.thread_root_id is not None:
+            cluster = {"action": "none", "why": "a follow-up in a thread is not a new story"}
+        else:
+            cluster = duplicates.remember(session, self.index, tip, sorting.signature, sorting.duplicate,
+                                          self.settings.sorting)
+        sorting.explanation["cluster"] = cluster
+        session.add(SortDecision(tip_id=tip.id, kind="sort", value=sorting.topic, source=sorting.topic_source,
+                                 confidence=sorting.topic_confidence, explanation=json.dumps(sorting.explanation)))
+        session.flush()
+        if sorting.signature is not None and cluster["action"] != "none":
+            self.index.add(tip.id, sorting.signature)
+        log.debug("sorted tip %s: source %s, cluster %s", tip.id, sorting.topic_source, cluster["action"])
+
+    def resort(self, session: Session, tip: Tip, raw: bytes | None = None) -> Sorting:
+        """Sort a stored tip again (after rules or models changed); editors' labels still win."""
+        sorting = self.sort_input(session, from_tip(tip, raw))
+        topic_label = _editor_label(session, tip.id, "topic")
+        if topic_label is not None:
+            sorting.topic, sorting.topic_confidence, sorting.topic_source = topic_label.value, 1.0, "editor"
+            sorting.explanation["topic"].update(source="editor", topic=topic_label.value,
+                                                editor=topic_label.user_id, why="an editor set it")
+        spam_label = _editor_label(session, tip.id, "spam")
+        if spam_label is not None:
+            sorting.is_spam = spam_label.value == "spam"
+            sorting.explanation["spam"]["editor"] = spam_label.user_id
+        elif not sorting.is_spam and tip.status == "spam":
+            tip.status = "new"  # only the sorter put it there
+        clustered = session.scalar(select(TipSignature.id).where(TipSignature.tip_id == tip.id)) is not None
+        if clustered:
+            sorting.signature, sorting.duplicate = None, None
+        sorting.apply(tip)
+        if clustered:
+            sorting.explanation["cluster"] = {"action": "kept", "cluster_id": tip.cluster_id}
+            session.add(SortDecision(tip_id=tip.id, kind="sort", value=sorting.topic, source=sorting.topic_source,
+                                     confidence=sorting.topic_confidence, explanation=json.dumps(sorting.explanation)))
+        else:
+            self.remember(session, tip, sorting)
+        return sorting
+
+
+def _editor_label(session: Session, tip_id: int, kind: str) -> SortDecision | None:
+    return session.scalar(
+        select(SortDecision).where(SortDecision.tip_id == tip_id, SortDecision.kind == kind,
+                                   SortDecision.source == "editor").order_by(SortDecision.id.desc()).limit(1)
+    )

@@ -1,0 +1,108 @@
+"""Duplicate clusters in the database: the persisted index, joining and suggesting.
+
+The LSH index lives in memory (inbox.sort.clusters) and is rebuilt from
+tip_signatures at load; rows other processes add are picked up by id. A match
+found in memory is checked against its row before it is used, so an entry left
+by a rolled-back transaction can never join a tip to the wrong story.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from inbox.config import SortingSettings
+from inbox.models import Cluster, ClusterSuggestion, Tip, TipSignature, utcnow
+from inbox.sort.clusters import LSHIndex, Match, from_bytes, to_bytes
+
+log = logging.getLogger(__name__)
+
+
+def read_new_signatures(session: Session, index: LSHIndex, after_id: int) -> int:
+    """Add every signature row after after_id to the index; returns the newest row id seen."""
+    rows = session.execute(
+        select(TipSignature.id, TipSignature.tip_id, TipSignature.minhash)
+        .where(TipSignature.id > after_id).order_by(TipSignature.id)
+    )
+    for row_id, tip_id, minhash in rows:
+        index.add(tip_id, from_bytes(minhash))
+        after_id = row_id
+    return after_id
+
+
+def find_duplicate(session: Session, index: LSHIndex, signature: np.ndarray, settings: SortingSettings) -> Match | None:
+    """The most similar stored tip at or above the suggest threshold, checked against its row."""
+    for match in index.nearest(signature, settings.cluster_suggest, limit=3):
+        stored = session.scalar(select(TipSignature.minhash).where(TipSignature.tip_id == match.tip_id))
+        if stored is not None and stored == to_bytes(index.signature_of(match.tip_id)):
+            return match
+    return None
+
+
+def remember(session: Session, index: LSHIndex, tip: Tip, signature: np.ndarray | None,
+             match: Match | None, settings: SortingSettings) -> dict:
+    """Store the tip's signature, then join its duplicate's cluster or suggest it; says what happened."""
+    if signature is None:
+        return {"action": "none", "why": "too few words to compare"}
+    session.add(TipSignature(tip_id=tip.id, minhash=to_bytes(signature)))
+    if match is None:
+        return {"action": "new", "why": "no stored tip is similar enough"}
+    other = session.get(Tip, match.tip_id)
+    same_reader = bool(tip.sender_address) and other.sender_address == tip.sender_address
+    facts = {"tip_id": other.id, "similarity": round(match.similarity, 3), "same_reader": same_reader}
+    if match.similarity < settings.cluster_join:
+        session.add(ClusterSuggestion(tip_id=tip.id, other_tip_id=other.id, similarity=match.similarity))
+        return {"action": "suggested", **facts}
+    join(session, tip, other)
+    return {"action": "joined", "cluster_id": tip.cluster_id, **facts}
+
+
+def join(session: Session, tip: Tip, other: Tip) -> Cluster:
+    """Put tip in other's cluster, making one (other as its representative) if other has none."""
+    if other.cluster_id is None:
+        cluster = Cluster(representative_tip_id=other.id, size=1, readers=1)
+        session.add(cluster)
+        session.flush()
+        other.cluster_id = cluster.id
+    cluster_id = other.cluster_id
+    if tip.cluster_id == cluster_id:
+        return session.get(Cluster, cluster_id)
+    if tip.cluster_id is not None:
+        _recount(session, tip.cluster_id, leaving=tip.id)
+    tip.cluster_id = cluster_id
+    session.flush()
+    return _recount(session, cluster_id)
+
+
+def _recount(session: Session, cluster_id: int, leaving: int | None = None) -> Cluster:
+    # Counted from the tips themselves, so two workers joining at once cannot lose a count.
+    where = [Tip.cluster_id == cluster_id] + ([Tip.id != leaving] if leaving is not None else [])
+    size, readers = session.execute(
+        select(func.count(), func.count(func.distinct(func.lower(Tip.sender_address)))).where(*where)
+    ).one()
+    session.execute(update(Cluster).where(Cluster.id == cluster_id).values(size=size, readers=readers, updated_at=utcnow()))
+    cluster = session.get(Cluster, cluster_id)
+    session.refresh(cluster)
+    return cluster
+
+
+def accept_suggestion(session: Session, suggestion_id: int) -> Cluster | None:
+    """An editor agrees the suggested tips tell one story: join them."""
+    row = session.get(ClusterSuggestion, suggestion_id)
+    if row is None or row.status != "open":
+        return None
+    row.status = "accepted"
+    cluster = join(session, session.get(Tip, row.tip_id), session.get(Tip, row.other_tip_id))
+    log.info("cluster suggestion %s accepted: cluster %s", suggestion_id, cluster.id)
+    return cluster
+
+
+def dismiss_suggestion(session: Session, suggestion_id: int) -> bool:
+    """An editor says the suggested tips are different stories."""
+    row = session.get(ClusterSuggestion, suggestion_id)
+    if row is None or row.status != "open":
+        return False
+    row.status = "dismissed"
+    return True

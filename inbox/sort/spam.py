@@ -1,0 +1,77 @@
+"""A spam score from three witnesses: the learned model, content rules, and the
+mail server's own verdict where it left one (X-Spam-Flag / X-Spam-Status).
+
+Each witness adds log-odds to a starting point (the model's probability, or a
+low prior before any model exists), so a rule can only push towards spam by its
+weight and one witness alone rarely decides. A real tip in the Spam column is the
+costly mistake, so the rules here are the blatant ones and the threshold is high.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from inbox.sort.text import SortInput
+
+_I = re.IGNORECASE
+
+# Before any model is trained: most mail to a tip line is not spam.
+PRIOR = 0.1
+
+# (rule name, log-odds weight, what it reads, pattern). "words" is the subject and the
+# sender's own words; "subject" the subject alone.
+SPAM_RULES: tuple[tuple[str, float, str, re.Pattern], ...] = (
+    ("click-here", 1.0, "words", re.compile(r"\bclick (?:here|below|the link)\b", _I)),
+    ("act-now", 1.0, "words", re.compile(r"\b(?:act now|limited time|expires? (?:today|soon)|don'?t miss out|order now)\b", _I)),
+    ("guarantee", 1.0, "words", re.compile(r"\b(?:100% (?:free|guaranteed|satisfaction)|risk[- ]free|no obligation|money[- ]back guarantee)\b", _I)),
+    ("prize", 1.5, "words", re.compile(r"\b(?:you(?:'ve| have)? (?:won|been selected)|claim your (?:prize|reward|gift)|lottery winner|winning notification)\b", _I)),
+    ("advance-fee", 2.0, "words", re.compile(r"\b(?:next of kin|beneficiary of|wire transfer of|sum of (?:us)?\$?\d|transfer (?:the )?funds|barrister)\b", _I)),
+    ("pills", 2.0, "words", re.compile(r"\b(?:viagra|cialis|levitra|phentermine|weight loss pills?)\b", _I)),
+    ("money-offer", 1.0, "words", re.compile(r"\b(?:make money|earn (?:extra )?(?:cash|\$\d)|work from home|double your (?:income|money)|extra income)\b", _I)),
+    ("crypto-pitch", 1.5, "words", re.compile(r"\b(?:crypto(?:currency)? (?:investment|opportunity|profits?)|guaranteed returns?|bitcoin (?:investment|opportunity))\b", _I)),
+    ("seo-pitch", 1.5, "words", re.compile(r"\b(?:(?:first|top) page of google|seo services?|increase your (?:traffic|ranking|sales))\b", _I)),
+    ("opt-out", 0.5, "words", re.compile(r"\b(?:to be removed from (?:our|this) (?:mailing )?list|remove yourself from|this is not spam)\b", _I)),
+    ("dear-friend", 0.5, "words", re.compile(r"^\s*dear (?:friend|sir/madam|beloved|winner)\b", _I | re.MULTILINE)),
+    ("shouting-subject", 1.0, "subject", re.compile(r"^[^a-z]*[A-Z]{4,}[^a-z]*[A-Z]{4,}[^a-z]*$")),
+    ("exclamations", 0.5, "words", re.compile(r"!{3,}")),
+)
+
+# The server's verdict, in log-odds: its "yes" is strong, its "no" is weaker
+# (filters miss new spam, but rarely flag a reader's letter).
+SERVER_YES = 4.0
+SERVER_NO = -1.5
+
+
+def server_verdict(inp: SortInput) -> tuple[bool | None, str | None]:
+    """What the mail server said, if anything: (is_spam, the header that said it)."""
+    for name, value in inp.spam_headers:
+        word = value.strip().split(",", 1)[0].strip().lower()
+        # X-Spam-Flag: YES / X-Spam-Status: Yes, score=7.1 ... (No, ... when clean).
+        if word in ("yes", "no"):
+            return word == "yes", name
+    return None, None
+
+
+def fired_rules(inp: SortInput) -> list[tuple[str, float]]:
+    """The content rules that match, with their weights."""
+    fields = {"words": inp.words, "subject": inp.subject.strip()}
+    return [(name, w) for name, w, field, rx in SPAM_RULES if rx.search(fields[field])]
+
+
+def score(inp: SortInput, model_probability: float | None) -> tuple[float, dict]:
+    """The spam score (0-1) and how it was reached."""
+    start = PRIOR if model_probability is None else min(max(model_probability, 1e-4), 1 - 1e-4)
+    logit = math.log(start / (1 - start))
+    rules = fired_rules(inp)
+    logit += sum(w for _, w in rules)
+    verdict, header = server_verdict(inp)
+    if verdict is not None:
+        logit += SERVER_YES if verdict else SERVER_NO
+    value = 1.0 / (1.0 + math.exp(-logit))
+    explanation = {
+        "model": None if model_probability is None else round(model_probability, 4),
+        "rules": [{"rule": n, "weight": w} for n, w in rules],
+        "server": None if verdict is None else {"header": header, "spam": verdict},
+        "score": round(value, 4),
+    }
+    return value, explanation

@@ -1,0 +1,70 @@
+"""What sorting reads of a tip: the same few fields whether it comes fresh from
+the clean stage or back from the database for a re-sort.
+
+Topics, spam and clusters look at the subject and the reader's own words (not
+the quoted mail, not the signature); the personal-data flags look at all of it,
+since a source's own phone number in a signature is exactly what to protect.
+"""
+from __future__ import annotations
+
+import email.parser
+import email.policy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+# The mail server's verdict, where one ran a filter before us.
+SPAM_HEADERS = ("x-spam-flag", "x-spam-status")
+
+
+@dataclass(frozen=True)
+class SortInput:
+    subject: str
+    new_text: str  # the reader's own words: no quote, no signature
+    full_text: str  # the whole text body
+    sender: str  # lower-cased address
+    sent_at: datetime | None  # naive UTC
+    spam_headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def words(self) -> str:
+        """What the topic and spam models read."""
+        return f"{self.subject}\n{self.new_text}"
+
+
+def own_words(text: str, new_text_end: int | None, signature_start: int | None) -> str:
+    """The part of the body the reader wrote for this message."""
+    end = len(text) if new_text_end is None or new_text_end <= 0 else new_text_end
+    if signature_start is not None and 0 < signature_start < end:
+        end = signature_start
+    return text[:end]
+
+
+def from_mail(mail: Any) -> SortInput:
+    """A CleanMail (inbox.mail.clean) as sorting sees it."""
+    parsed = mail.parsed
+    headers = tuple((name, value) for name, value in parsed.headers if name in SPAM_HEADERS)
+    return SortInput(
+        subject=parsed.subject or "",
+        new_text=own_words(mail.text, mail.new_text_end, mail.signature_start),
+        full_text=mail.text,
+        sender=(parsed.from_address or "").lower(),
+        sent_at=parsed.date,
+        spam_headers=headers,
+    )
+
+
+def from_tip(tip: Any, raw: bytes | None = None) -> SortInput:
+    """A stored tip as sorting sees it; the server's spam verdict is read again from the raw headers."""
+    headers: tuple[tuple[str, str], ...] = ()
+    if raw:
+        msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+        headers = tuple((k.lower(), str(v)) for k, v in msg.items() if k.lower() in SPAM_HEADERS)
+    return SortInput(
+        subject=tip.subject or "",
+        new_text=own_words(tip.text_body or "", tip.new_text_end, tip.signature_start),
+        full_text=tip.text_body or "",
+        sender=(tip.sender_address or "").lower(),
+        sent_at=tip.sent_at or tip.received_at,
+        spam_headers=headers,
+    )

@@ -1,0 +1,151 @@
+"""Rules + learned model -> a topic, with the reasons.
+
+The desk's rules are data (config, or the built-in desk.toml); this module
+compiles them once and reads them top to bottom. A hard rule decides alone;
+otherwise the rules' confidence and the model's calibrated probability blend,
+and a blend below min_confidence sends the tip to the triage topic.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Mapping
+
+from inbox.config import ConfigError, RuleSettings, SortingSettings, TopicSettings, from_dict
+from inbox.sort.text import SortInput
+
+RULE_KINDS = ("keyword", "phrase", "regex", "sender_domain")
+_WORD = re.compile(r"\w+")
+
+
+def default_topics() -> tuple[TopicSettings, ...]:
+    """The built-in desk (inbox/sort/desk.toml), read through the same checks as config.toml."""
+    data = tomllib.loads(resources.files("inbox.sort").joinpath("desk.toml").read_text(encoding="utf-8"))
+    return from_dict({"sorting": {"topics": data["topics"]}}).sorting.topics
+
+
+@dataclass(frozen=True)
+class Rule:
+    topic: str
+    kind: str
+    match: str
+    weight: float
+    hard: bool
+
+    def describe(self) -> dict:
+        return {"topic": self.topic, "kind": self.kind, "match": self.match, "weight": self.weight, "hard": self.hard}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    topic: str
+    confidence: float
+    source: str  # "rule" (a hard rule), "rules", "model", "blend" or "triage"
+    explanation: dict
+
+
+def _word_pattern(rule: RuleSettings) -> str:
+    words = rule.match.split()
+    body = r"\s+".join(re.escape(w) for w in words)
+    if rule.kind == "keyword":
+        body += r"(?:s|es)?"  # plurals: "ballot" finds "ballots"
+    return rf"(?<!\w){body}(?!\w)"
+
+
+class TopicRules:
+    """The compiled rule table. Words and phrases are looked up by their first word,
+    so a tip is checked against the few rules it could match, not all of them."""
+
+    def __init__(self, topics: tuple[TopicSettings, ...]):
+        self.topics = tuple(t.name for t in topics)
+        self.rules: list[Rule] = []
+        self._by_word: dict[str, list[tuple[int, re.Pattern]]] = {}
+        self._regexes: list[tuple[int, re.Pattern]] = []
+        self._domains: list[tuple[int, str]] = []
+        for topic in topics:
+            for rs in topic.rules:
+                self._add(topic.name, rs)
+
+    def _add(self, topic: str, rs: RuleSettings) -> None:
+        where = f"sorting.topics[{topic}] rule {rs.match!r}"
+        if rs.kind not in RULE_KINDS:
+            raise ConfigError(f"{where}: kind must be one of {', '.join(RULE_KINDS)}")
+        first = _WORD.findall(rs.match.lower())
+        if not first:
+            raise ConfigError(f"{where}: match has no words")
+        index = len(self.rules)
+        self.rules.append(Rule(topic, rs.kind, rs.match, rs.weight, rs.hard))
+        if rs.kind in ("keyword", "phrase"):
+            self._by_word.setdefault(first[0], []).append((index, re.compile(_word_pattern(rs), re.IGNORECASE)))
+        elif rs.kind == "regex":
+            try:
+                self._regexes.append((index, re.compile(rs.match, re.IGNORECASE)))
+            except re.error as exc:
+                raise ConfigError(f"{where}: not a valid regular expression: {exc}") from None
+        else:
+            self._domains.append((index, rs.match.lower().lstrip("@.")))
+
+    def fired(self, inp: SortInput) -> list[Rule]:
+        """Every rule that matches the subject and the reader's own words (each rule once)."""
+        text = inp.words
+        hits: set[int] = set()
+        for word in set(_WORD.findall(text.lower())):
+            for key in (word, word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("es") else ""):
+                for i, rx in self._by_word.get(key, ()):
+                    if i not in hits and rx.search(text):
+                        hits.add(i)
+        hits.update(i for i, rx in self._regexes if rx.search(text))
+        domain = inp.sender.rpartition("@")[2]
+        hits.update(i for i, d in self._domains if domain == d or domain.endswith("." + d))
+        return [self.rules[i] for i in sorted(hits)]
+
+
+def decide(fired: list[Rule], model: Mapping[str, float] | None, settings: SortingSettings,
+           model_version: int | None = None) -> Verdict:
+    """Blend the rules that fired with the model's probabilities into one topic."""
+    scores: dict[str, float] = {}
+    for rule in fired:
+        scores[rule.topic] = scores.get(rule.topic, 0.0) + rule.weight
+    explanation: dict = {"rules": [r.describe() for r in fired], "rule_scores": _rounded(scores)}
+    if model:
+        explanation["model"] = {"version": model_version, "top": _top(model, 3)}
+    hard = {r.topic for r in fired if r.hard}
+    if hard:
+        topic = max(hard, key=lambda t: scores[t])
+        explanation["why"] = "a hard rule decided"
+        return Verdict(topic, 1.0, "rule", explanation)
+    total = sum(scores.values())
+    rules = {t: s / (total + settings.rule_prior) for t, s in scores.items()}
+    if rules and model:
+        share = settings.rule_share
+        blend = {t: share * rules.get(t, 0.0) + (1 - share) * model.get(t, 0.0) for t in set(rules) | set(model)}
+        source = "blend"
+    elif rules:
+        blend, source = rules, "rules"
+    elif model:
+        blend, source = dict(model), "model"
+    else:
+        blend, source = {}, "triage"
+    explanation["blend"] = _top(blend, 3)
+    if not blend:
+        explanation["why"] = "no rule fired and there is no trained model yet"
+        return Verdict(settings.triage_topic, 0.0, "triage", explanation)
+    topic = max(blend, key=blend.get)
+    confidence = round(blend[topic], 4)
+    if confidence < settings.min_confidence or topic == settings.triage_topic:
+        explanation["why"] = f"best guess {topic!r} at {confidence:.2f} is below {settings.min_confidence:.2f}"
+        return Verdict(settings.triage_topic, confidence, "triage", explanation)
+    explanation["why"] = {"rules": "the rules decided", "model": "the model decided",
+                          "blend": "rules and model blended"}[source]
+    return Verdict(topic, confidence, source, explanation)
+
+
+def _top(scores: Mapping[str, float], n: int) -> list[list]:
+    best = sorted(scores.items(), key=lambda kv: -kv[1])[:n]
+    return [[t, round(float(s), 4)] for t, s in best]
+
+
+def _rounded(scores: Mapping[str, float]) -> dict[str, float]:
+    return {t: round(s, 3) for t, s in scores.items()}
