@@ -20,7 +20,7 @@ import nh3
 from inbox.mail.headers import mail_kind
 from inbox.mail.html_text import html_to_text
 from inbox.mail.parse import ParsedMail
-from inbox.mail.quotes import find_quote, find_signature
+from inbox.mail.quotes import find_quote, find_signature, unquoted
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code", "col", "colgroup",
@@ -175,8 +175,7 @@ def normalise(text: str) -> str:
 def preview(text: str, new_text_end: int, signature_start: int | None) -> str:
     """About 300 characters of the reader's new words, cut at a word."""
     end = new_text_end if signature_start is None else min(new_text_end, signature_start)
-    lines = [line for line in text[:end].split("\n") if not line.startswith(">")]
-    words = " ".join(" ".join(lines).split()) or " ".join(text.replace(">", " ").split()[:100])
+    words = " ".join(unquoted(text[:end]).split()) or " ".join(text.replace(">", " ").split()[:100])
     if len(words) <= PREVIEW_CHARS:
         return words
     cut = words.rfind(" ", 0, PREVIEW_CHARS)

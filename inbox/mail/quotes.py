@@ -126,6 +126,19 @@ def _signature_below_quote(text: str, end: int) -> int | None:
     return None
 
 
+def unquoted(text: str) -> str:
+    """text without its ">" lines and the attributions introducing them (for previews)."""
+    lines = text.split("\n")
+    keep = [not line.startswith(">") for line in lines]
+    for i, line in enumerate(lines):
+        if not keep[i] and (i == 0 or keep[i - 1]):  # the first line of a quoted block
+            above = _previous_filled(lines, i)
+            if above is not None and keep[above]:
+                span = _attribution_ending_at(lines, above)
+                keep[above - span + 1 : above + 1] = [False] * span
+    return "\n".join(line for line, kept in zip(lines, keep) if kept)
+
+
 def _line_starts(lines: list[str]) -> list[int]:
     starts, offset = [], 0
     for line in lines:

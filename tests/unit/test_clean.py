@@ -252,3 +252,9 @@ def test_flags_are_recorded_on_the_clean_mail():
     assert "content-type: delivery-status report" in mail.mail_kind_reasons
     assert cleaned("list_mail.eml").is_list
     assert cleaned("auto_reply.eml").is_auto_reply
+
+
+def test_preview_of_a_bottom_posted_reply_skips_the_quote_and_its_attribution():
+    mail = clean_text("On Mon, 9 Nov 2026 at 10:00, Desk <tips@newsroom.example> wrote:\n> Any news?\n\nYes: the vote is Friday.")
+    assert mail.preview == "Yes: the vote is Friday."
+    assert mail.new_text_end == len(mail.text)
