@@ -7,12 +7,14 @@ from __future__ import annotations
 from inbox.commands import board
 from inbox.commands import data
 from inbox.commands import demo
+from inbox.commands import sort
 from inbox.commands import worker
 
 COMMANDS = [
     ("db", "create or migrate the database (db upgrade | db downgrade REV | db current)", data.add_db_arguments, data.run_db),
     ("import", "import .eml files, folders of them, Maildir and mbox", data.add_import_arguments, data.run_import),
     ("quarantine", "messages a stage could not handle: list | show ID | retry [ID] | discard ID", data.add_quarantine_arguments, data.run_quarantine),
+    ("sort", "topics, spam, flags and clusters: sort --all | sort --explain TIP_ID | sort --retrain", sort.add_arguments, sort.run),
     ("worker", "sync the configured mailboxes until stopped (IDLE or polling); --once for one pass", worker.add_worker_arguments, worker.run_worker),
     ("status", "each mailbox's health: last sync, last error, failures in a row, messages waiting", worker.add_status_arguments, worker.run_status),
     ("demo", "the whole trip on this machine: demo accounts, the bundled demo mailbox, the board on :5000", demo.add_arguments, demo.run),

@@ -21,17 +21,20 @@ PRIOR = 0.1
 # (rule name, log-odds weight, what it reads, pattern). "words" is the subject and the
 # sender's own words; "subject" the subject alone.
 SPAM_RULES: tuple[tuple[str, float, str, re.Pattern], ...] = (
-    ("click-here", 1.0, "words", re.compile(r"\bclick (?:here|below|the link)\b", _I)),
-    ("act-now", 1.0, "words", re.compile(r"\b(?:act now|limited time|expires? (?:today|soon)|don'?t miss out|order now)\b", _I)),
-    ("guarantee", 1.0, "words", re.compile(r"\b(?:100% (?:free|guaranteed|satisfaction)|risk[- ]free|no obligation|money[- ]back guarantee)\b", _I)),
-    ("prize", 1.5, "words", re.compile(r"\b(?:you(?:'ve| have)? (?:won|been selected)|claim your (?:prize|reward|gift)|lottery winner|winning notification)\b", _I)),
+    ("click-here", 1.0, "words", re.compile(r"\bclick (?:here|below|now|(?:on )?(?:the|this) (?:\w+ )?link)\b", _I)),
+    ("act-now", 1.0, "words", re.compile(r"\b(?:act now|limited time|offer expires|expires (?:today|tonight|soon)|do(?:n'?t| not) miss out|order now|within 24 hours or)\b", _I)),
+    ("guarantee", 1.0, "words", re.compile(r"\b(?:100% (?:free|guaranteed|satisfaction)|risk[- ]free|no obligation|money[- ]back guarantee|guaranteed (?:results|backlinks|ranking|traffic))\b", _I)),
+    ("prize", 1.5, "words", re.compile(r"\b(?:you(?:'ve| have)? (?:won|been selected)|claim (?:your (?:prize|reward|gift)|now)|lottery winner|winning notification|gift card)\b", _I)),
+    ("small-fee", 1.0, "words", re.compile(r"\b(?:small|processing|shipping|handling|release) fee\b", _I)),
     ("advance-fee", 2.0, "words", re.compile(r"\b(?:next of kin|beneficiary of|wire transfer of|sum of (?:us)?\$?\d|transfer (?:the )?funds|barrister)\b", _I)),
+    ("account-phish", 1.5, "words", re.compile(r"\b(?:confirm|verify|update|release) your (?:wallet|account|funds|identity|billing|payment details)\b", _I)),
     ("pills", 2.0, "words", re.compile(r"\b(?:viagra|cialis|levitra|phentermine|weight loss pills?)\b", _I)),
     ("money-offer", 1.0, "words", re.compile(r"\b(?:make money|earn (?:extra )?(?:cash|\$\d)|work from home|double your (?:income|money)|extra income)\b", _I)),
-    ("crypto-pitch", 1.5, "words", re.compile(r"\b(?:crypto(?:currency)? (?:investment|opportunity|profits?)|guaranteed returns?|bitcoin (?:investment|opportunity))\b", _I)),
-    ("seo-pitch", 1.5, "words", re.compile(r"\b(?:(?:first|top) page of google|seo services?|increase your (?:traffic|ranking|sales))\b", _I)),
+    ("crypto-pitch", 1.5, "words", re.compile(r"\b(?:crypto(?:currency)? (?:investment|opportunity|profits?)|guaranteed returns?|(?:bitcoin|btc) (?:investment|opportunity|payout)|trading system|profit on your account)\b", _I)),
+    ("valued-customer", 1.0, "words", re.compile(r"\bdear valued (?:customer|investor|member|user)\b", _I)),
+    ("seo-pitch", 1.5, "words", re.compile(r"\b(?:(?:first|top) page of google|seo services?|backlinks?|organic traffic|increase your (?:traffic|ranking|sales))\b", _I)),
     ("opt-out", 0.5, "words", re.compile(r"\b(?:to be removed from (?:our|this) (?:mailing )?list|remove yourself from|this is not spam)\b", _I)),
-    ("dear-friend", 0.5, "words", re.compile(r"^\s*dear (?:friend|sir/madam|beloved|winner)\b", _I | re.MULTILINE)),
+    ("dear-friend", 0.5, "words", re.compile(r"^\s*dear (?:friend|sir/madam|beloved|winner|beneficiary)\b", _I | re.MULTILINE)),
     ("shouting-subject", 1.0, "subject", re.compile(r"^[^a-z]*[A-Z]{4,}[^a-z]*[A-Z]{4,}[^a-z]*$")),
     ("exclamations", 0.5, "words", re.compile(r"!{3,}")),
 )
