@@ -32,6 +32,7 @@ here hers herself him himself his how i if in into is it its itself just me more
 now of off on once only or other our ours ourselves out over own same she should so some such than that the
 their theirs them themselves then there these they this those through to too under until up very was we
 were what when where which while who whom why will with would you your yours yourself yourselves also get
+much many really
 got im ive id dont didnt cant wont isnt wasnt thats theres it's i'm i've don't
 hi hello hey dear greetings morning afternoon evening folks team editor editors reporter newsroom
 thanks thank thx regards best cheers sincerely warmly respectfully yours cordially kind wishes sent
