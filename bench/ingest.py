@@ -1,0 +1,176 @@
+"""IMAP ingest against a throwaway Dovecot: raw FETCH rate vs `inbox worker --once`; prints the figures.
+
+    python bench/ingest.py --corpus ../shared/corpora/spamassassin --count 5000 [--tls] [--profile FILE]
+
+Loads N messages (cycling the corpus if it has fewer) into one INBOX with
+MULTIAPPEND, then measures in the same run:
+  (a) a raw imapclient FETCH of every message (BODY.PEEK[], UID batches of 100, nothing else);
+  (b) `inbox worker --once` as a subprocess, from an empty SQLite database to done
+      (process start, imports and the pool's start-up included);
+and prints both rates, b/a, and the worker's peak RSS (its largest process, and
+the sampled total of the worker and its pool). --profile FILE also runs the
+same sync in-process under cProfile (main thread) and prints the top entries.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from imapclient import IMAPClient  # noqa: E402
+
+from inbox import migrate  # noqa: E402
+from tests.integration.conftest import mailbox, write_config  # noqa: E402
+from tests.integration.dovecot import Dovecot  # noqa: E402
+from tests.integration.proc import Db  # noqa: E402
+
+BARS = {"b": 500.0, "ratio": 0.15, "rss_mb": 250.0}
+
+
+def corpus_messages(corpus: Path, count: int):
+    files = sorted(p for p in corpus.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise SystemExit(f"no files under {corpus}")
+    for path in itertools.islice(itertools.cycle(files), count):
+        yield path.read_bytes()
+
+
+def raw_fetch(server: Dovecot, user: str, tls: bool) -> tuple[int, int, float]:
+    """(a): messages, bytes, seconds for a bare FETCH BODY.PEEK[] of everything in UID batches of 100."""
+    client = server.client(user, tls=tls)
+    start = time.perf_counter()
+    client.select_folder("INBOX", readonly=True)
+    uids = client.search(["ALL"])
+    n = size = 0
+    for i in range(0, len(uids), 100):
+        for data in client.fetch(uids[i : i + 100], ["BODY.PEEK[]"]).values():
+            n += 1
+            size += len(data[b"BODY[]"])
+    elapsed = time.perf_counter() - start
+    client.logout()
+    return n, size, elapsed
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident set of pid and its descendants now, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        p = int(stat.parent.name)
+        children.setdefault(int(fields["PPid"]), []).append(p)
+        rss[p] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total
+
+
+def worker_once(config: Path, log: Path) -> tuple[int, float, int]:
+    """(b): exit status, seconds, peak sampled RSS (kB) of the worker and its pool."""
+    peak = 0
+    cmd = [sys.executable, "-m", "inbox.cli", "--config", str(config), "worker", "--once"]
+    start = time.perf_counter()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        while proc.poll() is None:
+            peak = max(peak, tree_rss_kb(proc.pid))
+            time.sleep(0.05)
+    return proc.returncode, time.perf_counter() - start, peak
+
+
+def profile_in_process(config: Path, out: Path) -> None:
+    """The same sync in this process under cProfile (the folder loop on the main thread)."""
+    import cProfile
+    import pstats
+
+    from inbox import config as config_mod
+    from inbox import syncstate, worker
+    from inbox.db import make_engine, session_factory
+
+    settings = config_mod.load(config)
+    sessions = session_factory(make_engine(settings.database_url))
+    box = settings.mailboxes[0]
+    folder = worker.FolderWorker(settings, sessions, box, "INBOX", syncstate.new_owner(), threading.Event(), once=True)
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.runcall(folder.run)
+    elapsed = time.perf_counter() - start
+    profiler.dump_stats(out)
+    print(f"profile:      in-process sync {elapsed:.1f} s; stats in {out}")
+    pstats.Stats(str(out)).sort_stats("cumulative").print_stats(25)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", required=True, type=Path)
+    ap.add_argument("--count", type=int, default=5000)
+    ap.add_argument("--tls", action="store_true", help="both measurements over implicit TLS (pinned certificate)")
+    ap.add_argument("--processes", type=int, default=0, help="the pipeline's processes (0: one per core)")
+    ap.add_argument("--batch-count", type=int, default=200, help="messages per FETCH batch in the worker")
+    ap.add_argument("--profile", type=Path, help="also profile the sync in-process; write pstats here")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    server = Dovecot(pool=1)
+    user = server.take_user()
+    server.start()
+    try:
+        start = time.perf_counter()
+        loaded = server.append(user, "INBOX", corpus_messages(args.corpus, args.count), per_command=100)
+        load_s = time.perf_counter() - start
+
+        n_a, bytes_a, secs_a = raw_fetch(server, user, args.tls)
+
+        url = f"sqlite:///{tmp / 'inbox.db'}"
+        migrate.upgrade(url)
+        box = mailbox(server, user, tls="tls" if args.tls else "plain", batch_count=args.batch_count)
+        config = write_config(tmp / "config.toml", url, [box])
+        text = config.read_text().replace("processes = 2", f"processes = {args.processes}")
+        config.write_text(text)
+        status, secs_b, peak_tree = worker_once(config, tmp / "worker.log")
+        db = Db(url)
+        seen, tips, quarantined = db.sightings(), db.tips(), db.quarantined()
+        db.close()
+        peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+        seen += quarantined  # every message is a sighting or a quarantine row
+        rate_a, rate_b = n_a / secs_a, seen / secs_b
+        print(f"corpus:       {args.corpus}  ({loaded} messages loaded, {bytes_a / 1e6:.1f} MB, "
+              f"MULTIAPPEND {loaded / load_s:,.0f} msg/s)")
+        print(f"transport:    {'implicit TLS, pinned certificate' if args.tls else 'plaintext, loopback'}")
+        print(f"(a) raw FETCH:     {n_a} msgs in {secs_a:.2f} s = {rate_a:,.0f} msg/s ({bytes_a / secs_a / 1e6:.1f} MB/s)")
+        print(f"(b) worker --once: {seen} msgs in {secs_b:.2f} s = {rate_b:,.0f} msg/s (exit {status}; "
+              f"{tips} tips, {quarantined} quarantined; start-up included)")
+        print(f"b/a:          {rate_b / rate_a:.3f}")
+        print(f"peak RSS:     {peak_child / 1024:.0f} MB largest process; {peak_tree / 1024:.0f} MB worker + pool (sampled)")
+        ok = rate_b >= BARS["b"] and rate_b / rate_a >= BARS["ratio"] and peak_child / 1024 <= BARS["rss_mb"]
+        print(f"bars:         b >= {BARS['b']:.0f} msg/s, b/a >= {BARS['ratio']}, peak RSS <= {BARS['rss_mb']:.0f} MB: "
+              f"{'met' if ok and seen == loaded else 'NOT met'}")
+        if args.profile:
+            db_url = f"sqlite:///{tmp / 'profile.db'}"
+            migrate.upgrade(db_url)
+            config.write_text(config.read_text().replace(url, db_url))
+            profile_in_process(config, args.profile)
+        return 0 if status == 0 and seen == loaded else 1
+    finally:
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
