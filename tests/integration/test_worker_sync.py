@@ -169,3 +169,21 @@ def test_a_folder_leased_by_a_live_worker_is_left_alone(db, dovecot, mail_user):
     assert worker.run(settings_for(mailbox(dovecot, mail_user)), db, once=True) == 0
     assert count(db, Tip) == 0
     assert folder_state(db, mail_user).owner == "elsewhere:1:abc"
+
+
+def test_status_prints_each_mailbox_health(dovecot, mail_user, tmp_path, capsys):
+    from inbox import cli
+    from tests.integration.conftest import write_config
+    from tests.integration.proc import migrated_sqlite
+
+    url = migrated_sqlite(tmp_path)
+    dovecot.append(mail_user, "INBOX", [message(i) for i in range(3)])
+    boxes = [mailbox(dovecot, mail_user), mailbox(dovecot, new_user(dovecot), name="desk", password="wrong")]
+    config = str(write_config(tmp_path / "config.toml", url, boxes))
+    assert cli.main(["--config", config, "worker", "--once"]) == 1  # one mailbox failed
+    capsys.readouterr()
+    assert cli.main(["--config", config, "status"]) == 0
+    out = capsys.readouterr().out
+    assert f"{mail_user}: ok; last sync " in out and "INBOX: uidvalidity" in out and "last uid 3" in out
+    assert "desk: FAILING" in out and "failures in a row 1" in out and "AUTHENTICATIONFAILED" in out
+    assert cli.main(["--config", config, "status", "--fail-stale-minutes", "60"]) == 1
