@@ -1,0 +1,146 @@
+"""Learning from editors: corrections recorded with who, a retrain after N of them, versioned
+model files, sorters picking up the new version, editors' labels winning a re-sort, the CLI."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from itertools import count
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from inbox.commands import sort as sort_command
+from inbox.config import ImportSettings, Settings
+from inbox.models import ModelVersion, SortDecision, Tip, User
+from inbox.pipeline import Pipeline, Source
+from inbox.sort import Sorter, learn
+from tests.mailfactory import make_mail
+
+_uid = count(1)
+# Tips no default rule recognises, so only a learned model can sort them.
+ZOO = ["The zoo's elephant enclosure has been flooded with sewage for weeks",
+       "Keepers at the zoo say the lions are underfed and the vet quit",
+       "Zoo visitors saw a keeper hit a chimpanzee with a rake",
+       "The aquarium's penguins are sick and the zoo hides it",
+       "The zoo director sold two giraffes to a private collector"]
+PARKS = ["The park district cut down the old oaks in Riverside Park without notice",
+         "The playground in Elm Park has had broken swings since spring",
+         "Park rangers are charging people cash to use the picnic shelters",
+         "The dog park gate is broken and dogs run into the road",
+         "Park district staff dumped mulch on the community garden"]
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(data_dir=str(tmp_path), imports=ImportSettings(processes=1, batch_size=50))
+
+
+@pytest.fixture
+def editor(db):
+    with db() as session, session.begin():
+        user = User(email="editor@newsroom.example", role="editor", password_hash="x")
+        session.add(user)
+    return user.id
+
+
+def store(db, settings, texts, sorter=None):
+    with db() as session:
+        sorter = sorter or Sorter.load(settings, session)
+    raws = [make_mail(sender=f"r{i}@example.org", subject=t[:40], body=t + "\n") for i, t in enumerate(texts)]
+    with Pipeline(settings, db, sorter=sorter, processes=1) as p:
+        return [o.tip_id for o in p.process_many((raw, Source("import", "t", 0, next(_uid))) for raw in raws)]
+
+
+def correct_all(db, ids, topic, user_id, retrain_after=100):
+    due = []
+    with db() as session, session.begin():
+        for tid in ids:
+            due.append(learn.record_correction(session, session.get(Tip, tid), topic, user_id, retrain_after))
+    return due
+
+
+def test_a_correction_is_recorded_with_the_editor_and_counts_towards_a_retrain(db, settings, editor):
+    ids = store(db, settings, ZOO[:3])
+    due = correct_all(db, ids, "Zoo", editor, retrain_after=3)
+    assert due == [False, False, True]
+    with db() as session:
+        tip = session.get(Tip, ids[0])
+        label = session.scalars(select(SortDecision).where(SortDecision.tip_id == ids[0], SortDecision.kind == "topic")).one()
+    assert (tip.topic, tip.topic_source, tip.topic_confidence) == ("Zoo", "editor", 1.0)
+    assert (label.user_id, label.source, label.value) == (editor, "editor", "Zoo")
+
+
+def test_retrain_writes_a_versioned_model_that_new_tips_are_sorted_with(db, settings, editor):
+    zoo, parks = store(db, settings, ZOO), store(db, settings, PARKS)
+    correct_all(db, zoo, "Zoo", editor)
+    correct_all(db, parks, "Parks", editor)
+    sessions = db
+    with db() as session:
+        sorter = Sorter.load(settings, session)
+        assert sorter.models["topics"] is None
+    row = learn.retrain(settings, sessions, "topics")
+    assert row.version == 1 and row.samples == 10 and json.loads(row.labels) == {"Parks": 5, "Zoo": 5}
+    sidecar = json.loads((Path(settings.data_dir) / "models" / row.filename).with_suffix(".json").read_text())
+    assert sidecar["version"] == 1 and sidecar["data_sha256"] == row.data_sha256
+    # The running sorter notices the new version on its own.
+    with db() as session:
+        sorter.refresh(session, force=True)
+    assert sorter.models["topics"][1].version == 1
+    (new,) = store(db, settings, ["A keeper at the zoo says the elephants are sick"], sorter=sorter)
+    with db() as session:
+        tip = session.get(Tip, new)
+        why = json.loads(session.scalars(select(SortDecision.explanation).where(SortDecision.tip_id == new)).one())
+    assert tip.topic == "Zoo" and tip.topic_source == "model"
+    assert why["topic"]["model"]["version"] == 1 and why["topic"]["model"]["top"][0][0] == "Zoo"
+    # A second retrain is a new version beside the first.
+    assert learn.retrain(settings, sessions, "topics").version == 2
+
+
+def test_retrain_if_due_waits_for_enough_new_corrections(db, settings, editor):
+    few = replace(settings, sorting=replace(settings.sorting, retrain_after=8))
+    zoo, parks = store(db, settings, ZOO), store(db, settings, PARKS)
+    correct_all(db, zoo, "Zoo", editor)
+    assert [r.kind for r in learn.retrain_if_due(few, db)] == []
+    correct_all(db, parks, "Parks", editor)
+    assert [r.kind for r in learn.retrain_if_due(few, db)] == ["topics"]
+    assert learn.retrain_if_due(few, db) == []  # nothing new since
+
+
+def test_spam_verdicts_train_the_spam_model_and_move_the_tip(db, settings, editor):
+    ham = store(db, settings, ZOO + PARKS)
+    spam = store(db, settings, ["Cheap watches for sale, best replica prices online",
+                                "Buy followers for your newsroom account, ten thousand for nine dollars",
+                                "Lowest mortgage refinance quotes, reply for details",
+                                "Exclusive casino bonus for journalists, sign up today"])
+    with db() as session, session.begin():
+        for tid in spam:
+            learn.record_spam_verdict(session, session.get(Tip, tid), True, editor)
+        learn.record_spam_verdict(session, session.get(Tip, ham[0]), False, editor)
+        assert session.get(Tip, spam[0]).status == "spam"
+    correct_all(db, ham[1:], "Animals", editor)
+    row = learn.retrain(settings, db, "spam")
+    assert json.loads(row.labels) == {"ham": 10, "spam": 4}
+
+
+def test_editor_labels_win_when_everything_is_sorted_again(db, settings, editor, capsys):
+    ids = store(db, settings, ["Our landlord filed eviction papers against 30 tenants", ZOO[0]])
+    correct_all(db, ids[:1], "Zoo", editor)
+    with db() as session, session.begin():
+        learn.record_spam_verdict(session, session.get(Tip, ids[1]), True, editor)
+    assert sort_command.sort_all(settings, db) == 0
+    with db() as session:
+        a, b = session.get(Tip, ids[0]), session.get(Tip, ids[1])
+        assert (a.topic, a.topic_source) == ("Zoo", "editor")
+        assert (b.is_spam, b.status) == (True, "spam")
+        assert session.scalar(select(ModelVersion)) is None
+    assert "sorted 2 tips" in capsys.readouterr().out
+
+
+def test_explain_names_the_rules_the_model_and_the_editor(db, settings, editor, capsys):
+    (tid,) = store(db, settings, ["Our landlord filed eviction papers against 30 tenants"])
+    correct_all(db, [tid], "Housing & homelessness", editor)
+    assert sort_command.explain(db, tid) == 0
+    out = capsys.readouterr().out
+    assert "landlord" in out and "eviction" in out and "rules decided" in out
+    assert "editor editor@newsroom.example set topic to 'Housing & homelessness'" in out
