@@ -217,3 +217,18 @@ def test_search_shows_only_the_tips_that_match(page, board):
     with page.expect_navigation():
         page.press("input#search", "Enter")
     assert _card_ids(page) == set()
+
+
+def test_editor_moves_selected_cards_at_once_with_the_mouse(page, board):
+    login(page, board, "editor")
+    page.goto("/?q=Veradyne")
+    ids = sorted(_card_ids(page))
+    assert len(ids) >= 2 and set(ids) <= _ids_matching(board, "Veradyne")
+    for tip_id in ids:
+        page.check(f"input.card-select[value='{tip_id}']")
+    page.select_option("form#bulk-form select[name=action]", "status:reviewing")
+    with page.expect_navigation():
+        page.click("#bulk-submit")
+    assert [board.tip(tip_id).status for tip_id in ids] == ["reviewing"] * len(ids)
+    page.goto("/?q=Veradyne")
+    assert {_column_of(page, tip_id) for tip_id in ids} == {"reviewing"}
