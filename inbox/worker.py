@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox import syncstate
-from inbox.config import MailboxSettings, Settings
+from inbox.config import ConfigError, MailboxSettings, Settings
 from inbox.mail import imap
 from inbox.pipeline import Pipeline, Source
 
@@ -64,14 +64,29 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
+class Backlog:
+    """Messages still to fetch in each folder of one mailbox: its health row shows the sum."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def set(self, folder: str, waiting: int) -> int:
+        """Record one folder's backlog; returns the mailbox's total."""
+        with self._lock:
+            self._counts[folder] = waiting
+            return sum(self._counts.values())
+
+
 class FolderWorker(threading.Thread):
     """Keeps one folder of one mailbox synced: own it, connect, pass, wait, repeat."""
 
     def __init__(self, settings: Settings, sessions: sessionmaker[Session], box: MailboxSettings, folder: str,
-                 owner: str, stop: threading.Event, once: bool):
+                 owner: str, stop: threading.Event, once: bool, backlog: Backlog | None = None):
         super().__init__(name=f"folder-{box.name}-{folder}", daemon=True)
         self.settings, self.sessions, self.box, self.folder = settings, sessions, box, folder
         self.owner, self.stop, self.once = owner, stop, once
+        self.backlog = backlog or Backlog()
         self.lease = settings.worker.lease_seconds
         self.backoff = Backoff(settings.worker.backoff_min_seconds, settings.worker.backoff_max_seconds)
         self.ok = False
@@ -152,7 +167,7 @@ class FolderWorker(threading.Thread):
         uids = imap.new_uids(client, last_uid, imap.since_date(self.box) if last_uid == 0 else None)
         waiting = len(uids)
         if uids:
-            syncstate.record_waiting(self.sessions, ref.mailbox_id, waiting)
+            syncstate.record_waiting(self.sessions, ref.mailbox_id, self.backlog.set(self.folder, waiting))
         # Fetched batches (the UIDs the server returned, the highest UID asked for)
         # whose outcomes are still to come, and the UIDs in the order they were fed.
         pending: deque[tuple[list[int], int]] = deque()
@@ -178,15 +193,19 @@ class FolderWorker(threading.Thread):
                 waiting -= len(fetched)
                 self._finish_batch(client, info.uidvalidity, high, done, waiting)
                 done = []
-        syncstate.record_success(self.sessions, ref.mailbox_id, max(waiting, 0))
+        syncstate.record_success(self.sessions, ref.mailbox_id, self.backlog.set(self.folder, max(waiting, 0)))
 
     def _finish_batch(self, client, uidvalidity: int, high: int, done: list, waiting: int) -> None:
-        """The batch is committed: move the folder's last UID on, then touch the mailbox, then log."""
-        self._save(uidvalidity, high)
+        """The batch is committed: touch the mailbox, then move the folder's last UID on, then log.
+
+        In that order a crash in between leaves no stored message unmoved: the
+        re-fetch finds moved mail gone, and the unique keys absorb the rest.
+        """
         counts = Counter(o.status for _, o in done)
         safe = [uid for uid, o in done if o.status != "quarantined"]
         imap.after_store(client, safe, self.box.after_store)
-        syncstate.record_waiting(self.sessions, self.ref.mailbox_id, max(waiting, 0))
+        self._save(uidvalidity, high)
+        syncstate.record_waiting(self.sessions, self.ref.mailbox_id, self.backlog.set(self.folder, max(waiting, 0)))
         log.info(
             "mailbox=%d folder=%s uidvalidity=%d uids=%d-%d fetched=%d stored=%d duplicate=%d threaded=%d "
             "quarantined=%d waiting=%d tips=%s quarantine=%s",
@@ -226,7 +245,11 @@ def folder_workers(settings: Settings, sessions: sessionmaker[Session], stop: th
     owner = syncstate.new_owner(settings.worker.name)
     for box in settings.mailboxes:
         imap.check(box)
-    return [FolderWorker(settings, sessions, box, folder, owner, stop, once)
+    names = [box.name for box in settings.mailboxes]
+    if len(set(names)) != len(names):
+        raise ConfigError("mailbox: two [[mailbox]] tables have the same name")
+    backlogs = {box.name: Backlog() for box in settings.mailboxes}
+    return [FolderWorker(settings, sessions, box, folder, owner, stop, once, backlogs[box.name])
             for box in settings.mailboxes for folder in box.folders]
 
 
