@@ -29,19 +29,19 @@ def store_batch(pipeline: Pipeline, batch: list[tuple[bytes, Source]], prepared:
 
     outcomes = []
     with pipeline.sessions() as session, session.begin():
-        mailboxes = _MailboxIds(session)
+        known = _Known(session, batch, prepared)
         for (raw, source), result in zip(batch, prepared):
             if isinstance(result, Failed):
-                outcomes.append(quarantine(session, mailboxes, raw, source, result.stage, result.error))
+                outcomes.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
                 continue
-            outcomes.append(_store_one(session, pipeline, mailboxes, raw, source, result))
+            outcomes.append(_store_one(session, pipeline, known, raw, source, result))
     for outcome in outcomes:
         if outcome.status == "quarantined":
             log.warning("message quarantined: quarantine id %s, stage %s", outcome.quarantine_id, outcome.stage)
     return iter(outcomes)
 
 
-def _store_one(session: Session, pipeline: Pipeline, mailboxes, raw: bytes, source: Source, prep: Prepared) -> Outcome:
+def _store_one(session: Session, pipeline: Pipeline, known: _Known, raw: bytes, source: Source, prep: Prepared) -> Outcome:
     from inbox.pipeline import describe
 
     stage = "sort"
@@ -49,69 +49,119 @@ def _store_one(session: Session, pipeline: Pipeline, mailboxes, raw: bytes, sour
         try:
             with session.begin_nested():
                 sorter = pipeline.sorter
-                sorting = sorter.sort(session, prep.mail) if sorter is not None else None
+                sorting = None
+                if sorter is not None and known.is_new(source, prep):
+                    sorting = sorter.sort(session, prep.mail)
                 stage = "store"
-                return _save(session, sorter, sorting, mailboxes.get(source.mailbox), raw, source, prep)
+                return _save(session, sorter, sorting, known, raw, source, prep)
         except IntegrityError as exc:
+            known.forget(raw, prep)
             if attempt == 2:
-                return quarantine(session, mailboxes, raw, source, stage, describe(exc))
+                return quarantine(session, known.mailboxes, raw, source, stage, describe(exc))
         except Exception as exc:  # noqa: BLE001 - quarantine this message, go on with the batch
-            return quarantine(session, mailboxes, raw, source, stage, describe(exc))
+            known.forget(raw, prep)
+            return quarantine(session, known.mailboxes, raw, source, stage, describe(exc))
     raise AssertionError("unreachable")
 
 
-def _save(session: Session, sorter, sorting, mailbox_id: int, raw: bytes, source: Source, prep: Prepared) -> Outcome:
+def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: Source, prep: Prepared) -> Outcome:
     from inbox.pipeline import Outcome
 
-    seen = session.scalar(
-        select(Sighting.tip_id).where(
-            Sighting.mailbox_id == mailbox_id,
-            Sighting.folder == source.folder,
-            Sighting.uidvalidity == source.uidvalidity,
-            Sighting.uid == source.uid,
-        )
-    )
+    mailbox_id = known.mailboxes.get(source.mailbox)
+    place = (mailbox_id, source.folder, source.uidvalidity, source.uid)
+    seen = known.sightings.get(place)
     if seen is not None:
         return Outcome("duplicate", seen)
-    raw_row = _raw_row(session, raw)
-    tip = session.scalar(select(Tip).where(Tip.fingerprint == prep.fingerprint))
+    sha = hashlib.sha256(raw).hexdigest()
+    raw_id = known.raws.get(sha)
+    raw_row = None
+    if raw_id is None:
+        raw_row = RawMessage(sha256=sha, size=len(raw), data=raw)
+        session.add(raw_row)
+    tip_id = known.tips.get(prep.fingerprint)
     status = "duplicate"
-    if tip is None:
-        tip = _new_tip(session, raw_row, prep)
+    tip = None
+    if tip_id is None:
+        tip = _new_tip(session, prep)
+        if raw_row is not None:
+            tip.raw = raw_row
+        else:
+            tip.raw_message_id = raw_id
         status = "threaded" if tip.thread_root_id is not None else "stored"
-        session.flush()
+    sighting = Sighting(mailbox_id=mailbox_id, folder=source.folder, uidvalidity=source.uidvalidity, uid=source.uid)
+    if tip is not None:
+        sighting.tip = tip
+    else:
+        sighting.tip_id = tip_id
+    if raw_row is not None:
+        sighting.raw = raw_row
+    else:
+        sighting.raw_message_id = raw_id
+    session.add(sighting)
+    session.flush()
+    if raw_row is not None:
+        known.raws[sha] = raw_row.id
+    if tip is not None:
+        tip_id = known.tips[prep.fingerprint] = tip.id
         if sorter is not None:
             sorter.remember(session, tip, sorting)
-    session.add(
-        Sighting(
-            tip_id=tip.id,
-            mailbox_id=mailbox_id,
-            folder=source.folder,
-            uidvalidity=source.uidvalidity,
-            uid=source.uid,
-            raw_message_id=raw_row.id,
-        )
-    )
-    session.flush()
-    _resolve_quarantine(session, mailbox_id, source, tip.id)
-    return Outcome(status, tip.id)
+            session.flush()
+    known.sightings[place] = tip_id
+    if place in known.quarantined:
+        _resolve_quarantine(session, mailbox_id, source, tip_id)
+    return Outcome(status, tip_id)
 
 
-def _raw_row(session: Session, raw: bytes) -> RawMessage:
-    sha = hashlib.sha256(raw).hexdigest()
-    row = session.scalar(select(RawMessage).where(RawMessage.sha256 == sha))
-    if row is None:
-        row = RawMessage(sha256=sha, size=len(raw), data=raw)
-        session.add(row)
-        session.flush()
-    return row
+class _Known:
+    """What the database already holds for one batch, fetched in a few queries, not per message."""
+
+    def __init__(self, session: Session, batch: list[tuple[bytes, Source]], prepared: list):
+        from inbox.pipeline import Prepared
+
+        self.mailboxes = _MailboxIds(session)
+        places = {(self.mailboxes.get(s.mailbox), s.folder, s.uidvalidity, s.uid) for _, s in batch}
+        box_ids = {p[0] for p in places}
+        folders = {p[1] for p in places}
+        self.sightings: dict[tuple, int] = {}
+        self.quarantined: set[tuple] = set()
+        for model, target in ((Sighting, self.sightings), (Quarantined, None)):
+            query = select(model.mailbox_id, model.folder, model.uidvalidity, model.uid, model.tip_id).where(
+                model.mailbox_id.in_(box_ids), model.folder.in_(folders), model.uid.in_({p[3] for p in places})
+            )
+            if model is Quarantined:
+                query = query.where(Quarantined.resolved_at.is_(None))
+            for row in session.execute(query):
+                place = (row[0], row[1], row[2], row[3])
+                if place in places:
+                    if target is None:
+                        self.quarantined.add(place)
+                    else:
+                        target[place] = row[4]
+        shas = {hashlib.sha256(raw).hexdigest() for raw, _ in batch}
+        self.raws = {k: v for k, v in session.execute(select(RawMessage.sha256, RawMessage.id).where(RawMessage.sha256.in_(shas)))}
+        fps = {p.fingerprint for p in prepared if isinstance(p, Prepared)}
+        self.tips = {k: v for k, v in session.execute(select(Tip.fingerprint, Tip.id).where(Tip.fingerprint.in_(fps)))}
+
+    def is_new(self, source: Source, prep: Prepared) -> bool:
+        place = (self.mailboxes.get(source.mailbox), source.folder, source.uidvalidity, source.uid)
+        return place not in self.sightings and prep.fingerprint not in self.tips
+
+    def forget(self, raw: bytes, prep: Prepared) -> None:
+        """After a rolled-back savepoint or a lost race: ask the database again."""
+        session = self.mailboxes.session
+        sha = hashlib.sha256(raw).hexdigest()
+        for cache, column, key, value in ((self.tips, Tip.fingerprint, prep.fingerprint, Tip.id), (self.raws, RawMessage.sha256, sha, RawMessage.id)):
+            found = session.scalar(select(value).where(column == key))
+            if found is None:
+                cache.pop(key, None)
+            else:
+                cache[key] = found
 
 
-def _new_tip(session: Session, raw_row: RawMessage, prep: Prepared) -> Tip:
+def _new_tip(session: Session, prep: Prepared) -> Tip:
     mail, parsed = prep.mail, prep.mail.parsed
     tip = Tip(
         fingerprint=prep.fingerprint,
-        raw_message_id=raw_row.id,
         thread_root_id=thread_root(session, parsed.from_address, parsed.in_reply_to, parsed.references),
         message_id=parsed.message_id,
         in_reply_to=parsed.in_reply_to,

@@ -36,18 +36,23 @@ def _worker_id(config) -> str:
 
 @pytest.fixture(scope="session")
 def pg_url(request):
-    """A PostgreSQL database of this test process's own, created once, with every table."""
-    name = f"inbox_test_{_worker_id(request.config)}"
+    """A PostgreSQL database of this test process's own, created once, with every table.
+
+    Named by pid too, so that several test runs on one machine never share one.
+    """
+    name = f"inbox_test_{_worker_id(request.config)}_{os.getpid()}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     engine = make_engine(url)
     create_schema(engine)
     engine.dispose()
     yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -184,6 +184,7 @@ class Sighting(Base):
 
     tip: Mapped[Tip] = relationship(back_populates="sightings")
     mailbox: Mapped[Mailbox] = relationship()
+    raw: Mapped[RawMessage] = relationship()
 
 
 class Quarantined(Base):

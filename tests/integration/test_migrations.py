@@ -4,6 +4,8 @@ Runs on an empty SQLite file and an empty PostgreSQL database.
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -20,14 +22,17 @@ from tests.conftest import PG_ADMIN_URL, _worker_id
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_url(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'm.db'}"
-    name = f"inbox_migrations_{_worker_id(request.config)}"
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
+    name = f"inbox_migrations_{_worker_id(request.config)}_{os.getpid()}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 def _diff(url: str) -> list:

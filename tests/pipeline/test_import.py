@@ -50,8 +50,8 @@ def test_maildir_message_keeps_its_place_when_its_flags_change(tmp_path):
 
 
 def test_import_twice_stores_nothing_new(tmp_path, db_url, capsys):
+    (tmp_path / "mail").mkdir()
     write_tree(tmp_path / "mail")
-    (tmp_path / "mail").mkdir(exist_ok=True)
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[database]\nurl = "{db_url}"\n[import]\nprocesses = 1\n')
     assert main(["--config", str(cfg), "import", str(tmp_path / "mail")]) == 0

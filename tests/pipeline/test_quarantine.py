@@ -27,14 +27,14 @@ def tips(db) -> int:
     "limits, raw, reason",
     [
         ({"max_message_bytes": 2000}, make_mail(body="x" * 5000), "over a limit"),
-        ({"max_parts": 3}, make_mail(html="<p>a</p>", body="text"), "over a limit"),
+        ({"max_parts": 2}, make_mail(html="<p>a</p>", body="text"), "over a limit"),
     ],
     ids=["size", "parts"],
 )
 def test_message_over_a_limit_is_quarantined_with_the_reason(db, limits, raw, reason):
     with Pipeline(settings(**limits), db, sorter=None, processes=1) as p:
         out = list(p.process_many([(raw, Source("tips", "INBOX", 1, 1)), (make_mail(body="ok"), Source("tips", "INBOX", 1, 2))]))
-    # max_parts=3 still lets a single-part mail through; the size limit lets the short one through.
+    # max_parts=2 still lets a single-part mail through; the size limit lets the short one through.
     assert out[0].status == "quarantined" and reason in out[0].error
     assert out[1].status == "stored"
     with db() as s:
@@ -51,7 +51,7 @@ def test_message_nested_too_deep_is_quarantined(db):
         )
     with Pipeline(settings(max_depth=3), db, sorter=None, processes=1) as p:
         (out,) = list(p.process_many([(inner, Source("tips", "INBOX", 1, 1))]))
-    assert out.status == "quarantined" and "depth" in out.error
+    assert out.status == "quarantined" and "nested too deep" in out.error
 
 
 def test_stage_that_raises_quarantines_then_retry_after_fix_stores(db, monkeypatch, caplog):
