@@ -122,3 +122,17 @@ def test_ensure_folder_is_idempotent_for_two_folders(db):
     assert a.mailbox_id == b.mailbox_id and a.folder_id != b.folder_id
     with db() as s:
         assert len(s.scalars(select(FolderState)).all()) == 2
+
+
+def test_the_example_config_mailboxes_pass_the_checks():
+    from pathlib import Path
+
+    from inbox import config
+
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    env = {"INBOX_SECRET_KEY": "k", "INBOX_DATABASE_URL": "sqlite://", "INBOX_TIPS_PASSWORD": "pw", "INBOX_TIPS_TOKEN": "t"}
+    settings = config.load(example, environ=env)
+    assert [b.name for b in settings.mailboxes] == ["reporter", "tips"]
+    for box in settings.mailboxes:
+        imap.check(box)
+    assert settings.mailboxes[0].password == "pw" and settings.mailboxes[1].oauth2_token == "t"
