@@ -64,6 +64,16 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"inbox: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a path or a socket the person named: say which, no traceback
+        print(f"inbox: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if not isinstance(exc, OperationalError):
+            raise
+        print(f"inbox: cannot use the database: {str(exc.orig).strip().splitlines()[0]}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -56,3 +56,11 @@ def test_cli_reports_a_bad_config_in_one_line_without_traceback(tmp_path, capsys
     assert main(["--config", str(p), "db", "current"]) == 2
     err = capsys.readouterr().err
     assert err == "inbox: configuration error: limits.max_depth: expected a whole number, got bool\n"
+
+
+def test_unreachable_database_is_one_clear_line(tmp_path, capsys):
+    p = tmp_path / "c.toml"
+    p.write_text('[database]\nurl = "postgresql+psycopg://nobody@127.0.0.1:1/none"\n')
+    assert main(["--config", str(p), "db", "current"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("inbox: cannot use the database: ") and err.count("\n") == 1
