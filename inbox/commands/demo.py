@@ -28,11 +28,12 @@ from inbox.db import make_engine, session_factory
 
 log = logging.getLogger(__name__)
 
-# (email, name, role, beats): the people a newsroom would have on the board.
+# (email, name, role, beats): the people a newsroom would have on the board. Beats are
+# topic names of the built-in desk (inbox/sort/desk.toml), comma-separated.
 DEMO_USERS = (
     ("admin@station.example", "Demo Admin", "admin", ""),
     ("editor@station.example", "Assignment Editor", "editor", ""),
-    ("reporter@station.example", "Maya Torres", "reporter", "elections,courts,state government"),
+    ("reporter@station.example", "Maya Torres", "reporter", "Elections,Courts & lawsuits,State & local government"),
 )
 
 

@@ -232,3 +232,21 @@ def test_editor_moves_selected_cards_at_once_with_the_mouse(page, board):
     assert [board.tip(tip_id).status for tip_id in ids] == ["reviewing"] * len(ids)
     page.goto("/?q=Veradyne")
     assert {_column_of(page, tip_id) for tip_id in ids} == {"reviewing"}
+
+
+def test_reporter_sees_only_their_beats_and_their_assignments(page, board):
+    with board.demo.sessions() as s:
+        reporter = s.scalar(select(User).where(User.email == "reporter@station.example"))
+        visible = set(s.scalars(select(Tip.id).where(or_(Tip.topic.in_(reporter.beat_list), Tip.assignee_id == reporter.id))))
+        hidden = set(s.scalars(select(Tip.id))) - visible
+    assert visible and hidden
+    login(page, board, "reporter")
+    shown = set()
+    while True:
+        shown |= _card_ids(page)
+        if page.locator("a#next-page").count() == 0:
+            break
+        with page.expect_navigation():
+            page.click("a#next-page")
+    assert shown and shown <= visible
+    assert page.goto(f"/tips/{min(hidden)}").status in (403, 404)
