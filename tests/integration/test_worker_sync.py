@@ -187,3 +187,16 @@ def test_status_prints_each_mailbox_health(dovecot, mail_user, tmp_path, capsys)
     assert f"{mail_user}: ok; last sync " in out and "INBOX: uidvalidity" in out and "last uid 3" in out
     assert "desk: FAILING" in out and "failures in a row 1" in out and "AUTHENTICATIONFAILED" in out
     assert cli.main(["--config", config, "status", "--fail-stale-minutes", "60"]) == 1
+
+
+def test_xoauth2_login_syncs_with_the_right_token_and_records_a_wrong_one(db, dovecot):
+    from dataclasses import replace
+
+    wrong = mailbox(dovecot, "bot@example.org", tls="tls", name="bot", password="", oauth2_token="ya29.EXPIRED")
+    assert worker.run(settings_for(wrong), db, once=True) == 1
+    health = mailbox_row(db, "bot")
+    assert health.consecutive_failures == 1 and "login refused" in health.last_error
+    assert worker.run(settings_for(replace(wrong, oauth2_token="ya29.TEST-TOKEN")), db, once=True) == 0
+    health = mailbox_row(db, "bot")
+    assert health.consecutive_failures == 0 and health.last_success_at is not None
+    assert folder_state(db, "bot").uidvalidity is not None
