@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_FLAGS, RECORDER, Watch, start_board
+from tests.browser.harness import CHROMIUM, CHROMIUM_FLAGS, Watch, new_context, start_board
 
 
 def pytest_collection_modifyitems(items):
@@ -40,22 +40,6 @@ def board(tmp_path_factory):
     running = start_board(tmp_path_factory.mktemp("board"))
     yield running
     running.close()
-
-
-def new_context(browser, board):
-    """A browser context that records scripts, sees every request, and lets none leave the machine."""
-    context = browser.new_context(base_url=board.url, viewport={"width": 1366, "height": 900})
-    context.add_init_script(RECORDER)
-    host = board.host
-    context.route("**/*", lambda route: route.continue_() if _is_local(route.request.url, host) else route.abort())
-    return context
-
-
-def _is_local(url: str, host: str) -> bool:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return parts.scheme in ("data", "blob", "about") or parts.netloc == host
 
 
 @pytest.fixture

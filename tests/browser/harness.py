@@ -154,6 +154,20 @@ def html_mail(number: int, title: str, html: str) -> bytes:
     return msg.as_bytes()
 
 
+def new_context(browser, board):
+    """A browser context that records scripts, sees every request, and lets none leave the machine."""
+    context = browser.new_context(base_url=board.url, viewport={"width": 1366, "height": 900})
+    context.add_init_script(RECORDER)
+    host = board.host
+    context.route("**/*", lambda route: route.continue_() if _is_local(route.request.url, host) else route.abort())
+    return context
+
+
+def _is_local(url: str, host: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.netloc == host
+
+
 def login(page, board: RunningBoard, role: str) -> None:
     """Log in through the form as the demo account with this role; lands on the board."""
     page.goto(board.url + "login")

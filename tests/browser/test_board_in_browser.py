@@ -10,7 +10,7 @@ import re
 from sqlalchemy import or_, select
 
 from inbox.models import Tip, User
-from tests.browser.harness import login
+from tests.browser.harness import login, new_context
 
 STATUSES = ["new", "reviewing", "assigned", "pursuing", "published", "declined", "spam"]
 DMV = "<CAF3kx9-dmv-7720@mail.example.com>"
@@ -136,8 +136,6 @@ def test_keyboard_moves_between_cards_opens_one_and_changes_its_status(page, boa
 
 
 def test_editor_assigns_a_tip_and_the_reporter_then_sees_it(page, board, browser):
-    from tests.browser.conftest import new_context
-
     tip_id = board.tip_id(SHELTER)
     reporter_id = _user_id(board, "reporter")
     reporter_context = new_context(browser, board)

@@ -12,8 +12,7 @@ import pytest
 
 from inbox.models import Tip
 from inbox.pipeline import Source
-from tests.browser.conftest import new_context
-from tests.browser.harness import Watch, html_mail, login, start_board
+from tests.browser.harness import Watch, html_mail, login, new_context, start_board
 
 HTML_TIP = "<maple-grove-html-22@example.org>"
 NO_BID = "<20261102083114.4471@mail.example.org>"

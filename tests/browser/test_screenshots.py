@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from inbox.models import Tip, User
-from tests.browser.conftest import new_context
-from tests.browser.harness import login, start_board
+from tests.browser.harness import login, new_context, start_board
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NO_BID = "<20261102083114.4471@mail.example.org>"
