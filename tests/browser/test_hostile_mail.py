@@ -109,6 +109,18 @@ def test_remote_image_in_a_mail_is_never_requested(page, board):
     assert page.watch.scripts_that_ran(page) == []
 
 
+def test_inline_cid_image_is_shown_from_the_board(page, board):
+    # The iframe's origin is opaque (no allow-same-origin): the image must still load, from the board.
+    login(page, board, "editor")
+    page.watch.reset()
+    page.goto(f"/tips/{board.tip_id(HTML_TIP)}", wait_until="networkidle")
+    image = page.frame_locator("iframe#mail-html").locator("img[alt='call-light board']")
+    src, width = image.evaluate("img => [img.src, img.naturalWidth]")
+    assert src.startswith(board.url + "cid/"), src
+    assert width == 48, f"the cid image did not load in the sandboxed iframe ({src})"
+    assert page.watch.foreign_requests() == []
+
+
 def test_every_page_carries_the_content_security_policy(page, board):
     responses = [page.goto(board.url + "login")]
     login(page, board, "admin")
