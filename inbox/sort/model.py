@@ -12,7 +12,6 @@ import hashlib
 import json
 import secrets
 import time
-import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,15 +19,18 @@ from typing import Sequence
 
 import joblib
 import numpy as np
+from scipy.optimize import minimize_scalar
 from scipy.special import softmax
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
-# Calibration splits each label's examples; below this many it is skipped and
-# the SVM's scores go through a softmax instead (confidence then is a ranking).
+# Temperature scaling (one parameter, fitted on held-out scores) needs a
+# held-out share with every label in it; below this many examples per label the
+# scores go through a plain softmax (confidence is then a ranking, not a probability).
 MIN_PER_LABEL_TO_CALIBRATE = 3
+HELD_OUT = 0.25
 
 
 class UnsafeModelFile(Exception):
@@ -36,52 +38,72 @@ class UnsafeModelFile(Exception):
 
 
 class TextModel:
-    """A linear text classifier with calibrated probabilities; labels are strings."""
+    """A linear text classifier with calibrated probabilities; labels are strings.
+
+    Calibration is temperature scaling: an SVM trained on 75% scores the other
+    25%, one temperature is fitted to those scores, then the SVM is trained on
+    everything. Two fits instead of the four of cross-validated Platt scaling,
+    which keeps a retrain on 5,000 labels well under two seconds.
+    """
 
     def __init__(self, c: float = 0.4):
         self.features = FeatureUnion([
-            ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1, dtype=np.float32)),
+            ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), dtype=np.float32)),
             ("chars", TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5), dtype=np.float32)),
         ])
         self.c = c
-        self.classifier: CalibratedClassifierCV | LinearSVC | None = None
+        self.svm: LinearSVC | None = None
+        self.temperature = 1.0
         self.calibrated = False
 
     @property
     def labels(self) -> list[str]:
-        return list(self.classifier.classes_) if self.classifier is not None else []
+        return list(self.svm.classes_) if self.svm is not None else []
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextModel:
         """Train on labelled texts; needs at least two labels."""
-        if len(set(labels)) < 2:
+        y = np.asarray(labels)
+        names, counts = np.unique(y, return_counts=True)
+        if len(names) < 2:
             raise ValueError("a model needs examples of at least two labels")
         x = self.features.fit_transform(texts)
-        counts = np.unique(np.asarray(labels), return_counts=True)[1]
-        svm = LinearSVC(C=self.c, class_weight=None)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # liblinear's convergence chatter on tiny sets
-            if counts.min() >= MIN_PER_LABEL_TO_CALIBRATE:
-                self.classifier = CalibratedClassifierCV(svm, cv=MIN_PER_LABEL_TO_CALIBRATE, method="sigmoid", ensemble=False)
-                self.calibrated = True
-            else:
-                self.classifier = svm
-                self.calibrated = False
-            self.classifier.fit(x, list(labels))
+        self.calibrated = bool(counts.min() >= MIN_PER_LABEL_TO_CALIBRATE)
+        if self.calibrated:
+            share = max(HELD_OUT, len(names) / len(y))  # at least one held-out example per label
+            train, held = next(StratifiedShuffleSplit(1, test_size=share, random_state=0).split(x, y))
+            probe = self._svm().fit(x[train], y[train])
+            self.temperature = _fit_temperature(_scores(probe, x[held]), np.searchsorted(probe.classes_, y[held]))
+        self.svm = self._svm().fit(x, y)
         return self
+
+    def _svm(self) -> LinearSVC:
+        return LinearSVC(C=self.c, tol=1e-3)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, one column per label (self.labels), each row summing to 1."""
-        x = self.features.transform(texts)
-        if self.calibrated:
-            return self.classifier.predict_proba(x)
-        scores = self.classifier.decision_function(x)
-        if scores.ndim == 1:  # two labels: the score is for labels[1]
-            scores = np.column_stack([-scores, scores])
-        return softmax(scores * 2.0, axis=1)
+        return softmax(_scores(self.svm, self.features.transform(texts)) * self.temperature, axis=1)
 
     def scores(self, text: str) -> dict[str, float]:
         """Each label's probability for one text."""
         return dict(zip(self.labels, (float(p) for p in self.predict_proba([text])[0])))
+
+
+def _scores(svm: LinearSVC, x) -> np.ndarray:
+    scores = svm.decision_function(x)
+    if scores.ndim == 1:  # two labels: one score, for the second label
+        scores = np.column_stack([-scores / 2, scores / 2])
+    return scores
+
+
+def _fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The softmax temperature that best predicts held-out labels (least log-loss)."""
+    rows = np.arange(len(truth))
+
+    def loss(log_t: float) -> float:
+        p = softmax(scores * np.exp(log_t), axis=1)
+        return -float(np.log(p[rows, truth] + 1e-12).mean())
+
+    return float(np.exp(minimize_scalar(loss, bounds=(-3.0, 4.0), method="bounded").x))
 
 
 @dataclass(frozen=True)
