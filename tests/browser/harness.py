@@ -22,10 +22,13 @@ from inbox.config import Settings
 from inbox.models import Tip
 
 CHROMIUM = os.environ.get("INBOX_CHROMIUM", "/usr/bin/chromium")
-# As root and on a closed network (see ../shared/reference/browser.md).
+# As root and on a closed network (see ../shared/reference/browser.md). Chromium puts a
+# sandboxed iframe in a process of its own, and then Playwright sees neither its requests
+# nor its console: keep it in the page's process so the watch sees everything the mail does.
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-features=IsolateSandboxedIframes",
 ]
 
 # Runs first in every frame that may run script: replaces the dialogs with a recorder.

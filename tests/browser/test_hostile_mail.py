@@ -54,6 +54,7 @@ def test_the_watch_sees_scripts_that_run_and_requests_that_leave(browser, board)
         '<img src="data:," onerror="alert(1)">'
         '<iframe sandbox="allow-scripts" srcdoc="<script>alert(2)</script>"></iframe>'
         '<img src="http://tracker.example/pixel.gif">'
+        '<iframe sandbox="" srcdoc="<img src=http://tracker.example/framed.gif>"></iframe>'
     )
     page.wait_for_timeout(300)
     fired = watch.scripts_that_ran(page)
@@ -61,7 +62,7 @@ def test_the_watch_sees_scripts_that_run_and_requests_that_leave(browser, board)
     assert any("alert(1)" in call for call in fired), fired
     # In a sandbox that allows scripts, the recorder or Chromium's refusal of the dialog tells.
     assert any("alert(2)" in call or "Ignored call to 'alert()'" in call for call in fired), fired
-    assert watch.foreign_requests() == ["http://tracker.example/pixel.gif"]
+    assert sorted(watch.foreign_requests()) == ["http://tracker.example/framed.gif", "http://tracker.example/pixel.gif"]
 
 
 def test_no_payload_runs_script_or_requests_another_host(browser, xss_board, shared_dir):
