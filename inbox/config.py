@@ -106,6 +106,8 @@ class BoardSettings:
     cards_per_column: int = 20
     # waitress worker threads for `inbox serve`.
     threads: int = 8
+    # waitress processes sharing the port (Python runs one thread at a time per process).
+    processes: int = 1
 
 
 @dataclass(frozen=True)

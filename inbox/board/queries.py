@@ -6,12 +6,14 @@ cluster sizes, attachment counts and follow-up counts.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import func, or_, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Integer, any_, bindparam, column, func, or_, select, text, union, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
 
 from inbox.board.access import STATUSES, sender_masked, visible_clause
 from inbox.models import Attachment, Sighting, Tip, User, utcnow
@@ -19,6 +21,8 @@ from inbox.models.search import matching_ids
 
 FLAGS = ("urgent", "sensitive", "attachments", "automatic", "spam")
 MAX_PER = 100
+COUNT_CAP = 1000
+SEARCH_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class Card:
 class Column:
     status: str
     total: int
+    more: bool  # the total was capped: there are more than `total`
     cards: list[Card] = field(default_factory=list)
 
 
@@ -147,12 +152,28 @@ def conditions(user: User, f: Filters, dialect: str) -> list:
         where.append(Tip.received_at >= datetime.combine(f.since, datetime.min.time()))
     if f.until:
         where.append(Tip.received_at < datetime.combine(f.until + timedelta(days=1), datetime.min.time()))
-    if f.q:
-        follow = aliased(Tip)
-        found = matching_ids(f.q, dialect)
-        in_thread = select(follow.thread_root_id).where(or_(*(follow.id.in_(ids) for ids in matching_ids(f.q, dialect))))
-        where.append(or_(*(Tip.id.in_(ids) for ids in found), Tip.id.in_(in_thread)))
     return where
+
+
+def search_roots(session: Session, words: str, dialect: str) -> list[int]:
+    """Tips whose text or notes contain the words, and the thread roots of matching follow-ups.
+
+    "id + 0" keeps the database from fetching each matching row by its key (kilobytes of
+    text each); it reads thread_root_id from an index instead.
+    """
+    matched = matching_ids(words, dialect, newest=SEARCH_CAP * 2)
+    roots_of_follow_ups = select(Tip.thread_root_id).where(
+        Tip.thread_root_id > 0, or_(*((Tip.id + 0).in_(ids) for ids in matched)))
+    direct = [select(sub.c.id) for sub in (m.subquery() for m in matched)]
+    return list(session.scalars(union(roots_of_follow_ups, *direct)))
+
+
+def among(ids: list[int], dialect: str):
+    """Tip.id IN ids as one bound parameter however many ids (a JSON array / a PostgreSQL array)."""
+    if dialect == "sqlite":
+        values = text("SELECT value FROM json_each(:ids)").bindparams(bindparam("ids", json.dumps(ids), unique=True))
+        return Tip.id.in_(values.columns(column("value")))
+    return Tip.id == any_(bindparam("ids", ids, type_=ARRAY(Integer), unique=True))
 
 
 CARD_COLUMNS = (
@@ -166,16 +187,14 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
     """The columns and cards for one board page; users maps ids to labels for assignees."""
     where = conditions(user, f, dialect)
     statuses = [f.status] if f.status else list(STATUSES)
-    totals = dict(session.execute(select(Tip.status, func.count()).where(*where).group_by(Tip.status)).all())
     offset = (f.page - 1) * f.per
-    per_column = [
-        select(Tip.id).where(*where, Tip.status == s).order_by(Tip.received_at.desc(), Tip.id.desc())
-        .limit(f.per).offset(offset).subquery()
-        for s in statuses
-    ]
-    ids_query = union_all(*(select(sq.c.id) for sq in per_column)) if len(per_column) > 1 else select(per_column[0].c.id)
-    rows = session.execute(select(*CARD_COLUMNS).where(Tip.id.in_(ids_query))
-                           .order_by(Tip.received_at.desc(), Tip.id.desc())).all()
+    if f.q:
+        totals, page_ids = _search_columns(session, where, f, dialect, statuses, offset)
+        cap = SEARCH_CAP + 1
+        id_filter = Tip.id.in_(page_ids)
+    else:
+        totals, id_filter, cap = _browse_columns(session, where, f, statuses, offset)
+    rows = session.execute(select(*CARD_COLUMNS).where(id_filter).order_by(Tip.received_at.desc(), Tip.id.desc())).all()
     ids = [r.id for r in rows]
     clusters = {r.cluster_id for r in rows if r.cluster_id is not None}
     cluster_sizes = dict(session.execute(
@@ -186,8 +205,10 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
     followups = dict(session.execute(
         select(Tip.thread_root_id, func.count()).where(Tip.thread_root_id.in_(ids)).group_by(Tip.thread_root_id)).all())
     now = utcnow()
-    columns = {s: Column(s, totals.get(s, 0)) for s in statuses}
+    columns = {s: Column(s, min(totals[s], cap - 1), totals[s] >= cap) for s in statuses}
     for r in rows:
+        if r.status not in columns:
+            continue  # moved to another column between our two queries
         masked = sender_masked(user, r.sensitive, r.assignee_id)
         columns[r.status].cards.append(Card(
             id=r.id, status=r.status, version=r.version, subject=r.subject or "(no subject)",
@@ -198,8 +219,42 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
             cluster_size=cluster_sizes.get(r.cluster_id, 0), attachments=attachments.get(r.id, 0),
             followups=followups.get(r.id, 0),
         ))
-    has_next = any(totals.get(s, 0) > offset + f.per for s in statuses)
+    has_next = any(totals[s] > offset + f.per for s in statuses)
     return BoardPage([columns[s] for s in statuses], has_next, f)
+
+
+def _browse_columns(session: Session, where: list, f: Filters, statuses: list[str], offset: int):
+    # Totals are counted up to a cap ("1000+"): an exact count of 100,000 tips costs more
+    # than the rest of the page, and nobody pages that far.
+    cap = max(COUNT_CAP, offset + f.per) + 1
+    capped = [
+        select(func.count()).select_from(select(Tip.id).where(*where, Tip.status == s).limit(cap).subquery())
+        .scalar_subquery().label(s)
+        for s in statuses
+    ]
+    totals = dict(zip(statuses, session.execute(select(*capped)).one()))
+    per_column = [
+        select(Tip.id).where(*where, Tip.status == s).order_by(Tip.received_at.desc(), Tip.id.desc())
+        .limit(f.per).offset(offset).subquery()
+        for s in statuses
+    ]
+    ids_query = union_all(*(select(sq.c.id) for sq in per_column)) if len(per_column) > 1 else select(per_column[0].c.id)
+    return totals, Tip.id.in_(ids_query), cap
+
+
+def _search_columns(session: Session, where: list, f: Filters, dialect: str, statuses: list[str], offset: int):
+    # Search once, then split the matches into columns here rather than searching once per
+    # column. Only the newest SEARCH_CAP matching threads are shown (ids grow with arrival).
+    roots = sorted(search_roots(session, f.q, dialect), reverse=True)[:SEARCH_CAP]
+    # In the board index's own order (no sort in the database), newest first per column here.
+    matches = session.execute(select(Tip.id, Tip.status).where(*where, among(roots, dialect))
+                              .order_by(Tip.status, Tip.received_at)).all()
+    by_status: dict[str, list[int]] = {s: [] for s in statuses}
+    for tip_id, status in reversed(matches):
+        if status in by_status:
+            by_status[status].append(tip_id)
+    totals = {s: len(ids) for s, ids in by_status.items()}
+    return totals, [i for ids in by_status.values() for i in ids[offset:offset + f.per]]
 
 
 def topics(session: Session) -> list[str]:

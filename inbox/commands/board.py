@@ -7,8 +7,12 @@ where other users could read them in the process list.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import logging
+import os
+import signal
+import socket
 import sys
 
 from sqlalchemy import select
@@ -23,19 +27,61 @@ MIN_PASSWORD = 12
 def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default=None, help="address to listen on (default board.host)")
     p.add_argument("--port", type=int, default=None, help="port to listen on (default board.port)")
+    p.add_argument("--processes", type=int, default=None, help="waitress processes sharing the port (default board.processes)")
 
 
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the board with waitress (production: gunicorn "inbox.board.wsgi:app", see README)."""
+    from inbox.board import create_app
+
+    host = args.host or settings.board.host
+    port = settings.board.port if args.port is None else args.port
+    processes = settings.board.processes if args.processes is None else args.processes
+    if processes < 1:
+        raise UsageError("--processes must be at least 1")
+    create_app(settings)  # a bad configuration fails here, once, before any process starts
+    sock = socket.create_server((host, port), backlog=1024)
+    print(f"Tip Inbox board on http://{host}:{port}/ ({processes} process(es) × {settings.board.threads} threads; "
+          "Ctrl-C stops it)", flush=True)
+    if processes == 1:
+        _serve(settings, sock)
+        return 0
+    return _serve_forked(settings, sock, processes)
+
+
+def _serve(settings: Settings, sock: socket.socket) -> None:
     from waitress import serve
 
     from inbox.board import create_app
 
-    app = create_app(settings)
-    host = args.host or settings.board.host
-    port = settings.board.port if args.port is None else args.port
-    print(f"Tip Inbox board on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
-    serve(app, host=host, port=port, threads=settings.board.threads, ident="tip-inbox")
+    serve(create_app(settings), sockets=[sock], threads=settings.board.threads, ident="tip-inbox")
+
+
+def _serve_forked(settings: Settings, sock: socket.socket, processes: int) -> int:
+    # Python runs one thread at a time per process: on several cores, several waitress
+    # processes accept from one listening socket. Each builds its own app and engine after
+    # the fork, so no database connection is shared between processes.
+    children = []
+    for _ in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            try:
+                _serve(settings, sock)
+            finally:
+                os._exit(0)
+        children.append(pid)
+
+    def stop(_signum, _frame):
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(child, 0)
     return 0
 
 

@@ -88,26 +88,28 @@ def fts5_query(words: str) -> str:
     return " ".join(f'"{t}"' for t in tokens)
 
 
-def matching_ids(words: str, dialect: str) -> list[TextualSelect]:
-    """SELECTs of the ids of tips whose subject or body, or one of whose notes, contain the words."""
+def matching_ids(words: str, dialect: str, newest: int | None = None) -> list[TextualSelect]:
+    """SELECTs of the ids of tips whose subject or body, or one of whose notes, contain the words
+    (at most the `newest` of each, when given: ids grow with arrival)."""
+    limit = "" if newest is None else f" ORDER BY id DESC LIMIT {int(newest)}"
     if dialect == "sqlite":
         query = fts5_query(words)
         if not query:
             return [text("SELECT 0 AS id WHERE 0 = 1").columns(column("id"))]
         return [
-            text("SELECT rowid AS id FROM tips_fts WHERE tips_fts MATCH :q").bindparams(
-                bindparam("q", query, unique=True)
-            ).columns(column("id")),
+            text(f"SELECT rowid AS id FROM tips_fts WHERE tips_fts MATCH :q{limit.replace('id DESC', 'rowid DESC')}")
+            .bindparams(bindparam("q", query, unique=True)).columns(column("id")),
             text(
-                "SELECT notes.tip_id AS id FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid WHERE notes_fts MATCH :q"
+                "SELECT notes.tip_id AS id FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid "
+                f"WHERE notes_fts MATCH :q{limit.replace('id DESC', 'notes.id DESC')}"
             ).bindparams(bindparam("q", query, unique=True)).columns(column("id")),
         ]
     return [
-        text(f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q)").bindparams(
-            bindparam("q", words, unique=True)
-        ).columns(column("id")),
+        text(f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q){limit}")
+        .bindparams(bindparam("q", words, unique=True)).columns(column("id")),
         text(
             f"SELECT tip_id AS id FROM notes WHERE {_PG_NOTE_DOC} @@ websearch_to_tsquery('english'::regconfig, :q)"
+            f"{limit}"
         ).bindparams(bindparam("q", words, unique=True)).columns(column("id")),
     ]
 

@@ -118,8 +118,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tip_events_tip_id'), ['tip_id'], unique=False)
 
     with op.batch_alter_table('tips', schema=None) as batch_op:
-        batch_op.create_index('ix_tips_assignee_status', ['assignee_id', 'status'], unique=False)
-        batch_op.create_index('ix_tips_root_status_received', ['thread_root_id', 'status', 'received_at'], unique=False)
+        batch_op.create_index('ix_tips_board', ['thread_root_id', 'status', 'received_at', 'topic', 'assignee_id'], unique=False)
+        batch_op.create_index('ix_tips_board_topic', ['thread_root_id', 'topic', 'status', 'received_at', 'assignee_id'], unique=False)
         batch_op.create_foreign_key('fk_tips_assignee_id_users', 'users', ['assignee_id'], ['id'], ondelete='SET NULL')
 
     # ### end Alembic commands ###
@@ -135,8 +135,8 @@ def downgrade() -> None:
         op.execute(statement)
     with op.batch_alter_table('tips', schema=None) as batch_op:
         batch_op.drop_constraint('fk_tips_assignee_id_users', type_='foreignkey')
-        batch_op.drop_index('ix_tips_root_status_received')
-        batch_op.drop_index('ix_tips_assignee_status')
+        batch_op.drop_index('ix_tips_board_topic')
+        batch_op.drop_index('ix_tips_board')
 
     with op.batch_alter_table('tip_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tip_events_tip_id'))

@@ -1,0 +1,271 @@
+"""Benchmark the board: 100,000 realistic tips in SQLite, `inbox serve` (waitress) in a
+subprocess, 8 concurrent clients over real HTTP.
+
+Prints, for the board, a filtered view, a search and a tip page: p50/p95 latency and
+requests/s; then the SQL queries one board page costs with 10 and with 50 cards per
+column (it must not grow). Bars (issue 5): p95 <= 100 ms each, on SQLite, this machine.
+
+    .venv/bin/python bench/board.py [--tips 100000] [--clients 8] [--requests 400] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event, insert  # noqa: E402
+
+from inbox.board.auth import hash_password  # noqa: E402
+from inbox.db import make_engine  # noqa: E402
+from inbox.models import Attachment, Base, Mailbox, RawMessage, Sighting, Tip, User, utcnow  # noqa: E402
+
+PASSWORD = "bench password 2026"
+TOPICS = ["courts", "elections", "immigration", "schools", "transit", "state government", "police", "housing",
+          "environment", "health"]
+STATUS_WEIGHTS = {"new": 45, "reviewing": 15, "assigned": 10, "pursuing": 8, "published": 4, "declined": 12, "spam": 6}
+WORDS = ("the county clerk office ballots shredded warehouse night trucks inspector envelope school board budget "
+         "contract bus route cancelled driver shortage judge docket hearing sealed records detention center visitors "
+         "agents parking lot landlord eviction notice mold tenants river discharge pipe smell hospital billing "
+         "overtime police report missing evidence council vote zoning variance developer donation campaign "
+         "mailers polling place moved signs wrong date superintendent audit classroom heating broken weeks").split()
+RARE = ["asbestos", "whistleblower", "subpoena", "kickback", "embezzlement", "pesticide", "gerrymander", "lockout"]
+
+
+def sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 18))]
+    if rng.random() < 0.05:
+        words.insert(rng.randrange(len(words)), rng.choice(RARE))
+    return " ".join(words).capitalize() + "."
+
+
+def fill(url: str, count: int, seed: int = 5) -> None:
+    """count tips of realistic size: ~1.5 kB bodies, raw messages, follow-ups, clusters, attachments."""
+    rng = random.Random(seed)
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    now = utcnow()
+    statuses = list(STATUS_WEIGHTS)
+    weights = list(STATUS_WEIGHTS.values())
+    with engine.begin() as conn:
+        conn.execute(insert(User), [
+            {"email": "editor@bench.example", "name": "Bench Editor", "role": "editor", "beats": "",
+             "password_hash": hash_password(PASSWORD)},
+            {"email": "reporter@bench.example", "name": "Bench Reporter", "role": "reporter", "beats": "courts,schools",
+             "password_hash": hash_password(PASSWORD)},
+        ])
+        conn.execute(insert(Mailbox), [{"name": "tips", "address": "tips@bench.example", "last_success_at": now},
+                                       {"name": "city", "address": "city@bench.example", "last_success_at": now}])
+    batch = 5000
+    tip_id = 0
+    for start in range(0, count, batch):
+        raws, tips, atts, sights = [], [], [], []
+        for _ in range(min(batch, count - start)):
+            tip_id += 1
+            subject = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))).capitalize()
+            body = "\n\n".join(" ".join(sentence(rng) for _ in range(rng.randint(2, 5))) for _ in range(rng.randint(2, 4)))
+            sender = f"reader{rng.randint(1, 30000)}@example.org"
+            raw = (f"From: Reader <{sender}>\r\nTo: tips@bench.example\r\nSubject: {subject}\r\n"
+                   f"Message-ID: <{tip_id}@bench.example>\r\n\r\n{body}").encode()
+            sha = hashlib.sha256(raw).hexdigest()
+            raws.append({"id": tip_id, "sha256": sha, "size": len(raw), "data": raw})
+            follow_up = tip_id > 100 and rng.random() < 0.15
+            tips.append({
+                "id": tip_id, "fingerprint": sha, "raw_message_id": tip_id,
+                "thread_root_id": rng.randint(max(1, tip_id - 500), tip_id - 1) if follow_up else None,
+                "message_id": f"<{tip_id}@bench.example>", "sender_name": f"Reader {rng.randint(1, 30000)}",
+                "sender_address": sender, "subject": subject, "text_body": body, "new_text_end": len(body),
+                "preview": body[:200], "received_at": now - timedelta(minutes=count - tip_id),
+                "topic": rng.choice(TOPICS) if rng.random() < 0.9 else None, "topic_confidence": rng.random(),
+                "topic_source": "rules", "cluster_id": rng.randint(1, count // 20) if rng.random() < 0.3 else None,
+                "sensitive": "health" if rng.random() < 0.05 else "", "urgent": rng.random() < 0.03,
+                "status": rng.choices(statuses, weights)[0], "assignee_id": rng.choice([None, None, None, 1, 2]),
+            })
+            if rng.random() < 0.1:
+                atts.append({"tip_id": tip_id, "position": 0, "part_path": "2", "filename": "scan.pdf",
+                             "content_type": "application/pdf", "size": rng.randint(10_000, 900_000), "sha256": sha})
+            sights.append({"tip_id": tip_id, "mailbox_id": rng.choice([1, 2]), "folder": "INBOX", "uidvalidity": 1,
+                           "uid": tip_id, "raw_message_id": tip_id})
+        with engine.begin() as conn:
+            conn.execute(insert(RawMessage), raws)
+            conn.execute(insert(Tip), tips)
+            if atts:
+                conn.execute(insert(Attachment), atts)
+            conn.execute(insert(Sighting), sights)
+        print(f"  filled {start + len(tips):,} tips", end="\r", flush=True)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA optimize")
+    engine.dispose()
+    print()
+
+
+class Browser:
+    """One client: its own keep-alive connection and session cookie."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = ""
+
+    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read().decode("utf-8", "replace")
+        set_cookie = response.getheader("Set-Cookie")
+        if set_cookie:
+            self.cookie = set_cookie.split(";", 1)[0]
+        return response.status, data
+
+    def login(self, email: str) -> None:
+        _, page = self.request("GET", "/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        status, _ = self.request("POST", "/login", urlencode({"email": email, "password": PASSWORD, "csrf_token": token}))
+        if status != 302:
+            raise SystemExit(f"bench login failed with HTTP {status}")
+
+
+def measure(port: int, paths: list[str], clients: int, email: str) -> tuple[list[float], float]:
+    """Run paths spread over `clients` threads; latencies in ms and the wall time."""
+    browsers = [Browser(port) for _ in range(clients)]
+    for b in browsers:
+        b.login(email)
+    latencies: list[float] = []
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def work(browser: Browser, mine: list[str]) -> None:
+        for path in mine:
+            t0 = time.perf_counter()
+            status, _ = browser.request("GET", path)
+            elapsed = (time.perf_counter() - t0) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if status != 200:
+                    errors.append(f"{status} {path}")
+
+    threads = [threading.Thread(target=work, args=(b, paths[i::clients])) for i, b in enumerate(browsers)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    if errors:
+        raise SystemExit(f"{len(errors)} requests failed, e.g. {errors[:3]}")
+    return latencies, wall
+
+
+def query_counts(url: str) -> dict[int, tuple[int, int]]:
+    """SQL statements for one board page with 10 and with 50 cards per column (in-process)."""
+    from inbox.board import create_app
+    from inbox.config import BoardSettings, DatabaseSettings, Settings
+    from inbox.db import session_factory
+
+    engine = make_engine(url)
+    settings = Settings(database=DatabaseSettings(url=url), board=BoardSettings(secret_key="bench", secure_cookies=False))
+    app = create_app(settings, session_factory(engine))
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"email": "editor@bench.example", "password": PASSWORD, "csrf_token": token})
+    result = {}
+    for per in (10, 50):
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        page = client.get(f"/?per={per}").get_data(as_text=True)
+        event.remove(engine, "before_cursor_execute", listener)
+        result[per] = (len(statements), page.count('<article class="card'))
+    engine.dispose()
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tips", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=400, help="requests per scenario")
+    parser.add_argument("--keep", help="use (and keep) this directory; an existing database there is reused")
+    args = parser.parse_args()
+    workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="board-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / "inbox.db"
+    url = f"sqlite:///{db_path}"
+    if not db_path.exists():
+        print(f"Filling {db_path} with {args.tips:,} tips ...")
+        t0 = time.perf_counter()
+        fill(url, args.tips)
+        print(f"  took {time.perf_counter() - t0:.0f} s; database {db_path.stat().st_size / 1e6:.0f} MB")
+    port = free_port()
+    config = workdir / "config.toml"
+    config.write_text(f'data_dir = "{workdir}"\n[database]\nurl = "{url}"\n'
+                      f'[board]\nsecret_key = "bench-secret"\nsecure_cookies = false\nport = {port}\nthreads = 8\n'
+                      'login_attempts_per_minute = 1000\n')
+    server = subprocess.Popen([sys.executable, "-m", "inbox.cli", "--config", str(config), "serve"], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        print(server.stdout.readline().strip())
+        for _ in range(100):
+            try:
+                if Browser(port).request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        rng = random.Random(7)
+        n = args.requests
+        scenarios = {
+            "board": ["/"] * n,
+            "filtered view": ["/?" + urlencode({"topic": rng.choice(TOPICS), "assignee": "none"}) for _ in range(n)],
+            "search": [f"/?q={rng.choice(RARE)}" for _ in range(n)],
+            "tip page": [f"/tips/{rng.randint(1, args.tips)}" for _ in range(n)],
+        }
+        print(f"\n{args.tips:,} tips, SQLite, waitress threads=8, {args.clients} concurrent clients, {n} requests each")
+        print(f"{'page':<16}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}   bar p95 <= 100 ms")
+        worst = 0.0
+        for name, paths in scenarios.items():
+            measure(port, paths[: args.clients * 2], args.clients, "editor@bench.example")  # warm up
+            latencies, wall = measure(port, paths, args.clients, "editor@bench.example")
+            latencies.sort()
+            p50 = statistics.median(latencies)
+            p95 = latencies[int(len(latencies) * 0.95) - 1]
+            worst = max(worst, p95)
+            print(f"{name:<16}{p50:>9.1f}{p95:>9.1f}{len(latencies) / wall:>9.0f}   {'ok' if p95 <= 100 else 'OVER'}")
+        latencies, wall = measure(port, ["/"] * (n // 2), args.clients, "reporter@bench.example")
+        latencies.sort()
+        print(f"{'board (reporter)':<16}{statistics.median(latencies):>9.1f}{latencies[int(len(latencies) * 0.95) - 1]:>9.1f}"
+              f"{len(latencies) / wall:>9.0f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    counts = query_counts(url)
+    print("\nSQL queries for one board page (editor, all columns):")
+    for per, (queries, cards) in counts.items():
+        print(f"  {per:>3} cards per column: {cards:>4} cards shown, {queries} queries")
+    print("  constant" if counts[10][0] == counts[50][0] else "  GROWS with the cards")
+    print(f"\nworst p95: {worst:.1f} ms ({'within' if worst <= 100 else 'over'} the 100 ms bar)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
