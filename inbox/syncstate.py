@@ -8,18 +8,22 @@ at once when the owner was a process on this host that no longer exists.
 """
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.db import transaction
 from inbox.models import FolderState, Mailbox, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,41 @@ def _dead_here(holder: str, owner: str) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def renew_all(sessions: sessionmaker[Session], owner: str, lease_seconds: float) -> int:
+    """Extend every lease this worker holds; returns how many it still holds."""
+    with transaction(sessions) as s:
+        return s.execute(
+            update(FolderState)
+            .where(FolderState.owner == owner)
+            .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+        ).rowcount
+
+
+class Heartbeat(threading.Thread):
+    """Renews this worker's leases every third of a lease while the process lives.
+
+    A batch (or loading the sorter's models) can take longer than a lease; without
+    this, a live but busy owner would lose its folder and two workers would store
+    the same messages at once.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], owner: str, lease_seconds: float):
+        super().__init__(name="lease-heartbeat", daemon=True)
+        self.sessions, self.owner, self.lease = sessions, owner, lease_seconds
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(self.lease / 3):
+            try:
+                renew_all(self.sessions, self.owner, self.lease)
+            except SQLAlchemyError as exc:
+                log.warning("lease renewal failed: %s", type(exc).__name__)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join(10)
 
 
 def release(sessions: sessionmaker[Session], ref: FolderRef, owner: str) -> None:

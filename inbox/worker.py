@@ -120,6 +120,7 @@ class FolderWorker(threading.Thread):
         try:
             if self.ref is None:
                 self.ref = syncstate.ensure_folder(self.sessions, self.box.name, self.box.address, self.folder)
+            _ = pipeline.sorter  # load the models before taking the folder, not on the first tip
             if not syncstate.acquire(self.sessions, self.ref, self.owner, self.lease):
                 log.debug("mailbox=%d folder=%s owned by another worker", self.ref.mailbox_id, self.folder)
                 self.ok = True  # not ours to sync: not a failure
@@ -272,11 +273,14 @@ def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False)
         if not workers:
             log.warning("no mailboxes configured")
             return 0
+        heartbeat = syncstate.Heartbeat(sessions, workers[0].owner, settings.worker.lease_seconds)
+        heartbeat.start()
         for w in workers:
             w.start()
         for w in workers:
             while w.is_alive():
                 w.join(0.5)
+        heartbeat.stop()
         if once and not all(w.ok for w in workers):
             return 1
         return 0
