@@ -89,6 +89,8 @@ def test_two_workers_on_postgresql_never_both_store_and_one_takes_over_when_the_
         stored = {name: w.batch_counts() for name, w in workers.items()}
         assert sum(s for s, _ in stored.values()) == 300
         assert all(dup == 0 for _, dup in stored.values())
+        assert db.quarantined() == 0
+        assert not any("lease lost" in w.text() for w in workers.values()), "a live owner lost its folder"
         # Kill the owner of the INBOX as a machine dies: no clean release.
         dead = owners["INBOX"]
         workers[dead].kill()
@@ -100,7 +102,7 @@ def test_two_workers_on_postgresql_never_both_store_and_one_takes_over_when_the_
         assert took > lease / 2, "it waited for the lease rather than stealing a live one"
         survivor = next(n for n in workers if n != dead)
         assert {f.owner.split(":")[0] for f in db.folders()} == {survivor}
-        assert db.sightings() == 310 and db.distinct_sightings() == 310
+        assert db.sightings() == 310 and db.distinct_sightings() == 310 and db.quarantined() == 0
         assert sum(w.batch_counts()[1] for w in workers.values()) == 0
     finally:
         for w in workers.values():
