@@ -133,3 +133,12 @@ def test_charsets_and_encoded_words_are_decoded(demo_runs):
     assert "grandson’s asthma" in _tip(sessions, "<cedar-court-cp1252@example.net>").text_body
     assert "José Núñez" in _tip(sessions, "<qp-utf8-nunez@example.com>").text_body
     assert "señora Torres" in _tip(sessions, "<5566aa-detenido@example.org>").text_body
+
+
+def test_sensitive_tips_are_flagged_by_the_sorter(demo_runs):
+    sessions = demo_runs[2]
+    for message_id in ("<b1e2c3d4-ice-courthouse@example.com>", "<9f8e7d6c-5b4a@example.net>"):
+        kinds = set(_tip(sessions, message_id).sensitive.split(","))
+        assert {"immigration_status", "phone"} <= kinds, (message_id, kinds)
+    assert "minor" in _tip(sessions, "<principal-resign-77@example.net>").sensitive.split(",")
+    assert _tip(sessions, "<CAF3kx9-dmv-7720@mail.example.com>").sensitive == ""
