@@ -248,3 +248,20 @@ def test_reporter_sees_only_their_beats_and_their_assignments(page, board):
             page.click("a#next-page")
     assert shown and shown <= visible
     assert page.goto(f"/tips/{min(hidden)}").status in (403, 404)
+
+
+def test_reporter_claims_a_tip_on_their_beat_by_keyboard(page, board):
+    with board.demo.sessions() as s:
+        reporter = s.scalar(select(User).where(User.email == "reporter@station.example"))
+        tip_id = s.scalar(select(Tip.id).where(Tip.topic == "Elections", Tip.assignee_id.is_(None),
+                                               Tip.subject.ilike("%runoff%")))
+    assert tip_id is not None, "the runoff mailer tip is not on the Elections beat"
+    login(page, board, "reporter")
+    page.goto("/?q=runoff")
+    _select_with_j(page, tip_id)
+    page.keyboard.press("a")
+    dialog = page.locator("dialog#claim-dialog")
+    assert dialog.is_visible()
+    with page.expect_navigation():
+        dialog.locator("button[type=submit]").click()
+    assert board.tip(tip_id).assignee_id == reporter.id
