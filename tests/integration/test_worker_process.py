@@ -142,3 +142,26 @@ def test_second_signal_exits_at_once_and_the_next_start_still_loses_nothing(dove
     assert again.wait(120) == 0
     assert_exactly(db, SMALL)
     db.close()
+
+
+def test_folder_deleted_and_recreated_under_a_running_worker_gives_no_duplicates(dovecot, mail_user, sqlite_url, tmp_path):
+    msgs = [message(i, tag="desk") for i in range(30)]
+    dovecot.append(mail_user, "Desk", msgs)
+    box = mailbox(dovecot, mail_user, folders=("Desk",))
+    config = write_config(tmp_path / "config.toml", sqlite_url, [box], backoff_min_seconds=0.2, backoff_max_seconds=1.0)
+    db = Db(sqlite_url)
+    worker = Worker(config, log=tmp_path / "worker.log")
+    try:
+        wait_for(lambda: db.tips() == 30, 60, what="the first sync")
+        (before,) = db.folders()
+        dovecot.recreate_folder(mail_user, "Desk")
+        dovecot.append(mail_user, "Desk", msgs + [message(99, tag="desk")])
+        wait_for(lambda: db.tips() == 31, 30, what="the resync")
+        wait_for(lambda: db.folders()[0].last_uid == 31, 30, what="the resync to finish")
+        (after,) = db.folders()
+        assert after.uidvalidity != before.uidvalidity
+        assert db.tips() == 31 and db.sightings() == 61 and db.quarantined() == 0
+    finally:
+        worker.signal(signal.SIGTERM)
+        assert worker.wait(20) == 0
+        db.close()
