@@ -147,6 +147,45 @@ def run_memory(items, settings: SortingSettings):
     return decisions, time.perf_counter() - started
 
 
+def run_db(items, url: str):
+    """Each tip as a row, through Sorter.sort_input and Sorter.remember, 200 per transaction."""
+    import hashlib
+
+    from inbox.config import Settings
+    from inbox.db import make_engine, session_factory
+    from inbox.models import Base, RawMessage, Tip
+    from inbox.sort import Sorter
+    from inbox.sort.text import SortInput
+
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    sessions = session_factory(engine)
+    with sessions() as session, session.begin():
+        raw = RawMessage(sha256=hashlib.sha256(url.encode()).hexdigest(), size=0, data=b"")
+        session.add(raw)
+    with sessions() as session:
+        sorter = Sorter.load(Settings(), session)
+    tip_of: dict[int, int] = {}
+    decisions = []
+    started = time.perf_counter()
+    for start in range(0, len(items), 200):
+        with sessions() as session, session.begin():
+            for key in range(start, min(start + 200, len(items))):
+                subject, _, body = items[key][1].partition("\n")
+                sender = f"reader{key}@example.org"
+                sorting = sorter.sort_input(session, SortInput(subject, body, body, sender, None))
+                tip = Tip(fingerprint=f"bench-{key}", raw_message_id=raw.id, subject=subject, text_body=body,
+                          new_text_end=len(body), sender_address=sender)
+                session.add(tip)
+                session.flush()
+                sorter.remember(session, tip, sorting)
+                tip_of[tip.id] = key
+                cluster = sorting.explanation["cluster"]
+                other = tip_of.get(cluster.get("tip_id"))
+                decisions.append({"joined": ("join", other), "suggested": ("suggest", other)}.get(cluster["action"]))
+    return decisions, time.perf_counter() - started
+
+
 def report(items, decisions, seconds) -> None:
     seen: set[int] = set()
     dups = joined_right = joins = wrong = distinct_wrong = suggests = 0
@@ -183,8 +222,6 @@ def main() -> None:
     items = dataset(args.stories, args.copies, args.seed)
     print(f"join >= {settings.cluster_join}, suggest >= {settings.cluster_suggest}")
     if args.db:
-        from bench.clusters_db import run_db
-
         decisions, seconds = run_db(items, args.db)
     else:
         decisions, seconds = run_memory(items, settings)

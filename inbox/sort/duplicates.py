@@ -77,14 +77,15 @@ def join(session: Session, tip: Tip, other: Tip) -> Cluster:
 
 
 def _recount(session: Session, cluster_id: int, leaving: int | None = None) -> Cluster:
-    # Counted from the tips themselves, so two workers joining at once cannot lose a count.
+    # Counted from the tips themselves in one statement, so two workers joining
+    # at once cannot lose a count.
     where = [Tip.cluster_id == cluster_id] + ([Tip.id != leaving] if leaving is not None else [])
-    size, readers = session.execute(
-        select(func.count(), func.count(func.distinct(func.lower(Tip.sender_address)))).where(*where)
-    ).one()
-    session.execute(update(Cluster).where(Cluster.id == cluster_id).values(size=size, readers=readers, updated_at=utcnow()))
+    size = select(func.count()).where(*where).scalar_subquery()
+    readers = select(func.count(func.distinct(func.lower(Tip.sender_address)))).where(*where).scalar_subquery()
+    session.execute(update(Cluster).where(Cluster.id == cluster_id).values(size=size, readers=readers, updated_at=utcnow()),
+                    execution_options={"synchronize_session": False})
     cluster = session.get(Cluster, cluster_id)
-    session.refresh(cluster)
+    session.expire(cluster, ["size", "readers", "updated_at"])
     return cluster
 
 
@@ -95,6 +96,7 @@ def accept_suggestion(session: Session, suggestion_id: int) -> Cluster | None:
         return None
     row.status = "accepted"
     cluster = join(session, session.get(Tip, row.tip_id), session.get(Tip, row.other_tip_id))
+    session.refresh(cluster)
     log.info("cluster suggestion %s accepted: cluster %s", suggestion_id, cluster.id)
     return cluster
 
