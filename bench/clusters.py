@@ -128,6 +128,7 @@ def dataset(stories: int, copies: int, seed: int) -> list[tuple[int, str]]:
 
 
 def run_memory(items, settings: SortingSettings):
+    """The duplicate index alone (words, MinHash, LSH, join), as the sort stage uses it."""
     hasher, index = MinHasher(), LSHIndex()
     cluster_of: dict[int, int] = {}
     decisions = []
@@ -187,6 +188,7 @@ def run_db(items, url: str):
 
 
 def report(items, decisions, seconds) -> None:
+    """Score the decisions against the generator's story numbers."""
     seen: set[int] = set()
     dups = joined_right = joins = wrong = distinct_wrong = suggests = 0
     for key, ((story_no, _), decision) in enumerate(zip(items, decisions)):
@@ -212,6 +214,7 @@ def report(items, decisions, seconds) -> None:
 
 
 def main() -> None:
+    """Generate, run, report."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--stories", type=int, default=5000)
     ap.add_argument("--copies", type=int, default=3)

@@ -63,6 +63,7 @@ def judge(train: list[SortInput], train_y, test: list[SortInput], threshold: flo
 
 
 def line(name: str, truth: np.ndarray, verdict: np.ndarray) -> None:
+    """One result line: precision, recall and the costly number, ham marked spam."""
     is_spam = truth == "spam"
     tp = int(np.sum(verdict & is_spam))
     fp = int(np.sum(verdict & ~is_spam))
@@ -74,6 +75,7 @@ def line(name: str, truth: np.ndarray, verdict: np.ndarray) -> None:
 
 
 def main() -> None:
+    """Read, split, train, score, print."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", nargs="+", required=True, metavar="DIR:LABEL")
     ap.add_argument("--test", nargs="+", metavar="DIR:LABEL")

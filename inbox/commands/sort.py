@@ -16,6 +16,7 @@ BATCH = 200
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Exactly one action per run: re-sort, explain or retrain."""
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--all", action="store_true", help="sort every stored tip again (after rules or models changed)")
     what.add_argument("--explain", type=int, metavar="TIP_ID", help="why a tip has its topic, spam score, flags and cluster")

@@ -79,10 +79,12 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def to_bytes(signature: np.ndarray) -> bytes:
+    """A signature as stored in tip_signatures (little-endian, the same on every machine)."""
     return signature.astype("<u4").tobytes()
 
 
 def from_bytes(data: bytes) -> np.ndarray:
+    """A stored signature back as an array."""
     return np.frombuffer(data, dtype="<u4").astype(np.uint32)
 
 
@@ -122,6 +124,7 @@ class LSHIndex:
                 members.append(row)
 
     def signature_of(self, key: int) -> np.ndarray | None:
+        """The indexed signature of a tip, to check a match against its stored row."""
         row = self.rows.get(key)
         return None if row is None else self.matrix[row]
 

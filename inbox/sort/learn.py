@@ -36,6 +36,7 @@ _retrain_lock = threading.Lock()
 
 
 def models_dir(settings: Settings) -> Path:
+    """Where model files and their sidecars live: beside the rest of the state."""
     return Path(settings.data_dir) / "models"
 
 
@@ -66,6 +67,7 @@ def record_spam_verdict(session: Session, tip: Tip, is_spam: bool, user_id: int 
 
 
 def latest_version(session: Session, kind: str) -> ModelVersion | None:
+    """The newest recorded model of a kind (sorters compare it with the one they hold)."""
     return session.scalar(select(ModelVersion).where(ModelVersion.kind == kind).order_by(ModelVersion.version.desc()).limit(1))
 
 

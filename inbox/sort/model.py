@@ -58,6 +58,7 @@ class TextModel:
 
     @property
     def labels(self) -> list[str]:
+        """The labels in the order of predict_proba's columns."""
         return list(self.svm.classes_) if self.svm is not None else []
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextModel:

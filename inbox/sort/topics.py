@@ -35,6 +35,7 @@ class Rule:
     hard: bool
 
     def describe(self) -> dict:
+        """The rule as its explanation shows it: the configured pattern, never the tip's text."""
         return {"topic": self.topic, "kind": self.kind, "match": self.match, "weight": self.weight, "hard": self.hard}
 
 
