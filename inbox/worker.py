@@ -2,8 +2,8 @@
 
 Each folder thread owns its own connection and Pipeline, so a mailbox that hangs
 or refuses us never stops the others. Messages go to the database through the
-pipeline, which commits each batch before yielding its outcomes; only then does
-the folder's last UID move on and the mailbox get touched (flag or move). A kill
+pipeline, which commits each batch before yielding its outcomes; only then is
+the mailbox touched (flag or move) and the folder's last UID moved on. A kill
 at any point therefore costs at most a re-fetch that the store's unique keys absorb.
 """
 from __future__ import annotations
@@ -56,12 +56,12 @@ class Backoff:
 
 
 def describe(exc: BaseException) -> str:
-    """An error for logs and the health row: IMAP's own words, but no SQL parameters or mail content."""
-    if isinstance(exc, (imap.AuthError, imap.DeadConnection, LeaseLost)):
-        return f"{type(exc).__name__}: {exc}"
+    """An error for logs and the health row: the server's or the OS's words, never SQL parameters or mail."""
     if isinstance(exc, SQLAlchemyError):
         return f"database error ({type(exc).__name__}: {type(getattr(exc, 'orig', None) or exc).__name__})"
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
+    if isinstance(exc, (*imap.NETWORK_ERRORS, imap.AuthError, imap.DeadConnection, LeaseLost)):
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
+    return f"unexpected {type(exc).__name__}"  # its text could quote anything
 
 
 class Backlog:
@@ -95,11 +95,11 @@ class FolderWorker(threading.Thread):
 
     def run(self) -> None:
         """Until stopped (or once): own the folder, sync it, wait for news; back off after failures."""
-        pipeline = Pipeline(self.settings, self.sessions)
+        self.pipeline = Pipeline(self.settings, self.sessions)
         try:
             attempts = 0
             while not self.stop.is_set():
-                delay = self._attempt(pipeline)
+                delay = self._attempt(self.pipeline)
                 attempts += 1
                 # --once retries a failed pass a few times (a kicked connection, a busy
                 # database) but not a refused login, which will not fix itself.
@@ -107,7 +107,7 @@ class FolderWorker(threading.Thread):
                     break
                 self.stop.wait(delay)
         finally:
-            pipeline.close()
+            self.pipeline.close()
             if self.ref is not None:
                 try:
                     syncstate.release(self.sessions, self.ref, self.owner)
@@ -136,9 +136,15 @@ class FolderWorker(threading.Thread):
         except LeaseLost:
             log.info("mailbox=%d folder=%s: lease lost, standing by", self.ref.mailbox_id, self.folder)
             return self.lease / 4
-        except RETRYABLE as exc:
+        except Exception as exc:  # noqa: BLE001 - a folder thread must never die
             self.ok = False
             self.auth_failed = isinstance(exc, imap.AuthError)
+            if not isinstance(exc, RETRYABLE):
+                # e.g. a broken process pool: start the pipeline afresh.
+                log.error("mailbox=%s folder=%s: unexpected %s", self.ref and self.ref.mailbox_id, self.folder,
+                          type(exc).__name__)
+                self.pipeline.close()
+                self.pipeline = Pipeline(self.settings, self.sessions)
             delay = self.backoff.next()
             mailbox = self.ref.mailbox_id if self.ref else 0
             log.warning("mailbox=%d folder=%s failed: %s; retry in %.1fs", mailbox, self.folder, describe(exc), delay)

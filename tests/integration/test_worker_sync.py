@@ -200,3 +200,24 @@ def test_xoauth2_login_syncs_with_the_right_token_and_records_a_wrong_one(db, do
     health = mailbox_row(db, "bot")
     assert health.consecutive_failures == 0 and health.last_success_at is not None
     assert folder_state(db, "bot").uidvalidity is not None
+
+
+def test_an_unexpected_error_is_recorded_without_its_text_and_the_folder_retried(db, dovecot, mail_user, monkeypatch):
+    from inbox import pipeline as pipeline_mod
+
+    real = pipeline_mod.Pipeline.process_many
+    calls = []
+
+    def breaks_once(self, items):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("pool broke while reading 'Secret source name'")
+        return real(self, items)
+
+    monkeypatch.setattr(pipeline_mod.Pipeline, "process_many", breaks_once)
+    dovecot.append(mail_user, "INBOX", [message(i) for i in range(3)])
+    assert worker.run(settings_for(mailbox(dovecot, mail_user)), db, once=True) == 0
+    assert count(db, Tip) == 3
+    health = mailbox_row(db, mail_user)
+    assert health.last_error == "unexpected RuntimeError"
+    assert health.consecutive_failures == 0 and health.last_success_at is not None
