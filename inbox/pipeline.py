@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Iterable, Iterator, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +36,9 @@ class Source:
     folder: str
     uidvalidity: int = 0
     uid: int = 0
+    # When the mail reached us (IMAP INTERNALDATE, naive UTC); None: the message's
+    # own Date if it is in the past (a backfill), else now.
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True)

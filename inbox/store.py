@@ -8,6 +8,7 @@ fingerprint. Each message gets a savepoint, so one failure never costs the batch
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 import logging
 from typing import TYPE_CHECKING, Iterator
 
@@ -82,7 +83,7 @@ def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: 
     status = "duplicate"
     tip = None
     if tip_id is None:
-        tip = _new_tip(session, prep)
+        tip = _new_tip(session, prep, source)
         if raw_row is not None:
             tip.raw = raw_row
         else:
@@ -158,7 +159,7 @@ class _Known:
                 cache[key] = found
 
 
-def _new_tip(session: Session, prep: Prepared) -> Tip:
+def _new_tip(session: Session, prep: Prepared, source: Source) -> Tip:
     mail, parsed = prep.mail, prep.mail.parsed
     tip = Tip(
         fingerprint=prep.fingerprint,
@@ -172,7 +173,7 @@ def _new_tip(session: Session, prep: Prepared) -> Tip:
         recipients=", ".join(parsed.to + parsed.cc),
         subject=parsed.subject,
         sent_at=parsed.date,
-        received_at=utcnow(),
+        received_at=received_at(source, parsed.date),
         text_body=mail.text,
         new_text_end=mail.new_text_end,
         signature_start=mail.signature_start,
@@ -198,6 +199,16 @@ def _new_tip(session: Session, prep: Prepared) -> Tip:
     ]
     session.add(tip)
     return tip
+
+
+def received_at(source: Source, date) -> datetime:
+    """When the desk got the tip: the server's word, else a past Date header, else now."""
+    now = utcnow()
+    if source.received_at is not None:
+        return source.received_at
+    if date is not None and date <= now:
+        return date
+    return now
 
 
 def thread_root(session: Session, sender: str, in_reply_to: str | None, references: tuple[str, ...]) -> int | None:
