@@ -8,10 +8,10 @@ byte, so no text is lost).
 """
 from __future__ import annotations
 
+import binascii
 import codecs
 import re
 from datetime import datetime, timezone
-from email.header import decode_header
 from email.utils import getaddresses, parsedate_to_datetime
 
 # Names seen in real mail that Python does not know, or knows under another
@@ -125,19 +125,49 @@ def header_text(value: object) -> str:
             value = decode_bytes(value.encode("ascii", "surrogateescape"), "utf-8")
         except UnicodeEncodeError:
             pass  # already real text
-    if "=?" not in value:
-        return value.translate(_CONTROLS).strip()
+    if "=?" in value:
+        value = decode_words(value)
+    return value.translate(_CONTROLS).strip()
+
+
+# An RFC 2047 encoded-word: =?charset[*language]?Q|B?text?=
+_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([qQbB])\?([^?\s]*)\?=")
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded-words in linear time (email.header.decode_header took 82 s on
+    a 2 MB subject of 100,000 words). Adjacent words in one charset are joined before
+    decoding, since senders split multi-byte characters across them."""
+    out: list[str] = []
+    pending: list[bytes] = []
+    pending_charset = ""
+    last = 0
+    for match in _WORD.finditer(value):
+        between = value[last : match.start()]
+        charset, kind, text = match.group(1).lower(), match.group(2).lower(), match.group(3)
+        if between and not (between.isspace() and pending):  # blanks between words vanish
+            out.append(decode_bytes(b"".join(pending), pending_charset) if pending else "")
+            pending = []
+            out.append(between)
+        elif pending and charset != pending_charset:
+            out.append(decode_bytes(b"".join(pending), pending_charset))
+            pending = []
+        pending.append(_word_bytes(kind, text))
+        pending_charset = charset
+        last = match.end()
+    if pending:
+        out.append(decode_bytes(b"".join(pending), pending_charset))
+    out.append(value[last:])
+    return "".join(out)
+
+
+def _word_bytes(kind: str, text: str) -> bytes:
     try:
-        chunks = decode_header(value)
-    except Exception:  # binascii and HeaderParseError on broken encoded-words
-        return value.translate(_CONTROLS).strip()
-    out = []
-    for chunk, charset in chunks:
-        if isinstance(chunk, bytes):
-            out.append(decode_bytes(chunk, charset or "utf-8"))
-        else:
-            out.append(chunk)
-    return "".join(out).translate(_CONTROLS).strip()
+        if kind == "q":
+            return binascii.a2b_qp(text.replace("_", " ").encode("ascii", "replace"))
+        return binascii.a2b_base64(text.encode("ascii", "replace") + b"===")
+    except (binascii.Error, ValueError):
+        return text.encode("ascii", "replace")
 
 
 def addresses(values: list[str]) -> list[tuple[str, str]]:

@@ -1,7 +1,10 @@
 """A fast HTML -> plain text reading, for HTML-only mail (search, preview, quotes).
 
 Not a sanitiser (that is clean.py's job, and the text is never shown as
-HTML): it only has to read well. Blocks become lines, links become
+HTML): it only has to read well. It expects well-formed markup: clean.py
+first passes mail HTML through nh3 keeping only STRUCTURE_TAGS, because
+html.parser is quadratic on broken markup (4,000 unclosed "<a " took 5 s,
+16,000 took a minute) and a hostile tip must not stall the desk. Blocks become lines, links become
 "text (url)", entities are decoded, and <blockquote> lines get "> " in front
 so that the quote detector treats a quoted HTML reply like a quoted plain one.
 """
@@ -21,6 +24,10 @@ _LINES = frozenset({
     "form", "fieldset", "caption", "body", "html",
 })
 _CELLS = frozenset({"td", "th"})
+# Quote marks drawn at most this deep (a hostile 50,000-deep blockquote must not explode the text).
+_MAX_QUOTE_DEPTH = 10
+# The tags this reader gives a meaning to; everything else may be reduced to its text.
+STRUCTURE_TAGS = _PARAGRAPHS | _LINES | _CELLS | {"a", "br"}
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "wbr"})
 
 
@@ -32,7 +39,7 @@ class _Reader(HTMLParser):
         self.hidden = 0
         self.quote = 0
         self.pre = 0
-        self.links: list[tuple[str, int]] = []  # (href, length of line text when the link opened)
+        self.links: list[tuple[str, int]] = []  # (href, number of line pieces when the link opened)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HIDDEN:
@@ -57,7 +64,7 @@ class _Reader(HTMLParser):
             self.line.append("  ")
         elif tag == "a":
             href = next((v for k, v in attrs if k == "href" and v), "")
-            self.links.append((href.strip(), len("".join(self.line))))
+            self.links.append((href.strip(), len(self.line)))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _HIDDEN:
@@ -65,7 +72,7 @@ class _Reader(HTMLParser):
             return
         if tag == "a" and self.links:
             href, start = self.links.pop()
-            shown = "".join(self.line)[start:].strip()
+            shown = "".join(self.line[start:]).strip()
             bare = href[7:] if href.lower().startswith("mailto:") else href
             if href.lower().startswith(("http:", "https:", "mailto:")) and bare not in shown:
                 self.line.append(f" ({href})")
@@ -111,15 +118,16 @@ class _Reader(HTMLParser):
         text = "".join(self.line)
         text = text.rstrip() if self.pre else text.strip()
         self.line = []
+        depth = min(self.quote, _MAX_QUOTE_DEPTH)
         if text:
-            self.lines.append("> " * self.quote + text)
+            self.lines.append("> " * depth + text)
         elif blank_if_empty:
-            self.lines.append(">" * self.quote)
+            self.lines.append(">" * depth)
 
     def paragraph(self) -> None:
         self.newline()
         if self.lines and self.lines[-1].strip(">"):
-            self.lines.append(">" * self.quote)
+            self.lines.append(">" * min(self.quote, _MAX_QUOTE_DEPTH))
 
 
 def html_to_text(html: str) -> str:

@@ -15,6 +15,7 @@ _FORWARD_FIELDS = (("From", "from"), ("Date", "date"), ("Subject", "subject"), (
 
 
 def raw_headers(msg: Message) -> list[tuple[str, str]]:
+    """(name, raw value) pairs in order, for decoding our own way."""
     # raw_items(), not items(): compat32's items() wraps 8-bit values in Header
     # objects; we want the raw text and decode it ourselves.
     try:
@@ -24,6 +25,7 @@ def raw_headers(msg: Message) -> list[tuple[str, str]]:
 
 
 def content_type(part: Message) -> str:
+    """The part's type, lower-cased; a broken Content-Type reads as text/plain (RFC 2045)."""
     try:
         return part.get_content_type()
     except Exception:
@@ -31,6 +33,7 @@ def content_type(part: Message) -> str:
 
 
 def disposition(part: Message) -> str:
+    """"attachment", "inline" or "": decides whether a text part is body or attachment."""
     try:
         value = part.get("content-disposition")
     except Exception:
@@ -50,6 +53,7 @@ def embedded(part: Message) -> Message | None:
 
 
 def payload_bytes(part: Message, defects: list[str], path: str) -> bytes:
+    """The decoded payload; undecodable transfer encodings give the raw bytes, never an error."""
     payload = part.get_payload()
     if isinstance(payload, list):
         return b"\n".join(block_text(m).encode("utf-8") for m in payload if isinstance(m, Message))
@@ -59,11 +63,15 @@ def payload_bytes(part: Message, defects: list[str], path: str) -> bytes:
         defects.append(f"{path}: payload: {type(exc).__name__}")
         data = None
     if data is None:
-        data = str(payload).encode("ascii", "surrogateescape") if payload else b""
+        try:
+            data = str(payload).encode("utf-8", "surrogateescape") if payload else b""
+        except UnicodeEncodeError:
+            data = str(payload).encode("utf-8", "replace")
     return data
 
 
 def payload_text(part: Message, defects: list[str], path: str) -> str:
+    """A text part as str, whatever charset it claims (see decode.decode_bytes)."""
     data = payload_bytes(part, defects, path)
     try:
         charset = part.get_content_charset()
@@ -73,10 +81,12 @@ def payload_text(part: Message, defects: list[str], path: str) -> str:
 
 
 def block_text(msg: Message) -> str:
+    """A header block (a delivery-status group) as "Name: value" lines, for reading."""
     return "\n".join(f"{name}: {header_text(value)}" for name, value in raw_headers(msg))
 
 
 def forward_summary(inner: Message) -> str:
+    """The forwarded message's From/Date/Subject/To as a block a reader recognises."""
     first: dict[str, str] = {}
     for name, value in raw_headers(inner):
         first.setdefault(name.lower(), value)
@@ -108,6 +118,7 @@ def attachment_fields(part: Message, path: str, defects: list[str]) -> dict:
 
 
 def filename_of(part: Message, defects: list[str], path: str) -> str:
+    """The RFC 2231/2047-decoded filename with any directory part and control characters removed."""
     try:
         name = part.get_filename()
     except Exception as exc:

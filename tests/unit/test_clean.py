@@ -258,3 +258,22 @@ def test_preview_of_a_bottom_posted_reply_skips_the_quote_and_its_attribution():
     mail = clean_text("On Mon, 9 Nov 2026 at 10:00, Desk <tips@newsroom.example> wrote:\n> Any news?\n\nYes: the vote is Friday.")
     assert mail.preview == "Yes: the vote is Friday."
     assert mail.new_text_end == len(mail.text)
+
+
+def test_html_nested_absurdly_deep_is_shown_as_escaped_text():
+    hostile = "<div>" * 6000 + "<b>the tip</b><script>alert(1)</script>"
+    html = sanitise(hostile, SHA)
+    assert html.startswith("<pre>") and html.endswith("</pre>")
+    assert "the tip" in html and "<script" not in html and "<b>" not in html
+
+
+def test_ordinary_big_html_is_not_mistaken_for_hostile_nesting():
+    newsletter = "<table>" + "<tr><td><div><p>item <a href='https://example.org/'>link</a></p></div></td></tr>" * 3000
+    assert sanitise(newsletter + "</table>", SHA).startswith("<table>")
+
+
+def test_many_links_read_as_text_with_their_urls():
+    html = "".join(f'<a href="https://example.org/{i}">n{i}</a> ' for i in range(3000))
+    mail = clean(parse(f"Content-Type: text/html\r\n\r\n{html}".encode(), LimitsSettings()))
+    assert "n0 (https://example.org/0) n1 (https://example.org/1)" in mail.text
+    assert mail.text.count("https://example.org/") == 3000

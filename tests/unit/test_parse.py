@@ -246,3 +246,14 @@ def test_references_and_in_reply_to_are_bare_ids():
     parsed = parse(fixture("reply_with_signature.eml"), LIMITS)
     assert parsed.in_reply_to == "tip-0001@example.org"
     assert parsed.references == ("tip-0000@example.org", "tip-0001@example.org")
+
+
+def test_encoded_words_split_inside_a_character_are_joined():
+    raw = mail("From: =?UTF-8?B?8J+Y?=\n =?UTF-8?B?gA==?= <a@example.org>\nSubject: =?utf-8?q?a?= =?utf-8?q?b?= c")
+    parsed = parse(raw, LIMITS)
+    assert (parsed.from_name, parsed.subject) == ("😀", "ab c")
+
+
+def test_a_subject_of_100000_encoded_words_decodes():
+    words = " ".join("=?utf-8?q?=C3=A9?=" for _ in range(100_000))
+    assert parse(mail(f"From: a@example.org\nSubject: {words}"), LIMITS).subject == "é" * 100_000
