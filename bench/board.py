@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import http.client
 import random
 import re
@@ -207,6 +208,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=400, help="requests per scenario")
     parser.add_argument("--keep", help="use (and keep) this directory; an existing database there is reused")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="waitress processes (default: cores)")
     args = parser.parse_args()
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="board-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -221,6 +223,7 @@ def main() -> int:
     config = workdir / "config.toml"
     config.write_text(f'data_dir = "{workdir}"\n[database]\nurl = "{url}"\n'
                       f'[board]\nsecret_key = "bench-secret"\nsecure_cookies = false\nport = {port}\nthreads = 8\n'
+                      f'processes = {args.processes}\n'
                       'login_attempts_per_minute = 1000\n')
     server = subprocess.Popen([sys.executable, "-m", "inbox.cli", "--config", str(config), "serve"], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -240,7 +243,8 @@ def main() -> int:
             "search": [f"/?q={rng.choice(RARE)}" for _ in range(n)],
             "tip page": [f"/tips/{rng.randint(1, args.tips)}" for _ in range(n)],
         }
-        print(f"\n{args.tips:,} tips, SQLite, waitress threads=8, {args.clients} concurrent clients, {n} requests each")
+        print(f"\n{args.tips:,} tips, SQLite, waitress {args.processes} process(es) x 8 threads, "
+              f"{args.clients} concurrent clients, {n} requests each; load average before: {os.getloadavg()[0]:.1f}")
         print(f"{'page':<16}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}   bar p95 <= 100 ms")
         worst = 0.0
         for name, paths in scenarios.items():

@@ -1,0 +1,105 @@
+"""`inbox user ...` and `inbox serve`, run as a person (or a script) would run them."""
+from __future__ import annotations
+
+import io
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from inbox.board.auth import check_password
+from inbox.cli import main
+from inbox.models import User
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def config_file(tmp_path, db_url):
+    path = tmp_path / "config.toml"
+    path.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "{db_url}"\n'
+                    '[board]\nsecret_key = "cli-test"\nsecure_cookies = false\n')
+    return str(path)
+
+
+def _run(config_file, monkeypatch, *argv, stdin=""):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return main(["--config", config_file, *argv])
+
+
+def test_user_add_with_password_from_stdin_then_list(config_file, monkeypatch, capsys, db):
+    assert _run(config_file, monkeypatch, "user", "add", "Ed@Newsroom.example", "--role", "editor", "--password-stdin",
+                stdin="a long enough password\n") == 0
+    assert "Added user" in capsys.readouterr().out
+    with db() as s:
+        user = s.scalar(select(User))
+        assert (user.email, user.role) == ("ed@newsroom.example", "editor")
+        assert check_password(user, "a long enough password") and "a long enough password" not in user.password_hash
+    assert _run(config_file, monkeypatch, "user", "list") == 0
+    assert "ed@newsroom.example\teditor" in capsys.readouterr().out
+
+
+def test_user_add_refuses_short_passwords_and_duplicates(config_file, monkeypatch, capsys):
+    assert _run(config_file, monkeypatch, "user", "add", "a@b.example", "--password-stdin", stdin="short\n") == 2
+    assert "at least 12 characters" in capsys.readouterr().err
+    assert _run(config_file, monkeypatch, "user", "add", "a@b.example", "--password-stdin", stdin="long enough pass\n") == 0
+    assert _run(config_file, monkeypatch, "user", "add", "a@b.example", "--password-stdin", stdin="long enough pass\n") == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_user_add_asks_twice_when_interactive(config_file, monkeypatch, capsys):
+    answers = iter(["first password here", "second password here"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert _run(config_file, monkeypatch, "user", "add", "c@d.example") == 2
+    assert "differ" in capsys.readouterr().err
+
+
+def test_user_password_change_ends_sessions_and_totp_prints_a_uri(config_file, monkeypatch, capsys, db):
+    _run(config_file, monkeypatch, "user", "add", "r@x.example", "--password-stdin", stdin="first long password\n")
+    assert _run(config_file, monkeypatch, "user", "password", "r@x.example", "--password-stdin", stdin="second long password\n") == 0
+    assert _run(config_file, monkeypatch, "user", "totp", "r@x.example") == 0
+    uri = capsys.readouterr().out.strip().splitlines()[-1]
+    with db() as s:
+        user = s.scalar(select(User))
+        assert user.session_epoch == 1 and check_password(user, "second long password")
+        assert pyotp.parse_uri(uri).secret == user.totp_secret
+    assert _run(config_file, monkeypatch, "user", "totp", "nobody@x.example") == 2
+
+
+def test_serve_prints_its_url_and_answers_over_http(config_file):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "inbox.cli", "--config", config_file, "serve", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in line
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the board never answered")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+            assert 'id="login-form"' in response.read().decode()
+            assert response.headers["Server"] == "tip-inbox"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_refuses_to_start_without_a_secret_key(tmp_path, db_url, capsys):
+    path = tmp_path / "nokey.toml"
+    path.write_text(f'[database]\nurl = "{db_url}"\n')
+    assert main(["--config", str(path), "serve"]) == 2
+    assert "board.secret_key" in capsys.readouterr().err
