@@ -77,13 +77,20 @@ def _apply(session: Session, user: User, tip: Tip, version: int, kind: str, deta
     log.info("tip %s %s by user %s", tip.id, kind, user.id)
 
 
-def set_status(session: Session, user: User, tip_id: int, version: int, status: str, ip: str = "") -> None:
-    """Move a tip to another column; spam and not-spam follow the Spam column."""
+def set_status(session: Session, user: User, tip_id: int, version: int, status: str, ip: str = "",
+               retrain_after: int = 20) -> bool:
+    """Move a tip to another column; into or out of Spam is also a spam verdict that sorting
+    learns from. True when the learned models are due a retrain."""
     if status not in STATUSES:
         raise ActionError("That is not one of the board's columns.")
     tip = load_tip(session, user, tip_id)
     _check(user, "spam" if status == "spam" else "status", tip)
+    was_spam = tip.status == "spam"
     _apply(session, user, tip, version, "status", f"{tip.status} → {status}", ip, status=status, is_spam=status == "spam")
+    if was_spam == (status == "spam"):
+        return False
+    learn = _learner()
+    return bool(learn and learn.record_spam_verdict(session, session.get(Tip, tip_id), status == "spam", user.id, retrain_after))
 
 
 def assign(session: Session, user: User, tip_id: int, version: int, assignee_id: int | None, ip: str = "") -> None:
@@ -114,8 +121,9 @@ def claim(session: Session, user: User, tip_id: int, version: int, ip: str = "")
     _apply(session, user, tip, version, "claim", user.label, ip, **values)
 
 
-def correct_topic(session: Session, user: User, tip_id: int, version: int, topic: str, ip: str = "") -> None:
-    """Set the topic by hand; sorting learns from it when its learner is installed."""
+def correct_topic(session: Session, user: User, tip_id: int, version: int, topic: str, ip: str = "",
+                  retrain_after: int = 20) -> bool:
+    """Set the topic by hand; sorting keeps it as a label to learn from. True when a retrain is due."""
     topic = topic.strip()[:200]
     if not topic:
         raise ActionError("Give the topic a name.")
@@ -123,11 +131,17 @@ def correct_topic(session: Session, user: User, tip_id: int, version: int, topic
     _check(user, "topic", tip)
     _apply(session, user, tip, version, "topic", f"{tip.topic or 'none'} → {topic}", ip,
            topic=topic, topic_source="editor", topic_confidence=1.0)
+    learn = _learner()
+    return bool(learn and learn.record_correction(session, session.get(Tip, tip_id), topic, user.id, retrain_after))
+
+
+def _learner():
+    # Sorting's learner, when it is installed; the board works without it.
     try:
-        from inbox.sort.learn import record_correction
+        from inbox.sort import learn
     except ImportError:
-        return
-    record_correction(session, session.get(Tip, tip_id), topic, user.id)
+        return None
+    return learn
 
 
 def add_note(session: Session, user: User, tip_id: int, body: str, ip: str = "") -> None:

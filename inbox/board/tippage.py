@@ -3,6 +3,7 @@ everything around the tip (thread, same sender, cluster, history, notes)."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from inbox.board.access import is_editor, may, sender_masked, visible_clause
 from inbox.board.actions import load_tip
 from inbox.board.security import MAIL_CSP
 from inbox.models import Merge, Note, Tip, TipEvent, User
+from inbox.models.sorting import SortDecision
 
 CID_URL = re.compile(r"(/cid/([0-9a-f]{64})/[^\"'\s<>?#]+)")
 
@@ -40,6 +42,7 @@ class TipPage:
     merged_into: Merge | None
     assignee: User | None
     allowed: dict[str, bool]
+    why: dict  # sorting's reasons for the topic ({} before sorting ran)
 
 
 def split_text(text: str, new_end: int, signature_start: int | None) -> TextParts:
@@ -109,5 +112,16 @@ def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSeri
         srcdoc=mail_srcdoc(tip.html_body, user.id, signer),
         thread=thread, same_sender=same_sender, cluster=cluster, events=events, notes=notes,
         merged_into=merged, assignee=session.get(User, tip.assignee_id) if tip.assignee_id else None,
-        allowed=allowed,
+        allowed=allowed, why=topic_reasons(session, tip.id),
     )
+
+
+def topic_reasons(session: Session, tip_id: int) -> dict:
+    """Why sorting chose the topic: the latest verdict's topic explanation (rules fired, scores)."""
+    raw = session.scalar(select(SortDecision.explanation).where(SortDecision.tip_id == tip_id, SortDecision.kind == "sort")
+                         .order_by(SortDecision.id.desc()).limit(1))
+    try:
+        reasons = json.loads(raw).get("topic", {}) if raw else {}
+    except (ValueError, AttributeError):
+        return {}
+    return {k: v for k, v in reasons.items() if k not in ("topic", "confidence", "source")} if isinstance(reasons, dict) else {}

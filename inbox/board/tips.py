@@ -28,10 +28,11 @@ def _render(tip_id: int, conflict: str | None = None, code: int = 200):
                            users=user_labels(session)), code
 
 
-def _act(tip_id: int, fn, *args, message: str):
+def _act(tip_id: int, fn, *args, message: str, learns: bool = False):
     session = db()
     try:
-        fn(session, user(), *args, ip=client_ip())
+        extra = {"retrain_after": settings().sorting.retrain_after} if learns else {}
+        retrain_due = fn(session, user(), *args, ip=client_ip(), **extra)
         session.commit()
     except actions.Conflict as exc:
         session.rollback()
@@ -41,11 +42,23 @@ def _act(tip_id: int, fn, *args, message: str):
     except actions.ActionError as exc:
         session.rollback()
         abort(exc.code, description=str(exc))
+    if learns and retrain_due:
+        _start_retrain()
     flash(message)
     target = request.form.get("next", "")
     if target == "board":
         return redirect(url_for("board.index") + ("?" + request.form.get("query", "") if request.form.get("query") else ""))
     return redirect(url_for("tips.show", tip_id=tip_id))
+
+
+def _start_retrain() -> None:
+    # Editors' labels made a retrain due: sorting retrains in a background thread, never in
+    # the request (and the worker picks the new model up on its next pass).
+    from flask import current_app
+
+    from inbox.sort.learn import start_retrain
+
+    start_retrain(settings(), current_app.extensions["inbox"]["sessions"])
 
 
 @bp.route("/<int:tip_id>")
@@ -64,12 +77,13 @@ def show(tip_id: int):
 @bp.route("/<int:tip_id>/status", methods=["POST"])
 def status(tip_id: int):
     new = request.form.get("status", "")
-    return _act(tip_id, actions.set_status, tip_id, _int("version"), new, message=f"Moved to {STATUS_LABELS.get(new, new)}.")
+    return _act(tip_id, actions.set_status, tip_id, _int("version"), new, message=f"Moved to {STATUS_LABELS.get(new, new)}.",
+                learns=True)
 
 
 @bp.route("/<int:tip_id>/spam", methods=["POST"])
 def spam(tip_id: int):
-    return _act(tip_id, actions.set_status, tip_id, _int("version"), "spam", message="Marked as spam.")
+    return _act(tip_id, actions.set_status, tip_id, _int("version"), "spam", message="Marked as spam.", learns=True)
 
 
 @bp.route("/<int:tip_id>/assign", methods=["POST"])
@@ -84,7 +98,8 @@ def claim(tip_id: int):
 
 @bp.route("/<int:tip_id>/topic", methods=["POST"])
 def topic(tip_id: int):
-    return _act(tip_id, actions.correct_topic, tip_id, _int("version"), request.form.get("topic", ""), message="Topic corrected.")
+    return _act(tip_id, actions.correct_topic, tip_id, _int("version"), request.form.get("topic", ""),
+                message="Topic corrected.", learns=True)
 
 
 @bp.route("/<int:tip_id>/notes", methods=["POST"])

@@ -179,3 +179,36 @@ def test_deactivated_user_cannot_be_assigned(db, users):
         editor = s.get(User, users["editor"][0])
         with pytest.raises(actions.ActionError, match="no such active user"):
             actions.assign(s, editor, tip_id, 1, gone.id)
+
+
+def test_topic_correction_and_spam_verdicts_become_labels_for_sorting(client_for, db, users):
+    from inbox.models.sorting import SortDecision
+
+    with db() as s, s.begin():
+        tip_id = make_tip(s, topic="transit").id
+    editor = client_for("editor")
+    editor.post(f"/tips/{tip_id}/topic", {"topic": "courts", "version": "1"})
+    editor.post(f"/tips/{tip_id}/spam", {"version": "2"})
+    editor.post(f"/tips/{tip_id}/status", {"status": "reviewing", "version": "3"})
+    with db() as s:
+        labels = s.execute(select(SortDecision.kind, SortDecision.value, SortDecision.user_id)
+                           .where(SortDecision.tip_id == tip_id).order_by(SortDecision.id)).all()
+        assert [tuple(r) for r in labels] == [("topic", "courts", users["editor"][0]), ("spam", "spam", users["editor"][0]),
+                                              ("spam", "ham", users["editor"][0])]
+        tip = s.get(Tip, tip_id)
+        assert (tip.status, tip.is_spam) == ("reviewing", False)
+
+
+def test_tip_page_says_why_sorting_chose_the_topic(client_for, db):
+    import json
+
+    from inbox.models.sorting import SortDecision
+
+    with db() as s, s.begin():
+        tip_id = make_tip(s, topic="courts", topic_source="rules", topic_confidence=0.8).id
+        s.add(SortDecision(tip_id=tip_id, kind="sort", value="courts", source="rules", confidence=0.8,
+                           explanation=json.dumps({"topic": {"topic": "courts", "rules": ["keyword:judge"]}})))
+    soup = BeautifulSoup(client_for("editor").get(f"/tips/{tip_id}").get_data(as_text=True), "html.parser")
+    why = soup.select_one("#tip-topic-why").get_text(" ", strip=True)
+    assert "rules" in why and "keyword:judge" in why
+    assert soup.select_one("#tip-topic-source").get_text() == "(rules, confidence 80%)"
