@@ -90,14 +90,15 @@ def read_secret(value: str, command: str, timeout: float) -> str:
 def connect(box: MailboxSettings) -> IMAPClient:
     """A logged-in client over the configured transport; AuthError if the login is refused."""
     check(box)
+    # With a ca_file, only that certificate is trusted: the server's is pinned.
     context = ssl.create_default_context(cafile=box.ca_file or None)
     if box.tls == "tls":
         client = IMAPClient(box.host, box.port, ssl=True, ssl_context=context, timeout=box.timeout_seconds)
     else:
         client = IMAPClient(box.host, box.port, ssl=False, timeout=box.timeout_seconds)
+    try:
         if box.tls == "starttls":
             client.starttls(context)
-    try:
         if box.oauth2_token or box.oauth2_token_command:
             token = read_secret(box.oauth2_token, box.oauth2_token_command, box.timeout_seconds)
             client.oauth2_login(box.username, token)
@@ -107,8 +108,8 @@ def connect(box: MailboxSettings) -> IMAPClient:
     except LoginError as exc:
         close(client)
         raise AuthError(f"login refused: {_server_text(exc)}") from None
-    except AuthError:
-        close(client)
+    except BaseException:
+        close(client)  # a failed STARTTLS or secret command must not leak the socket
         raise
     return client
 
