@@ -32,9 +32,11 @@ def test_kick_and_server_restart_mid_sync_then_the_worker_finishes_without_spinn
         after_kick = db.tips()
         assert after_kick < n, "the kick came mid-sync"
         wait_for(lambda: db.tips() > after_kick, 30, interval=0.02, what="progress after the kick")
+        failures = worker.text().count("retry in")
         own_dovecot.stop()
         at_stop = db.tips()
-        time.sleep(1.0)  # let it notice and start backing off
+        # Once it has noticed (it may first finish storing a batch in hand), it only backs off.
+        wait_for(lambda: worker.text().count("retry in") > failures, 60, what="the worker noticing")
         cpu = worker.cpu_seconds()
         time.sleep(4.0)
         spent = worker.cpu_seconds() - cpu
