@@ -1,28 +1,28 @@
 """The board page as data: filters in, columns of cards out, in a fixed number of queries.
 
 However many cards are shown, the page costs the same queries: one for the column
-totals, one (a UNION of per-column LIMITs) for the cards, and one each for their
-cluster sizes, attachment counts and follow-up counts.
+totals, one (a UNION of per-column LIMITs) for the card ids, one for the cards, and
+one each for their cluster sizes, attachment counts and follow-up counts. A search
+replaces the totals and ids with two: the matching threads, and their columns.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import Integer, any_, bindparam, column, func, or_, select, text, union, union_all
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inbox.board.access import STATUSES, sender_masked, visible_clause
-from inbox.models import Attachment, Sighting, Tip, User, utcnow
-from inbox.models.search import matching_ids
+from inbox.board import statements as st
+from inbox.board.access import STATUSES, is_editor, sender_masked
+from inbox.models import Tip, User, utcnow
+from inbox.models.search import search_param
 
 FLAGS = ("urgent", "sensitive", "attachments", "automatic", "spam")
 MAX_PER = 100
 COUNT_CAP = 1000
-SEARCH_CAP = 1000
+SEARCH_CAP = 500
 
 
 @dataclass(frozen=True)
@@ -123,87 +123,56 @@ def age(then: datetime, now: datetime) -> str:
     return "now"
 
 
-def conditions(user: User, f: Filters, dialect: str) -> list:
-    """The WHERE clauses for the board's thread roots under these filters and this user."""
-    where = [Tip.thread_root_id.is_(None)]
-    visible = visible_clause(user)
-    if visible is not None:
-        where.append(visible)
-    if f.topic:
-        where.append(Tip.topic.is_(None) if f.topic == "none" else Tip.topic == f.topic)
+def shape_and_params(user: User, f: Filters, dialect: str, statuses: list[str]) -> tuple[st.Shape, dict]:
+    """The shape of the board query for these filters and this user, and the values to bind."""
+    reporter = not is_editor(user)
+    params: dict = {"me": user.id, "beats": user.beat_list}
+    if f.topic and f.topic != "none":
+        params["topic"] = f.topic
     if f.mailbox:
-        where.append(Tip.id.in_(select(Sighting.tip_id).where(Sighting.mailbox_id == f.mailbox)))
-    if f.assignee == "me":
-        where.append(Tip.assignee_id == user.id)
-    elif f.assignee == "none":
-        where.append(Tip.assignee_id.is_(None))
-    elif f.assignee:
-        where.append(Tip.assignee_id == int(f.assignee))
-    flag = {
-        "urgent": Tip.urgent.is_(True),
-        "sensitive": Tip.sensitive != "",
-        "attachments": Tip.id.in_(select(Attachment.tip_id).where(Attachment.inline.is_(False))),
-        "automatic": or_(Tip.is_auto_reply.is_(True), Tip.is_bounce.is_(True), Tip.is_list.is_(True)),
-        "spam": Tip.is_spam.is_(True),
-    }.get(f.flag)
-    if flag is not None:
-        where.append(flag)
+        params["mailbox"] = f.mailbox
+    if f.assignee and f.assignee != "none":
+        params["assignee"] = user.id if f.assignee == "me" else int(f.assignee)
     if f.since:
-        where.append(Tip.received_at >= datetime.combine(f.since, datetime.min.time()))
+        params["since"] = datetime.combine(f.since, datetime.min.time())
     if f.until:
-        where.append(Tip.received_at < datetime.combine(f.until + timedelta(days=1), datetime.min.time()))
-    return where
+        params["until"] = datetime.combine(f.until + timedelta(days=1), datetime.min.time())
+    shape = st.Shape(
+        dialect=dialect, statuses=tuple(statuses), reporter=reporter, has_beats=reporter and bool(user.beat_list),
+        topic="" if not f.topic else ("none" if f.topic == "none" else "value"), mailbox=bool(f.mailbox),
+        assignee="" if not f.assignee else ("none" if f.assignee == "none" else "value"), flag=f.flag,
+        since=bool(f.since), until=bool(f.until), search=bool(f.q),
+    )
+    return shape, params
 
 
-def search_roots(session: Session, words: str, dialect: str) -> list[int]:
-    """Tips whose text or notes contain the words, and the thread roots of matching follow-ups.
-
-    "id + 0" keeps the database from fetching each matching row by its key (kilobytes of
-    text each); it reads thread_root_id from an index instead.
-    """
-    matched = matching_ids(words, dialect, newest=SEARCH_CAP * 2)
-    roots_of_follow_ups = select(Tip.thread_root_id).where(
-        Tip.thread_root_id > 0, or_(*((Tip.id + 0).in_(ids) for ids in matched)))
-    direct = [select(sub.c.id) for sub in (m.subquery() for m in matched)]
-    return list(session.scalars(union(roots_of_follow_ups, *direct)))
-
-
-def among(ids: list[int], dialect: str):
-    """Tip.id IN ids as one bound parameter however many ids (a JSON array / a PostgreSQL array)."""
-    if dialect == "sqlite":
-        values = text("SELECT value FROM json_each(:ids)").bindparams(bindparam("ids", json.dumps(ids), unique=True))
-        return Tip.id.in_(values.columns(column("value")))
-    return Tip.id == any_(bindparam("ids", ids, type_=ARRAY(Integer), unique=True))
-
-
-CARD_COLUMNS = (
-    Tip.id, Tip.status, Tip.version, Tip.subject, Tip.preview, Tip.sender_name, Tip.sender_address, Tip.topic,
-    Tip.received_at, Tip.urgent, Tip.sensitive, Tip.is_auto_reply, Tip.is_bounce, Tip.is_list, Tip.is_spam,
-    Tip.assignee_id, Tip.cluster_id,
-)
+def search_roots(session: Session, words: str, dialect: str, newest: int | None = None) -> list[int]:
+    """Tips whose text or notes contain the words, and the thread roots of matching follow-ups."""
+    q = search_param(words, dialect)
+    if not q.strip():
+        return []
+    return list(session.scalars(st.search_roots(dialect, newest), {"q": q}))
 
 
 def board_page(session: Session, user: User, f: Filters, dialect: str, users: dict[int, str]) -> BoardPage:
     """The columns and cards for one board page; users maps ids to labels for assignees."""
-    where = conditions(user, f, dialect)
     statuses = [f.status] if f.status else list(STATUSES)
+    shape, params = shape_and_params(user, f, dialect, statuses)
     offset = (f.page - 1) * f.per
     if f.q:
-        totals, page_ids = _search_columns(session, where, f, dialect, statuses, offset)
-        cap = SEARCH_CAP + 1
-        id_filter = Tip.id.in_(page_ids)
+        totals, ids = _search_columns(session, shape, params, f, offset)
+        cap = SEARCH_CAP + 1  # totals never reach it: no "+" on search columns
     else:
-        totals, id_filter, cap = _browse_columns(session, where, f, statuses, offset)
-    rows = session.execute(select(*CARD_COLUMNS).where(id_filter).order_by(Tip.received_at.desc(), Tip.id.desc())).all()
-    ids = [r.id for r in rows]
-    clusters = {r.cluster_id for r in rows if r.cluster_id is not None}
-    cluster_sizes = dict(session.execute(
-        select(Tip.cluster_id, func.count()).where(Tip.cluster_id.in_(clusters)).group_by(Tip.cluster_id)).all())
-    attachments = dict(session.execute(
-        select(Attachment.tip_id, func.count()).where(Attachment.tip_id.in_(ids), Attachment.inline.is_(False))
-        .group_by(Attachment.tip_id)).all())
-    followups = dict(session.execute(
-        select(Tip.thread_root_id, func.count()).where(Tip.thread_root_id.in_(ids)).group_by(Tip.thread_root_id)).all())
+        # Totals are counted up to a cap ("1000+"): an exact count of 100,000 tips costs more
+        # than the rest of the page, and nobody pages that far.
+        cap = max(COUNT_CAP, offset + f.per) + 1
+        totals = dict(zip(statuses, session.execute(st.totals(shape), {**params, "cap": cap}).one()))
+        ids = list(session.scalars(st.card_ids(shape), {**params, "per": f.per, "offset": offset}))
+    rows = session.execute(st.CARDS, {"ids": ids}).all()
+    clusters = list({r.cluster_id for r in rows if r.cluster_id is not None})
+    cluster_sizes = dict(session.execute(st.CLUSTER_SIZES, {"ids": clusters}).all())
+    attachments = dict(session.execute(st.ATTACHMENT_COUNTS, {"ids": ids}).all())
+    followups = dict(session.execute(st.FOLLOW_UP_COUNTS, {"ids": ids}).all())
     now = utcnow()
     columns = {s: Column(s, min(totals[s], cap - 1), totals[s] >= cap) for s in statuses}
     for r in rows:
@@ -223,34 +192,17 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
     return BoardPage([columns[s] for s in statuses], has_next, f)
 
 
-def _browse_columns(session: Session, where: list, f: Filters, statuses: list[str], offset: int):
-    # Totals are counted up to a cap ("1000+"): an exact count of 100,000 tips costs more
-    # than the rest of the page, and nobody pages that far.
-    cap = max(COUNT_CAP, offset + f.per) + 1
-    capped = [
-        select(func.count()).select_from(select(Tip.id).where(*where, Tip.status == s).limit(cap).subquery())
-        .scalar_subquery().label(s)
-        for s in statuses
-    ]
-    totals = dict(zip(statuses, session.execute(select(*capped)).one()))
-    per_column = [
-        select(Tip.id).where(*where, Tip.status == s).order_by(Tip.received_at.desc(), Tip.id.desc())
-        .limit(f.per).offset(offset).subquery()
-        for s in statuses
-    ]
-    ids_query = union_all(*(select(sq.c.id) for sq in per_column)) if len(per_column) > 1 else select(per_column[0].c.id)
-    return totals, Tip.id.in_(ids_query), cap
-
-
-def _search_columns(session: Session, where: list, f: Filters, dialect: str, statuses: list[str], offset: int):
+def _search_columns(session: Session, shape: st.Shape, params: dict, f: Filters, offset: int):
     # Search once, then split the matches into columns here rather than searching once per
-    # column. Only the newest SEARCH_CAP matching threads are shown (ids grow with arrival).
-    roots = sorted(search_roots(session, f.q, dialect), reverse=True)[:SEARCH_CAP]
-    # In the board index's own order (no sort in the database), newest first per column here.
-    matches = session.execute(select(Tip.id, Tip.status).where(*where, among(roots, dialect))
-                              .order_by(Tip.status, Tip.received_at)).all()
-    by_status: dict[str, list[int]] = {s: [] for s in statuses}
-    for tip_id, status in reversed(matches):
+    # column. Only the newest SEARCH_CAP matching threads are shown (ids grow with arrival);
+    # with a date filter the whole index is searched so that older matches can be reached.
+    newest = None if (f.since or f.until) else SEARCH_CAP * 2
+    roots = search_roots(session, f.q, shape.dialect, newest)
+    found = st.found_param(roots, shape.dialect)
+    matches = session.execute(st.search_matches(shape), {**params, "found": found}).all()
+    matches.sort(reverse=True)
+    by_status: dict[str, list[int]] = {s: [] for s in shape.statuses}
+    for tip_id, status in matches[:SEARCH_CAP]:
         if status in by_status:
             by_status[status].append(tip_id)
     totals = {s: len(ids) for s, ids in by_status.items()}

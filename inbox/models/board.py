@@ -132,6 +132,8 @@ class AuditEntry(Base):
 _tips = Tip.__table__.c
 Index("ix_tips_board", _tips.thread_root_id, _tips.status, _tips.received_at, _tips.topic, _tips.assignee_id)
 Index("ix_tips_board_topic", _tips.thread_root_id, _tips.topic, _tips.status, _tips.received_at, _tips.assignee_id)
+# Search finds tips by id; this answers "which of them are roots, in which column" from the index.
+Index("ix_tips_board_id", _tips.id, _tips.thread_root_id, _tips.status, _tips.topic, _tips.assignee_id)
 
 _AUDIT_GUARD_SQLITE = [
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",

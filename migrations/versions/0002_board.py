@@ -120,6 +120,7 @@ def upgrade() -> None:
     with op.batch_alter_table('tips', schema=None) as batch_op:
         batch_op.create_index('ix_tips_board', ['thread_root_id', 'status', 'received_at', 'topic', 'assignee_id'], unique=False)
         batch_op.create_index('ix_tips_board_topic', ['thread_root_id', 'topic', 'status', 'received_at', 'assignee_id'], unique=False)
+        batch_op.create_index('ix_tips_board_id', ['id', 'thread_root_id', 'status', 'topic', 'assignee_id'], unique=False)
         batch_op.create_foreign_key('fk_tips_assignee_id_users', 'users', ['assignee_id'], ['id'], ondelete='SET NULL')
 
     # ### end Alembic commands ###
@@ -135,6 +136,7 @@ def downgrade() -> None:
         op.execute(statement)
     with op.batch_alter_table('tips', schema=None) as batch_op:
         batch_op.drop_constraint('fk_tips_assignee_id_users', type_='foreignkey')
+        batch_op.drop_index('ix_tips_board_id')
         batch_op.drop_index('ix_tips_board_topic')
         batch_op.drop_index('ix_tips_board')
 

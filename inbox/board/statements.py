@@ -1,0 +1,136 @@
+"""The board's SQL, built once per *shape* of filters and reused with new parameters.
+
+Building a SQLAlchemy statement with fourteen sub-selects, and computing its cache
+key, cost more than running it. A board request only varies in values (which topic,
+which page), so each distinct shape of filters gets its statements built once; a
+request then only binds its values.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import Integer, any_, bindparam, column, func, or_, select, text, union, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from inbox.models import Attachment, Sighting, Tip
+from inbox.models.search import id_selects
+
+FLAG_CLAUSES = {
+    "urgent": lambda: Tip.urgent.is_(True),
+    "sensitive": lambda: Tip.sensitive != "",
+    "attachments": lambda: Tip.id.in_(select(Attachment.tip_id).where(Attachment.inline.is_(False))),
+    "automatic": lambda: or_(Tip.is_auto_reply.is_(True), Tip.is_bounce.is_(True), Tip.is_list.is_(True)),
+    "spam": lambda: Tip.is_spam.is_(True),
+}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Which clauses a board query has (not their values)."""
+
+    dialect: str
+    statuses: tuple[str, ...]
+    reporter: bool = False  # limited to beats and own assignments
+    has_beats: bool = False
+    topic: str = ""  # "", "none" or "value"
+    mailbox: bool = False
+    assignee: str = ""  # "", "none" or "value"
+    flag: str = ""
+    since: bool = False
+    until: bool = False
+    search: bool = False
+
+
+def where(shape: Shape) -> list:
+    """The WHERE clauses of a shape, every value a bound parameter."""
+    clauses = [Tip.thread_root_id.is_(None)]
+    if shape.reporter:
+        mine = Tip.assignee_id == bindparam("me")
+        clauses.append(or_(mine, Tip.topic.in_(bindparam("beats", expanding=True))) if shape.has_beats else mine)
+    if shape.topic:
+        clauses.append(Tip.topic.is_(None) if shape.topic == "none" else Tip.topic == bindparam("topic"))
+    if shape.mailbox:
+        clauses.append(Tip.id.in_(select(Sighting.tip_id).where(Sighting.mailbox_id == bindparam("mailbox"))))
+    if shape.assignee:
+        clauses.append(Tip.assignee_id.is_(None) if shape.assignee == "none" else Tip.assignee_id == bindparam("assignee"))
+    if shape.flag:
+        clauses.append(FLAG_CLAUSES[shape.flag]())
+    if shape.since:
+        clauses.append(Tip.received_at >= bindparam("since"))
+    if shape.until:
+        clauses.append(Tip.received_at < bindparam("until"))
+    if shape.search:
+        clauses.append(_among(shape.dialect))
+    return clauses
+
+
+def _among(dialect: str):
+    # Tip.id IN a list passed as ONE parameter however long it is (SQLite: a JSON array).
+    if dialect == "sqlite":
+        return Tip.id.in_(text("SELECT value FROM json_each(:found)").columns(column("value")))
+    return Tip.id == any_(bindparam("found", type_=ARRAY(Integer)))
+
+
+def found_param(ids: list[int], dialect: str):
+    """The value for the :found parameter of a search shape."""
+    return json.dumps(ids) if dialect == "sqlite" else ids
+
+
+@lru_cache(maxsize=256)
+def totals(shape: Shape):
+    """Per column, the number of matching threads counted up to :cap (one row, a column each)."""
+    clauses = where(shape)
+    return select(*(
+        select(func.count()).select_from(select(Tip.id).where(*clauses, Tip.status == s).limit(bindparam("cap")).subquery())
+        .scalar_subquery().label(s)
+        for s in shape.statuses
+    ))
+
+
+@lru_cache(maxsize=256)
+def card_ids(shape: Shape):
+    """The ids on one page of every column: a UNION of per-column LIMIT/OFFSET selects."""
+    clauses = where(shape)
+    per_column = [
+        select(Tip.id).where(*clauses, Tip.status == s).order_by(Tip.received_at.desc(), Tip.id.desc())
+        .limit(bindparam("per")).offset(bindparam("offset")).subquery()
+        for s in shape.statuses
+    ]
+    if len(per_column) == 1:
+        return select(per_column[0].c.id)
+    return union_all(*(select(sq.c.id) for sq in per_column))
+
+
+@lru_cache(maxsize=256)
+def search_matches(shape: Shape):
+    """(id, status) of every thread root among :found under the shape's other filters."""
+    return select(Tip.id, Tip.status).where(*where(shape))
+
+
+@lru_cache(maxsize=8)
+def search_roots(dialect: str, newest: int | None):
+    """Ids of tips whose text or notes match :q, plus the roots of matching follow-ups.
+
+    "id + 0" keeps the database from fetching each matching row by its key (kilobytes of
+    text each); it reads thread_root_id from an index instead.
+    """
+    matched = id_selects(dialect, newest)
+    roots_of_follow_ups = select(Tip.thread_root_id).where(
+        Tip.thread_root_id > 0, or_(*((Tip.id + 0).in_(ids) for ids in matched)))
+    direct = [select(sub.c.id) for sub in (m.subquery() for m in matched)]
+    return union(roots_of_follow_ups, *direct)
+
+
+CARD_COLUMNS = (
+    Tip.id, Tip.status, Tip.version, Tip.subject, Tip.preview, Tip.sender_name, Tip.sender_address, Tip.topic,
+    Tip.received_at, Tip.urgent, Tip.sensitive, Tip.is_auto_reply, Tip.is_bounce, Tip.is_list, Tip.is_spam,
+    Tip.assignee_id, Tip.cluster_id,
+)
+IDS = bindparam("ids", expanding=True)
+CARDS = select(*CARD_COLUMNS).where(Tip.id.in_(IDS)).order_by(Tip.received_at.desc(), Tip.id.desc())
+CLUSTER_SIZES = select(Tip.cluster_id, func.count()).where(Tip.cluster_id.in_(IDS)).group_by(Tip.cluster_id)
+ATTACHMENT_COUNTS = (select(Attachment.tip_id, func.count()).where(Attachment.tip_id.in_(IDS), Attachment.inline.is_(False))
+                     .group_by(Attachment.tip_id))
+FOLLOW_UP_COUNTS = select(Tip.thread_root_id, func.count()).where(Tip.thread_root_id.in_(IDS)).group_by(Tip.thread_root_id)
