@@ -30,7 +30,8 @@ from inbox.sort.topics import TopicRules, decide, default_topics
 
 log = logging.getLogger(__name__)
 
-# How often a long-running sorter looks for a newer model version.
+# How often a long-running sorter looks for a newer model version and for
+# signatures another worker committed late.
 MODEL_CHECK_SECONDS = 10.0
 
 
@@ -81,12 +82,13 @@ class Sorter:
         return sorter
 
     def refresh(self, session: Session, force: bool = False) -> None:
-        """Pick up signatures other processes stored, and (now and then) newer model versions."""
+        """Pick up signatures other processes stored, and (now and then) late commits and newer models."""
         self._last_signature_id = duplicates.read_new_signatures(session, self.index, self._last_signature_id)
         now = time.monotonic()
         if not force and now - self._models_checked < MODEL_CHECK_SECONDS:
             return
         self._models_checked = now
+        duplicates.read_late_signatures(session, self.index, self._last_signature_id)
         for kind in learn.KINDS:
             newest = learn.latest_version(session, kind)
             loaded = self.models[kind]

@@ -32,6 +32,22 @@ def read_new_signatures(session: Session, index: LSHIndex, after_id: int) -> int
     return after_id
 
 
+def read_late_signatures(session: Session, index: LSHIndex, last_id: int, window: int = 5000) -> int:
+    """Add rows within `window` ids below last_id that the index lacks; returns how many.
+
+    Ids are handed out at insert but become visible at commit: a worker whose
+    batch commits after another's leaves rows below the id we already passed.
+    """
+    ids = session.execute(select(TipSignature.tip_id).where(TipSignature.id > last_id - window, TipSignature.id <= last_id))
+    missing = [tip_id for (tip_id,) in ids if index.signature_of(tip_id) is None]
+    for start in range(0, len(missing), 500):
+        chunk = missing[start:start + 500]
+        for tip_id, minhash in session.execute(
+                select(TipSignature.tip_id, TipSignature.minhash).where(TipSignature.tip_id.in_(chunk))):
+            index.add(tip_id, from_bytes(minhash))
+    return len(missing)
+
+
 def find_duplicate(session: Session, index: LSHIndex, signature: np.ndarray, settings: SortingSettings) -> Match | None:
     """The most similar stored tip at or above the suggest threshold, checked against its row."""
     for match in index.nearest(signature, settings.cluster_suggest, limit=3):

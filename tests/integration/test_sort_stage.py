@@ -143,3 +143,18 @@ def test_spam_goes_to_the_spam_column_and_is_kept(db, settings):
 def test_urgent_flag_is_set_from_the_message_date(db, settings):
     (tid,) = store(db, settings, make_mail(subject="Hearing", body="The zoning hearing is tomorrow at 9 and nobody knows.\n"))
     assert tips(db, [tid])[0].urgent is True
+
+
+def test_a_signature_committed_late_by_another_worker_is_picked_up(db, settings):
+    """Worker B's batch committed first, so the sorter passed A's lower ids before A committed."""
+    from inbox.sort.clusters import LSHIndex, to_bytes
+
+    first, _ = store(db, settings, make_mail(subject="a", body=STORY), make_mail(subject="b", body=OTHER_STORY))
+    with db() as session:
+        sorter = Sorter.load(settings, session)
+        stored = session.scalars(select(TipSignature.minhash).where(TipSignature.tip_id == first)).one()
+    sorter.index = LSHIndex()  # as if the first row had not been visible when the sorter passed its id
+    with db() as session:
+        sorter.refresh(session, force=True)
+    assert sorter.index.signature_of(first) is not None
+    assert to_bytes(sorter.index.signature_of(first)) == stored
