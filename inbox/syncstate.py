@@ -5,6 +5,8 @@ owner and a lease_until, taken with one atomic UPDATE (no row locks held, so
 it works the same on SQLite and PostgreSQL). The owner renews the lease while
 it works; another worker takes the folder over once the lease has run out, or
 at once when the owner was a process on this host that no longer exists.
+Lease times come from each worker's own clock: machines sharing a database
+must keep their clocks in sync (NTP), as a skew shortens or stretches a lease.
 """
 from __future__ import annotations
 
