@@ -69,7 +69,9 @@ def cid_image(sha: str, content_id: str):
             data = _bytes(tip.raw.data, att.part_path)
             return Response(data, mimetype=att.content_type.lower(), headers={
                 "Content-Disposition": "inline", "Content-Security-Policy": DOWNLOAD_CSP,
-                "Cache-Control": "private, max-age=600", "Cross-Origin-Resource-Policy": "same-origin",
+                # No Cross-Origin-Resource-Policy: the sandboxed iframe's origin is opaque, and
+                # "same-origin" would block the very images this route exists for.
+                "Cache-Control": "private, max-age=600",
             })
     abort(404, description="There is no such image.")
 

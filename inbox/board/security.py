@@ -20,7 +20,14 @@ BOARD_CSP = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 # For the sanitised mail inside the iframe: nothing but our own cid images and inline styles.
-MAIL_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+# The sandboxed document's origin is opaque, so 'self' would match nothing there: the
+# board's own origin is named instead (mail_csp fills it in per request).
+MAIL_CSP = "default-src 'none'; img-src {origin}; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+def mail_csp(origin: str) -> str:
+    """The iframe's policy, allowing images from the board's origin only (e.g. http://127.0.0.1:5000)."""
+    return MAIL_CSP.format(origin=origin)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from inbox.board.access import is_editor, may, sender_masked, visible_clause
 from inbox.board.actions import load_tip
-from inbox.board.security import MAIL_CSP
+from inbox.board.security import mail_csp
 from inbox.models import Merge, Note, Tip, TipEvent, User
 from inbox.models.sorting import SortDecision
 
@@ -69,7 +69,7 @@ def cid_token_user(signer: URLSafeTimedSerializer, token: str, sha: str, max_age
     return uid if signed_sha == sha else None
 
 
-def mail_srcdoc(html_body: str | None, user_id: int, signer: URLSafeTimedSerializer) -> str | None:
+def mail_srcdoc(html_body: str | None, user_id: int, signer: URLSafeTimedSerializer, origin: str) -> str | None:
     """The sanitised HTML as an iframe document under its own CSP, cid URLs signed for this viewer."""
     if not html_body:
         return None
@@ -79,12 +79,12 @@ def mail_srcdoc(html_body: str | None, user_id: int, signer: URLSafeTimedSeriali
 
     body = CID_URL.sub(sign, html_body)
     head = (f'<!doctype html><html><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{html.escape(MAIL_CSP)}">'
+            f'<meta http-equiv="Content-Security-Policy" content="{html.escape(mail_csp(origin))}">'
             '<meta name="referrer" content="no-referrer"><base target="_blank"></head><body>')
     return head + body + "</body></html>"
 
 
-def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSerializer) -> TipPage:
+def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSerializer, origin: str) -> TipPage:
     """Everything the tip page shows; raises NotFound/Forbidden like the actions do."""
     tip = load_tip(session, user, tip_id)
     root = session.get(Tip, tip.thread_root_id) if tip.thread_root_id else tip
@@ -109,7 +109,7 @@ def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSeri
     return TipPage(
         tip=tip, root=root, masked=masked,
         text=split_text(tip.text_body, tip.new_text_end, tip.signature_start),
-        srcdoc=mail_srcdoc(tip.html_body, user.id, signer),
+        srcdoc=mail_srcdoc(tip.html_body, user.id, signer, origin),
         thread=thread, same_sender=same_sender, cluster=cluster, events=events, notes=notes,
         merged_into=merged, assignee=session.get(User, tip.assignee_id) if tip.assignee_id else None,
         allowed=allowed, why=topic_reasons(session, tip.id),

@@ -6,7 +6,7 @@ import re
 
 from bs4 import BeautifulSoup
 
-from inbox.board.security import MAIL_CSP
+from inbox.board.security import mail_csp
 from tests.board.factories import add_attachment, make_tip, raw_mail
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -38,7 +38,8 @@ def test_mail_html_is_only_inside_a_sandboxed_srcdoc_iframe_with_its_own_csp(cli
     assert not frame.has_attr("src")
     inner = BeautifulSoup(frame["srcdoc"], "html.parser")
     csp = inner.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
-    assert csp["content"] == MAIL_CSP and "default-src 'none'" in MAIL_CSP
+    assert csp["content"] == mail_csp("http://localhost")
+    assert csp["content"].startswith("default-src 'none'; img-src http://localhost;")
     # Outside the iframe, the page holds no trace of the mail's markup: only our own script.
     frame.decompose()
     assert [s.get("src") for s in soup.find_all("script")] == ["/static/board.js"]
