@@ -99,8 +99,12 @@ def _run_as() -> tuple[list[str], int, int, str, str]:
     try:
         pw = pwd.getpwnam(USER)
     except KeyError:
-        subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", USER], check=True, capture_output=True)
-        pw = pwd.getpwnam(USER)
+        # Two test processes may get here at once: whichever useradd loses, the user exists.
+        made = subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", USER], capture_output=True, text=True)
+        try:
+            pw = pwd.getpwnam(USER)
+        except KeyError:
+            raise RuntimeError(f"could not create the user {USER}: {made.stderr.strip()}") from None
     prefix = ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--init-groups"]
     return prefix, pw.pw_uid, pw.pw_gid, pw.pw_name, _group_name(pw.pw_gid)
 
