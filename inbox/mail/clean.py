@@ -51,8 +51,7 @@ LINK_REL = "noopener noreferrer nofollow"
 STYLE_PROPERTIES = frozenset({
     "color", "background-color", "font", "font-family", "font-size", "font-style", "font-weight",
     "font-variant", "text-align", "text-decoration", "text-decoration-line", "text-decoration-color",
-    "text-decoration-style", "text-indent", "text-transform", "line-height", "vertical-align",
-    "width", "height", "border-collapse", "border-spacing",
+    "text-decoration-style", "line-height", "vertical-align", "width", "height",
     *(f"{box}{side}" for box in ("margin", "padding") for side in ("", "-top", "-right", "-bottom", "-left")),
     *(f"border{side}{what}" for side in ("", "-top", "-right", "-bottom", "-left") for what in ("", "-color", "-style", "-width")),
 })
@@ -181,12 +180,15 @@ _TRANSLATE = {
     **dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"), None),
     **dict.fromkeys(map(ord, "\u2028\u2029\x0c"), "\n"),
 }
+_ODD_CHARACTER = re.compile("[" + "".join(re.escape(chr(c)) for c in _TRANSLATE) + "]")
 _BLANKS = re.compile(r"\n{4,}")
 
 
 def normalise(text: str) -> str:
     """CRLF to LF, odd spaces and invisible characters out, no trailing spaces, <= 2 blank lines."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_TRANSLATE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _ODD_CHARACTER.search(text):  # most mail has none: skip the slower translate
+        text = text.translate(_TRANSLATE)
     # rstrip per line, not a "[ \t]+$" regex: that one is quadratic on a long run of spaces.
     text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     text = _BLANKS.sub("\n\n\n", text).strip("\n")

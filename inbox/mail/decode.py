@@ -127,7 +127,9 @@ def header_text(value: object) -> str:
             pass  # already real text
     if "=?" in value:
         value = decode_words(value)
-    return value.translate(_CONTROLS).strip()
+    if not value.isprintable():  # the common case skips the slower translate
+        value = value.translate(_CONTROLS)
+    return value.strip()
 
 
 # An RFC 2047 encoded-word: =?charset[*language]?Q|B?text?=
