@@ -140,7 +140,6 @@ class Sorter:
         sorting.explanation["cluster"] = cluster
         session.add(SortDecision(tip_id=tip.id, kind="sort", value=sorting.topic, source=sorting.topic_source,
                                  confidence=sorting.topic_confidence, explanation=json.dumps(sorting.explanation)))
-        session.flush()
         if sorting.signature is not None and cluster["action"] != "none":
             self.index.add(tip.id, sorting.signature)
         log.debug("sorted tip %s: source %s, cluster %s", tip.id, sorting.topic_source, cluster["action"])
