@@ -148,16 +148,21 @@ class Sorter:
         """Sort a stored tip again (after rules or models changed); editors' labels still win."""
         sorting = self.sort_input(session, from_tip(tip, raw))
         topic_label = _editor_label(session, tip.id, "topic")
-        if topic_label is not None:
-            sorting.topic, sorting.topic_confidence, sorting.topic_source = topic_label.value, 1.0, "editor"
-            sorting.explanation["topic"].update(source="editor", topic=topic_label.value,
-                                                editor=topic_label.user_id, why="an editor set it")
+        if topic_label is not None or tip.topic_source == "editor":
+            topic = topic_label.value if topic_label is not None else tip.topic
+            sorting.topic, sorting.topic_confidence, sorting.topic_source = topic, 1.0, "editor"
+            sorting.explanation["topic"].update(source="editor", topic=topic, why="an editor set it",
+                                                editor=topic_label.user_id if topic_label is not None else None)
         spam_label = _editor_label(session, tip.id, "spam")
+        machine_put_it_in_spam = (tip.spam_score or 0.0) >= self.settings.sorting.spam_threshold
         if spam_label is not None:
             sorting.is_spam = spam_label.value == "spam"
             sorting.explanation["spam"]["editor"] = spam_label.user_id
+        elif tip.status == "spam" and not machine_put_it_in_spam:
+            sorting.is_spam = True  # a person moved it there; only a person takes it out
+            sorting.explanation["spam"]["editor"] = "moved to the Spam column on the board"
         elif not sorting.is_spam and tip.status == "spam":
-            tip.status = "new"  # only the sorter put it there
+            tip.status = "new"  # the sorter put it there and no longer thinks so
         clustered = session.scalar(select(TipSignature.id).where(TipSignature.tip_id == tip.id)) is not None
         if clustered:
             sorting.signature, sorting.duplicate = None, None

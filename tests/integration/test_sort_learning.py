@@ -144,3 +144,29 @@ def test_explain_names_the_rules_the_model_and_the_editor(db, settings, editor, 
     out = capsys.readouterr().out
     assert "landlord" in out and "eviction" in out and "rules decided" in out
     assert "editor editor@newsroom.example set topic to 'Housing & homelessness'" in out
+
+
+def test_what_a_person_did_on_the_board_survives_a_resort_even_without_a_label(db, settings):
+    ids = store(db, settings, ["Our landlord filed eviction papers against 30 tenants", ZOO[1]])
+    with db() as session, session.begin():
+        moved, renamed = session.get(Tip, ids[0]), session.get(Tip, ids[1])
+        moved.status, moved.is_spam = "spam", True  # as the board's Spam button does
+        renamed.topic, renamed.topic_source = "Zoo", "editor"
+    sort_command.sort_all(settings, db)
+    with db() as session:
+        moved, renamed = session.get(Tip, ids[0]), session.get(Tip, ids[1])
+        assert (moved.status, moved.is_spam) == ("spam", True)
+        assert (renamed.topic, renamed.topic_source) == ("Zoo", "editor")
+
+
+def test_a_tip_the_sorter_put_in_spam_comes_out_when_the_sorter_changes_its_mind(db, settings):
+    (tid,) = store(db, settings, ["Dear friend, you have won! Click here to claim your prize. Act now, 100% free!!!"])
+    with db() as session, session.begin():
+        tip = session.get(Tip, tid)
+        assert tip.status == "spam"
+        tip.text_body = tip.subject = "A council member's brother got the paving contract."
+        tip.new_text_end = len(tip.text_body)
+    sort_command.sort_all(settings, db)
+    with db() as session:
+        tip = session.get(Tip, tid)
+        assert (tip.status, tip.is_spam) == ("new", False)
