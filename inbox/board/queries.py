@@ -1,9 +1,9 @@
 """The board page as data: filters in, columns of cards out, in a fixed number of queries.
 
 However many cards are shown, the page costs the same queries: one for the column
-totals, one (a UNION of per-column LIMITs) for the card ids, one for the cards, and
-one each for their cluster sizes, attachment counts and follow-up counts. A search
-replaces the totals and ids with two: the matching threads, and their columns.
+totals, one (a UNION of per-column LIMITs) for the card ids, and one for the cards
+with their cluster sizes, attachment and follow-up counts. A search replaces the
+totals and ids with two: the matching threads, and their columns.
 """
 from __future__ import annotations
 
@@ -169,10 +169,6 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
         totals = dict(zip(statuses, session.execute(st.totals(shape), {**params, "cap": cap}).one()))
         ids = list(session.scalars(st.card_ids(shape), {**params, "per": f.per, "offset": offset}))
     rows = session.execute(st.CARDS, {"ids": ids}).all()
-    clusters = list({r.cluster_id for r in rows if r.cluster_id is not None})
-    cluster_sizes = dict(session.execute(st.CLUSTER_SIZES, {"ids": clusters}).all())
-    attachments = dict(session.execute(st.ATTACHMENT_COUNTS, {"ids": ids}).all())
-    followups = dict(session.execute(st.FOLLOW_UP_COUNTS, {"ids": ids}).all())
     now = utcnow()
     columns = {s: Column(s, min(totals[s], cap - 1), totals[s] >= cap) for s in statuses}
     for r in rows:
@@ -185,8 +181,8 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
             topic=r.topic, received_at=r.received_at, age=age(r.received_at, now), urgent=r.urgent,
             sensitive=r.sensitive, automatic=r.is_auto_reply or r.is_bounce or r.is_list, is_spam=r.is_spam,
             assignee=users.get(r.assignee_id, "") if r.assignee_id else "",
-            cluster_size=cluster_sizes.get(r.cluster_id, 0), attachments=attachments.get(r.id, 0),
-            followups=followups.get(r.id, 0),
+            cluster_size=r.cluster_size if r.cluster_id is not None else 0, attachments=r.attachments,
+            followups=r.followups,
         ))
     has_next = any(totals[s] > offset + f.per for s in statuses)
     return BoardPage([columns[s] for s in statuses], has_next, f)

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from sqlalchemy import Integer, any_, bindparam, column, func, or_, select, text, union, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
 
 from inbox.models import Attachment, Sighting, Tip
 from inbox.models.search import id_selects
@@ -128,9 +129,13 @@ CARD_COLUMNS = (
     Tip.received_at, Tip.urgent, Tip.sensitive, Tip.is_auto_reply, Tip.is_bounce, Tip.is_list, Tip.is_spam,
     Tip.assignee_id, Tip.cluster_id,
 )
-IDS = bindparam("ids", expanding=True)
-CARDS = select(*CARD_COLUMNS).where(Tip.id.in_(IDS)).order_by(Tip.received_at.desc(), Tip.id.desc())
-CLUSTER_SIZES = select(Tip.cluster_id, func.count()).where(Tip.cluster_id.in_(IDS)).group_by(Tip.cluster_id)
-ATTACHMENT_COUNTS = (select(Attachment.tip_id, func.count()).where(Attachment.tip_id.in_(IDS), Attachment.inline.is_(False))
-                     .group_by(Attachment.tip_id))
-FOLLOW_UP_COUNTS = select(Tip.thread_root_id, func.count()).where(Tip.thread_root_id.in_(IDS)).group_by(Tip.thread_root_id)
+_member, _follow_up = aliased(Tip), aliased(Tip)
+# Per card, from indexes: the cluster's size, the attachments (not inline images), the follow-ups.
+CARD_COUNTS = (
+    select(func.count()).where(_member.cluster_id == Tip.cluster_id).scalar_subquery().label("cluster_size"),
+    select(func.count()).where(Attachment.tip_id == Tip.id, Attachment.inline.is_(False)).scalar_subquery()
+    .label("attachments"),
+    select(func.count()).where(_follow_up.thread_root_id == Tip.id).scalar_subquery().label("followups"),
+)
+CARDS = (select(*CARD_COLUMNS, *CARD_COUNTS).where(Tip.id.in_(bindparam("ids", expanding=True)))
+         .order_by(Tip.received_at.desc(), Tip.id.desc()))
