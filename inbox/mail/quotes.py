@@ -195,12 +195,23 @@ def _quoted_tail(lines: list[str], end: int) -> int | None:
     i = _trailer(lines, end)
     while i > 0:
         line = lines[i - 1]
-        if not line.strip() or line.startswith(">"):
+        if not line.strip() or line.startswith(">") or _wrapped_quote_line(lines, i - 1):
             i -= 1
             continue
         i -= _attribution_ending_at(lines, i - 1)
         break  # an attribution introduces the outermost quote; above it is new text
     return i if i < end else None
+
+
+def _wrapped_quote_line(lines: list[str], i: int) -> bool:
+    """A short line between two quoted ones: the end of a quoted line some client re-wrapped."""
+    return (
+        0 < i < len(lines) - 1
+        and len(lines[i]) <= 30
+        and lines[i - 1].startswith(">")
+        and lines[i + 1].startswith(">")
+        and len(lines[i - 1]) >= 60
+    )
 
 
 def _trailer(lines: list[str], end: int) -> int:

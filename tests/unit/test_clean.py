@@ -282,3 +282,17 @@ def test_many_links_read_as_text_with_their_urls():
 def test_long_runs_of_spaces_inside_a_line_are_kept_and_trailing_ones_dropped():
     # 200,000 spaces: a "[ \t]+$" regex needs minutes here; the line-wise strip is linear.
     assert normalise(" " * 200_000 + "x  \nnext ") == " " * 200_000 + "x\nnext"
+
+
+def test_a_quoted_line_rewrapped_by_the_mail_client_stays_in_the_quote():
+    body = (
+        "My answer is yes.\n\nOn Mon, 9 Nov 2026 at 10:00, Desk <tips@newsroom.example> wrote:\n"
+        "> Can you confirm that the council knew about the contract before the\nvote\n> on Friday?\n"
+    )
+    mail = clean_text(body)
+    assert mail.text[: mail.new_text_end].strip() == "My answer is yes."
+
+
+def test_a_short_answer_between_quotes_is_not_taken_for_a_wrapped_line():
+    body = "> Did the council know?\nYes.\n> And the mayor?\n"
+    assert clean_text(body).new_text_end == len("> Did the council know?\nYes.\n")
