@@ -55,7 +55,7 @@ STYLE_PROPERTIES = frozenset({
     *(f"{box}{side}" for box in ("margin", "padding") for side in ("", "-top", "-right", "-bottom", "-left")),
     *(f"border{side}{what}" for side in ("", "-top", "-right", "-bottom", "-left") for what in ("", "-color", "-style", "-width")),
 })
-# A style value containing any of these is dropped whole (after removing CSS comments and spaces).
+# A style value containing any of these (spaces ignored), or a CSS comment, is dropped whole.
 _BAD_STYLE = ("expression", "url(", "\\", "@import", "javascript:", "behavior", "-moz-binding", "image-set(")
 _SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 _NO_BLANKS = dict.fromkeys(range(0x21))  # browsers skip these inside a URL scheme
