@@ -58,9 +58,10 @@ def mailbox(server: Dovecot, user: str, tls: str = "plain", **overrides) -> Mail
     return MailboxSettings(**fields)
 
 
-def write_config(path: Path, db_url: str, boxes: list[MailboxSettings], **worker) -> Path:
-    """A config.toml for a worker subprocess, with its mailboxes and [worker] settings."""
-    lines = [f'data_dir = "{path.parent}"', "[database]", f'url = "{db_url}"', "[import]", "processes = 2", "[worker]"]
+def write_config(path: Path, db_url: str, boxes: list[MailboxSettings], batch_size: int = 200, **worker) -> Path:
+    """A config.toml for a worker subprocess: its mailboxes, the pipeline's batch size, [worker] settings."""
+    lines = [f'data_dir = "{path.parent}"', "[database]", f'url = "{db_url}"',
+             "[import]", "processes = 2", f"batch_size = {batch_size}", "[worker]"]
     lines += [f"{k} = {v!r}".replace("'", '"') for k, v in worker.items()]
     for box in boxes:
         lines.append("[[mailbox]]")

@@ -106,7 +106,8 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(dovecot, mail_use
 
 def test_first_sigterm_finishes_the_batch_in_hand_and_exits_0(dovecot, mail_user, sqlite_url, tmp_path):
     loaded = load(dovecot, mail_user, SMALL)
-    config = write_config(tmp_path / "config.toml", sqlite_url, [mailbox(dovecot, loaded, batch_count=100)])
+    # Small batches: the pipeline reads one batch ahead, so "in hand" stays well short of the whole folder.
+    config = write_config(tmp_path / "config.toml", sqlite_url, [mailbox(dovecot, loaded, batch_count=25)], batch_size=50)
     db = Db(sqlite_url)
     worker = Worker(config, log=tmp_path / "worker.log")
     wait_for(lambda: db.tips() > 0, 60, interval=0.01, what="the first tips")
@@ -127,7 +128,8 @@ def test_first_sigterm_finishes_the_batch_in_hand_and_exits_0(dovecot, mail_user
 
 def test_second_signal_exits_at_once_and_the_next_start_still_loses_nothing(dovecot, mail_user, sqlite_url, tmp_path):
     loaded = load(dovecot, mail_user, SMALL)
-    config = write_config(tmp_path / "config.toml", sqlite_url, [mailbox(dovecot, loaded, batch_count=100)])
+    # Small batches: the pipeline reads one batch ahead, so "in hand" stays well short of the whole folder.
+    config = write_config(tmp_path / "config.toml", sqlite_url, [mailbox(dovecot, loaded, batch_count=25)], batch_size=50)
     db = Db(sqlite_url)
     worker = Worker(config, log=tmp_path / "worker.log")
     wait_for(lambda: db.tips() > 0, 60, interval=0.01, what="the first tips")
