@@ -13,7 +13,7 @@ import pytest
 from inbox.config import LimitsSettings
 from inbox.mail.clean import PREVIEW_CHARS, clean
 from inbox.mail.decode import codec_name
-from inbox.mail.parse import LimitExceeded, parse
+from inbox.mail.parse import LimitExceeded, extract_part, parse
 
 FOLDERS = ("spamassassin", "malformed")
 # Messages whose declared charsets are all real but whose stored text still has U+FFFD
@@ -59,6 +59,9 @@ def test_every_corpus_message_parses_and_cleans(shared_dir):
         assert "\x00" not in mail.text, path
         if mail.html is not None:
             assert "<script" not in mail.html.lower(), path
+        for part in mail.parsed.attachments:  # the board downloads each one this way
+            if extract_part(raw, part.part_path) != part:
+                failures.append(f"{path.name}: part {part.part_path} does not extract to itself")
         if declared_charsets_are_real(raw):
             checked += 1
             parsed = mail.parsed
