@@ -91,19 +91,19 @@ class FolderWorker(threading.Thread):
         self.backoff = Backoff(settings.worker.backoff_min_seconds, settings.worker.backoff_max_seconds)
         self.ok = False
         self.auth_failed = False
+        self.attempts = 0
         self.ref: syncstate.FolderRef | None = None
 
     def run(self) -> None:
         """Until stopped (or once): own the folder, sync it, wait for news; back off after failures."""
         self.pipeline = Pipeline(self.settings, self.sessions)
         try:
-            attempts = 0
             while not self.stop.is_set():
                 delay = self._attempt(self.pipeline)
-                attempts += 1
+                self.attempts += 1
                 # --once retries a failed pass a few times (a kicked connection, a busy
                 # database) but not a refused login, which will not fix itself.
-                if self.once and (self.ok or self.auth_failed or attempts >= ONCE_ATTEMPTS):
+                if self.once and (self.ok or self.auth_failed or self.attempts >= ONCE_ATTEMPTS):
                     break
                 self.stop.wait(delay)
         finally:
@@ -147,7 +147,9 @@ class FolderWorker(threading.Thread):
                 self.pipeline = Pipeline(self.settings, self.sessions)
             delay = self.backoff.next()
             mailbox = self.ref.mailbox_id if self.ref else 0
-            log.warning("mailbox=%d folder=%s failed: %s; retry in %.1fs", mailbox, self.folder, describe(exc), delay)
+            last = self.once and (self.auth_failed or self.attempts + 1 >= ONCE_ATTEMPTS)
+            log.warning("mailbox=%d folder=%s failed: %s; %s", mailbox, self.folder, describe(exc),
+                        "giving up until the next run" if last else f"retry in {delay:.1f}s")
             log.debug("failure detail", exc_info=True)
             if self.ref is not None:
                 try:
