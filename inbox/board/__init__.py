@@ -39,9 +39,9 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
     )
     app.extensions["inbox"] = {"settings": settings, "sessions": sessions}
 
-    from inbox.board import admin, attachments, auth, board, health, security, tips
+    from inbox.board import admin, attachments, auth, board, security, tips
 
-    for module in (auth, security, health, board, tips, admin, attachments):
+    for module in (auth, security, board, tips, admin, attachments):
         app.register_blueprint(module.bp)
 
     @app.teardown_appcontext

@@ -1,21 +1,23 @@
-"""Admin pages: users and roles, mailbox health, the quarantine, the audit log."""
+"""Admin pages: users and roles, mailbox health, the quarantine, the audit log; and the
+health banner every page shows when a mailbox is late or failing."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from sqlalchemy.exc import IntegrityError
 
 from inbox.board import audit
 from inbox.board.auth import hash_password, require
-from inbox.board.health import mailbox_problems
 from inbox.board.web import client_ip, db, end_transaction, settings, user
-from inbox.models import ROLES, AuditEntry, Mailbox, Quarantined, User
+from inbox.models import ROLES, Mailbox, Quarantined, User, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-AUDIT_PAGE = 100
 MIN_PASSWORD = 12
 
 
@@ -151,16 +153,47 @@ def quarantine_discard(qid: int):
 
 @bp.route("/audit")
 def audit_log():
-    session = db()
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
+    args = request.args
+    number, user_id, tip_id = args.get("page", "1"), args.get("user", ""), args.get("tip", "")
+    if not number.isdigit() or not 1 <= int(number) <= 1_000_000:
         abort(400, description="page must be a positive whole number.")
-    offset = (int(page) - 1) * AUDIT_PAGE
-    rows = session.execute(
-        select(AuditEntry, User.email).outerjoin(User, User.id == AuditEntry.user_id)
-        .order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE + 1).offset(offset)
-    ).all()
-    return render_template("admin/audit.html", rows=rows[:AUDIT_PAGE], page=int(page), has_next=len(rows) > AUDIT_PAGE)
+    if (user_id and not user_id.isdigit()) or (tip_id and not tip_id.isdigit()):
+        abort(400, description="user and tip must be numbers.")
+    action = args.get("action", "")
+    if action and action not in audit.ACTIONS:
+        abort(400, description="That is not an action the audit log records.")
+    rows, has_next = audit.page(db(), int(number), action, int(user_id) if user_id else None, int(tip_id) if tip_id else None)
+    filters = {k: v for k, v in (("action", action), ("user", user_id), ("tip", tip_id)) if v}
+    return render_template("admin/audit.html", rows=rows, page=int(number), has_next=has_next, filters=filters,
+                           actions=audit.ACTIONS)
+
+
+@dataclass(frozen=True)
+class Problem:
+    mailbox: str
+    what: str  # "failing" | "late"
+    failures: int
+    last_success_at: datetime | None
+
+
+def mailbox_problems(session: Session, stale_minutes: int, now: datetime | None = None) -> list[Problem]:
+    """Mailboxes whose login keeps failing or whose last good sync is older than stale_minutes."""
+    now = now or utcnow()
+    cutoff = now - timedelta(minutes=stale_minutes)
+    problems = []
+    for box in session.scalars(select(Mailbox).where(Mailbox.name != "import").order_by(Mailbox.name)):
+        if box.consecutive_failures > 0:
+            problems.append(Problem(box.name, "failing", box.consecutive_failures, box.last_success_at))
+        elif (box.last_success_at or box.created_at) < cutoff:
+            problems.append(Problem(box.name, "late", 0, box.last_success_at))
+    return problems
+
+
+@bp.app_context_processor
+def _health_banner():
+    if g.get("user") is None:
+        return {"health_problems": []}
+    return {"health_problems": mailbox_problems(db(), settings().board.stale_sync_minutes)}
 
 
 def _sessions():

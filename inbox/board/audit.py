@@ -1,14 +1,30 @@
-"""The audit log: one append-only row per view, change, export or download."""
+"""The audit log: one append-only row per view, change, export or download, and its pages.
+
+Rows are only ever added (the database refuses UPDATE and DELETE on audit_log); each
+carries the user, the object and the client's address, never a tip's content.
+"""
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inbox.models import AuditEntry
+from inbox.models import AuditEntry, User
 
-ACTIONS = (
-    "login", "view", "download", "export", "change", "note", "merge", "split",
-    "user_create", "user_update", "quarantine_retry", "quarantine_discard", "quarantine_view",
-)
+# action -> what it records (object_type in brackets)
+ACTIONS = {
+    "login": "a successful login [user]",
+    "view": "a tip page was opened [tip]",
+    "download": "an attachment was downloaded [attachment]",
+    "export": "a tip's original message was downloaded [tip]",
+    "change": "a tip's status, assignee, topic, thread or spam verdict changed [tip]",
+    "note": "a note was written on a tip [tip]",
+    "user_create": "an admin added a user [user]",
+    "user_update": "an admin changed a user's role, beats or access [user]",
+    "quarantine_view": "an admin read a quarantined message's headers [quarantine]",
+    "quarantine_retry": "an admin ran a quarantined message through the pipeline again [quarantine]",
+    "quarantine_discard": "an admin decided a quarantined message is not a tip [quarantine]",
+}
+PAGE_SIZE = 100
 
 
 def record(session: Session, user_id: int | None, action: str, object_type: str = "", object_id: int | None = None,
@@ -18,3 +34,18 @@ def record(session: Session, user_id: int | None, action: str, object_type: str 
         raise ValueError(f"unknown audit action {action!r}")
     session.add(AuditEntry(user_id=user_id, action=action, object_type=object_type, object_id=object_id,
                            detail=detail[:2000], ip=ip))
+
+
+def page(session: Session, number: int, action: str = "", user_id: int | None = None,
+         tip_id: int | None = None) -> tuple[list[tuple[AuditEntry, str | None]], bool]:
+    """One page of the log, newest first, with each entry's user email; and whether older ones
+    exist. Narrowed to one action, one user, or one tip ("who looked at this tip?") when given."""
+    query = select(AuditEntry, User.email).outerjoin(User, User.id == AuditEntry.user_id)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if user_id is not None:
+        query = query.where(AuditEntry.user_id == user_id)
+    if tip_id is not None:
+        query = query.where(AuditEntry.object_type == "tip", AuditEntry.object_id == tip_id)
+    rows = session.execute(query.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE)).all()
+    return [tuple(r) for r in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE

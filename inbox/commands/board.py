@@ -31,7 +31,7 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Serve the board with waitress (production: gunicorn "inbox.board.wsgi:app", see README)."""
+    """Serve the board with waitress (or under gunicorn: see wsgi_app below and docs/board.md)."""
     from inbox.board import create_app
 
     host = args.host or settings.board.host
@@ -158,3 +158,12 @@ def run_user(settings: Settings, args: argparse.Namespace) -> int:
             print("Add this to the user's authenticator app (shown once):")
             print(pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name="Tip Inbox"))
     return 0
+
+
+def wsgi_app():
+    """For WSGI servers: `gunicorn -w 4 "inbox.commands.board:wsgi_app()"`; reads the file named
+    by INBOX_CONFIG (default ./config.toml) once, here at the edge, as the command line does."""
+    from inbox import config
+    from inbox.board import create_app
+
+    return create_app(config.load(os.environ.get("INBOX_CONFIG", "config.toml")))

@@ -212,3 +212,19 @@ def test_tip_page_says_why_sorting_chose_the_topic(client_for, db):
     why = soup.select_one("#tip-topic-why").get_text(" ", strip=True)
     assert "rules" in why and "keyword:judge" in why
     assert soup.select_one("#tip-topic-source").get_text() == "(rules, confidence 80%)"
+
+
+def test_audit_log_answers_who_looked_at_a_tip(client_for, db, users):
+    with db() as s, s.begin():
+        watched, other = make_tip(s).id, make_tip(s).id
+    client_for("editor").get(f"/tips/{watched}")
+    client_for("reporter")  # logs in, sees nothing
+    client_for("editor").get(f"/tips/{other}")
+    admin = client_for("admin")
+    soup = BeautifulSoup(admin.get(f"/admin/audit?tip={watched}").get_data(as_text=True), "html.parser")
+    rows = [(r["data-action"], r.get_text(" ", strip=True)) for r in soup.select("tr.audit-row")]
+    assert len(rows) == 1 and rows[0][0] == "view" and "editor@newsroom.example" in rows[0][1]
+    logins = BeautifulSoup(admin.get(f"/admin/audit?action=login&user={users['reporter'][0]}").get_data(as_text=True),
+                           "html.parser").select("tr.audit-row")
+    assert len(logins) == 1
+    assert admin.get("/admin/audit?action=stole").status_code == 400

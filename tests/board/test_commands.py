@@ -103,3 +103,11 @@ def test_serve_refuses_to_start_without_a_secret_key(tmp_path, db_url, capsys):
     path.write_text(f'[database]\nurl = "{db_url}"\n')
     assert main(["--config", str(path), "serve"]) == 2
     assert "board.secret_key" in capsys.readouterr().err
+
+
+def test_wsgi_app_reads_the_config_named_in_the_environment(config_file, monkeypatch):
+    from inbox.commands.board import wsgi_app
+
+    monkeypatch.setenv("INBOX_CONFIG", config_file)
+    app = wsgi_app()
+    assert app.test_client().get("/healthz").status_code == 200
