@@ -26,6 +26,18 @@ from inbox.mail import files  # noqa: E402
 from inbox.pipeline import Pipeline  # noqa: E402
 
 
+def _pool_pids(pipeline: Pipeline) -> list[int]:
+    pool = pipeline._pool  # the parse/clean processes (children of the forkserver, not of us)
+    return list(pool._processes) if pool is not None else []
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dirs", nargs="+")
@@ -62,12 +74,12 @@ def main() -> int:
             crashes += 1
             print(f"CRASH: {type(exc).__name__}: {exc}", file=sys.stderr)
         elapsed = time.perf_counter() - start
+        child_rss = max((_peak_rss_mb(pid) for pid in _pool_pids(pipeline)), default=0.0)
     engine.dispose()
 
     n, total_bytes = len(sizes), sum(sizes)
     accounted = counts["stored"] + counts["duplicate"] + counts["threaded"] + counts["quarantined"]
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"folders:      {' '.join(args.dirs)}")
     print(f"database:     {url.split('://')[0]}  processes: {pipeline.processes}  sort: {'off' if args.no_sort else 'on' if pipeline.sorter else 'not available'}")
     print(f"messages:     {n}  ({total_bytes / 1e6:.1f} MB)")

@@ -25,25 +25,57 @@ log = logging.getLogger(__name__)
 
 
 def store_batch(pipeline: Pipeline, batch: list[tuple[bytes, Source]], prepared: list) -> Iterator[Outcome]:
-    """Store one batch in one transaction; yields the outcomes once it is committed."""
-    from inbox.pipeline import Failed
+    """Store one batch in one transaction; yields the outcomes once it is committed.
 
-    outcomes = []
-    with pipeline.sessions() as session, session.begin():
-        known = _Known(session, batch, prepared)
-        for (raw, source), result in zip(batch, prepared):
-            if isinstance(result, Failed):
-                outcomes.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
-                continue
-            outcomes.append(_store_one(session, pipeline, known, raw, source, result))
+    First the fast way: no savepoints, one flush for the batch (one per new tip
+    when a sorter needs tip ids). If anything in it raises, the transaction is
+    rolled back and the batch stored again the careful way, a savepoint per
+    message, so the one bad message is quarantined and the rest stored.
+    """
+    try:
+        with pipeline.sessions() as session, session.begin():
+            outcomes = _store_fast(session, pipeline, batch, prepared)
+    except Exception:  # noqa: BLE001 - the careful pass finds and quarantines the culprit
+        log.info("batch of %d: stored again one message at a time", len(batch))
+        with pipeline.sessions() as session, session.begin():
+            outcomes = _store_careful(session, pipeline, batch, prepared)
     for outcome in outcomes:
         if outcome.status == "quarantined":
             log.warning("message quarantined: quarantine id %s, stage %s", outcome.quarantine_id, outcome.stage)
     return iter(outcomes)
 
 
+def _store_fast(session: Session, pipeline: Pipeline, batch: list[tuple[bytes, Source]], prepared: list) -> list[Outcome]:
+    from inbox.pipeline import Failed, Outcome
+
+    known = _Known(session, batch, prepared)
+    sorter = pipeline.sorter
+    pending: list = []  # (status, tip object or id) or a finished Outcome
+    for (raw, source), result in zip(batch, prepared):
+        if isinstance(result, Failed):
+            pending.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
+            continue
+        sorting = sorter.sort(session, result.mail) if sorter is not None and known.is_new(source, result) else None
+        pending.append(_save(session, sorter, sorting, known, raw, source, result, flush=sorter is not None))
+    session.flush()
+    return [p if isinstance(p, Outcome) else Outcome(p[0], _id(p[1])) for p in pending]
+
+
+def _store_careful(session: Session, pipeline: Pipeline, batch: list[tuple[bytes, Source]], prepared: list) -> list[Outcome]:
+    from inbox.pipeline import Failed
+
+    outcomes = []
+    known = _Known(session, batch, prepared)
+    for (raw, source), result in zip(batch, prepared):
+        if isinstance(result, Failed):
+            outcomes.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
+            continue
+        outcomes.append(_store_one(session, pipeline, known, raw, source, result))
+    return outcomes
+
+
 def _store_one(session: Session, pipeline: Pipeline, known: _Known, raw: bytes, source: Source, prep: Prepared) -> Outcome:
-    from inbox.pipeline import describe
+    from inbox.pipeline import Outcome, describe
 
     stage = "sort"
     for attempt in (1, 2):  # a second try absorbs a race with another worker on a unique key
@@ -54,7 +86,8 @@ def _store_one(session: Session, pipeline: Pipeline, known: _Known, raw: bytes, 
                 if sorter is not None and known.is_new(source, prep):
                     sorting = sorter.sort(session, prep.mail)
                 stage = "store"
-                return _save(session, sorter, sorting, known, raw, source, prep)
+                status, tip = _save(session, sorter, sorting, known, raw, source, prep, flush=True)
+                return Outcome(status, _id(tip))
         except IntegrityError as exc:
             known.forget(raw, prep)
             if attempt == 2:
@@ -65,52 +98,50 @@ def _store_one(session: Session, pipeline: Pipeline, known: _Known, raw: bytes, 
     raise AssertionError("unreachable")
 
 
-def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: Source, prep: Prepared) -> Outcome:
-    from inbox.pipeline import Outcome
+def _id(tip_or_id) -> int:
+    return tip_or_id if isinstance(tip_or_id, int) else tip_or_id.id
 
+
+def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: Source, prep: Prepared, flush: bool):
+    """Add one message's rows; returns (status, the tip or its id). Flushes only when asked."""
     mailbox_id = known.mailboxes.get(source.mailbox)
     place = (mailbox_id, source.folder, source.uidvalidity, source.uid)
     seen = known.sightings.get(place)
     if seen is not None:
-        return Outcome("duplicate", seen)
+        return "duplicate", seen
     sha = hashlib.sha256(raw).hexdigest()
-    raw_id = known.raws.get(sha)
-    raw_row = None
-    if raw_id is None:
-        raw_row = RawMessage(sha256=sha, size=len(raw), data=raw)
+    raw_row = known.raws.get(sha)
+    if raw_row is None:
+        raw_row = known.raws[sha] = RawMessage(sha256=sha, size=len(raw), data=raw)
         session.add(raw_row)
-    tip_id = known.tips.get(prep.fingerprint)
+    tip = known.tips.get(prep.fingerprint)
     status = "duplicate"
-    tip = None
-    if tip_id is None:
-        tip = _new_tip(session, prep, source)
-        if raw_row is not None:
-            tip.raw = raw_row
-        else:
-            tip.raw_message_id = raw_id
+    if tip is None:
+        tip = known.tips[prep.fingerprint] = _new_tip(session, prep, source)
+        _link(tip, "raw", raw_row)
         status = "threaded" if tip.thread_root_id is not None else "stored"
     sighting = Sighting(mailbox_id=mailbox_id, folder=source.folder, uidvalidity=source.uidvalidity, uid=source.uid)
-    if tip is not None:
-        sighting.tip = tip
-    else:
-        sighting.tip_id = tip_id
-    if raw_row is not None:
-        sighting.raw = raw_row
-    else:
-        sighting.raw_message_id = raw_id
+    _link(sighting, "tip", tip)
+    _link(sighting, "raw", raw_row)
     session.add(sighting)
-    session.flush()
-    if raw_row is not None:
-        known.raws[sha] = raw_row.id
-    if tip is not None:
-        tip_id = known.tips[prep.fingerprint] = tip.id
-        if sorter is not None:
-            sorter.remember(session, tip, sorting)
-            session.flush()
-    known.sightings[place] = tip_id
+    if status != "duplicate" and sorter is not None:
+        session.flush()
+        sorter.remember(session, tip, sorting)
+    if flush:
+        session.flush()
+    known.sightings[place] = tip
     if place in known.quarantined:
-        _resolve_quarantine(session, mailbox_id, source, tip_id)
-    return Outcome(status, tip_id)
+        session.flush()
+        _resolve_quarantine(session, mailbox_id, source, _id(tip))
+    return status, tip
+
+
+def _link(obj, name: str, target) -> None:
+    """Point obj.name at target: an ORM object not flushed yet, or a known id."""
+    if isinstance(target, int):
+        setattr(obj, f"{name}_id" if name == "tip" else "raw_message_id", target)
+    else:
+        setattr(obj, name, target)
 
 
 class _Known:
