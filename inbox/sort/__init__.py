@@ -117,7 +117,8 @@ class Sorter:
             spam_why["model_version"] = spam_model[1].version
         kinds, sensitive_rules = flags.sensitive_kinds(inp)
         urgent_rules = flags.urgency(inp)
-        signature = self.hasher.signature(words(text))
+        # Auto-replies and bounces repeat one template: clustering them would bury real stories.
+        signature = None if inp.automatic else self.hasher.signature(words(text))
         match = duplicates.find_duplicate(session, self.index, signature, cfg) if signature is not None else None
         explanation = {
             "topic": {"topic": verdict.topic, "confidence": verdict.confidence, "source": verdict.source,

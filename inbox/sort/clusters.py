@@ -37,6 +37,7 @@ got im ive id dont didnt cant wont isnt wasnt thats theres it's i'm i've don't
 hi hello hey dear greetings morning afternoon evening folks team editor editors reporter newsroom
 thanks thank thx regards best cheers sincerely warmly respectfully yours cordially kind wishes sent
 from iphone android mobile please just wanted write writing let know tip tips story
+re fw fwd
 """.split())
 
 

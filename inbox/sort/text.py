@@ -28,6 +28,7 @@ class SortInput:
     sender: str  # lower-cased address
     sent_at: datetime | None  # naive UTC
     spam_headers: tuple[tuple[str, str], ...] = ()
+    automatic: bool = False  # an auto-reply or a bounce: no reader's story to cluster
 
     @property
     def words(self) -> str:
@@ -54,6 +55,7 @@ def from_mail(mail: Any) -> SortInput:
         sender=(parsed.from_address or "").lower(),
         sent_at=parsed.date,
         spam_headers=headers,
+        automatic=mail.is_auto_reply or mail.is_bounce,
     )
 
 
@@ -70,4 +72,5 @@ def from_tip(tip: Any, raw: bytes | None = None) -> SortInput:
         sender=(tip.sender_address or "").lower(),
         sent_at=tip.sent_at or tip.received_at,
         spam_headers=headers,
+        automatic=bool(tip.is_auto_reply or tip.is_bounce),
     )

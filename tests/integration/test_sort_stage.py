@@ -158,3 +158,13 @@ def test_a_signature_committed_late_by_another_worker_is_picked_up(db, settings)
         sorter.refresh(session, force=True)
     assert sorter.index.signature_of(first) is not None
     assert to_bytes(sorter.index.signature_of(first)) == stored
+
+
+def test_auto_replies_are_not_clustered(db, settings):
+    reply = ("I am out of the office until Monday with limited access to email. For urgent matters about the "
+             "county election office please contact the front desk.\n")
+    ids = store(db, settings, *(make_mail(sender=f"clerk{i}@county.example", subject="Automatic reply: polling place",
+                                          body=reply, extra_headers={"Auto-Submitted": "auto-replied"}) for i in range(2)))
+    a, b = tips(db, ids)
+    assert a.is_auto_reply and b.is_auto_reply
+    assert a.cluster_id is None and b.cluster_id is None
