@@ -50,7 +50,8 @@ def test_kick_and_server_restart_mid_sync_then_the_worker_finishes_without_spinn
     assert db.tips() == n and db.sightings() == n and db.distinct_sightings() == n
     log = worker.text()
     assert log.count("retry in") >= 2
-    assert user not in log and "Tip number" not in log  # ids in logs, never addresses or subjects
+    # Ids in logs, never addresses, subjects or bodies.
+    assert user not in log and "@example.org" not in log and "Tip number" not in log and "Hello, this is tip" not in log
     db.close()
 
 
