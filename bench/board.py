@@ -48,6 +48,7 @@ RARE = ["asbestos", "whistleblower", "subpoena", "kickback", "embezzlement", "pe
 
 
 def sentence(rng: random.Random) -> str:
+    """A sentence of newsroom words; now and then a rarer one to search for."""
     words = [rng.choice(WORDS) for _ in range(rng.randint(8, 18))]
     if rng.random() < 0.05:
         words.insert(rng.randrange(len(words)), rng.choice(RARE))
@@ -122,6 +123,7 @@ class Browser:
         self.cookie = ""
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        """One request on the kept-alive connection; remembers the session cookie."""
         headers = {"Cookie": self.cookie} if self.cookie else {}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -134,6 +136,7 @@ class Browser:
         return response.status, data
 
     def login(self, email: str) -> None:
+        """Log in as a real browser would: the form, its CSRF token, the POST."""
         _, page = self.request("GET", "/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         status, _ = self.request("POST", "/login", urlencode({"email": email, "password": PASSWORD, "csrf_token": token}))
@@ -197,12 +200,14 @@ def query_counts(url: str) -> dict[int, tuple[int, int]]:
 
 
 def free_port() -> int:
+    """A TCP port nobody listens on."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def main() -> int:
+    """Fill (or reuse) the database, serve it, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tips", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=8)

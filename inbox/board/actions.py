@@ -26,14 +26,17 @@ class ActionError(Exception):
 
 
 class Conflict(ActionError):
+    """Someone changed the tip first (409), or it is already someone else's."""
     code = 409
 
 
 class Forbidden(ActionError):
+    """The role rules say no (403)."""
     code = 403
 
 
 class NotFound(ActionError):
+    """No such tip or object (404)."""
     code = 404
 
 

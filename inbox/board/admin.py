@@ -37,11 +37,13 @@ def _role_and_beats() -> tuple[str, str]:
 
 @bp.route("/users")
 def users():
+    """Every account with its role, beats and second factor."""
     return render_template("admin/users.html", users=db().scalars(select(User).order_by(User.email)).all(), roles=ROLES)
 
 
 @bp.route("/users", methods=["POST"])
 def create_user():
+    """Add an account (the first admin comes from `inbox user add`)."""
     email = request.form.get("email", "").strip().lower()
     password = request.form.get("password", "")
     if "@" not in email or len(email) > 320:
@@ -66,6 +68,7 @@ def create_user():
 
 @bp.route("/users/<int:user_id>", methods=["POST"])
 def update_user(user_id: int):
+    """Change role, beats or access; disabling ends the user's sessions."""
     session = db()
     target = session.get(User, user_id)
     if target is None:
@@ -85,6 +88,7 @@ def update_user(user_id: int):
 
 @bp.route("/mailboxes")
 def mailboxes():
+    """The worker's health rows: last good sync, failures, last error."""
     session = db()
     problems = {p.mailbox: p for p in mailbox_problems(session, settings().board.stale_sync_minutes)}
     boxes = session.scalars(select(Mailbox).order_by(Mailbox.name)).all()
@@ -93,6 +97,7 @@ def mailboxes():
 
 @bp.route("/quarantine")
 def quarantine():
+    """Messages a stage could not handle, waiting ones first."""
     session = db()
     rows = session.execute(
         select(Quarantined.id, Quarantined.stage, Quarantined.error, Quarantined.attempts, Quarantined.last_failed_at,
@@ -105,6 +110,7 @@ def quarantine():
 
 @bp.route("/quarantine/<int:qid>")
 def quarantine_item(qid: int):
+    """One quarantined message: the error and its raw headers (never the body)."""
     session = db()
     item = session.get(Quarantined, qid)
     if item is None:
@@ -122,6 +128,7 @@ def quarantine_item(qid: int):
 
 @bp.route("/quarantine/<int:qid>/retry", methods=["POST"])
 def quarantine_retry(qid: int):
+    """Run the message through the pipeline again."""
     from inbox.pipeline import Pipeline
     from inbox.store import retry_quarantined
 
@@ -139,6 +146,7 @@ def quarantine_retry(qid: int):
 
 @bp.route("/quarantine/<int:qid>/discard", methods=["POST"])
 def quarantine_discard(qid: int):
+    """Decide it is not a tip; the row stays as history."""
     from inbox.store import discard_quarantined
 
     end_transaction()  # discard_quarantined writes with a session of its own
@@ -153,6 +161,7 @@ def quarantine_discard(qid: int):
 
 @bp.route("/audit")
 def audit_log():
+    """Who viewed, changed, exported or downloaded what, newest first."""
     args = request.args
     number, user_id, tip_id = args.get("page", "1"), args.get("user", ""), args.get("tip", "")
     if not number.isdigit() or not 1 <= int(number) <= 1_000_000:
@@ -170,6 +179,7 @@ def audit_log():
 
 @dataclass(frozen=True)
 class Problem:
+    """A mailbox the banner warns about, and why."""
     mailbox: str
     what: str  # "failing" | "late"
     failures: int

@@ -36,6 +36,7 @@ def content_disposition(filename: str, fallback: str) -> str:
 
 @bp.route("/tips/<int:tip_id>/attachments/<int:attachment_id>")
 def download(tip_id: int, attachment_id: int):
+    """An attachment, always as a download; audited."""
     session = db()
     try:
         load_tip(session, g.user, tip_id)
@@ -56,6 +57,7 @@ def download(tip_id: int, attachment_id: int):
 
 @bp.route("/cid/<sha>/<path:content_id>")
 def cid_image(sha: str, content_id: str):
+    """An inline image of a mail, for the sandboxed iframe (session or signed token)."""
     session = db()
     viewer = _cid_viewer(sha)
     content_id = unquote(content_id).strip("<>")

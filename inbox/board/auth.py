@@ -112,6 +112,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """The login form, and checking it: rate limit first, then password and TOTP."""
     if request.method == "GET":
         return render_template("auth/login.html", next=request.args.get("next", ""))
     email = request.form.get("email", "").strip().lower()[:320]
@@ -135,12 +136,14 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """End the session (a POST, so no other site can log anyone out)."""
     session.clear()
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/healthz")
 def healthz():
+    """For load balancers and monitoring: the app is up and the database answers."""
     db().execute(select(1))
     return {"status": "ok"}
 

@@ -24,6 +24,7 @@ def _filters(args) -> Filters:
 
 @bp.route("/")
 def index():
+    """The board: a column per status under the filters in the query string."""
     session, me = db(), user()
     filters = _filters(request.args)
     users = user_labels(session)
@@ -38,6 +39,7 @@ def index():
 
 @bp.route("/views", methods=["POST"])
 def save_view():
+    """Save the current filters under a name, for this user only."""
     name = request.form.get("name", "").strip()[:200]
     query = request.form.get("query", "")[:2000]
     if not name:
@@ -52,6 +54,7 @@ def save_view():
 
 @bp.route("/views/<int:view_id>/delete", methods=["POST"])
 def delete_view(view_id: int):
+    """Delete one of the user's own saved views."""
     session = db()
     view = session.get(SavedView, view_id)
     if view is None or view.user_id != user().id:
@@ -63,4 +66,5 @@ def delete_view(view_id: int):
 
 @bp.route("/help")
 def help_page():
+    """The keyboard shortcuts, for readers without the script."""
     return render_template("board/help.html")

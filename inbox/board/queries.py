@@ -80,6 +80,7 @@ class Filters:
 
 @dataclass
 class Card:
+    """One card as the board shows it; sender None means masked."""
     id: int
     status: str
     version: int
@@ -101,6 +102,7 @@ class Card:
 
 @dataclass
 class Column:
+    """One status column: its (capped) total and this page's cards."""
     status: str
     total: int
     more: bool  # the total was capped: there are more than `total`
@@ -109,6 +111,7 @@ class Column:
 
 @dataclass
 class BoardPage:
+    """Everything the board template needs, without a request."""
     columns: list[Column]
     has_next: bool
     filters: Filters

@@ -22,6 +22,7 @@ CID_URL = re.compile(r"(/cid/([0-9a-f]{64})/[^\"'\s<>?#]+)")
 
 @dataclass
 class TextParts:
+    """The body in three parts; nothing is cut away."""
     new: str
     signature: str
     quoted: str
@@ -29,6 +30,7 @@ class TextParts:
 
 @dataclass
 class TipPage:
+    """Everything the tip page template needs, without a request."""
     tip: Tip
     root: Tip
     masked: bool

@@ -64,6 +64,7 @@ def _start_retrain() -> None:
 
 @bp.route("/<int:tip_id>")
 def show(tip_id: int):
+    """The tip page; opening it is audited, as the source's words are read."""
     session = db()
     try:
         result = _render(tip_id)
@@ -77,6 +78,7 @@ def show(tip_id: int):
 
 @bp.route("/<int:tip_id>/status", methods=["POST"])
 def status(tip_id: int):
+    """Move a tip to another column (version-checked)."""
     new = request.form.get("status", "")
     return _act(tip_id, actions.set_status, tip_id, _int("version"), new, message=f"Moved to {STATUS_LABELS.get(new, new)}.",
                 learns=True)
@@ -84,32 +86,38 @@ def status(tip_id: int):
 
 @bp.route("/<int:tip_id>/spam", methods=["POST"])
 def spam(tip_id: int):
+    """Mark a tip spam: a verdict sorting learns from."""
     return _act(tip_id, actions.set_status, tip_id, _int("version"), "spam", message="Marked as spam.", learns=True)
 
 
 @bp.route("/<int:tip_id>/assign", methods=["POST"])
 def assign(tip_id: int):
+    """An editor gives the tip to someone, or to nobody."""
     return _act(tip_id, actions.assign, tip_id, _int("version"), _int("assignee_id", allow_none=True), message="Assigned.")
 
 
 @bp.route("/<int:tip_id>/claim", methods=["POST"])
 def claim(tip_id: int):
+    """A reporter takes an unassigned tip."""
     return _act(tip_id, actions.claim, tip_id, _int("version"), message="It is yours.")
 
 
 @bp.route("/<int:tip_id>/topic", methods=["POST"])
 def topic(tip_id: int):
+    """Correct the topic: a label sorting learns from."""
     return _act(tip_id, actions.correct_topic, tip_id, _int("version"), request.form.get("topic", ""),
                 message="Topic corrected.", learns=True)
 
 
 @bp.route("/<int:tip_id>/notes", methods=["POST"])
 def note(tip_id: int):
+    """Add an internal note (searchable, never shown to the sender)."""
     return _act(tip_id, actions.add_note, tip_id, request.form.get("body", ""), message="Note added.")
 
 
 @bp.route("/<int:tip_id>/merge", methods=["POST"])
 def merge(tip_id: int):
+    """Fold this tip into another tip's thread (undone by split)."""
     into = request.form.get("into", "").strip().lstrip("#")
     if not into.isdigit():
         abort(400, description="Give the number of the tip to merge into.")
@@ -118,11 +126,13 @@ def merge(tip_id: int):
 
 @bp.route("/<int:tip_id>/split", methods=["POST"])
 def split(tip_id: int):
+    """Undo this tip's last merge."""
     return _act(tip_id, actions.split, tip_id, _int("version"), message="Split out again.")
 
 
 @bp.route("/bulk", methods=["POST"])
 def bulk():
+    """One action on every selected card."""
     ids = request.form.getlist("ids")
     if not all(i.isdigit() for i in ids):
         abort(400, description="The selection is not valid.")
@@ -141,6 +151,7 @@ def bulk():
 
 @bp.route("/<int:tip_id>/raw")
 def export(tip_id: int):
+    """The original message as an .eml download, for editors; audited."""
     session, me = db(), user()
     try:
         tip = actions.load_tip(session, me, tip_id)

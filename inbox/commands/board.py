@@ -25,6 +25,7 @@ MIN_PASSWORD = 12
 
 
 def add_serve_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `inbox serve`."""
     p.add_argument("--host", default=None, help="address to listen on (default board.host)")
     p.add_argument("--port", type=int, default=None, help="port to listen on (default board.port)")
     p.add_argument("--processes", type=int, default=None, help="waitress processes sharing the port (default board.processes)")
@@ -86,6 +87,7 @@ def _serve_forked(settings: Settings, sock: socket.socket, processes: int) -> in
 
 
 def add_user_arguments(p: argparse.ArgumentParser) -> None:
+    """Sub-commands of `inbox user`."""
     sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = sub.add_parser("add", help="add a user (asks for the password)")
     add.add_argument("email")

@@ -35,10 +35,12 @@ class User(Base):
 
     @property
     def beat_list(self) -> list[str]:
+        """The beats as a list of topics."""
         return [b.strip() for b in self.beats.split(",") if b.strip()]
 
     @property
     def label(self) -> str:
+        """How the board names the user: the name, else the email."""
         return self.name or self.email
 
 
