@@ -33,9 +33,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     return sort_all(settings, sessions)
 
 
-def sort_all(settings: Settings, sessions, out=sys.stderr) -> int:
+def sort_all(settings: Settings, sessions, out=None) -> int:
     """Re-sort every tip in batches (one transaction each), with a progress bar."""
     from inbox.sort import Sorter
+
+    out = out or sys.stderr
 
     with sessions() as session:
         total = session.scalar(select(func.count()).select_from(Tip)) or 0

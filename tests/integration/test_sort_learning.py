@@ -170,3 +170,21 @@ def test_a_tip_the_sorter_put_in_spam_comes_out_when_the_sorter_changes_its_mind
     with db() as session:
         tip = session.get(Tip, tid)
         assert (tip.status, tip.is_spam) == ("new", False)
+
+
+def test_the_inbox_sort_command_end_to_end(db, db_url, settings, editor, tmp_path, capsys):
+    from inbox.cli import main
+
+    ids = store(db, settings, ZOO + PARKS)
+    correct_all(db, ids[:5], "Zoo", editor)
+    correct_all(db, ids[5:], "Parks", editor)
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "sort", "--retrain"]) == 0
+    assert "topics: version 1, 10 labels" in capsys.readouterr().out
+    assert main(["--config", str(config), "sort", "--all"]) == 0
+    captured = capsys.readouterr()
+    assert "sorted 10 tips" in captured.out and "10/10 tips" in captured.err
+    assert main(["--config", str(config), "sort", "--explain", str(ids[0])]) == 0
+    assert "editor editor@newsroom.example set topic to 'Zoo'" in capsys.readouterr().out
+    assert main(["--config", str(config), "sort", "--explain", "999999"]) == 2
