@@ -15,7 +15,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from inbox.board import audit
@@ -53,19 +53,29 @@ def rate_limited(session: Session, email: str, ip: str, per_minute: int) -> bool
     return max(by_account or 0, by_ip or 0) >= per_minute
 
 
-def authenticate(session: Session, email: str, password: str, code: str, ip: str, require_totp_for_admins: bool) -> User | str:
-    """The user, or the reason the login failed (one message for every credential failure)."""
+def authenticate(session: Session, email: str, password: str, code: str, require_totp_for_admins: bool) -> User | str:
+    """The user, or the reason the login failed (one message for every credential failure).
+
+    Only reads: the caller records the attempt afterwards, so that the slow password hash
+    never runs while holding SQLite's write lock."""
     user = session.scalar(select(User).where(User.email == email))
     ok = check_password(user, password) and user is not None and user.active
     if ok and user.totp_secret:
         ok = bool(code) and pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1)
-    session.add(LoginAttempt(email=email, ip=ip, success=bool(ok)))
     if not ok:
         return "Wrong email, password or code."
     if user.role == "admin" and require_totp_for_admins and not user.totp_secret:
         return "Admins must use a second factor here: set one up with `inbox user totp EMAIL`, then log in again."
-    user.last_login_at = utcnow()
     return user
+
+
+def record_attempt(session: Session, email: str, ip: str, user: User | None) -> None:
+    """Count the attempt for the rate limit, and forget attempts older than a day (they hold
+    addresses and IPs, and no limit looks back that far)."""
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - timedelta(days=1)))
+    session.add(LoginAttempt(email=email, ip=ip, success=user is not None))
+    if user is not None:
+        user.last_login_at = utcnow()
 
 
 def require(*roles: str):
@@ -97,7 +107,7 @@ def _load_user():
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         target = request.full_path if request.method == "GET" else "/"
         return redirect(url_for("auth.login", next=target.rstrip("?")))
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.endpoint != "auth.login":
         begin_write()
     else:
         end_transaction()
@@ -121,7 +131,11 @@ def login():
     if rate_limited(session_db, email, ip, board.login_attempts_per_minute):
         log.info("login rate-limited")
         abort(429, description="Too many failed logins. Wait a minute and try again.")
-    result = authenticate(session_db, email, request.form.get("password", ""), request.form.get("totp", ""), ip, board.require_totp_for_admins)
+    result = authenticate(session_db, email, request.form.get("password", ""), request.form.get("totp", ""),
+                          board.require_totp_for_admins)
+    end_transaction()
+    begin_write()
+    record_attempt(session_db, email, ip, None if isinstance(result, str) else result)
     if isinstance(result, str):
         session_db.commit()
         return render_template("auth/login.html", error=result, email=email, next=request.form.get("next", "")), 401

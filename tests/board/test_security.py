@@ -177,3 +177,15 @@ def test_bad_input_gets_a_clear_error_page(client_for, path, code):
 def test_app_refuses_to_start_without_a_secret_key(settings, db):
     with pytest.raises(ConfigError, match="secret_key"):
         create_app(dataclasses.replace(settings, board=dataclasses.replace(settings.board, secret_key="")), db)
+
+
+def test_login_attempts_older_than_a_day_are_forgotten(client_for, db, users):
+    from datetime import timedelta
+
+    from inbox.models import utcnow
+
+    with db() as s, s.begin():
+        s.add(LoginAttempt(email="old@example.org", ip="10.0.0.1", at=utcnow() - timedelta(days=2)))
+    client_for(None).login(users["editor"][1], "wrong")
+    with db() as s:
+        assert s.scalars(select(LoginAttempt.email)).all() == [users["editor"][1]]
