@@ -111,3 +111,70 @@ def test_wsgi_app_reads_the_config_named_in_the_environment(config_file, monkeyp
     monkeypatch.setenv("INBOX_CONFIG", config_file)
     app = wsgi_app()
     assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_served_board_takes_concurrent_writes_without_database_errors(config_file, db):
+    """Eight clients at once over real HTTP: views (audited), status changes and notes on the
+    same tips. Every answer is a page, a redirect or a clear conflict; never a server error."""
+    import http.client
+    import re
+    import threading
+
+    from tests.board.factories import make_tip, make_user
+
+    with db() as s, s.begin():
+        email = make_user(s, "editor").email
+        tip_ids = [make_tip(s, subject=f"tip {i}").id for i in range(4)]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "inbox.cli", "--config", config_file, "serve", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    statuses: list[int] = []
+    try:
+        proc.stdout.readline()
+        time.sleep(0.5)
+
+        def client(n: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            cookie = ""
+
+            def call(method, path, body=None):
+                nonlocal cookie
+                headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read().decode()
+                if response.getheader("Set-Cookie"):
+                    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+                return response.status, data
+
+            _, page = call("GET", "/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            call("POST", "/login", f"email={email}&password=correct+horse+battery+staple&csrf_token={token}")
+            for i in range(6):
+                tip = tip_ids[(n + i) % len(tip_ids)]
+                status, page = call("GET", f"/tips/{tip}")
+                statuses.append(status)
+                found = re.search(r'id="tip"[^>]*data-version="(\d+)"', page)
+                version = found.group(1) if found else "1"
+                token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+                statuses.append(call("POST", f"/tips/{tip}/status", f"status=reviewing&version={version}&csrf_token={token}")[0])
+                statuses.append(call("POST", f"/tips/{tip}/notes", f"body=note+{n}+{i}&csrf_token={token}")[0])
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert len(statuses) == 8 * 6 * 3
+    assert set(statuses) <= {200, 302, 409}, sorted(set(statuses))
+    with db() as s:
+        from sqlalchemy import func
+
+        from inbox.models import AuditEntry, Note
+        assert s.scalar(select(func.count()).select_from(Note)) == 8 * 6
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "view")) == 8 * 6
