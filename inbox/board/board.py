@@ -44,12 +44,12 @@ def save_view():
     query = request.form.get("query", "")[:2000]
     if not name:
         abort(400, description="Give the view a name.")
-    filters = _filters(MultiDict(parse_qsl(query)))
+    saved = _filters(MultiDict(parse_qsl(query))).query_string(page=1)
     session = db()
-    session.add(SavedView(user_id=user().id, name=name, query=filters.query_string(page=1)))
+    session.add(SavedView(user_id=user().id, name=name, query=saved))
     session.commit()
     flash(f"Saved the view “{name}”.")
-    return redirect(url_for("board.index") + ("?" + filters.query_string(page=1) if filters.query_string(page=1) else ""))
+    return redirect(url_for("board.index") + (f"?{saved}" if saved else ""))
 
 
 @bp.route("/views/<int:view_id>/delete", methods=["POST"])

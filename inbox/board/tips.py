@@ -37,8 +37,6 @@ def _act(tip_id: int, fn, *args, message: str, learns: bool = False):
         session.commit()
     except actions.Conflict as exc:
         session.rollback()
-        if request.path.startswith("/tips/bulk"):
-            abort(409, description=str(exc))
         return _render(tip_id, conflict=str(exc), code=409)
     except actions.ActionError as exc:
         session.rollback()
