@@ -24,14 +24,16 @@ from inbox.config import Settings
 from inbox.models import ModelVersion, SortDecision, Tip, TipSignature
 from inbox.sort import duplicates, flags, learn, spam
 from inbox.sort.clusters import LSHIndex, Match, MinHasher, words
+from inbox.sort import model as model_mod
 from inbox.sort.model import TextModel
 from inbox.sort.text import SortInput, from_mail, from_tip
 from inbox.sort.topics import TopicRules, decide, default_topics
 
 log = logging.getLogger(__name__)
 
-# How often a long-running sorter looks for a newer model version and for
-# signatures another worker committed late.
+# How often a sorter reads the signatures other workers stored (its own go into
+# its index at once); and how often it looks for late commits and newer models.
+SIGNATURE_CHECK_SECONDS = 1.0
 MODEL_CHECK_SECONDS = 10.0
 
 
@@ -70,7 +72,7 @@ class Sorter:
         self.index = LSHIndex()
         self.models: dict[str, tuple[TextModel, ModelVersion] | None] = {kind: None for kind in learn.KINDS}
         self._last_signature_id = 0
-        self._models_checked = 0.0
+        self._signatures_checked = self._models_checked = 0.0
 
     @classmethod
     def load(cls, settings: Settings, session: Session) -> Sorter:
@@ -83,8 +85,10 @@ class Sorter:
 
     def refresh(self, session: Session, force: bool = False) -> None:
         """Pick up signatures other processes stored, and (now and then) late commits and newer models."""
-        self._last_signature_id = duplicates.read_new_signatures(session, self.index, self._last_signature_id)
         now = time.monotonic()
+        if force or now - self._signatures_checked >= SIGNATURE_CHECK_SECONDS:
+            self._signatures_checked = now
+            self._last_signature_id = duplicates.read_new_signatures(session, self.index, self._last_signature_id)
         if not force and now - self._models_checked < MODEL_CHECK_SECONDS:
             return
         self._models_checked = now
@@ -95,13 +99,47 @@ class Sorter:
             if newest is not None and (loaded is None or loaded[1].id != newest.id):
                 self.models[kind] = learn.load_latest(self.settings, session, kind) or loaded
 
-    def sort(self, session: Session, mail: Any) -> Sorting:
-        """The sort stage for a CleanMail: reads, never writes."""
-        return self.sort_input(session, from_mail(mail))
+    def sort(self, session: Session, mail: Any, analysed: Sorting | None = None) -> Sorting:
+        """The sort stage for a CleanMail: reads, never writes.
+
+        analysed is analyse()'s verdict when a parse/clean process already made it
+        (the pipeline does, to use every core); only the duplicate look-up, which
+        needs the index and the database, is then done here.
+        """
+        if analysed is None:
+            return self.sort_input(session, from_mail(mail))
+        self.refresh(session)
+        return self._with_duplicate(session, analysed)
 
     def sort_input(self, session: Session, inp: SortInput) -> Sorting:
         """Topic, spam, flags and the nearest duplicate for what sorting reads of a tip."""
         self.refresh(session)
+        return self._with_duplicate(session, self.analyse(inp))
+
+    def _with_duplicate(self, session: Session, sorting: Sorting) -> Sorting:
+        if sorting.signature is not None:
+            sorting.duplicate = duplicates.find_duplicate(session, self.index, sorting.signature, self.settings.sorting)
+        return sorting
+
+    def model_files(self) -> tuple:
+        """Which model files this sorter uses, for analysers in other processes."""
+        return tuple((kind, m[1].filename, m[1].file_sha256, m[1].id, m[1].version) if m else (kind, None)
+                     for kind, m in sorted(self.models.items()))
+
+    @classmethod
+    def analyser(cls, settings: Settings, model_files: tuple) -> Sorter:
+        """A sorter for analyse() alone (no database): rules, and the named model files."""
+        sorter = cls(settings)
+        for kind, *spec in model_files:
+            if spec and spec[0]:
+                filename, file_sha, row_id, version = spec
+                model = model_mod.load_model(learn.models_dir(settings), filename, file_sha)
+                sorter.models[kind] = (model, ModelVersion(id=row_id, kind=kind, version=version,
+                                                           filename=filename, file_sha256=file_sha))
+        return sorter
+
+    def analyse(self, inp: SortInput) -> Sorting:
+        """Topic, spam, flags and the duplicate signature: pure, so it can run in any process."""
         cfg = self.settings.sorting
         text = inp.words
         topic_model, spam_model = self.models["topics"], self.models["spam"]
@@ -119,7 +157,6 @@ class Sorter:
         urgent_rules = flags.urgency(inp)
         # Auto-replies and bounces repeat one template: clustering them would bury real stories.
         signature = None if inp.automatic else self.hasher.signature(words(text))
-        match = duplicates.find_duplicate(session, self.index, signature, cfg) if signature is not None else None
         explanation = {
             "topic": {"topic": verdict.topic, "confidence": verdict.confidence, "source": verdict.source,
                       **verdict.explanation},
@@ -128,7 +165,7 @@ class Sorter:
             "urgent": {"rules": urgent_rules},
         }
         return Sorting(verdict.topic, verdict.confidence, verdict.source, spam_score,
-                       spam_score >= cfg.spam_threshold, kinds, bool(urgent_rules), explanation, signature, match)
+                       spam_score >= cfg.spam_threshold, kinds, bool(urgent_rules), explanation, signature, None)
 
     def remember(self, session: Session, tip: Tip, sorting: Sorting) -> None:
         """Write the verdict for a flushed tip: its columns, the decision, its cluster, the index."""

@@ -45,12 +45,12 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
 
 
 def sensitive_kinds(inp: SortInput) -> tuple[tuple[str, ...], list[str]]:
-    """The kinds found (sorted) and the names of the rules that found them; never the matches."""
+    """The kinds found (sorted) and the name of the first rule that found each; never the matches."""
     text = f"{inp.subject}\n{inp.full_text}"
     kinds: set[str] = set()
     names: list[str] = []
     for kind, name, rx in SENSITIVE_RULES:
-        if rx.search(text):
+        if kind not in kinds and rx.search(text):  # one rule per kind is enough to say so
             kinds.add(kind)
             names.append(name)
     return tuple(sorted(kinds)), names
