@@ -38,6 +38,9 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.extensions["inbox"] = {"settings": settings, "sessions": sessions}
+    # Templates' indentation is for people; the board page repeats it for every card.
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
 
     from inbox.board import admin, attachments, auth, board, security, tips
 
