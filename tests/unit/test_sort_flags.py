@@ -32,6 +32,8 @@ def tip(text: str, subject: str = "", sent: datetime | None = SENT) -> SortInput
     ("he is HIV-positive", "health"),
     ("my daughter was in the room", "minor"),
     ("a 15-year-old was detained", "minor"),
+    ("she is a minor and was questioned alone", "minor"),
+    ("he has AIDS and lost his coverage", "health"),
 ])
 def test_each_sensitive_rule_kind(text, kind):
     kinds, rule_names = sensitive_kinds(tip(text))
@@ -44,6 +46,8 @@ def test_each_sensitive_rule_kind(text, kind):
     "Order 3 of 12 trucks arrived in 2024.",
     "Version 10.2.1 of the budget is out.",
     "Our 45-year-old building needs a new roof.",
+    "It was a minor problem with the permits.",
+    "The grant aids families who lost their homes.",
 ])
 def test_ordinary_text_is_not_sensitive(text):
     assert sensitive_kinds(tip(text)) == ((), [])
