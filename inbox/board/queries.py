@@ -19,7 +19,7 @@ from inbox.board.access import STATUSES, is_editor, sender_masked
 from inbox.models import Tip, User, utcnow
 from inbox.models.search import search_param
 
-FLAGS = ("urgent", "sensitive", "attachments", "automatic", "spam")
+FLAGS = tuple(st.FLAG_CLAUSES)
 MAX_PER = 100
 COUNT_CAP = 1000
 SEARCH_CAP = 500

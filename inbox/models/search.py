@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import DDL, bindparam, column, event, or_, text
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import DDL, column, event, text
 from sqlalchemy.sql.selectable import TextualSelect
 
 from inbox.models.board import Note
@@ -88,47 +87,32 @@ def fts5_query(words: str) -> str:
     return " ".join(f'"{t}"' for t in tokens)
 
 
-def matching_ids(words: str, dialect: str, newest: int | None = None) -> list[TextualSelect]:
-    """SELECTs of the ids of tips whose subject or body, or one of whose notes, contain the words
-    (at most the `newest` of each, when given: ids grow with arrival)."""
-    if dialect == "sqlite":
-        query = fts5_query(words)
-        if not query:
-            return [text("SELECT 0 AS id WHERE 0 = 1").columns(column("id"))]
-        return id_selects(dialect, newest, lambda: bindparam("q", query, unique=True))
-    return id_selects(dialect, newest, lambda: bindparam("q", words, unique=True))
-
-
 def search_param(words: str, dialect: str) -> str:
     """The value of :q for id_selects (SQLite: an FTS5 query; "" when nothing can match)."""
     return fts5_query(words) if dialect == "sqlite" else words
 
 
-def id_selects(dialect: str, newest: int | None, q=lambda: bindparam("q")) -> list[TextualSelect]:
-    """The SELECTs behind matching_ids with :q as a parameter, for statements built once and reused."""
+def id_selects(dialect: str, newest: int | None) -> list[TextualSelect]:
+    """SELECTs of the ids of tips whose subject or body, or one of whose notes, match :q (at most
+    the `newest` of each when given: ids grow with arrival). Built once, bound per search."""
     limit = "" if newest is None else f" ORDER BY id DESC LIMIT {int(newest)}"
     if dialect == "sqlite":
         return [
             text(f"SELECT rowid AS id FROM tips_fts WHERE tips_fts MATCH :q{limit.replace('id DESC', 'rowid DESC')}")
-            .bindparams(q()).columns(column("id")),
+            .columns(column("id")),
             text(
                 "SELECT notes.tip_id AS id FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid "
                 f"WHERE notes_fts MATCH :q{limit.replace('id DESC', 'notes.id DESC')}"
-            ).bindparams(q()).columns(column("id")),
+            ).columns(column("id")),
         ]
     return [
         text(f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q){limit}")
-        .bindparams(q()).columns(column("id")),
+        .columns(column("id")),
         text(
             f"SELECT tip_id AS id FROM notes WHERE {_PG_NOTE_DOC} @@ websearch_to_tsquery('english'::regconfig, :q)"
             f"{limit}"
-        ).bindparams(q()).columns(column("id")),
+        ).columns(column("id")),
     ]
-
-
-def matches(words: str, dialect: str, id_column: ColumnElement = Tip.id) -> ColumnElement[bool]:
-    """A WHERE clause: the tip (id_column) is one whose text or notes contain the words."""
-    return or_(*(id_column.in_(ids) for ids in matching_ids(words, dialect)))
 
 
 def not_search_index(name: str | None, type_: str, parent_names: dict) -> bool:
