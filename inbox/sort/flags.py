@@ -38,7 +38,8 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"mental (?:health|illness)|psychiatric|depression|suicid(?:e|al)|rehab|addiction|medical records?|"
         r"disabilit(?:y|ies)|prescription|dialysis|hiv-positive)\b", _I)),
     ("minor", "minor-words", re.compile(
-        r"\b(?:minors|(?:is|was|a) minor(?! (?:issue|problem|detail|change|repair|injur\w*|offen[cs]e))|my (?:son|daughter|kids?|children|child)|(?:his|her|their) (?:son|daughter)|"
+        r"\b(?:minors|(?:is|was|a) minor(?! (?:issue|problem|detail|change|repair|injur\w*|offen[cs]e))|"
+        r"my (?:son|daughter|kids?|children|child)|(?:his|her|their) (?:son|daughter)|"
         r"juvenile|teen(?:ager)?s?|(?:1[0-7]|[1-9])[- ]year[- ]old|kindergart(?:en|ner)|"
         r"(?:elementary|middle|high)[- ]school(?:er)? students?|foster (?:child|kid|care))\b", _I)),
 )
