@@ -19,7 +19,8 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     # North American numbers, with or without +1 and punctuation; and international +CC numbers.
     ("phone", "nanp-number", re.compile(r"(?<![\w-])(?:\+?1[\s.-]?)?\(?[2-9]\d{2}\)?[\s.-]?\d{3}[\s.-]\d{4}(?![\w-])")),
     ("phone", "international-number", re.compile(r"(?<!\w)\+[2-9]\d{0,2}[\s.-]?\d(?:[\s.-]?\d){6,12}(?!\w)")),
-    ("email", "email-address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", _I)),
+    # Bounded parts and a start only at a token boundary: a long run of letters scans in linear time.
+    ("email", "email-address", re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[a-z]{2,24}\b", _I)),
     # A house number, one to three capitalised words, and a street type.
     ("street_address", "house-number-street", re.compile(
         r"\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][\w'-]*\s+){1,3}"

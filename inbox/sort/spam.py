@@ -35,7 +35,7 @@ SPAM_RULES: tuple[tuple[str, float, str, re.Pattern], ...] = (
     ("seo-pitch", 1.5, "words", re.compile(r"\b(?:(?:first|top) page of google|seo services?|backlinks?|organic traffic|increase your (?:traffic|ranking|sales))\b", _I)),
     ("opt-out", 0.5, "words", re.compile(r"\b(?:to be removed from (?:our|this) (?:mailing )?list|remove yourself from|this is not spam)\b", _I)),
     ("dear-friend", 0.5, "words", re.compile(r"^\s*dear (?:friend|sir/madam|beloved|winner|beneficiary)\b", _I | re.MULTILINE)),
-    ("shouting-subject", 1.0, "subject", re.compile(r"^(?=(?:[^a-z]*[A-Z]){10})[^a-z]*$")),  # ten capitals, no small letter
+    ("shouting-subject", 1.0, "subject", re.compile(r"^[^a-zA-Z]*(?:[A-Z][^a-zA-Z]*){10,}$")),  # ten capitals, no small letter
     ("exclamations", 0.5, "words", re.compile(r"!{3,}")),
 )
 
