@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,3 +48,31 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def take_write_lock(session: Session) -> None:
+    """Make this transaction a writer now (SQLite), so it waits its turn instead of failing.
+
+    SQLite in WAL mode cannot turn a read transaction into a write one once another
+    connection has committed since it began ("database is locked", without waiting);
+    a write that changes nothing takes the lock first. PostgreSQL needs nothing.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE mailboxes SET id = id WHERE 0 = 1"))
+
+
+def reserve_ids(session: Session, table: str, n: int) -> list[int]:
+    """n primary keys for table, handed out before the rows exist (so no flush is needed to know them).
+
+    PostgreSQL: from the table's sequence. SQLite: above the largest id, which is
+    safe because the caller holds the write lock (take_write_lock) until commit.
+    """
+    if n <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"), {"n": n}
+        )
+        return [r[0] for r in rows]
+    top = session.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one()
+    return list(range(top + 1, top + n + 1))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from inbox.config import LimitsSettings, Settings
 from inbox.mail.clean import CleanMail, clean
 from inbox.mail.parse import LimitExceeded, ParsedMail, parse
+from inbox.sort.text import from_mail
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ class Prepared:
     mail: CleanMail
     fingerprint: str
     attachments: tuple[AttachmentFacts, ...]
+    # The sort stage's pure part (topic, spam, flags, signature), when made here.
+    sorting: object | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ class Failed:
 
 
 class Sorter(Protocol):
-    def sort(self, session: Session, mail: CleanMail): ...
+    def sort(self, session: Session, mail: CleanMail, analysed=None): ...
 
     def remember(self, session: Session, tip, sorting) -> None: ...
 
@@ -103,8 +106,8 @@ def fingerprint(parsed: ParsedMail) -> str:
     return h.hexdigest()
 
 
-def prepare(raw: bytes, limits: LimitsSettings) -> Prepared | Failed:
-    """The parse and clean stages for one message; never raises."""
+def prepare(raw: bytes, limits: LimitsSettings, analyser=None) -> Prepared | Failed:
+    """The parse and clean stages for one message, and sort's pure part; never raises."""
     stage = "parse"
     try:
         parsed = parse(raw, limits)
@@ -123,18 +126,32 @@ def prepare(raw: bytes, limits: LimitsSettings) -> Prepared | Failed:
             for p in parsed.attachments
         )
         fp = fingerprint(parsed)
+        stage = "sort"
+        sorting = analyser.analyse(from_mail(mail)) if analyser is not None else None
         # Drop the bytes we already hold (raw) or do not store (attachment data).
         light = replace(parsed, raw=b"", attachments=tuple(replace(p, data=b"") for p in parsed.attachments))
-        return Prepared(replace(mail, parsed=light), fp, facts)
+        return Prepared(replace(mail, parsed=light), fp, facts, sorting)
     except LimitExceeded as exc:
         return Failed(stage, f"over a limit: {exc}")
     except Exception as exc:  # noqa: BLE001 - any failure quarantines this one message
         return Failed(stage, describe(exc))
 
 
-def _prepare_chunk(args: tuple[list[bytes], LimitsSettings]) -> list[Prepared | Failed]:
-    raws, limits = args
-    return [prepare(raw, limits) for raw in raws]
+_ANALYSER: tuple[object, object] | None = None  # (model files, Sorter) in a pool process
+
+
+def _prepare_chunk(args: tuple[list[bytes], Settings, tuple | None]) -> list[Prepared | Failed]:
+    """In a pool process: prepare a chunk, with an analyser kept while its model files stay the same."""
+    global _ANALYSER
+    raws, settings, model_files = args
+    analyser = None
+    if model_files is not None:
+        if _ANALYSER is None or _ANALYSER[0] != model_files:
+            from inbox.sort import Sorter as DefaultSorter
+
+            _ANALYSER = (model_files, DefaultSorter.analyser(settings, model_files))
+        analyser = _ANALYSER[1]
+    return [prepare(raw, settings.limits, analyser) for raw in raws]
 
 
 def describe(exc: BaseException) -> str:
@@ -185,13 +202,15 @@ class Pipeline:
             yield from store_batch(self, pending[0], self._collect(pending[1]))
 
     def _submit(self, raws: list[bytes]):
-        limits = self.settings.limits
+        sorter = self.sorter
+        analyser = sorter if hasattr(sorter, "analyse") else None
         if self.processes <= 1 or len(raws) < 8:
-            return [prepare(raw, limits) for raw in raws]
+            return [prepare(raw, self.settings.limits, analyser) for raw in raws]
         pool = self._get_pool()
+        model_files = sorter.model_files() if analyser is not None else None
         size = max(1, len(raws) // (self.processes * 4))
         chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
-        return [pool.submit(_prepare_chunk, (chunk, limits)) for chunk in chunks]
+        return [pool.submit(_prepare_chunk, (chunk, self.settings, model_files)) for chunk in chunks]
 
     def _collect(self, work) -> list[Prepared | Failed]:
         if work and isinstance(work[0], cf.Future):
@@ -231,10 +250,8 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _load_default_sorter(settings: Settings, sessions: sessionmaker[Session]) -> Sorter | None:
-    try:
-        from inbox.sort import Sorter as DefaultSorter
-    except ImportError:
-        return None
+def _load_default_sorter(settings: Settings, sessions: sessionmaker[Session]) -> Sorter:
+    from inbox.sort import Sorter as DefaultSorter
+
     with sessions() as session:
         return DefaultSorter.load(settings, session)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from inbox.db import reserve_ids, take_write_lock
 from inbox.models import Attachment, Mailbox, Quarantined, RawMessage, Sighting, Tip, utcnow
 
 if TYPE_CHECKING:
@@ -35,8 +36,9 @@ def store_batch(pipeline: Pipeline, batch: list[tuple[bytes, Source]], prepared:
     try:
         with pipeline.sessions() as session, session.begin():
             outcomes = _store_fast(session, pipeline, batch, prepared)
-    except Exception:  # noqa: BLE001 - the careful pass finds and quarantines the culprit
-        log.info("batch of %d: stored again one message at a time", len(batch))
+    except Exception as exc:  # noqa: BLE001 - the careful pass finds and quarantines the culprit
+        log.info("batch of %d: stored again one message at a time (%s)", len(batch), type(exc).__name__)
+        log.debug("fast path failed", exc_info=True)
         with pipeline.sessions() as session, session.begin():
             outcomes = _store_careful(session, pipeline, batch, prepared)
     for outcome in outcomes:
@@ -46,17 +48,19 @@ def store_batch(pipeline: Pipeline, batch: list[tuple[bytes, Source]], prepared:
 
 
 def _store_fast(session: Session, pipeline: Pipeline, batch: list[tuple[bytes, Source]], prepared: list) -> list[Outcome]:
-    from inbox.pipeline import Failed, Outcome
+    from inbox.pipeline import Failed, Outcome, Prepared
 
+    take_write_lock(session)
     known = _Known(session, batch, prepared)
+    known.tip_ids = iter(reserve_ids(session, "tips", sum(1 for p in prepared if isinstance(p, Prepared))))
     sorter = pipeline.sorter
     pending: list = []  # (status, tip object or id) or a finished Outcome
     for (raw, source), result in zip(batch, prepared):
         if isinstance(result, Failed):
             pending.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
             continue
-        sorting = sorter.sort(session, result.mail) if sorter is not None and known.is_new(source, result) else None
-        pending.append(_save(session, sorter, sorting, known, raw, source, result, flush=sorter is not None))
+        sorting = sorter.sort(session, result.mail, result.sorting) if sorter is not None and known.is_new(source, result) else None
+        pending.append(_save(session, sorter, sorting, known, raw, source, result, flush=False))
     session.flush()
     return [p if isinstance(p, Outcome) else Outcome(p[0], _id(p[1])) for p in pending]
 
@@ -84,7 +88,7 @@ def _store_one(session: Session, pipeline: Pipeline, known: _Known, raw: bytes, 
                 sorter = pipeline.sorter
                 sorting = None
                 if sorter is not None and known.is_new(source, prep):
-                    sorting = sorter.sort(session, prep.mail)
+                    sorting = sorter.sort(session, prep.mail, prep.sorting)
                 stage = "store"
                 status, tip = _save(session, sorter, sorting, known, raw, source, prep, flush=True)
                 return Outcome(status, _id(tip))
@@ -117,15 +121,21 @@ def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: 
     tip = known.tips.get(prep.fingerprint)
     status = "duplicate"
     if tip is None:
-        tip = known.tips[prep.fingerprint] = _new_tip(session, prep, source)
+        root = known.thread_root(prep)
+        tip = known.tips[prep.fingerprint] = _new_tip(session, prep, source, root)
+        if known.tip_ids is not None:
+            tip.id = next(known.tip_ids)
+        if tip.message_id:
+            known.by_message_id.setdefault(tip.message_id, []).append(tip)
         _link(tip, "raw", raw_row)
-        status = "threaded" if tip.thread_root_id is not None else "stored"
+        status = "threaded" if root is not None else "stored"
     sighting = Sighting(mailbox_id=mailbox_id, folder=source.folder, uidvalidity=source.uidvalidity, uid=source.uid)
     _link(sighting, "tip", tip)
     _link(sighting, "raw", raw_row)
     session.add(sighting)
     if status != "duplicate" and sorter is not None:
-        session.flush()
+        if tip.id is None:
+            session.flush()
         sorter.remember(session, tip, sorting)
     if flush:
         session.flush()
@@ -137,9 +147,13 @@ def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: 
 
 
 def _link(obj, name: str, target) -> None:
-    """Point obj.name at target: an ORM object not flushed yet, or a known id."""
+    """Point obj.name at target: an ORM object not flushed yet, or a known id (None: nothing)."""
+    if target is None:
+        return
     if isinstance(target, int):
-        setattr(obj, f"{name}_id" if name == "tip" else "raw_message_id", target)
+        setattr(obj, "raw_message_id" if name == "raw" else f"{name}_id", target)
+    elif name == "thread_root":
+        obj.thread_root_id = target.id  # tips of this batch have their ids (reserved, or flushed)
     else:
         setattr(obj, name, target)
 
@@ -171,8 +185,22 @@ class _Known:
                         target[place] = row[4]
         shas = {hashlib.sha256(raw).hexdigest() for raw, _ in batch}
         self.raws = {k: v for k, v in session.execute(select(RawMessage.sha256, RawMessage.id).where(RawMessage.sha256.in_(shas)))}
+        self.tip_ids = None  # reserved primary keys, when the caller took some
+        self.by_message_id: dict[str, list[Tip]] = {}  # this batch's new tips
         fps = {p.fingerprint for p in prepared if isinstance(p, Prepared)}
         self.tips = {k: v for k, v in session.execute(select(Tip.fingerprint, Tip.id).where(Tip.fingerprint.in_(fps)))}
+
+    def thread_root(self, prep: Prepared):
+        """The root of the thread this message follows up (same sender only), among this
+        batch's new tips first, then in the database; None if it starts a thread."""
+        parsed = prep.mail.parsed
+        ids = [i for i in ((parsed.in_reply_to,) + tuple(reversed(parsed.references))) if i]
+        for mid in ids:
+            for tip in self.by_message_id.get(mid, ()):
+                if tip.sender_address == parsed.from_address:
+                    return tip.thread_root_id or tip
+        with self.mailboxes.session.no_autoflush:
+            return thread_root(self.mailboxes.session, parsed.from_address, parsed.in_reply_to, parsed.references)
 
     def is_new(self, source: Source, prep: Prepared) -> bool:
         place = (self.mailboxes.get(source.mailbox), source.folder, source.uidvalidity, source.uid)
@@ -190,11 +218,10 @@ class _Known:
                 cache[key] = found
 
 
-def _new_tip(session: Session, prep: Prepared, source: Source) -> Tip:
+def _new_tip(session: Session, prep: Prepared, source: Source, root) -> Tip:
     mail, parsed = prep.mail, prep.mail.parsed
     tip = Tip(
         fingerprint=prep.fingerprint,
-        thread_root_id=thread_root(session, parsed.from_address, parsed.in_reply_to, parsed.references),
         message_id=parsed.message_id,
         in_reply_to=parsed.in_reply_to,
         references=" ".join(parsed.references),
@@ -214,6 +241,7 @@ def _new_tip(session: Session, prep: Prepared, source: Source) -> Tip:
         is_auto_reply=mail.is_auto_reply,
         is_bounce=mail.is_bounce,
         is_list=mail.is_list,
+        status="new",  # set here, not left to the column default: sorting reads it before the insert
     )
     tip.attachments = [
         Attachment(
@@ -228,6 +256,7 @@ def _new_tip(session: Session, prep: Prepared, source: Source) -> Tip:
         )
         for i, a in enumerate(prep.attachments)
     ]
+    _link(tip, "thread_root", root)
     session.add(tip)
     return tip
 

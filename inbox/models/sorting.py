@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inbox.models.core import Base, utcnow
+from inbox.models.core import Base, Tip, utcnow
 
 
 class SortDecision(Base):
@@ -23,6 +23,8 @@ class SortDecision(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"))
+    # Declared so a flush writes the tip first even when only tip_id is set (ids handed out before insert).
+    tip: Mapped[Tip] = relationship(foreign_keys=[tip_id])
     # "sort" (the machine's full verdict), "topic" or "spam" (an editor's label).
     kind: Mapped[str] = mapped_column(String(10))
     # The topic; for spam labels "spam" or "ham".
@@ -63,6 +65,8 @@ class Cluster(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     representative_tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="SET NULL"))
+    # Declared so a flush writes the tip first even when only tip_id is set (ids handed out before insert).
+    representative: Mapped[Tip | None] = relationship(foreign_keys=[representative_tip_id])
     size: Mapped[int] = mapped_column(Integer, default=1)  # tips in the cluster
     readers: Mapped[int] = mapped_column(Integer, default=1)  # distinct senders among them
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -78,6 +82,8 @@ class TipSignature(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), unique=True)
+    # Declared so a flush writes the tip first even when only tip_id is set (ids handed out before insert).
+    tip: Mapped[Tip] = relationship(foreign_keys=[tip_id])
     minhash: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -89,6 +95,9 @@ class ClusterSuggestion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
     other_tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"))
+    # Declared so a flush writes the tip first even when only tip_id is set (ids handed out before insert).
+    tip: Mapped[Tip] = relationship(foreign_keys=[tip_id])
+    other_tip: Mapped[Tip] = relationship(foreign_keys=[other_tip_id])
     similarity: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | accepted | dismissed
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

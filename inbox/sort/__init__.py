@@ -108,7 +108,10 @@ class Sorter:
         """
         if analysed is None:
             return self.sort_input(session, from_mail(mail))
-        self.refresh(session)
+        # Rows this transaction has not flushed are in the index already: reading
+        # other processes' rows must not flush them one message at a time.
+        with session.no_autoflush:
+            self.refresh(session)
         return self._with_duplicate(session, analysed)
 
     def sort_input(self, session: Session, inp: SortInput) -> Sorting:

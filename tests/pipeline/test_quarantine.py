@@ -91,7 +91,7 @@ def test_stage_that_raises_quarantines_then_retry_after_fix_stores(db, monkeypat
 
 
 class ExplodingSorter:
-    def sort(self, session, mail):
+    def sort(self, session, mail, analysed=None):
         if "sort me not" in mail.parsed.subject:
             raise RuntimeError("model file is corrupt")
         return None
