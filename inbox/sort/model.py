@@ -17,14 +17,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-import joblib
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import softmax
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedShuffleSplit
-from sklearn.pipeline import FeatureUnion
-from sklearn.svm import LinearSVC
+
+# scikit-learn, SciPy and joblib (about 95 MB of memory and a second of start-up)
+# are imported where a model is trained or loaded: a desk with no model yet, and
+# every process that never loads one, does without them.
+if TYPE_CHECKING:
+    from sklearn.svm import LinearSVC
 
 # Temperature scaling (one parameter, fitted on held-out scores) needs a
 # held-out share with every label in it; below this many examples per label the
@@ -47,6 +48,9 @@ class TextModel:
     """
 
     def __init__(self, c: float = 0.4, balanced: bool = False):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import FeatureUnion
+
         self.features = FeatureUnion([
             ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), dtype=np.float32)),
             ("chars", TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(4, 5), dtype=np.float32)),
@@ -73,6 +77,8 @@ class TextModel:
         self.calibrated = bool(counts.min() >= MIN_PER_LABEL_TO_CALIBRATE)
         if self.calibrated:
             share = max(HELD_OUT, len(names) / len(y))  # at least one held-out example per label
+            from sklearn.model_selection import StratifiedShuffleSplit
+
             train, held = next(StratifiedShuffleSplit(1, test_size=share, random_state=0).split(x, y))
             probe = self._svm().fit(x[train], y[train])
             self.temperature = _fit_temperature(_scores(probe, x[held]), np.searchsorted(probe.classes_, y[held]))
@@ -81,10 +87,14 @@ class TextModel:
 
     def _svm(self) -> LinearSVC:
         # tol 1e-3 or 1e-4 gave the same accuracy in bench/topics.py, only slower.
+        from sklearn.svm import LinearSVC
+
         return LinearSVC(C=self.c, tol=1e-2, class_weight=self.class_weight)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, one column per label (self.labels), each row summing to 1."""
+        from scipy.special import softmax
+
         return softmax(_scores(self.svm, self.features.transform(texts)) * self.temperature, axis=1)
 
     def scores(self, text: str) -> dict[str, float]:
@@ -101,6 +111,9 @@ def _scores(svm: LinearSVC, x) -> np.ndarray:
 
 def _fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
     """The softmax temperature that best predicts held-out labels (least log-loss)."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import softmax
+
     rows = np.arange(len(truth))
 
     def loss(log_t: float) -> float:
@@ -141,6 +154,8 @@ def train_and_save(models_dir: Path, kind: str, version: int, texts: Sequence[st
     filename = f"{kind}-v{version}-{secrets.token_hex(4)}.joblib"
     path = models_dir / filename
     tmp = path.with_suffix(".tmp")
+    import joblib
+
     joblib.dump(model, tmp)
     tmp.replace(path)
     label_counts = {str(k): int(v) for k, v in zip(*np.unique(np.asarray(labels), return_counts=True))}
@@ -165,6 +180,8 @@ def load_model(models_dir: Path, filename: str, expected_sha256: str) -> TextMod
     path = models_dir / Path(filename).name
     if _file_sha256(path) != expected_sha256:
         raise UnsafeModelFile(f"{path.name}: contents differ from the recorded hash; not loading it")
+    import joblib
+
     model = joblib.load(path)
     if not isinstance(model, TextModel):
         raise UnsafeModelFile(f"{path.name}: not a model of ours")
