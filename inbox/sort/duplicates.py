@@ -50,8 +50,14 @@ def read_late_signatures(session: Session, index: LSHIndex, last_id: int, window
 
 def find_duplicate(session: Session, index: LSHIndex, signature: np.ndarray, settings: SortingSettings) -> Match | None:
     """The most similar stored tip at or above the suggest threshold, checked against its row."""
+    pending = None
     for match in index.nearest(signature, settings.cluster_suggest, limit=3):
-        stored = session.scalar(select(TipSignature.minhash).where(TipSignature.tip_id == match.tip_id))
+        if pending is None:  # this transaction's rows not flushed yet: checked here, not flushed one by one
+            pending = {o.tip_id: o.minhash for o in session.new if isinstance(o, TipSignature)}
+        stored = pending.get(match.tip_id)
+        if stored is None:
+            with session.no_autoflush:
+                stored = session.scalar(select(TipSignature.minhash).where(TipSignature.tip_id == match.tip_id))
         if stored is not None and stored == to_bytes(index.signature_of(match.tip_id)):
             return match
     return None
@@ -65,7 +71,10 @@ def remember(session: Session, index: LSHIndex, tip: Tip, signature: np.ndarray 
     session.add(TipSignature(tip_id=tip.id, minhash=to_bytes(signature)))
     if match is None:
         return {"action": "new", "why": "no stored tip is similar enough"}
-    other = session.get(Tip, match.tip_id)
+    other = _unflushed_tip(session, match.tip_id)
+    if other is None:
+        with session.no_autoflush:
+            other = session.get(Tip, match.tip_id)
     same_reader = bool(tip.sender_address) and other.sender_address == tip.sender_address
     facts = {"tip_id": other.id, "similarity": round(match.similarity, 3), "same_reader": same_reader}
     if match.similarity < settings.cluster_join:
@@ -73,6 +82,11 @@ def remember(session: Session, index: LSHIndex, tip: Tip, signature: np.ndarray 
         return {"action": "suggested", **facts}
     join(session, tip, other)
     return {"action": "joined", "cluster_id": tip.cluster_id, **facts}
+
+
+def _unflushed_tip(session: Session, tip_id: int) -> Tip | None:
+    """A tip of this transaction that is not flushed yet (the store hands out ids before insert)."""
+    return next((o for o in session.new if isinstance(o, Tip) and o.id == tip_id), None)
 
 
 def join(session: Session, tip: Tip, other: Tip) -> Cluster:
