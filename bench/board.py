@@ -214,6 +214,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=400, help="requests per scenario")
     parser.add_argument("--keep", help="use (and keep) this directory; an existing database there is reused")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="waitress processes (default: cores)")
+    parser.add_argument("--cards", type=int, default=None, help="board.cards_per_column (default: the config default)")
     args = parser.parse_args()
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="board-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -228,8 +229,8 @@ def main() -> int:
     config = workdir / "config.toml"
     config.write_text(f'data_dir = "{workdir}"\n[database]\nurl = "{url}"\n'
                       f'[board]\nsecret_key = "bench-secret"\nsecure_cookies = false\nport = {port}\nthreads = 8\n'
-                      f'processes = {args.processes}\n'
-                      'login_attempts_per_minute = 1000\n')
+                      f'processes = {args.processes}\nlogin_attempts_per_minute = 1000\n'
+                      + (f'cards_per_column = {args.cards}\n' if args.cards else ""))
     server = subprocess.Popen([sys.executable, "-m", "inbox.cli", "--config", str(config), "serve"], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -38,8 +38,8 @@ class Filters:
     since: date | None = None
     until: date | None = None
     page: int = 1
-    per: int = 20
-    default_per: int = 20  # not part of the query string
+    per: int = 12
+    default_per: int = 12  # not part of the query string
 
     @classmethod
     def from_args(cls, args, default_per: int) -> Filters:
