@@ -185,22 +185,31 @@ class _Known:
                         target[place] = row[4]
         shas = {hashlib.sha256(raw).hexdigest() for raw, _ in batch}
         self.raws = {k: v for k, v in session.execute(select(RawMessage.sha256, RawMessage.id).where(RawMessage.sha256.in_(shas)))}
+        self.stored_by_message_id = _stored_by_message_id(session, prepared)
         self.tip_ids = None  # reserved primary keys, when the caller took some
         self.by_message_id: dict[str, list[Tip]] = {}  # this batch's new tips
         fps = {p.fingerprint for p in prepared if isinstance(p, Prepared)}
         self.tips = {k: v for k, v in session.execute(select(Tip.fingerprint, Tip.id).where(Tip.fingerprint.in_(fps)))}
 
     def thread_root(self, prep: Prepared):
-        """The root of the thread this message follows up (same sender only), among this
-        batch's new tips first, then in the database; None if it starts a thread."""
+        """The root of the thread this message follows up, among this batch's new tips
+        first, then the stored ones; None if it starts a thread.
+
+        Only a tip from the SAME sender counts, whatever the message quotes: joining on
+        Message-ID alone would let a stranger who quotes (or guesses) a source's
+        Message-ID put their mail into that source's thread.
+        """
         parsed = prep.mail.parsed
         ids = [i for i in ((parsed.in_reply_to,) + tuple(reversed(parsed.references))) if i]
         for mid in ids:
             for tip in self.by_message_id.get(mid, ()):
                 if tip.sender_address == parsed.from_address:
                     return tip.thread_root_id or tip
-        with self.mailboxes.session.no_autoflush:
-            return thread_root(self.mailboxes.session, parsed.from_address, parsed.in_reply_to, parsed.references)
+        for mid in ids:  # the nearest reference first
+            for tip_id, root_id, sender in self.stored_by_message_id.get(mid, ()):
+                if sender == parsed.from_address:
+                    return root_id or tip_id
+        return None
 
     def is_new(self, source: Source, prep: Prepared) -> bool:
         place = (self.mailboxes.get(source.mailbox), source.folder, source.uidvalidity, source.uid)
@@ -271,27 +280,6 @@ def received_at(source: Source, date) -> datetime:
     return now
 
 
-def thread_root(session: Session, sender: str, in_reply_to: str | None, references: tuple[str, ...]) -> int | None:
-    """The thread a follow-up joins: only a tip from the SAME sender, whatever it quotes.
-
-    Joining on Message-ID alone would let a stranger who quotes (or guesses) a
-    source's Message-ID put their mail into that source's thread.
-    """
-    ids = [i for i in ((in_reply_to,) + tuple(reversed(references))) if i]
-    if not ids or not sender:
-        return None
-    rows = session.execute(
-        select(Tip.id, Tip.thread_root_id, Tip.message_id).where(
-            Tip.message_id.in_(ids), Tip.sender_address == sender
-        )
-    ).all()
-    if not rows:
-        return None
-    order = {mid: n for n, mid in enumerate(ids)}
-    best = min(rows, key=lambda r: order.get(r.message_id, len(ids)))
-    return best.thread_root_id or best.id
-
-
 def quarantine(session: Session, mailboxes, raw: bytes, source: Source, stage: str, error: str) -> Outcome:
     """Keep the raw bytes with the stage and error; a repeat failure counts an attempt."""
     from inbox.pipeline import Outcome
@@ -338,6 +326,28 @@ def _resolve_quarantine(session: Session, mailbox_id: int, source: Source, tip_i
     )
     if row is not None:
         row.resolved_at, row.resolution, row.tip_id = utcnow(), "stored", tip_id
+
+
+def _stored_by_message_id(session: Session, prepared: list) -> dict[str, list[tuple]]:
+    """Stored tips that this batch's messages refer to: message id -> [(id, root id, sender)]."""
+    from inbox.pipeline import Prepared
+
+    wanted = set()
+    for p in prepared:
+        if isinstance(p, Prepared) and p.mail.parsed.from_address:
+            parsed = p.mail.parsed
+            wanted.update(i for i in (parsed.in_reply_to, *parsed.references) if i)
+    found: dict[str, list[tuple]] = {}
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), 500):
+        rows = session.execute(
+            select(Tip.message_id, Tip.id, Tip.thread_root_id, Tip.sender_address).where(
+                Tip.message_id.in_(ordered[start : start + 500])
+            )
+        )
+        for mid, tip_id, root_id, sender in rows:
+            found.setdefault(mid, []).append((tip_id, root_id, sender))
+    return found
 
 
 class _MailboxIds:
