@@ -150,7 +150,7 @@ def shape_and_params(user: User, f: Filters, dialect: str, statuses: list[str]) 
 
 
 def search_roots(session: Session, words: str, dialect: str, newest: int | None = None) -> list[int]:
-    """Tips whose text or notes contain the words, and the thread roots of matching follow-ups."""
+    """The threads (root ids) whose tips or notes contain the words."""
     q = search_param(words, dialect)
     if not q.strip():
         return []
@@ -198,8 +198,8 @@ def _search_columns(session: Session, shape: st.Shape, params: dict, f: Filters,
     newest = None if (f.since or f.until) else SEARCH_CAP * 2
     roots = search_roots(session, f.q, shape.dialect, newest)
     found = st.found_param(roots, shape.dialect)
-    matches = session.execute(st.search_matches(shape), {**params, "found": found}).all()
-    matches.sort(reverse=True)
+    rows = session.execute(st.search_matches(shape), {**params, "found": found})
+    matches = sorted(((tip_id, status) for tip_id, status in rows), reverse=True)  # newest first
     by_status: dict[str, list[int]] = {s: [] for s in shape.statuses}
     for tip_id, status in matches[:SEARCH_CAP]:
         if status in by_status:

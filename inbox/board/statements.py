@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Integer, any_, bindparam, column, func, or_, select, text, union, union_all
+from sqlalchemy import Integer, any_, bindparam, column, func, or_, select, text, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
@@ -112,16 +112,11 @@ def search_matches(shape: Shape):
 
 @lru_cache(maxsize=8)
 def search_roots(dialect: str, newest: int | None):
-    """Ids of tips whose text or notes match :q, plus the roots of matching follow-ups.
+    """The thread roots of tips whose text or notes match :q (a follow-up stands for its root).
 
-    "id + 0" keeps the database from fetching each matching row by its key (kilobytes of
-    text each); it reads thread_root_id from an index instead.
-    """
+    thread_root_id comes from the covering index ix_tips_board_id, not from the rows."""
     matched = id_selects(dialect, newest)
-    roots_of_follow_ups = select(Tip.thread_root_id).where(
-        Tip.thread_root_id > 0, or_(*((Tip.id + 0).in_(ids) for ids in matched)))
-    direct = [select(sub.c.id) for sub in (m.subquery() for m in matched)]
-    return union(roots_of_follow_ups, *direct)
+    return select(func.coalesce(Tip.thread_root_id, Tip.id)).where(or_(*(Tip.id.in_(ids) for ids in matched))).distinct()
 
 
 CARD_COLUMNS = (
