@@ -33,6 +33,8 @@ RETRYABLE = (*imap.NETWORK_ERRORS, imap.DeadConnection, imap.AuthError, SQLAlche
 MAX_IDLE_SECONDS = 600
 # Attempts per folder in --once mode.
 ONCE_ATTEMPTS = 3
+# How often the housekeeper retries due quarantined messages and checks for a due retrain.
+HOUSEKEEPING_SECONDS = 60.0
 
 
 class LeaseLost(Exception):
@@ -245,6 +247,37 @@ class FolderWorker(threading.Thread):
                 raise LeaseLost(f"folder {self.ref.folder_id} taken over")
 
 
+class Housekeeper(threading.Thread):
+    """Between syncs: retry quarantined messages whose back-off has passed, and retrain
+    the sorting models once editors' corrections have piled up (off the folders' hot path)."""
+
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], stop: threading.Event,
+                 interval: float = HOUSEKEEPING_SECONDS):
+        super().__init__(name="housekeeper", daemon=True)
+        self.settings, self.sessions, self.stop, self.interval = settings, sessions, stop, interval
+
+    def run(self) -> None:
+        while not self.stop.wait(self.interval):
+            self.once()
+
+    def once(self) -> None:
+        """One round; a failure is logged (its type only) and tried again next round."""
+        from inbox.sort import learn
+        from inbox.store import retry_quarantined
+
+        try:
+            with Pipeline(self.settings, self.sessions, processes=1) as pipeline:
+                outcomes = retry_quarantined(pipeline, due_only=True)
+            if outcomes:
+                counts = Counter(o.status for o in outcomes)
+                log.info("quarantine retried=%d still_quarantined=%d tips=%s", len(outcomes), counts["quarantined"],
+                         _ids(o.tip_id for o in outcomes))
+            for row in learn.retrain_if_due(self.settings, self.sessions):
+                log.info("retrained %s model: version %d on %d labels", row.kind, row.version, row.samples)
+        except Exception as exc:  # noqa: BLE001 - housekeeping must never stop the worker
+            log.warning("housekeeping failed: %s", describe(exc))
+
+
 def _ids(ids) -> str:
     return ",".join(str(i) for i in ids if i is not None) or "-"
 
@@ -283,12 +316,17 @@ def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False)
             return 0
         heartbeat = syncstate.Heartbeat(sessions, workers[0].owner, settings.worker.lease_seconds)
         heartbeat.start()
+        housekeeper = Housekeeper(settings, sessions, stop)
+        if not once:
+            housekeeper.start()
         for w in workers:
             w.start()
         for w in workers:
             while w.is_alive():
                 w.join(0.5)
         heartbeat.stop()
+        if once and not stop.is_set():
+            housekeeper.once()
         if once and not all(w.ok for w in workers):
             return 1
         return 0

@@ -124,3 +124,25 @@ def test_parallel_processes_store_the_same_as_one(db):
         out = list(p.process_many(items))
     assert [o.status for o in out] == ["stored"] * 40
     assert tips(db) == 40
+
+
+def test_worker_housekeeping_retries_only_quarantined_messages_whose_backoff_passed(db, monkeypatch):
+    import threading
+    from datetime import timedelta
+
+    from inbox.models import utcnow
+    from inbox.worker import Housekeeper
+
+    real_clean = pipeline_mod.clean
+    monkeypatch.setattr(pipeline_mod, "clean", lambda parsed: (_ for _ in ()).throw(ValueError("broken")))
+    with Pipeline(settings(), db, sorter=None, processes=1) as p:
+        out = list(p.process_many([(make_mail(subject=f"t{n}"), Source("tips", "INBOX", 1, n)) for n in (1, 2)]))
+    assert [o.status for o in out] == ["quarantined", "quarantined"]
+    monkeypatch.setattr(pipeline_mod, "clean", real_clean)
+    with db() as s, s.begin():  # the first failed long ago, the second just now
+        s.get(Quarantined, out[0].quarantine_id).last_failed_at = utcnow() - timedelta(hours=1)
+    Housekeeper(settings(), db, threading.Event()).once()
+    with db() as s:
+        assert s.get(Quarantined, out[0].quarantine_id).resolution == "stored"
+        assert s.get(Quarantined, out[1].quarantine_id).resolution is None
+    assert tips(db) == 1
