@@ -49,8 +49,11 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
 
     @app.teardown_appcontext
     def _close_session(_exc):
+        from inbox.board.web import release_write_lock
+
         db = g.pop("db", None)
         if db is not None:
             db.close()
+        release_write_lock()
 
     return app

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from inbox.board import audit
 from inbox.board.auth import hash_password, require
-from inbox.board.web import client_ip, db, end_transaction, settings, user
+from inbox.board.web import begin_write, client_ip, db, end_transaction, settings, user
 from inbox.models import ROLES, Mailbox, Quarantined, User, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -120,7 +120,7 @@ def quarantine_item(qid: int):
         headers = list(BytesHeaderParser(policy=default_policy).parsebytes(head).raw_items())
     except Exception:  # noqa: BLE001 - a quarantined message is bad input by definition
         headers = [("(unparsable)", head.decode("utf-8", "replace"))]
-    end_transaction()
+    begin_write()
     audit.record(session, user().id, "quarantine_view", "quarantine", qid, ip=client_ip())
     session.commit()
     return render_template("admin/quarantine_item.html", item=item, headers=headers)

@@ -15,7 +15,7 @@ from inbox.board import audit
 from inbox.board.access import can_see
 from inbox.board.actions import ActionError, load_tip
 from inbox.board.tippage import cid_signer, cid_token_user
-from inbox.board.web import client_ip, db, end_transaction, settings
+from inbox.board.web import begin_write, client_ip, db, settings
 from inbox.mail.parse import extract_part
 from inbox.models import Attachment, RawMessage, Tip, User
 
@@ -46,7 +46,7 @@ def download(tip_id: int, attachment_id: int):
     if att is None or att.tip_id != tip_id:
         abort(404, description="There is no such attachment.")
     data = _bytes(session.get(Tip, tip_id).raw.data, att.part_path)
-    end_transaction()
+    begin_write()
     audit.record(session, g.user.id, "download", "attachment", att.id, f"tip {tip_id}", client_ip())
     session.commit()
     return Response(data, mimetype="application/octet-stream", headers={

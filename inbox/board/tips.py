@@ -7,7 +7,7 @@ from inbox.board import actions, audit
 from inbox.board.access import STATUS_LABELS, STATUSES, may
 from inbox.board.queries import user_labels
 from inbox.board.tippage import cid_signer, tip_page
-from inbox.board.web import client_ip, db, end_transaction, settings, user
+from inbox.board.web import begin_write, client_ip, db, settings, user
 
 bp = Blueprint("tips", __name__, url_prefix="/tips")
 
@@ -68,7 +68,7 @@ def show(tip_id: int):
         result = _render(tip_id)
     except actions.ActionError as exc:
         abort(exc.code, description=str(exc))
-    end_transaction()
+    begin_write()
     audit.record(session, user().id, "view", "tip", tip_id, ip=client_ip())
     session.commit()
     return result
@@ -158,7 +158,7 @@ def export(tip_id: int):
     if not may(me, "export", tip):
         abort(403, description="Only editors may export the original message.")
     data = tip.raw.data
-    end_transaction()
+    begin_write()
     audit.record(session, me.id, "export", "tip", tip_id, ip=client_ip())
     session.commit()
     return Response(data, mimetype="application/octet-stream", headers={
