@@ -2,6 +2,8 @@
 written, on SQLite and on PostgreSQL; and the audit log refuses changes there too."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
@@ -19,17 +21,24 @@ def migrated(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'migrated.db'}"
     else:
-        name = f"inbox_board_migrated_{_worker_id(request.config)}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+        # The process id too: two test runs on one PostgreSQL server must not share it.
+        name = f"inbox_board_migrated_{_worker_id(request.config)}_{os.getpid()}"
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     migrate.upgrade(url)
     engine = make_engine(url)
     yield session_factory(engine), engine.dialect.name
     engine.dispose()
+    if request.param == "postgresql":
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(*statements: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    admin.dispose()
 
 
 def test_migrated_search_follows_inserts_updates_and_notes(migrated):
