@@ -75,4 +75,7 @@ def reserve_ids(session: Session, table: str, n: int) -> list[int]:
         )
         return [r[0] for r in rows]
     top = session.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one()
+    # Ids handed out earlier in this session may not be flushed yet: never hand them out twice.
+    top = max(top, session.info.get(("reserved", table), 0))
+    session.info[("reserved", table)] = top + n
     return list(range(top + 1, top + n + 1))

@@ -7,6 +7,7 @@ fingerprint. Each message gets a savepoint, so one failure never costs the batch
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from datetime import datetime
 import logging
@@ -55,12 +56,14 @@ def _store_fast(session: Session, pipeline: Pipeline, batch: list[tuple[bytes, S
     known.tip_ids = iter(reserve_ids(session, "tips", sum(1 for p in prepared if isinstance(p, Prepared))))
     sorter = pipeline.sorter
     pending: list = []  # (status, tip object or id) or a finished Outcome
-    for (raw, source), result in zip(batch, prepared):
-        if isinstance(result, Failed):
-            pending.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
-            continue
-        sorting = sorter.sort(session, result.mail, result.sorting) if sorter is not None and known.is_new(source, result) else None
-        pending.append(_save(session, sorter, sorting, known, raw, source, result, flush=False))
+    with _sorter_batch(sorter, session):
+        for (raw, source), result in zip(batch, prepared):
+            if isinstance(result, Failed):
+                pending.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
+                continue
+            new = sorter is not None and known.is_new(source, result)
+            sorting = sorter.sort(session, result.mail, result.sorting) if new else None
+            pending.append(_save(session, sorter, sorting, known, raw, source, result, flush=False))
     session.flush()
     return [p if isinstance(p, Outcome) else Outcome(p[0], _id(p[1])) for p in pending]
 
@@ -70,12 +73,18 @@ def _store_careful(session: Session, pipeline: Pipeline, batch: list[tuple[bytes
 
     outcomes = []
     known = _Known(session, batch, prepared)
-    for (raw, source), result in zip(batch, prepared):
-        if isinstance(result, Failed):
-            outcomes.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
-            continue
-        outcomes.append(_store_one(session, pipeline, known, raw, source, result))
+    with _sorter_batch(pipeline.sorter, session):
+        for (raw, source), result in zip(batch, prepared):
+            if isinstance(result, Failed):
+                outcomes.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
+                continue
+            outcomes.append(_store_one(session, pipeline, known, raw, source, result))
     return outcomes
+
+
+def _sorter_batch(sorter, session: Session):
+    """The sorter's per-batch bookkeeping (deferred cluster counts), if it keeps any."""
+    return sorter.batch(session) if hasattr(sorter, "batch") else contextlib.nullcontext()
 
 
 def _store_one(session: Session, pipeline: Pipeline, known: _Known, raw: bytes, source: Source, prep: Prepared) -> Outcome:
@@ -286,14 +295,7 @@ def quarantine(session: Session, mailboxes, raw: bytes, source: Source, stage: s
 
     mailbox_id = mailboxes.get(source.mailbox)
     with session.begin_nested():
-        row = session.scalar(
-            select(Quarantined).where(
-                Quarantined.mailbox_id == mailbox_id,
-                Quarantined.folder == source.folder,
-                Quarantined.uidvalidity == source.uidvalidity,
-                Quarantined.uid == source.uid,
-            )
-        )
+        row = session.scalar(_quarantined_at(mailbox_id, source))
         if row is None:
             row = Quarantined(
                 sha256=hashlib.sha256(raw).hexdigest(),
@@ -314,16 +316,18 @@ def quarantine(session: Session, mailboxes, raw: bytes, source: Source, stage: s
     return Outcome("quarantined", None, row.id, stage, error)
 
 
-def _resolve_quarantine(session: Session, mailbox_id: int, source: Source, tip_id: int) -> None:
-    row = session.scalar(
-        select(Quarantined).where(
-            Quarantined.mailbox_id == mailbox_id,
-            Quarantined.folder == source.folder,
-            Quarantined.uidvalidity == source.uidvalidity,
-            Quarantined.uid == source.uid,
-            Quarantined.resolved_at.is_(None),
-        )
+def _quarantined_at(mailbox_id: int, source: Source):
+    """The quarantine row for one place (a message's mailbox, folder and UID), as a query."""
+    return select(Quarantined).where(
+        Quarantined.mailbox_id == mailbox_id,
+        Quarantined.folder == source.folder,
+        Quarantined.uidvalidity == source.uidvalidity,
+        Quarantined.uid == source.uid,
     )
+
+
+def _resolve_quarantine(session: Session, mailbox_id: int, source: Source, tip_id: int) -> None:
+    row = session.scalar(_quarantined_at(mailbox_id, source).where(Quarantined.resolved_at.is_(None)))
     if row is not None:
         row.resolved_at, row.resolution, row.tip_id = utcnow(), "stored", tip_id
 

@@ -11,10 +11,11 @@ stored as a "sort" decision and printed by `inbox sort --explain TIP_ID`.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from sqlalchemy import select
@@ -177,13 +178,24 @@ class Sorter:
             cluster = {"action": "none", "why": "a follow-up in a thread is not a new story"}
         else:
             cluster = duplicates.remember(session, self.index, tip, sorting.signature, sorting.duplicate,
-                                          self.settings.sorting)
+                                          self.settings.sorting, self._touched)
         sorting.explanation["cluster"] = cluster
         session.add(SortDecision(tip_id=tip.id, kind="sort", value=sorting.topic, source=sorting.topic_source,
                                  confidence=sorting.topic_confidence, explanation=json.dumps(sorting.explanation)))
         if sorting.signature is not None and cluster["action"] != "none":
             self.index.add(tip.id, sorting.signature)
         log.debug("sorted tip %s: source %s, cluster %s", tip.id, sorting.topic_source, cluster["action"])
+
+    @contextmanager
+    def batch(self, session: Session) -> Iterator[None]:
+        """Around one batch of remember() calls in one transaction: clusters' counts are
+        recounted once at the end instead of after every join (each would need a flush)."""
+        self._touched = set()
+        try:
+            yield
+            duplicates.recount(session, self._touched)
+        finally:
+            self._touched = None
 
     def resort(self, session: Session, tip: Tip, raw: bytes | None = None) -> Sorting:
         """Sort a stored tip again (after rules or models changed); editors' labels still win."""

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from inbox.config import SortingSettings
+from inbox.db import reserve_ids
 from inbox.models import Cluster, ClusterSuggestion, Tip, TipSignature, utcnow
 from inbox.sort.clusters import LSHIndex, Match, from_bytes, to_bytes
 
@@ -64,7 +65,7 @@ def find_duplicate(session: Session, index: LSHIndex, signature: np.ndarray, set
 
 
 def remember(session: Session, index: LSHIndex, tip: Tip, signature: np.ndarray | None,
-             match: Match | None, settings: SortingSettings) -> dict:
+             match: Match | None, settings: SortingSettings, touched: set[int] | None = None) -> dict:
     """Store the tip's signature, then join its duplicate's cluster or suggest it; says what happened."""
     if signature is None:
         return {"action": "none", "why": "too few words to compare"}
@@ -80,7 +81,7 @@ def remember(session: Session, index: LSHIndex, tip: Tip, signature: np.ndarray 
     if match.similarity < settings.cluster_join:
         session.add(ClusterSuggestion(tip_id=tip.id, other_tip_id=other.id, similarity=match.similarity))
         return {"action": "suggested", **facts}
-    join(session, tip, other)
+    join(session, tip, other, touched)
     return {"action": "joined", "cluster_id": tip.cluster_id, **facts}
 
 
@@ -89,21 +90,42 @@ def _unflushed_tip(session: Session, tip_id: int) -> Tip | None:
     return next((o for o in session.new if isinstance(o, Tip) and o.id == tip_id), None)
 
 
-def join(session: Session, tip: Tip, other: Tip) -> Cluster:
-    """Put tip in other's cluster, making one (other as its representative) if other has none."""
+def join(session: Session, tip: Tip, other: Tip, touched: set[int] | None = None) -> Cluster | None:
+    """Put tip in other's cluster, making one (other as its representative) if other has none.
+
+    With `touched` (the pipeline's batches), no flush per join: the cluster gets an id
+    handed out before insert, and its counts wait for recount() at the batch's end.
+    """
     if other.cluster_id is None:
         cluster = Cluster(representative_tip_id=other.id, size=1, readers=1)
+        if touched is not None:
+            cluster.id = reserve_ids(session, "clusters", 1)[0]
         session.add(cluster)
-        session.flush()
+        if touched is None:
+            session.flush()
         other.cluster_id = cluster.id
     cluster_id = other.cluster_id
     if tip.cluster_id == cluster_id:
-        return session.get(Cluster, cluster_id)
+        return session.get(Cluster, cluster_id) if touched is None else None
     if tip.cluster_id is not None:
-        _recount(session, tip.cluster_id, leaving=tip.id)
+        if touched is None:
+            _recount(session, tip.cluster_id, leaving=tip.id)
+        else:
+            touched.add(tip.cluster_id)
     tip.cluster_id = cluster_id
+    if touched is not None:
+        touched.add(cluster_id)
+        return None
     session.flush()
     return _recount(session, cluster_id)
+
+
+def recount(session: Session, cluster_ids: set[int]) -> None:
+    """The deferred counts of a batch's joins, once per cluster."""
+    if cluster_ids:
+        session.flush()
+        for cluster_id in sorted(cluster_ids):
+            _recount(session, cluster_id)
 
 
 def _recount(session: Session, cluster_id: int, leaving: int | None = None) -> Cluster:
