@@ -33,11 +33,16 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the board with waitress (or under gunicorn: see wsgi_app below and docs/board.md)."""
+    return serve_board(settings, args.host, args.port, args.processes)
+
+
+def serve_board(settings: Settings, host: str | None = None, port: int | None = None, processes: int | None = None) -> int:
+    """The board on host:port (default: the [board] settings) until stopped; `inbox demo` uses it too."""
     from inbox.board import create_app
 
-    host = args.host or settings.board.host
-    port = settings.board.port if args.port is None else args.port
-    processes = settings.board.processes if args.processes is None else args.processes
+    host = host or settings.board.host
+    port = settings.board.port if port is None else port
+    processes = settings.board.processes if processes is None else processes
     if processes < 1:
         raise UsageError("--processes must be at least 1")
     create_app(settings)  # a bad configuration fails here, once, before any process starts

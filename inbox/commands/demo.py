@@ -115,9 +115,9 @@ def prepare(settings: Settings) -> Demo:
 
 def serve(demo: Demo) -> None:
     """The board on the demo's host and port, through `inbox serve`'s own code, until Ctrl-C."""
-    from inbox.commands.board import run_serve
+    from inbox.commands.board import serve_board
 
-    run_serve(demo.settings, argparse.Namespace(host=None, port=None))
+    serve_board(demo.settings)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
