@@ -34,10 +34,15 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     ("immigration_status", "status-words", re.compile(
         r"\b(?:undocumented|illegal(?:ly)? (?:alien|immigrant)s?|no papers|without papers|overstay(?:ed)?|"
         r"deport(?:ed|ation)|asylum|daca|green card|visa status|immigration status|ice detention|detained by ice)\b", _I)),
+    # The same in Spanish: many readers who write about immigration do.
+    ("immigration_status", "status-words-es", re.compile(
+        r"\b(?:sin papeles|no tienen? papeles|indocumentad[oa]s?|deportad[oa]s?|deportaci[oó]n|asilo|"
+        r"detenid[oa]s? por (?:ice|inmigraci[oó]n)|estatus migratorio)\b", _I)),
     ("health", "health-words", re.compile(
         r"\b(?:diagnos(?:is|ed)|hiv|(?-i:AIDS)|cancer|chemo(?:therapy)?|pregnan(?:t|cy)|miscarriage|abortion|"
         r"mental (?:health|illness)|psychiatric|depression|suicid(?:e|al)|rehab|addiction|medical records?|"
         r"disabilit(?:y|ies)|prescription|dialysis|hiv-positive)\b", _I)),
+    ("minor", "minor-words-es", re.compile(r"\b(?:menor(?:es)? de edad|mis hijos|mi hij[oa]|sus hijos|su hij[oa])\b", _I)),
     ("minor", "minor-words", re.compile(
         r"\b(?:minors|(?:is|was|a) minor(?! (?:issue|problem|detail|change|repair|injur\w*|offen[cs]e))|"
         r"my (?:son|daughter|kids?|children|child)|(?:his|her|their) (?:son|daughter)|"

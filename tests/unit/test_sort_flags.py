@@ -98,3 +98,23 @@ def test_date_urgency_is_measured_from_the_message_date_not_today():
     old = datetime(2020, 3, 2, 8)
     assert "date-within-48h" in urgency(tip("meeting March 3", sent=old))
     assert urgency(tip("meeting March 30", sent=old)) == []
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("Mi hermano no tiene papeles y lo detuvieron ayer.", "immigration_status"),
+        ("Es indocumentada, lleva nueve años aquí.", "immigration_status"),
+        ("Lo detenido por inmigración el jueves.", "immigration_status"),
+        ("Mi hija puede traducir la llamada.", "minor"),
+        ("Hay menores de edad en el centro.", "minor"),
+    ],
+)
+def test_spanish_tips_are_flagged_too(text, kind):
+    kinds, _ = sensitive_kinds(tip(text))
+    assert kind in kinds
+
+
+def test_spanish_words_that_only_look_alike_are_not_flagged():
+    kinds, _ = sensitive_kinds(tip("El asiento del autobús estaba roto; los papeles de la reunión llegaron tarde."))
+    assert "immigration_status" not in kinds

@@ -120,3 +120,11 @@ def test_defaults_sort_a_plain_tip_to_its_desk():
     table = TopicRules(default_topics())
     verdict = decide(table.fired(tip("Eviction notices", "Our landlord filed eviction papers against 30 tenants.")), None, SETTINGS)
     assert verdict.topic == "Housing & homelessness"
+
+
+def test_the_default_desk_sorts_a_spanish_immigration_tip():
+    table = TopicRules(default_topics())
+    inp = tip("Mi hermano fue detenido en la obra",
+              "Agentes de inmigración se llevaron a once trabajadores. Él no tiene papeles.")
+    verdict = decide(table.fired(inp), None, SETTINGS)
+    assert verdict.topic == "Immigration"
