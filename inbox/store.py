@@ -3,7 +3,8 @@
 Unique keys do the deduplicating, so a re-fetch after a crash, a second worker,
 or a second import stores nothing twice: a Sighting is unique per place
 (mailbox, folder, uidvalidity, uid), a RawMessage per sha256, a Tip per
-fingerprint. Each message gets a savepoint, so one failure never costs the batch.
+fingerprint. A batch is one transaction; one that raises is stored again with a
+savepoint per message, so one failure never costs the batch.
 """
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ log = logging.getLogger(__name__)
 def store_batch(pipeline: Pipeline, batch: list[tuple[bytes, Source]], prepared: list) -> Iterator[Outcome]:
     """Store one batch in one transaction; yields the outcomes once it is committed.
 
-    First the fast way: no savepoints, one flush for the batch (one per new tip
-    when a sorter needs tip ids). If anything in it raises, the transaction is
+    First the fast way: no savepoints, tip ids handed out before insert, one flush
+    for the batch. If anything in it raises, the transaction is
     rolled back and the batch stored again the careful way, a savepoint per
     message, so the one bad message is quarantined and the rest stored.
     """
@@ -61,9 +62,7 @@ def _store_fast(session: Session, pipeline: Pipeline, batch: list[tuple[bytes, S
             if isinstance(result, Failed):
                 pending.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
                 continue
-            new = sorter is not None and known.is_new(source, result)
-            sorting = sorter.sort(session, result.mail, result.sorting) if new else None
-            pending.append(_save(session, sorter, sorting, known, raw, source, result, flush=False))
+            pending.append(_sort_and_save(session, sorter, known, raw, source, result, flush=False))
     session.flush()
     return [p if isinstance(p, Outcome) else Outcome(p[0], _id(p[1])) for p in pending]
 
@@ -90,25 +89,35 @@ def _sorter_batch(sorter, session: Session):
 def _store_one(session: Session, pipeline: Pipeline, known: _Known, raw: bytes, source: Source, prep: Prepared) -> Outcome:
     from inbox.pipeline import Outcome, describe
 
-    stage = "sort"
     for attempt in (1, 2):  # a second try absorbs a race with another worker on a unique key
         try:
             with session.begin_nested():
-                sorter = pipeline.sorter
-                sorting = None
-                if sorter is not None and known.is_new(source, prep):
-                    sorting = sorter.sort(session, prep.mail, prep.sorting)
-                stage = "store"
-                status, tip = _save(session, sorter, sorting, known, raw, source, prep, flush=True)
+                status, tip = _sort_and_save(session, pipeline.sorter, known, raw, source, prep, flush=True)
                 return Outcome(status, _id(tip))
         except IntegrityError as exc:
-            known.forget(raw, prep)
+            known.forget(prep)
             if attempt == 2:
-                return quarantine(session, known.mailboxes, raw, source, stage, describe(exc))
+                return quarantine(session, known.mailboxes, raw, source, "store", describe(exc))
         except Exception as exc:  # noqa: BLE001 - quarantine this message, go on with the batch
-            known.forget(raw, prep)
-            return quarantine(session, known.mailboxes, raw, source, stage, describe(exc))
+            known.forget(prep)
+            stage, cause = ("sort", exc.__cause__) if isinstance(exc, SortFailed) else ("store", exc)
+            return quarantine(session, known.mailboxes, raw, source, stage, describe(cause))
     raise AssertionError("unreachable")
+
+
+class SortFailed(Exception):
+    """The sort stage raised (kept apart from the store's own errors for the quarantine's stage)."""
+
+
+def _sort_and_save(session: Session, sorter, known: _Known, raw: bytes, source: Source, prep: Prepared, flush: bool):
+    """The sort stage's database part (for a message not stored yet), then the store stage."""
+    sorting = None
+    if sorter is not None and known.is_new(source, prep):
+        try:
+            sorting = sorter.sort(session, prep.mail, prep.sorting)
+        except Exception as exc:
+            raise SortFailed() from exc
+    return _save(session, sorter, sorting, known, raw, source, prep, flush)
 
 
 def _id(tip_or_id) -> int:
@@ -122,7 +131,7 @@ def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: 
     seen = known.sightings.get(place)
     if seen is not None:
         return "duplicate", seen
-    sha = hashlib.sha256(raw).hexdigest()
+    sha = prep.mail.parsed.sha256  # of the raw bytes, hashed once by parse
     raw_row = known.raws.get(sha)
     if raw_row is None:
         raw_row = known.raws[sha] = RawMessage(sha256=sha, size=len(raw), data=raw)
@@ -175,24 +184,9 @@ class _Known:
 
         self.mailboxes = _MailboxIds(session)
         places = {(self.mailboxes.get(s.mailbox), s.folder, s.uidvalidity, s.uid) for _, s in batch}
-        box_ids = {p[0] for p in places}
-        folders = {p[1] for p in places}
-        self.sightings: dict[tuple, int] = {}
-        self.quarantined: set[tuple] = set()
-        for model, target in ((Sighting, self.sightings), (Quarantined, None)):
-            query = select(model.mailbox_id, model.folder, model.uidvalidity, model.uid, model.tip_id).where(
-                model.mailbox_id.in_(box_ids), model.folder.in_(folders), model.uid.in_({p[3] for p in places})
-            )
-            if model is Quarantined:
-                query = query.where(Quarantined.resolved_at.is_(None))
-            for row in session.execute(query):
-                place = (row[0], row[1], row[2], row[3])
-                if place in places:
-                    if target is None:
-                        self.quarantined.add(place)
-                    else:
-                        target[place] = row[4]
-        shas = {hashlib.sha256(raw).hexdigest() for raw, _ in batch}
+        self.sightings: dict[tuple, int] = _at_places(session, Sighting, places)
+        self.quarantined = set(_at_places(session, Quarantined, places, Quarantined.resolved_at.is_(None)))
+        shas = {p.mail.parsed.sha256 for p in prepared if isinstance(p, Prepared)}
         self.raws = {k: v for k, v in session.execute(select(RawMessage.sha256, RawMessage.id).where(RawMessage.sha256.in_(shas)))}
         self.stored_by_message_id = _stored_by_message_id(session, prepared)
         self.tip_ids = None  # reserved primary keys, when the caller took some
@@ -224,10 +218,10 @@ class _Known:
         place = (self.mailboxes.get(source.mailbox), source.folder, source.uidvalidity, source.uid)
         return place not in self.sightings and prep.fingerprint not in self.tips
 
-    def forget(self, raw: bytes, prep: Prepared) -> None:
+    def forget(self, prep: Prepared) -> None:
         """After a rolled-back savepoint or a lost race: ask the database again."""
         session = self.mailboxes.session
-        sha = hashlib.sha256(raw).hexdigest()
+        sha = prep.mail.parsed.sha256
         for cache, column, key, value in ((self.tips, Tip.fingerprint, prep.fingerprint, Tip.id), (self.raws, RawMessage.sha256, sha, RawMessage.id)):
             found = session.scalar(select(value).where(column == key))
             if found is None:
@@ -330,6 +324,21 @@ def _resolve_quarantine(session: Session, mailbox_id: int, source: Source, tip_i
     row = session.scalar(_quarantined_at(mailbox_id, source).where(Quarantined.resolved_at.is_(None)))
     if row is not None:
         row.resolved_at, row.resolution, row.tip_id = utcnow(), "stored", tip_id
+
+
+def _at_places(session: Session, model, places: set[tuple], *where) -> dict[tuple, int | None]:
+    """Rows of model (Sighting or Quarantined) at any of the places: place -> tip id."""
+    query = select(model.mailbox_id, model.folder, model.uidvalidity, model.uid, model.tip_id).where(
+        model.mailbox_id.in_({p[0] for p in places}),
+        model.folder.in_({p[1] for p in places}),
+        model.uid.in_({p[3] for p in places}),
+        *where,
+    )
+    found = {}
+    for mailbox_id, folder, uidvalidity, uid, tip_id in session.execute(query):
+        if (mailbox_id, folder, uidvalidity, uid) in places:
+            found[(mailbox_id, folder, uidvalidity, uid)] = tip_id
+    return found
 
 
 def _stored_by_message_id(session: Session, prepared: list) -> dict[str, list[tuple]]:

@@ -105,7 +105,7 @@ def test_sort_stage_failure_quarantines_without_losing_the_batch(db):
     with Pipeline(settings(), db, sorter=ExplodingSorter(), processes=1) as p:
         out = list(p.process_many(items))
     assert [o.status for o in out] == ["stored", "stored", "quarantined", "stored", "stored"]
-    assert out[2].stage == "sort"
+    assert out[2].stage == "sort" and out[2].error == "RuntimeError: model file is corrupt"
     assert tips(db) == 4
 
 
