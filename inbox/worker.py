@@ -255,10 +255,16 @@ class Housekeeper(threading.Thread):
                  interval: float = HOUSEKEEPING_SECONDS):
         super().__init__(name="housekeeper", daemon=True)
         self.settings, self.sessions, self.stop, self.interval = settings, sessions, stop, interval
+        # One pipeline for the thread's life: its sorter loads the duplicate index once
+        # and then only reads what is new, rather than loading it all every round.
+        self.pipeline = Pipeline(settings, sessions, processes=1)
 
     def run(self) -> None:
-        while not self.stop.wait(self.interval):
-            self.once()
+        try:
+            while not self.stop.wait(self.interval):
+                self.once()
+        finally:
+            self.pipeline.close()
 
     def once(self) -> None:
         """One round; a failure is logged (its type only) and tried again next round."""
@@ -266,8 +272,7 @@ class Housekeeper(threading.Thread):
         from inbox.store import retry_quarantined
 
         try:
-            with Pipeline(self.settings, self.sessions, processes=1) as pipeline:
-                outcomes = retry_quarantined(pipeline, due_only=True)
+            outcomes = retry_quarantined(self.pipeline, due_only=True)
             if outcomes:
                 counts = Counter(o.status for o in outcomes)
                 log.info("quarantine retried=%d still_quarantined=%d tips=%s", len(outcomes), counts["quarantined"],
