@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Table, create_engine, event, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -79,3 +79,46 @@ def reserve_ids(session: Session, table: str, n: int) -> list[int]:
     top = max(top, session.info.get(("reserved", table), 0))
     session.info[("reserved", table)] = top + n
     return list(range(top + 1, top + n + 1))
+
+
+class RowBuffer:
+    """Rows a batch adds and never reads back (raw bytes, sightings, attachments,
+    sort decisions, signatures), inserted with Core at one write point.
+
+    Building and flushing an ORM object costs several times what a plain row
+    does, and these are most of a batch's rows. Each row carries the primary
+    keys it points at (handed out by reserve_ids), so nothing is read back.
+    write() inserts them parents first, with a session flush (the tips and
+    clusters, still ORM objects) in between.
+    """
+
+    def __init__(self):
+        self.rows: dict[Table, list[dict]] = {}
+
+    def add(self, model, **values) -> None:
+        """One row of model's table. Every row of a table must name the same columns."""
+        self.rows.setdefault(model.__table__, []).append(values)
+
+    def pending(self, model) -> list[dict]:
+        """The rows of model's table not written yet."""
+        return self.rows.get(model.__table__, [])
+
+    def clear(self) -> None:
+        self.rows.clear()
+
+    def write(self, session: Session) -> None:
+        """Insert every row, in foreign-key order; the session's own objects are flushed
+        just before the first table that depends on them (the tips)."""
+        from inbox.models import Base, Tip
+
+        flushed = False
+        for table in Base.metadata.sorted_tables:
+            if table is Tip.__table__:
+                session.flush()
+                flushed = True
+            rows = self.rows.pop(table, None)
+            if rows:
+                session.execute(insert(table), rows)
+        if not flushed:
+            session.flush()
+        self.rows.clear()

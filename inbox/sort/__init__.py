@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox.config import Settings
-from inbox.models import ModelVersion, SortDecision, Tip, TipSignature
+from inbox.db import RowBuffer
+from inbox.models import ModelVersion, SortDecision, Tip, TipSignature, utcnow
 from inbox.sort import duplicates, flags, learn, spam
 from inbox.sort.clusters import LSHIndex, Match, MinHasher, words
 from inbox.sort import model as model_mod
@@ -74,6 +75,8 @@ class Sorter:
         self.models: dict[str, tuple[TextModel, ModelVersion] | None] = {kind: None for kind in learn.KINDS}
         self._last_signature_id = 0
         self._signatures_checked = self._models_checked = 0.0
+        self._touched: set[int] | None = None  # clusters to recount, and
+        self._rows: RowBuffer | None = None  # the store's rows, during a batch (see batch())
 
     @classmethod
     def load(cls, settings: Settings, session: Session) -> Sorter:
@@ -122,7 +125,8 @@ class Sorter:
 
     def _with_duplicate(self, session: Session, sorting: Sorting) -> Sorting:
         if sorting.signature is not None:
-            sorting.duplicate = duplicates.find_duplicate(session, self.index, sorting.signature, self.settings.sorting)
+            sorting.duplicate = duplicates.find_duplicate(session, self.index, sorting.signature, self.settings.sorting,
+                                                          self._rows)
         return sorting
 
     def model_files(self) -> tuple:
@@ -178,24 +182,29 @@ class Sorter:
             cluster = {"action": "none", "why": "a follow-up in a thread is not a new story"}
         else:
             cluster = duplicates.remember(session, self.index, tip, sorting.signature, sorting.duplicate,
-                                          self.settings.sorting, self._touched)
+                                          self.settings.sorting, self._touched, self._rows)
         sorting.explanation["cluster"] = cluster
-        session.add(SortDecision(tip_id=tip.id, kind="sort", value=sorting.topic, source=sorting.topic_source,
-                                 confidence=sorting.topic_confidence, explanation=json.dumps(sorting.explanation)))
+        decision = dict(tip_id=tip.id, kind="sort", value=sorting.topic, source=sorting.topic_source,
+                        confidence=sorting.topic_confidence, explanation=json.dumps(sorting.explanation))
+        if self._rows is not None:
+            self._rows.add(SortDecision, **decision, created_at=utcnow())
+        else:
+            session.add(SortDecision(**decision))
         if sorting.signature is not None and cluster["action"] != "none":
             self.index.add(tip.id, sorting.signature)
         log.debug("sorted tip %s: source %s, cluster %s", tip.id, sorting.topic_source, cluster["action"])
 
     @contextmanager
-    def batch(self, session: Session) -> Iterator[None]:
+    def batch(self, session: Session, rows: RowBuffer | None = None) -> Iterator[None]:
         """Around one batch of remember() calls in one transaction: clusters' counts are
-        recounted once at the end instead of after every join (each would need a flush)."""
-        self._touched = set()
+        recounted once at the end instead of after every join (each would need a flush),
+        and the decisions and signatures go into the store's rows (written by the store)."""
+        self._touched, self._rows = set(), rows
         try:
             yield
             duplicates.recount(session, self._touched)
         finally:
-            self._touched = None
+            self._touched = self._rows = None
 
     def resort(self, session: Session, tip: Tip, raw: bytes | None = None) -> Sorting:
         """Sort a stored tip again (after rules or models changed); editors' labels still win."""

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from inbox.config import SortingSettings
-from inbox.db import reserve_ids
+from inbox.db import RowBuffer, reserve_ids
 from inbox.models import Cluster, ClusterSuggestion, Tip, TipSignature, utcnow
 from inbox.sort.clusters import LSHIndex, Match, from_bytes, to_bytes
 
@@ -49,12 +49,15 @@ def read_late_signatures(session: Session, index: LSHIndex, last_id: int, window
     return len(missing)
 
 
-def find_duplicate(session: Session, index: LSHIndex, signature: np.ndarray, settings: SortingSettings) -> Match | None:
+def find_duplicate(session: Session, index: LSHIndex, signature: np.ndarray, settings: SortingSettings,
+                   rows: RowBuffer | None = None) -> Match | None:
     """The most similar stored tip at or above the suggest threshold, checked against its row."""
     pending = None
     for match in index.nearest(signature, settings.cluster_suggest, limit=3):
-        if pending is None:  # this transaction's rows not flushed yet: checked here, not flushed one by one
+        if pending is None:  # this transaction's rows not written yet: checked here, not flushed one by one
             pending = {o.tip_id: o.minhash for o in session.new if isinstance(o, TipSignature)}
+            if rows is not None:
+                pending.update((r["tip_id"], r["minhash"]) for r in rows.pending(TipSignature))
         stored = pending.get(match.tip_id)
         if stored is None:
             with session.no_autoflush:
@@ -65,11 +68,15 @@ def find_duplicate(session: Session, index: LSHIndex, signature: np.ndarray, set
 
 
 def remember(session: Session, index: LSHIndex, tip: Tip, signature: np.ndarray | None,
-             match: Match | None, settings: SortingSettings, touched: set[int] | None = None) -> dict:
+             match: Match | None, settings: SortingSettings, touched: set[int] | None = None,
+             rows: RowBuffer | None = None) -> dict:
     """Store the tip's signature, then join its duplicate's cluster or suggest it; says what happened."""
     if signature is None:
         return {"action": "none", "why": "too few words to compare"}
-    session.add(TipSignature(tip_id=tip.id, minhash=to_bytes(signature)))
+    if rows is not None:
+        rows.add(TipSignature, tip_id=tip.id, minhash=to_bytes(signature))
+    else:
+        session.add(TipSignature(tip_id=tip.id, minhash=to_bytes(signature)))
     if match is None:
         return {"action": "new", "why": "no stored tip is similar enough"}
     other = _unflushed_tip(session, match.tip_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from inbox.sort.text import SortInput
+from inbox.sort.text import Scan, SortInput
 
 _I = re.IGNORECASE
 
@@ -39,9 +39,10 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"\b(?:sin papeles|no tienen? papeles|indocumentad[oa]s?|deportad[oa]s?|deportaci[oó]n|asilo|"
         r"detenid[oa]s? por (?:ice|inmigraci[oó]n)|estatus migratorio)\b", _I)),
     ("health", "health-words", re.compile(
-        r"\b(?:diagnos(?:is|ed)|hiv|(?-i:AIDS)|cancer|chemo(?:therapy)?|pregnan(?:t|cy)|miscarriage|abortion|"
+        r"\b(?:diagnos(?:is|ed)|hiv|cancer|chemo(?:therapy)?|pregnan(?:t|cy)|miscarriage|abortion|"
         r"mental (?:health|illness)|psychiatric|depression|suicid(?:e|al)|rehab|addiction|medical records?|"
         r"disabilit(?:y|ies)|prescription|dialysis|hiv-positive)\b", _I)),
+    ("health", "aids", re.compile(r"\bAIDS\b")),  # in capitals only: "aids" is also a verb
     ("minor", "minor-words-es", re.compile(r"\b(?:menor(?:es)? de edad|mis hijos|mi hij[oa]|sus hijos|su hij[oa])\b", _I)),
     ("minor", "minor-words", re.compile(
         r"\b(?:minors|(?:is|was|a) minor(?! (?:issue|problem|detail|change|repair|injur\w*|offen[cs]e))|"
@@ -51,13 +52,16 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
 )
 
 
+_SENSITIVE_SCANS = tuple((kind, name, Scan(rx)) for kind, name, rx in SENSITIVE_RULES)
+
+
 def sensitive_kinds(inp: SortInput) -> tuple[tuple[str, ...], list[str]]:
     """The kinds found (sorted) and the name of the first rule that found each; never the matches."""
-    text = f"{inp.subject}\n{inp.full_text}"
+    text, lowered = inp.everything, inp.everything_lower
     kinds: set[str] = set()
     names: list[str] = []
-    for kind, name, rx in SENSITIVE_RULES:
-        if kind not in kinds and rx.search(text):  # one rule per kind is enough to say so
+    for kind, name, scan in _SENSITIVE_SCANS:
+        if kind not in kinds and scan.search(text, lowered):  # one rule per kind is enough to say so
             kinds.add(kind)
             names.append(name)
     return tuple(sorted(kinds)), names
@@ -77,16 +81,19 @@ _MONTHS = {m: i for i, names in enumerate((
     ("dec", "december")), start=1) for m in names}
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", _I)
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b", _I)
+_MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b")
 _NUMERIC = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?\b")
-_WEEKDAY = re.compile(rf"\b(?:this|on|next|coming)\s+({'|'.join(_DAYS)})\b|\b({'|'.join(_DAYS)})(?:'s)?\s+(?:hearing|meeting|vote|deadline|rally|session)\b", _I)
+_WEEKDAY = re.compile(rf"\b(?:this|on|next|coming)\s+({'|'.join(_DAYS)})\b|\b({'|'.join(_DAYS)})(?:'s)?\s+(?:hearing|meeting|vote|deadline|rally|session)\b")
+
+
+_URGENT_SCANS = tuple((name, Scan(rx)) for name, rx in URGENT_RULES)
 
 
 def urgency(inp: SortInput, now: datetime | None = None) -> list[str]:
     """The urgency rules that fired; a date within 48 hours of the message counts too."""
-    text = inp.words
-    fired = [name for name, rx in URGENT_RULES if rx.search(text)]
+    text = inp.words_lower  # every urgency and date pattern is case-insensitive
+    fired = [name for name, scan in _URGENT_SCANS if scan.search(inp.words, text)]
     sent = inp.sent_at or now or datetime.now()
     if any(_within_48h(d, sent) for d in _dates(text, sent.date())):
         fired.append("date-within-48h")
@@ -94,6 +101,7 @@ def urgency(inp: SortInput, now: datetime | None = None) -> list[str]:
 
 
 def _dates(text: str, base: date) -> list[date]:
+    """Dates written in text, which is lower-cased: the patterns below are compiled for that."""
     found: list[date] = []
     for m in _MONTH_DAY.finditer(text):
         found += _this_year(base, _MONTHS[m.group(1).lower()], int(m.group(2)))

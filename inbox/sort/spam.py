@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 
-from inbox.sort.text import SortInput
+from inbox.sort.text import Scan, SortInput
 
 _I = re.IGNORECASE
 
@@ -55,10 +55,14 @@ def server_verdict(inp: SortInput) -> tuple[bool | None, str | None]:
     return None, None
 
 
+_SCANS = tuple((name, w, field, Scan(rx)) for name, w, field, rx in SPAM_RULES)
+
+
 def fired_rules(inp: SortInput) -> list[tuple[str, float]]:
     """The content rules that match, with their weights."""
-    fields = {"words": inp.words, "subject": inp.subject.strip()}
-    return [(name, w) for name, w, field, rx in SPAM_RULES if rx.search(fields[field])]
+    subject = inp.subject.strip()
+    fields = {"words": (inp.words, inp.words_lower), "subject": (subject, subject.lower())}
+    return [(name, w) for name, w, field, scan in _SCANS if scan.search(*fields[field])]
 
 
 def score(inp: SortInput, model_probability: float | None) -> tuple[float, dict]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 # The mail server's verdict, where one ran a filter before us.
@@ -30,10 +32,47 @@ class SortInput:
     spam_headers: tuple[tuple[str, str], ...] = ()
     automatic: bool = False  # an auto-reply or a bounce: no reader's story to cluster
 
-    @property
+    @cached_property
     def words(self) -> str:
         """What the topic rules, the models and the duplicate index read."""
         return f"{self.subject}\n{self.new_text[:WORDS_LIMIT]}"
+
+    @cached_property
+    def everything(self) -> str:
+        """What the personal-data flags read: the subject and the whole body."""
+        return f"{self.subject}\n{self.full_text}"
+
+    @cached_property
+    def words_lower(self) -> str:
+        return self.words.lower()
+
+    @cached_property
+    def everything_lower(self) -> str:
+        return self.everything.lower()
+
+
+class Scan:
+    """A rule's pattern, run the cheap way.
+
+    Python's re is two to three times slower with IGNORECASE, and the rule tables
+    are most of the sort stage's time. So a case-insensitive pattern with no
+    capital letter of its own runs case-sensitively over the text lower-cased
+    once per tip; any other pattern runs as written, over the text as written.
+    The tables stay as readable as before: they are written with re.IGNORECASE.
+    """
+
+    __slots__ = ("pattern", "lower")
+
+    def __init__(self, rx: re.Pattern):
+        written = re.sub(r"\\.", "", rx.pattern)  # \b, \d ... are not letters to match
+        self.lower = bool(rx.flags & re.IGNORECASE) and "(?-i" not in written and not re.search(r"[A-Z]", written)
+        self.pattern = re.compile(rx.pattern, rx.flags & ~re.IGNORECASE) if self.lower else rx
+
+    def search(self, text: str, lowered: str) -> re.Match | None:
+        return self.pattern.search(lowered if self.lower else text)
+
+    def finditer(self, text: str, lowered: str):
+        return self.pattern.finditer(lowered if self.lower else text)
 
 
 def own_words(text: str, new_text_end: int | None, signature_start: int | None) -> str:
