@@ -136,7 +136,7 @@ class SortingSettings:
     # Where a tip goes when nothing is confident enough.
     triage_topic: str = "Other / needs triage"
     min_confidence: float = 0.4
-    # Rules' confidence is score / (score + rule_prior): one keyword alone is a hint.
+    # Rules' confidence is score / (score + runner-up's score + rule_prior): one keyword alone is a hint.
     rule_prior: float = 1.5
     # When rules and the model both speak: the rules' share of the blend.
     rule_share: float = 0.5

@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Mapping
 
 from inbox.config import ConfigError, RuleSettings, SortingSettings, TopicSettings, from_dict
-from inbox.sort.text import SortInput
+from inbox.sort.text import Scan, SortInput
 
 RULE_KINDS = ("keyword", "phrase", "regex", "sender_domain")
 _WORD = re.compile(r"\w+")
@@ -48,7 +48,7 @@ class Verdict:
 
 
 def _word_pattern(rule: RuleSettings) -> str:
-    words = rule.match.split()
+    words = rule.match.lower().split()
     body = r"\s+".join(re.escape(w) for w in words)
     if rule.kind == "keyword":
         body += r"(?:s|es)?"  # plurals: "ballot" finds "ballots"
@@ -56,14 +56,16 @@ def _word_pattern(rule: RuleSettings) -> str:
 
 
 class TopicRules:
-    """The compiled rule table. Words and phrases are looked up by their first word,
-    so a tip is checked against the few rules it could match, not all of them."""
+    """The compiled rule table, checked the cheap way: a one-word keyword is a look-up
+    in the tip's set of words; a phrase is tried only when its first word is in
+    that set; every pattern runs over the text lower-cased once (text.Scan)."""
 
     def __init__(self, topics: tuple[TopicSettings, ...]):
         self.topics = tuple(t.name for t in topics)
         self.rules: list[Rule] = []
+        self._keywords: dict[str, list[int]] = {}  # word, its plural forms -> rules
         self._by_word: dict[str, list[tuple[int, re.Pattern]]] = {}
-        self._regexes: list[tuple[int, re.Pattern]] = []
+        self._regexes: list[tuple[int, Scan]] = []
         self._domains: list[tuple[int, str]] = []
         for topic in topics:
             for rs in topic.rules:
@@ -73,16 +75,19 @@ class TopicRules:
         where = f"sorting.topics[{topic}] rule {rs.match!r}"
         if rs.kind not in RULE_KINDS:
             raise ConfigError(f"{where}: kind must be one of {', '.join(RULE_KINDS)}")
-        first = _WORD.findall(rs.match.lower())
-        if not first:
+        words = _WORD.findall(rs.match.lower())
+        if not words:
             raise ConfigError(f"{where}: match has no words")
         index = len(self.rules)
         self.rules.append(Rule(topic, rs.kind, rs.match, rs.weight, rs.hard))
-        if rs.kind in ("keyword", "phrase"):
-            self._by_word.setdefault(first[0], []).append((index, re.compile(_word_pattern(rs), re.IGNORECASE)))
+        if rs.kind == "keyword" and [rs.match.lower().strip()] == words:
+            for form in (words[0], words[0] + "s", words[0] + "es"):  # plurals: "ballot" finds "ballots"
+                self._keywords.setdefault(form, []).append(index)
+        elif rs.kind in ("keyword", "phrase"):
+            self._by_word.setdefault(words[0], []).append((index, re.compile(_word_pattern(rs))))
         elif rs.kind == "regex":
             try:
-                self._regexes.append((index, re.compile(rs.match, re.IGNORECASE)))
+                self._regexes.append((index, Scan(re.compile(rs.match, re.IGNORECASE))))
             except re.error as exc:
                 raise ConfigError(f"{where}: not a valid regular expression: {exc}") from None
         else:
@@ -90,14 +95,16 @@ class TopicRules:
 
     def fired(self, inp: SortInput) -> list[Rule]:
         """Every rule that matches the subject and the reader's own words (each rule once)."""
-        text = inp.words
+        text, lowered = inp.words, inp.words_lower
+        present = set(_WORD.findall(lowered))
         hits: set[int] = set()
-        for word in set(_WORD.findall(text.lower())):
+        for word in present:
+            hits.update(self._keywords.get(word, ()))
             for key in (word, word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("es") else ""):
                 for i, rx in self._by_word.get(key, ()):
-                    if i not in hits and rx.search(text):
+                    if i not in hits and rx.search(lowered):
                         hits.add(i)
-        hits.update(i for i, rx in self._regexes if rx.search(text))
+        hits.update(i for i, scan in self._regexes if scan.search(text, lowered))
         domain = inp.sender.rpartition("@")[2]
         hits.update(i for i, d in self._domains if domain == d or domain.endswith("." + d))
         return [self.rules[i] for i in sorted(hits)]
@@ -117,8 +124,7 @@ def decide(fired: list[Rule], model: Mapping[str, float] | None, settings: Sorti
         topic = max(hard, key=lambda t: scores[t])
         explanation["why"] = "a hard rule decided"
         return Verdict(topic, 1.0, "rule", explanation)
-    total = sum(scores.values())
-    rules = {t: s / (total + settings.rule_prior) for t, s in scores.items()}
+    rules = {t: s / (s + _runner_up(scores, t) + settings.rule_prior) for t, s in scores.items()}
     if rules and model:
         share = settings.rule_share
         blend = {t: share * rules.get(t, 0.0) + (1 - share) * model.get(t, 0.0) for t in set(rules) | set(model)}
@@ -135,12 +141,22 @@ def decide(fired: list[Rule], model: Mapping[str, float] | None, settings: Sorti
         return Verdict(settings.triage_topic, 0.0, "triage", explanation)
     topic = max(blend, key=blend.get)
     confidence = round(blend[topic], 4)
+    tied = sorted(t for t, v in blend.items() if round(v, 4) == confidence)
+    if len(tied) > 1:
+        explanation["why"] = f"a tie between {', '.join(map(repr, tied))} at {confidence:.2f}"
+        return Verdict(settings.triage_topic, confidence, "triage", explanation)
     if confidence < settings.min_confidence or topic == settings.triage_topic:
         explanation["why"] = f"best guess {topic!r} at {confidence:.2f} is below {settings.min_confidence:.2f}"
         return Verdict(settings.triage_topic, confidence, "triage", explanation)
     explanation["why"] = {"rules": "the rules decided", "model": "the model decided",
                           "blend": "rules and model blended"}[source]
     return Verdict(topic, confidence, source, explanation)
+
+
+def _runner_up(scores: Mapping[str, float], topic: str) -> float:
+    """The best score of any other topic. Only it competes: a tip about ICE arrests at the
+    courthouse that also says "traffic" once is not made less sure by the traffic."""
+    return max((s for t, s in scores.items() if t != topic), default=0.0)
 
 
 def _top(scores: Mapping[str, float], n: int) -> list[list]:

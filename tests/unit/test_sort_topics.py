@@ -83,6 +83,20 @@ def test_model_alone_decides_when_no_rule_fires():
     assert (verdict.topic, verdict.source, verdict.confidence) == ("Health", "model", 0.8)
 
 
+def test_only_the_runner_up_competes_with_the_rules_best_topic():
+    table = rules(("Immigration", "keyword", "deported", 4.0, False), ("Courts", "keyword", "courthouse", 2.0, False),
+                  ("Transportation", "keyword", "traffic", 1.5, False))
+    verdict = decide(table.fired(tip(text="deported from the courthouse after a traffic stop")), None, SETTINGS)
+    assert verdict.topic == "Immigration" and verdict.source == "rules"
+    assert verdict.confidence == pytest.approx(4.0 / (4.0 + 2.0 + SETTINGS.rule_prior), abs=1e-4)
+
+
+def test_two_topics_tied_on_the_rules_go_to_triage():
+    table = rules(("Immigration", "keyword", "deported", 3.0, False), ("Courts", "keyword", "courthouse", 3.0, False))
+    verdict = decide(table.fired(tip(text="deported at the courthouse")), None, SETTINGS)
+    assert verdict.topic == SETTINGS.triage_topic
+
+
 def test_low_confidence_goes_to_triage_with_the_best_guess_explained():
     verdict = decide([], {"Health": 0.3, "Elections": 0.25, "Courts": 0.45 - 0.3}, SETTINGS, 1)
     assert verdict.topic == SETTINGS.triage_topic and verdict.source == "triage"
