@@ -13,6 +13,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterable, Iterator, Protocol
@@ -168,12 +169,14 @@ class Pipeline:
         sessions: sessionmaker[Session],
         sorter: Sorter | None | str = "default",
         processes: int | None = None,
+        pool: SharedPool | None = None,
     ):
         self.settings = settings
         self.sessions = sessions
         self._sorter = sorter
+        self.shared = pool
         if processes is None:
-            processes = settings.imports.processes or (os.cpu_count() or 1)
+            processes = pool.processes if pool is not None else settings.imports.processes or (os.cpu_count() or 1)
         self.processes = processes
         self._pool: cf.ProcessPoolExecutor | None = None
 
@@ -221,13 +224,14 @@ class Pipeline:
         return work
 
     def _get_pool(self) -> cf.ProcessPoolExecutor:
+        if self.shared is not None:
+            return self.shared.get()
         if self._pool is None:
-            # forkserver: the worker process has threads, and fork would copy their locks.
-            ctx = multiprocessing.get_context("forkserver")
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx)
+            self._pool = _new_pool(self.processes)
         return self._pool
 
     def close(self) -> None:
+        """Stop this pipeline's own pool (a shared one is its owner's to stop)."""
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
@@ -237,6 +241,37 @@ class Pipeline:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _new_pool(processes: int) -> cf.ProcessPoolExecutor:
+    # forkserver: the worker process has threads, and fork would copy their locks.
+    return cf.ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("forkserver"))
+
+
+class SharedPool:
+    """One parse/clean process pool for all of a worker's folder threads, so its memory
+    does not grow with the number of folders; started on first use, replaced if broken."""
+
+    def __init__(self, processes: int | None = None):
+        self.processes = processes or (os.cpu_count() or 1)
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> cf.ProcessPoolExecutor:
+        with self._lock:
+            # A pool whose process died stays broken (BrokenProcessPool on every submit).
+            if self._pool is not None and getattr(self._pool, "_broken", False):
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+            if self._pool is None:
+                self._pool = _new_pool(self.processes)
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

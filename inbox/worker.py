@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from inbox import syncstate
 from inbox.config import ConfigError, MailboxSettings, Settings
 from inbox.mail import imap
-from inbox.pipeline import Pipeline, Source
+from inbox.pipeline import Pipeline, SharedPool, Source
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +84,13 @@ class FolderWorker(threading.Thread):
     """Keeps one folder of one mailbox synced: own it, connect, pass, wait, repeat."""
 
     def __init__(self, settings: Settings, sessions: sessionmaker[Session], box: MailboxSettings, folder: str,
-                 owner: str, stop: threading.Event, once: bool, backlog: Backlog | None = None):
+                 owner: str, stop: threading.Event, once: bool, backlog: Backlog | None = None,
+                 pool: SharedPool | None = None):
         super().__init__(name=f"folder-{box.name}-{folder}", daemon=True)
         self.settings, self.sessions, self.box, self.folder = settings, sessions, box, folder
         self.owner, self.stop, self.once = owner, stop, once
         self.backlog = backlog or Backlog()
+        self.pool = pool  # the worker's parse/clean processes, shared by its folders
         self.lease = settings.worker.lease_seconds
         self.backoff = Backoff(settings.worker.backoff_min_seconds, settings.worker.backoff_max_seconds)
         self.ok = False
@@ -98,7 +100,7 @@ class FolderWorker(threading.Thread):
 
     def run(self) -> None:
         """Until stopped (or once): own the folder, sync it, wait for news; back off after failures."""
-        self.pipeline = Pipeline(self.settings, self.sessions)
+        self.pipeline = Pipeline(self.settings, self.sessions, pool=self.pool)
         try:
             while not self.stop.is_set():
                 delay = self._attempt(self.pipeline)
@@ -146,7 +148,7 @@ class FolderWorker(threading.Thread):
                 log.error("mailbox=%s folder=%s: unexpected %s", self.ref and self.ref.mailbox_id, self.folder,
                           type(exc).__name__)
                 self.pipeline.close()
-                self.pipeline = Pipeline(self.settings, self.sessions)
+                self.pipeline = Pipeline(self.settings, self.sessions, pool=self.pool)
             delay = self.backoff.next()
             mailbox = self.ref.mailbox_id if self.ref else 0
             last = self.once and (self.auth_failed or self.attempts + 1 >= ONCE_ATTEMPTS)
@@ -287,8 +289,9 @@ def _ids(ids) -> str:
     return ",".join(str(i) for i in ids if i is not None) or "-"
 
 
-def folder_workers(settings: Settings, sessions: sessionmaker[Session], stop: threading.Event, once: bool) -> list[FolderWorker]:
-    """A thread for every folder of every configured mailbox, sharing one owner name."""
+def folder_workers(settings: Settings, sessions: sessionmaker[Session], stop: threading.Event, once: bool,
+                   pool: SharedPool | None = None) -> list[FolderWorker]:
+    """A thread for every folder of every configured mailbox, sharing one owner name (and one pool)."""
     owner = syncstate.new_owner(settings.worker.name)
     for box in settings.mailboxes:
         imap.check(box)
@@ -296,7 +299,7 @@ def folder_workers(settings: Settings, sessions: sessionmaker[Session], stop: th
     if len(set(names)) != len(names):
         raise ConfigError("mailbox: two [[mailbox]] tables have the same name")
     backlogs = {box.name: Backlog() for box in settings.mailboxes}
-    return [FolderWorker(settings, sessions, box, folder, owner, stop, once, backlogs[box.name])
+    return [FolderWorker(settings, sessions, box, folder, owner, stop, once, backlogs[box.name], pool)
             for box in settings.mailboxes for folder in box.folders]
 
 
@@ -314,8 +317,9 @@ def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False)
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    pool = SharedPool(settings.imports.processes)
     try:
-        workers = folder_workers(settings, sessions, stop, once)
+        workers = folder_workers(settings, sessions, stop, once, pool)
         if not workers:
             log.warning("no mailboxes configured")
             return 0
@@ -336,5 +340,6 @@ def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False)
             return 1
         return 0
     finally:
+        pool.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -1,0 +1,50 @@
+"""A worker's folder threads share one parse/clean process pool: memory does not grow with folders."""
+from __future__ import annotations
+
+import os
+import signal
+
+from inbox.config import ImportSettings, Settings
+from inbox.pipeline import Pipeline, SharedPool, Source
+from tests.mailfactory import make_mail
+
+SETTINGS = Settings(imports=ImportSettings(processes=2, batch_size=20))
+
+
+def mails(folder: str, n: int):
+    return [(make_mail(message_id=f"<{folder}-{i}@example.org>", body=f"tip {i} from {folder}"),
+             Source("tips", folder, 1, i + 1)) for i in range(n)]
+
+
+def test_two_folders_share_one_pool_and_closing_one_leaves_it_running(db):
+    pool = SharedPool(2)
+    try:
+        with Pipeline(SETTINGS, db, sorter=None, pool=pool) as inbox, Pipeline(SETTINGS, db, sorter=None, pool=pool) as sent:
+            assert {o.status for o in inbox.process_many(mails("INBOX", 20))} == {"stored"}
+            processes = set(pool.get()._processes)
+            assert {o.status for o in sent.process_many(mails("Sent", 20))} == {"stored"}
+            assert set(pool.get()._processes) == processes and len(processes) == 2
+        # Both pipelines are closed: the pool is its owner's, and still works.
+        with Pipeline(SETTINGS, db, sorter=None, pool=pool) as again:
+            assert {o.status for o in again.process_many(mails("Drafts", 20))} == {"stored"}
+            assert set(pool.get()._processes) == processes
+    finally:
+        pool.close()
+
+
+def test_a_pool_whose_process_died_is_replaced(db):
+    pool = SharedPool(2)
+    try:
+        with Pipeline(SETTINGS, db, sorter=None, pool=pool) as p:
+            list(p.process_many(mails("INBOX", 20)))
+            before = pool.get()
+            os.kill(next(iter(before._processes)), signal.SIGKILL)
+            try:
+                list(p.process_many(mails("INBOX2", 20)))
+            except Exception:  # noqa: BLE001 - the batch in hand fails (BrokenProcessPool); nothing was stored
+                pass
+            after = pool.get()
+            assert after is not before
+            assert {o.status for o in p.process_many(mails("INBOX3", 20))} == {"stored"}
+    finally:
+        pool.close()
