@@ -58,21 +58,85 @@ class Scan:
     are most of the sort stage's time. So a case-insensitive pattern with no
     capital letter of its own runs case-sensitively over the text lower-cased
     once per tip; any other pattern runs as written, over the text as written.
-    The tables stay as readable as before: they are written with re.IGNORECASE.
+    And most rules match few tips: where every match must contain one of a few
+    literal strings ("asylum", "deport", "@"), a text holding none of them is
+    passed over with a substring test instead of a regex scan. The tables stay
+    as readable as before: they are written with re.IGNORECASE.
     """
 
-    __slots__ = ("pattern", "lower")
+    __slots__ = ("pattern", "lower", "needles")
 
     def __init__(self, rx: re.Pattern):
         written = re.sub(r"\\.", "", rx.pattern)  # \b, \d ... are not letters to match
         self.lower = bool(rx.flags & re.IGNORECASE) and "(?-i" not in written and not re.search(r"[A-Z]", written)
         self.pattern = re.compile(rx.pattern, rx.flags & ~re.IGNORECASE) if self.lower else rx
+        self.needles = None if self.pattern.flags & re.IGNORECASE else needles(self.pattern.pattern)
 
     def search(self, text: str, lowered: str) -> re.Match | None:
-        return self.pattern.search(lowered if self.lower else text)
+        text = lowered if self.lower else text
+        if self.needles is not None and not any(n in text for n in self.needles):
+            return None
+        return self.pattern.search(text)
 
-    def finditer(self, text: str, lowered: str):
-        return self.pattern.finditer(lowered if self.lower else text)
+
+MAX_NEEDLES = 24  # more substring tests than this cost about what the regex does
+
+
+def needles(pattern: str) -> tuple[str, ...] | None:
+    """Literal strings one of which every match of a case-sensitive pattern contains,
+    or None when the pattern promises none (digits, classes, optional parts).
+
+    Read from the parsed pattern: a run of literal characters is one; a group or a
+    repeat of at least one passes on its own; an alternation promises the union of
+    its branches' (if every branch promises some). Of a sequence's candidates the
+    one with the longest shortest string is kept. An optimisation only: anything
+    unexpected gives None, and the regex runs.
+    """
+    try:
+        from re import _parser  # the stdlib's own parser (sre_parse before 3.11)
+
+        found = _needles(_parser.parse(pattern), _parser)
+    except Exception:  # noqa: BLE001 - an optimisation must never break a rule
+        return None
+    if not found or len(found) > MAX_NEEDLES or min(map(len, found)) < 1:
+        return None
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def _needles(items, c) -> frozenset[str] | None:
+    best: frozenset[str] | None = None
+    run: list[str] = []
+
+    def consider(candidate: frozenset[str] | None) -> None:
+        nonlocal best
+        if candidate and (best is None or _rank(candidate) > _rank(best)):
+            best = candidate
+
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            consider(frozenset(["".join(run)]))
+            run = []
+        if op is c.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if not add_flags and not del_flags:  # (?i:...) inside would break the promise
+                consider(_needles(sub, c))
+        elif op is c.BRANCH:
+            branches = [_needles(b, c) for b in av[1]]
+            if all(branches):
+                consider(frozenset().union(*branches))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            consider(_needles(av[2], c))
+        # Anything else (classes, anchors, look-arounds, optional parts) promises nothing.
+    if run:
+        consider(frozenset(["".join(run)]))
+    return best
+
+
+def _rank(candidate: frozenset[str]) -> tuple[int, int]:
+    return min(map(len, candidate)), -len(candidate)
 
 
 def own_words(text: str, new_text_end: int | None, signature_start: int | None) -> str:

@@ -1,0 +1,62 @@
+"""The rule tables' cheap scanning (text.Scan) finds exactly what the plain patterns find."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from inbox.config import from_dict
+from inbox.mail.clean import clean
+from inbox.mail.parse import parse
+from inbox.sort import flags, spam
+from inbox.sort.text import Scan, from_mail, needles
+
+DEMO = Path(__file__).resolve().parents[2] / "inbox" / "demo" / "mailbox"
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    (r"\basylum\b", {"asylum"}),
+    (r"\b(?:asylum|deport(?:ed|ation))\b", {"asylum", "deport"}),
+    (r"illegal(?:ly)? alien", {"illegal"}),  # the longest literal every match holds
+    (r"(?:click )?here", {"here"}),
+    (r"\d{3}-\d{4}", {"-"}),
+    (r"\d{3}\s\d{4}", None),  # digits and classes: nothing literal is promised
+    (r"(?:ab|)cd", {"cd"}),
+    (r"(?:ab|)", None),  # an empty branch promises nothing
+    (r"x(?i:abc)", {"x"}),  # a group that changes case rules is not trusted
+])
+def test_needles_are_what_every_match_must_contain(pattern, expected):
+    found = needles(pattern)
+    assert (set(found) if found else None) == expected
+
+
+def test_a_case_insensitive_pattern_runs_over_lower_cased_text_unless_it_names_capitals():
+    assert Scan(re.compile(r"\bdeported\b", re.I)).lower
+    assert not Scan(re.compile(r"\bICE\b", re.I)).lower
+    assert not Scan(re.compile(r"(?-i:ice)", re.I)).lower
+    assert not Scan(re.compile(r"\bdeported\b")).lower
+
+
+def _texts() -> list[str]:
+    settings = from_dict({})
+    texts = []
+    for path in sorted(DEMO.glob("*.eml")):
+        inp = from_mail(clean(parse(path.read_bytes(), settings.limits)))
+        texts += [inp.everything, inp.words]
+    # One line that each rule family should fire on, in mixed case.
+    texts += ["Call 555-201-3344 or A-123-456-789, SSN 123-45-6789, DOB 1/2/80, Apt 4B",
+              "He is UNDOCUMENTED; the Asylum hearing is TOMORROW. Click HERE to claim your prize!!!",
+              "Sin papeles, mis hijos. AIDS clinic. 12-year-old. URGENT: right now"]
+    return texts
+
+
+TABLES = ([rx for _, _, rx in flags.SENSITIVE_RULES] + [rx for _, rx in flags.URGENT_RULES]
+          + [rx for *_, rx in spam.SPAM_RULES])
+
+
+@pytest.mark.parametrize("rx", TABLES, ids=lambda rx: rx.pattern[:40])
+def test_every_rule_finds_the_same_with_the_cheap_scan(rx):
+    scan = Scan(rx)
+    for text in _texts():
+        assert bool(scan.search(text, text.lower())) == bool(rx.search(text)), text[:80]
