@@ -137,4 +137,5 @@ def _print_machine(row: SortDecision) -> None:
     cluster = why.get("cluster", {})
     print(f"  cluster: {cluster.get('action', 'none')}"
           + (f" tip {cluster['tip_id']} at similarity {cluster['similarity']:.2f}" if "tip_id" in cluster else "")
+          + (f" ({cluster['shared']} {cluster['signal']})" if cluster.get("signal") else "")
           + (" (the same reader sent it before)" if cluster.get("same_reader") else ""))

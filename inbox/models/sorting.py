@@ -74,7 +74,7 @@ class Cluster(Base):
 
 
 class TipSignature(Base):
-    """A tip's MinHash signature: the persisted duplicate index, reloaded by Sorter.load."""
+    """A tip's MinHash signature and salient keys: the persisted duplicate index, reloaded by Sorter.load."""
 
     __tablename__ = "tip_signatures"
     # AUTOINCREMENT: ids never come back after a rollback, so "rows after id N" stays exact.
@@ -85,6 +85,8 @@ class TipSignature(Base):
     # Declared so a flush writes the tip first even when only tip_id is set (ids handed out before insert).
     tip: Mapped[Tip] = relationship(foreign_keys=[tip_id])
     minhash: Mapped[bytes] = mapped_column(LargeBinary)
+    # Salient names and numbers (inbox.sort.salient) as concatenated 8-byte hashes, never as text; NULL: none.
+    keys: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class ClusterSuggestion(Base):

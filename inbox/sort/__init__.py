@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from inbox.config import Settings
 from inbox.db import RowBuffer
 from inbox.models import ModelVersion, SortDecision, Tip, TipSignature, utcnow
-from inbox.sort import duplicates, flags, learn, spam
+from inbox.sort import duplicates, flags, learn, salient, spam
 from inbox.sort.clusters import LSHIndex, Match, MinHasher, words
 from inbox.sort import model as model_mod
 from inbox.sort.model import TextModel
@@ -53,6 +53,7 @@ class Sorting:
     explanation: dict
     signature: np.ndarray | None = field(default=None, repr=False)
     duplicate: Match | None = None
+    keys: bytes | None = field(default=None, repr=False)  # salient names and numbers, hashed (inbox.sort.salient)
 
     def apply(self, tip: Tip) -> None:
         """Copy the verdict onto the tip's columns; spam moves a new tip to the Spam column."""
@@ -72,6 +73,7 @@ class Sorter:
         self.rules = TopicRules(settings.sorting.topics or default_topics())
         self.hasher = MinHasher()
         self.index = LSHIndex()
+        self.key_index = salient.KeyIndex()
         self.models: dict[str, tuple[TextModel, ModelVersion] | None] = {kind: None for kind in learn.KINDS}
         self._last_signature_id = 0
         self._signatures_checked = self._models_checked = 0.0
@@ -92,11 +94,12 @@ class Sorter:
         now = time.monotonic()
         if force or now - self._signatures_checked >= SIGNATURE_CHECK_SECONDS:
             self._signatures_checked = now
-            self._last_signature_id = duplicates.read_new_signatures(session, self.index, self._last_signature_id)
+            self._last_signature_id = duplicates.read_new_signatures(session, self.index, self._last_signature_id,
+                                                                     self.key_index)
         if not force and now - self._models_checked < MODEL_CHECK_SECONDS:
             return
         self._models_checked = now
-        duplicates.read_late_signatures(session, self.index, self._last_signature_id)
+        duplicates.read_late_signatures(session, self.index, self._last_signature_id, keys=self.key_index)
         for kind in learn.KINDS:
             newest = learn.latest_version(session, kind)
             loaded = self.models[kind]
@@ -165,6 +168,8 @@ class Sorter:
         urgent_rules = flags.urgency(inp)
         # Auto-replies and bounces repeat one template: clustering them would bury real stories.
         signature = None if inp.automatic else self.hasher.signature(words(text))
+        subject, _, own = text.partition("\n")
+        keys = (salient.keys(subject, own) or None) if signature is not None else None
         explanation = {
             "topic": {"topic": verdict.topic, "confidence": verdict.confidence, "source": verdict.source,
                       **verdict.explanation},
@@ -173,7 +178,7 @@ class Sorter:
             "urgent": {"rules": urgent_rules},
         }
         return Sorting(verdict.topic, verdict.confidence, verdict.source, spam_score,
-                       spam_score >= cfg.spam_threshold, kinds, bool(urgent_rules), explanation, signature, None)
+                       spam_score >= cfg.spam_threshold, kinds, bool(urgent_rules), explanation, signature, None, keys)
 
     def remember(self, session: Session, tip: Tip, sorting: Sorting) -> None:
         """Write the verdict for a flushed tip: its columns, the decision, its cluster, the index."""
@@ -182,7 +187,8 @@ class Sorter:
             cluster = {"action": "none", "why": "a follow-up in a thread is not a new story"}
         else:
             cluster = duplicates.remember(session, self.index, tip, sorting.signature, sorting.duplicate,
-                                          self.settings.sorting, self._touched, self._rows)
+                                          self.settings.sorting, self._touched, self._rows,
+                                          keys=sorting.keys, key_index=self.key_index)
         sorting.explanation["cluster"] = cluster
         decision = dict(tip_id=tip.id, kind="sort", value=sorting.topic, source=sorting.topic_source,
                         confidence=sorting.topic_confidence, explanation=json.dumps(sorting.explanation))
@@ -192,6 +198,7 @@ class Sorter:
             session.add(SortDecision(**decision))
         if sorting.signature is not None and cluster["action"] != "none":
             self.index.add(tip.id, sorting.signature)
+            self.key_index.add(tip.id, sorting.keys)
         log.debug("sorted tip %s: source %s, cluster %s", tip.id, sorting.topic_source, cluster["action"])
 
     @contextmanager
@@ -227,7 +234,7 @@ class Sorter:
             tip.status = "new"  # the sorter put it there and no longer thinks so
         clustered = session.scalar(select(TipSignature.id).where(TipSignature.tip_id == tip.id)) is not None
         if clustered:
-            sorting.signature, sorting.duplicate = None, None
+            sorting.signature, sorting.duplicate, sorting.keys = None, None, None
         sorting.apply(tip)
         if clustered:
             sorting.explanation["cluster"] = {"action": "kept", "cluster_id": tip.cluster_id}

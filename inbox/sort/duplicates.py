@@ -17,23 +17,28 @@ from inbox.config import SortingSettings
 from inbox.db import RowBuffer, reserve_ids
 from inbox.models import Cluster, ClusterSuggestion, Tip, TipSignature, utcnow
 from inbox.sort.clusters import LSHIndex, Match, from_bytes, to_bytes
+from inbox.sort.salient import KeyIndex, score as key_score, split as split_keys
 
 log = logging.getLogger(__name__)
 
 
-def read_new_signatures(session: Session, index: LSHIndex, after_id: int) -> int:
-    """Add every signature row after after_id to the index; returns the newest row id seen."""
+def read_new_signatures(session: Session, index: LSHIndex, after_id: int, keys: KeyIndex | None = None) -> int:
+    """Add every signature row after after_id to the index (and its salient keys to `keys`);
+    returns the newest row id seen."""
     rows = session.execute(
-        select(TipSignature.id, TipSignature.tip_id, TipSignature.minhash)
+        select(TipSignature.id, TipSignature.tip_id, TipSignature.minhash, TipSignature.keys)
         .where(TipSignature.id > after_id).order_by(TipSignature.id)
     )
-    for row_id, tip_id, minhash in rows:
+    for row_id, tip_id, minhash, salient_keys in rows:
         index.add(tip_id, from_bytes(minhash))
+        if keys is not None:
+            keys.add(tip_id, salient_keys)
         after_id = row_id
     return after_id
 
 
-def read_late_signatures(session: Session, index: LSHIndex, last_id: int, window: int = 5000) -> int:
+def read_late_signatures(session: Session, index: LSHIndex, last_id: int, window: int = 5000,
+                         keys: KeyIndex | None = None) -> int:
     """Add rows within `window` ids below last_id that the index lacks; returns how many.
 
     Ids are handed out at insert but become visible at commit: a worker whose
@@ -43,9 +48,12 @@ def read_late_signatures(session: Session, index: LSHIndex, last_id: int, window
     missing = [tip_id for (tip_id,) in ids if index.signature_of(tip_id) is None]
     for start in range(0, len(missing), 500):
         chunk = missing[start:start + 500]
-        for tip_id, minhash in session.execute(
-                select(TipSignature.tip_id, TipSignature.minhash).where(TipSignature.tip_id.in_(chunk))):
+        for tip_id, minhash, salient_keys in session.execute(
+                select(TipSignature.tip_id, TipSignature.minhash, TipSignature.keys)
+                .where(TipSignature.tip_id.in_(chunk))):
             index.add(tip_id, from_bytes(minhash))
+            if keys is not None:
+                keys.add(tip_id, salient_keys)
     return len(missing)
 
 
@@ -69,15 +77,20 @@ def find_duplicate(session: Session, index: LSHIndex, signature: np.ndarray, set
 
 def remember(session: Session, index: LSHIndex, tip: Tip, signature: np.ndarray | None,
              match: Match | None, settings: SortingSettings, touched: set[int] | None = None,
-             rows: RowBuffer | None = None) -> dict:
-    """Store the tip's signature, then join its duplicate's cluster or suggest it; says what happened."""
+             rows: RowBuffer | None = None, keys: bytes | None = None, key_index: KeyIndex | None = None) -> dict:
+    """Store the tip's signature and salient keys, then join its duplicate's cluster or suggest
+    it; without a duplicate, suggest a tip sharing its names and numbers; says what happened."""
     if signature is None:
         return {"action": "none", "why": "too few words to compare"}
     if rows is not None:
-        rows.add(TipSignature, tip_id=tip.id, minhash=to_bytes(signature))
+        rows.add(TipSignature, tip_id=tip.id, minhash=to_bytes(signature), keys=keys)
     else:
-        session.add(TipSignature(tip_id=tip.id, minhash=to_bytes(signature)))
+        session.add(TipSignature(tip_id=tip.id, minhash=to_bytes(signature), keys=keys))
     if match is None:
+        if keys and key_index is not None:
+            suggested = suggest_by_keys(session, key_index, tip, keys, rows)
+            if suggested is not None:
+                return suggested
         return {"action": "new", "why": "no stored tip is similar enough"}
     other = _unflushed_tip(session, match.tip_id)
     if other is None:
@@ -90,6 +103,38 @@ def remember(session: Session, index: LSHIndex, tip: Tip, signature: np.ndarray 
         return {"action": "suggested", **facts}
     join(session, tip, other, touched)
     return {"action": "joined", "cluster_id": tip.cluster_id, **facts}
+
+
+def suggest_by_keys(session: Session, key_index: KeyIndex, tip: Tip, keys: bytes,
+                    rows: RowBuffer | None = None) -> dict | None:
+    """Suggest the stored tip of another reader sharing the most salient keys with this one.
+
+    Readers describing one event in their own words share its names and numbers, not
+    its wording: an editor decides, so this only ever suggests. The suggestion's
+    similarity is salient.score(): the share of the smaller key set in common. A
+    reader's own earlier tip is not suggested (a re-send is MinHash's to find).
+    """
+    pending = None
+    for other_id, shared, _rarity in key_index.candidates(keys):
+        if other_id == tip.id:
+            continue
+        if pending is None:  # this transaction's rows not written yet, as in find_duplicate
+            pending = {o.tip_id: o.keys for o in session.new if isinstance(o, TipSignature)}
+            if rows is not None:
+                pending.update((r["tip_id"], r["keys"]) for r in rows.pending(TipSignature))
+        with session.no_autoflush:
+            stored = pending[other_id] if other_id in pending else session.scalar(
+                select(TipSignature.keys).where(TipSignature.tip_id == other_id))
+            other = _unflushed_tip(session, other_id) or session.get(Tip, other_id)
+        if stored is None or stored != key_index.keys_of(other_id) or other is None:
+            continue  # left in memory by a rolled-back transaction
+        if tip.sender_address and (other.sender_address or "").lower() == tip.sender_address.lower():
+            continue
+        similarity = key_score(shared, len(split_keys(keys)), len(split_keys(stored)))
+        session.add(ClusterSuggestion(tip_id=tip.id, other_tip_id=other.id, similarity=similarity))
+        return {"action": "suggested", "tip_id": other.id, "signal": "shared names and numbers", "shared": shared,
+                "similarity": similarity, "same_reader": False}
+    return None
 
 
 def _unflushed_tip(session: Session, tip_id: int) -> Tip | None:
