@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
@@ -72,16 +72,23 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     from inbox.pipeline import Pipeline
 
     try:
-        total = files.count(args.paths)
+        items = files.plan(args.paths)  # walked once; each file is then read once
     except FileNotFoundError as exc:
         raise UsageError(str(exc)) from None
     sessions = open_sessions(settings)
-    progress = Progress(total, enabled=sys.stderr.isatty() and not args.no_progress)
+    progress = Progress(files.size(items), enabled=sys.stderr.isatty() and not args.no_progress)
     counts: Counter[str] = Counter()
+    sizes: deque[int] = deque()  # of the messages read and not yet stored: outcomes come in their order
+
+    def messages():
+        for raw, source in files.read_planned(items):
+            sizes.append(len(raw))
+            yield raw, source
+
     with Pipeline(settings, sessions, processes=args.processes) as pipeline:
-        for outcome in pipeline.process_many(files.read_all(args.paths)):
+        for outcome in pipeline.process_many(messages()):
             counts[outcome.status] += 1
-            progress.step()
+            progress.step(sizes.popleft() if sizes else 0)
     progress.done()
     print(summary(counts, progress.elapsed()))
     return 0
@@ -96,28 +103,31 @@ def summary(counts: Counter[str], seconds: float) -> str:
 
 
 class Progress:
-    """A one-line progress bar (count, rate, ETA) on a terminal; silent otherwise."""
+    """A one-line progress bar on a terminal, measured in bytes (so counting an mbox's
+    messages never costs a second read): messages, rate, ETA. Silent otherwise."""
 
-    def __init__(self, total: int, enabled: bool, out=sys.stderr):
-        self.total, self.enabled, self.out = total, enabled, out
-        self.n = 0
+    def __init__(self, total_bytes: int, enabled: bool, out=sys.stderr):
+        self.total, self.enabled, self.out = total_bytes, enabled, out
+        self.n = self.done_bytes = 0
         self.start = time.monotonic()
         self._last = 0.0
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
-    def step(self) -> None:
+    def step(self, nbytes: int = 0) -> None:
         self.n += 1
+        self.done_bytes += nbytes
         now = time.monotonic()
-        if self.enabled and (now - self._last > 0.2 or self.n == self.total):
+        if self.enabled and now - self._last > 0.2:
             self._last = now
-            rate = self.n / max(self.elapsed(), 1e-9)
-            eta = (self.total - self.n) / rate if rate else 0
+            elapsed = max(self.elapsed(), 1e-9)
+            share = min(self.done_bytes / self.total, 1.0) if self.total else 1.0
+            eta = elapsed * (1 - share) / share if share else 0
             width = 30
-            filled = int(width * self.n / max(self.total, 1))
-            bar = "#" * filled + "." * (width - filled)
-            self.out.write(f"\r[{bar}] {self.n}/{self.total}  {rate:,.0f} msg/s  ETA {int(eta // 60)}:{int(eta % 60):02d} ")
+            bar = "#" * int(width * share) + "." * (width - int(width * share))
+            self.out.write(f"\r[{bar}] {self.n} messages, {self.done_bytes / 1e6:,.1f} of {self.total / 1e6:,.1f} MB"
+                           f"  {self.n / elapsed:,.0f} msg/s  ETA {int(eta // 60)}:{int(eta % 60):02d} ")
             self.out.flush()
 
     def done(self) -> None:

@@ -23,20 +23,40 @@ def read_all(paths: list[str | os.PathLike]) -> Iterator[tuple[bytes, Source]]:
 
     Raises FileNotFoundError for a missing path before reading anything.
     """
-    roots = _roots(paths)
-    for kind, path in (item for root in roots for item in _walk(root)):
+    return read_planned(plan(paths))
+
+
+def plan(paths: list[str | os.PathLike]) -> list[tuple[str, Path]]:
+    """("file" | "mbox", path) for every mail file under paths, walked once.
+
+    Raises FileNotFoundError for a missing path before reading anything.
+    """
+    return [item for root in _roots(paths) for item in _walk(root)]
+
+
+def read_planned(items: list[tuple[str, Path]]) -> Iterator[tuple[bytes, Source]]:
+    """Every message of plan()'s files, each file read once."""
+    for kind, path in items:
         if kind == "mbox":
             yield from _read_mbox(path)
         else:
             yield path.read_bytes(), Source(IMPORT_MAILBOX, str(_stable_name(path)))
 
 
-def count(paths: list[str | os.PathLike]) -> int:
-    """How many messages an import will read (for the progress bar's ETA)."""
+def size(items: list[tuple[str, Path]]) -> int:
+    """The bytes plan()'s files hold: the progress bar's measure (an mbox is not read to count it)."""
     total = 0
-    for kind, path in (item for root in _roots(paths) for item in _walk(root)):
-        total += _mbox_size(path) if kind == "mbox" else 1
+    for _, path in items:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
     return total
+
+
+def count(paths: list[str | os.PathLike]) -> int:
+    """How many messages an import will read (an mbox is read through to count its messages)."""
+    return sum(_mbox_size(path) if kind == "mbox" else 1 for kind, path in plan(paths))
 
 
 def _roots(paths: list[str | os.PathLike]) -> list[Path]:

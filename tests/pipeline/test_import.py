@@ -72,3 +72,28 @@ def test_import_of_a_missing_path_is_one_clear_line(tmp_path, capsys):
     assert main(["--config", str(cfg), "import", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such file or folder" in err and "Traceback" not in err
+
+
+def test_import_reads_each_mbox_once_and_shows_progress_in_bytes(tmp_path, db_url, monkeypatch):
+    import io
+
+    from inbox.commands import data
+
+    write_tree(tmp_path)
+    opened = []
+    real_mbox = mailbox.mbox
+
+    def counting_mbox(path, *a, **k):
+        opened.append(str(path))
+        return real_mbox(path, *a, **k)
+
+    monkeypatch.setattr(files.mailbox, "mbox", counting_mbox)
+    items = files.plan([tmp_path])
+    assert files.size(items) == sum(p.stat().st_size for _, p in items)
+    out = io.StringIO()
+    progress = data.Progress(files.size(items), enabled=True, out=out)
+    for raw, _ in files.read_planned(items):
+        progress._last = 0  # draw every step
+        progress.step(len(raw))
+    assert opened == [str(tmp_path / "archive.mbox")]  # read once: never opened again to count
+    assert progress.n == 9 and "9 messages" in out.getvalue() and "ETA" in out.getvalue()
