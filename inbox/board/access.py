@@ -1,7 +1,8 @@
 """Who may see and do what: the role rules as plain functions, used by queries and views alike.
 
 admin   everything an editor may, plus users, mailbox health, quarantine and the audit log;
-editor  sees every tip; assigns, sets status, corrects topics, merges, marks spam;
+editor  sees every tip; assigns, sets status, corrects topics, merges, marks spam,
+        decides sorting's "maybe the same story" suggestions;
 reporter sees the tips of their beats and those assigned to them; claims, writes notes,
         and moves the tips assigned to them through their statuses.
 A tip flagged sensitive hides its sender from reporters it is not assigned to.
@@ -23,6 +24,7 @@ ACTION_RULES = {
     "status": "assignee",
     "topic": "assignee",
     "merge": "editor",
+    "cluster": "editor",  # accept or dismiss a "maybe the same story" suggestion
     "split": "editor",
     "spam": "editor",
     "export": "editor",

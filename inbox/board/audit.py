@@ -18,6 +18,7 @@ ACTIONS = {
     "export": "a tip's original message was downloaded [tip]",
     "change": "a tip's status, assignee, topic, thread or spam verdict changed [tip]",
     "note": "a note was written on a tip [tip]",
+    "cluster": "an editor accepted or dismissed a \"maybe the same story\" suggestion (ids only) [tip]",
     "user_create": "an admin added a user [user]",
     "user_update": "an admin changed a user's role, beats or access [user]",
     "quarantine_view": "an admin read a quarantined message's headers [quarantine]",

@@ -2,8 +2,9 @@
 
 However many cards are shown, the page costs the same queries: one for the column
 totals, one (a UNION of per-column LIMITs) for the card ids, and one for the cards
-with their cluster sizes, attachment and follow-up counts. A search replaces the
-totals and ids with two: the matching threads, and their columns.
+with their cluster sizes, attachment and follow-up counts and whether a "maybe the
+same story" suggestion is open. A search replaces the totals and ids with two: the
+matching threads, and their columns.
 """
 from __future__ import annotations
 
@@ -98,6 +99,7 @@ class Card:
     cluster_size: int = 0
     attachments: int = 0
     followups: int = 0
+    suggested: bool = False  # an open "maybe the same story" suggestion involves it
 
 
 @dataclass
@@ -185,7 +187,7 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
             sensitive=r.sensitive, automatic=r.is_auto_reply or r.is_bounce or r.is_list, is_spam=r.is_spam,
             assignee=users.get(r.assignee_id, "") if r.assignee_id else "",
             cluster_size=r.cluster_size if r.cluster_id is not None else 0, attachments=r.attachments,
-            followups=r.followups,
+            followups=r.followups, suggested=bool(r.suggested),
         ))
     has_next = any(totals[s] > offset + f.per for s in statuses)
     return BoardPage([columns[s] for s in statuses], has_next, f)

@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Integer, any_, bindparam, column, func, or_, select, text, union_all
+from sqlalchemy import Integer, any_, bindparam, column, exists, func, or_, select, text, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
-from inbox.models import Attachment, Sighting, Tip
+from inbox.models import Attachment, ClusterSuggestion, Sighting, Tip
 from inbox.models.search import id_selects
 
 FLAG_CLAUSES = {
@@ -125,12 +125,16 @@ CARD_COLUMNS = (
     Tip.assignee_id, Tip.cluster_id,
 )
 _member, _follow_up = aliased(Tip), aliased(Tip)
-# Per card, from indexes: the cluster's size, the attachments (not inline images), the follow-ups.
+# Per card, from indexes: the cluster's size, the attachments (not inline images), the follow-ups,
+# and whether sorting left an open duplicate suggestion on it.
 CARD_COUNTS = (
     select(func.count()).where(_member.cluster_id == Tip.cluster_id).scalar_subquery().label("cluster_size"),
     select(func.count()).where(Attachment.tip_id == Tip.id, Attachment.inline.is_(False)).scalar_subquery()
     .label("attachments"),
     select(func.count()).where(_follow_up.thread_root_id == Tip.id).scalar_subquery().label("followups"),
+    # An open "maybe the same story" suggestion on either side (the badge; still one query for all cards).
+    or_(exists().where(ClusterSuggestion.tip_id == Tip.id, ClusterSuggestion.status == "open"),
+        exists().where(ClusterSuggestion.other_tip_id == Tip.id, ClusterSuggestion.status == "open")).label("suggested"),
 )
 CARDS = (select(*CARD_COLUMNS, *CARD_COUNTS).where(Tip.id.in_(bindparam("ids", expanding=True)))
          .order_by(Tip.received_at.desc(), Tip.id.desc()))

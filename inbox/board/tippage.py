@@ -1,11 +1,11 @@
 """The tip page as data: the text in its parts, the mail HTML for the sandboxed iframe, and
-everything around the tip (thread, same sender, cluster, history, notes)."""
+everything around the tip (thread, same sender, cluster, suggestions, history, notes)."""
 from __future__ import annotations
 
 import html
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from inbox.board.access import is_editor, may, sender_masked, visible_clause
 from inbox.board.actions import load_tip
 from inbox.board.security import mail_csp
+from inbox.board.suggestions import open_for_tip
 from inbox.models import Merge, Note, Tip, TipEvent, User
 from inbox.models.sorting import SortDecision
 
@@ -45,6 +46,7 @@ class TipPage:
     assignee: User | None
     allowed: dict[str, bool]
     why: dict  # sorting's reasons for the topic ({} before sorting ran)
+    suggestions: list = field(default_factory=list)  # open "maybe the same story" suggestions (suggestions.Suggestion)
 
 
 def split_text(text: str, new_end: int, signature_start: int | None) -> TextParts:
@@ -106,7 +108,8 @@ def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSeri
     notes = list(session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.id)))
     merged = session.scalar(select(Merge).where(Merge.tip_id == tip.id, Merge.split_at.is_(None))
                             .order_by(Merge.id.desc()).limit(1))
-    allowed = {a: may(user, a, tip) for a in ("assign", "status", "topic", "merge", "split", "spam", "export", "claim", "note")}
+    allowed = {a: may(user, a, tip)
+               for a in ("assign", "status", "topic", "merge", "cluster", "split", "spam", "export", "claim", "note")}
     allowed["claim"] = allowed["claim"] and tip.assignee_id != user.id and (tip.assignee_id is None or is_editor(user))
     return TipPage(
         tip=tip, root=root, masked=masked,
@@ -114,7 +117,7 @@ def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSeri
         srcdoc=mail_srcdoc(tip.html_body, user.id, signer, origin),
         thread=thread, same_sender=same_sender, cluster=cluster, events=events, notes=notes,
         merged_into=merged, assignee=session.get(User, tip.assignee_id) if tip.assignee_id else None,
-        allowed=allowed, why=topic_reasons(session, tip.id),
+        allowed=allowed, why=topic_reasons(session, tip.id), suggestions=open_for_tip(session, user, tip),
     )
 
 

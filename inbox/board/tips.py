@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from inbox.board import actions, audit
+from inbox.board import actions, audit, suggestions
 from inbox.board.access import STATUS_LABELS, STATUSES, may
 from inbox.board.queries import user_labels
 from inbox.board.tippage import cid_signer, tip_page
@@ -126,6 +126,20 @@ def merge(tip_id: int):
 def split(tip_id: int):
     """Undo this tip's last merge."""
     return _act(tip_id, actions.split, tip_id, _int("version"), message="Split out again.")
+
+
+@bp.route("/<int:tip_id>/suggestions/<int:suggestion_id>/accept", methods=["POST"])
+def accept_suggestion(tip_id: int, suggestion_id: int):
+    """"Same story": join the two suggested tips in one cluster (editors)."""
+    return _act(tip_id, suggestions.accept, tip_id, suggestion_id,
+                message=f"Same story: suggestion #{suggestion_id} accepted, the tips share a cluster now.")
+
+
+@bp.route("/<int:tip_id>/suggestions/<int:suggestion_id>/dismiss", methods=["POST"])
+def dismiss_suggestion(tip_id: int, suggestion_id: int):
+    """"Different story": close the suggestion, leaving both tips where they are (editors)."""
+    return _act(tip_id, suggestions.dismiss, tip_id, suggestion_id,
+                message=f"Different stories: suggestion #{suggestion_id} dismissed.")
 
 
 @bp.route("/bulk", methods=["POST"])

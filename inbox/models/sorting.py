@@ -96,7 +96,8 @@ class ClusterSuggestion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
-    other_tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"))
+    # Indexed: the tip page and the board's "maybe same story" badge look suggestions up from either side.
+    other_tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
     # Declared so a flush writes the tip first even when only tip_id is set (ids handed out before insert).
     tip: Mapped[Tip] = relationship(foreign_keys=[tip_id])
     other_tip: Mapped[Tip] = relationship(foreign_keys=[other_tip_id])

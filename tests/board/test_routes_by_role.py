@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from inbox.models import Mailbox, Quarantined
+from inbox.models import ClusterSuggestion, Mailbox, Quarantined
 from tests.board.factories import add_attachment, make_tip, raw_mail
 
 LOGIN = "login"
 # route -> (method, path, form, {role: expected status}); None role = not logged in.
-# Paths use {tip} (a tip on the reporter's beat), {att}, {q}, {user}.
+# Paths use {tip} (a tip on the reporter's beat), {att}, {q}, {user}, {sugg} (a suggestion: {tip} and {other}).
 ROUTES = {
     "board": ("GET", "/", {}, {"admin": 200, "editor": 200, "reporter": 200}),
     "help": ("GET", "/help", {}, {"admin": 200, "editor": 200, "reporter": 200}),
@@ -26,6 +26,8 @@ ROUTES = {
     "add note": ("POST", "/tips/{tip}/notes", {"body": "Called the clerk."}, {"admin": 302, "editor": 302, "reporter": 302}),
     "merge": ("POST", "/tips/{tip}/merge", {"into": "{other}", "version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
     "split": ("POST", "/tips/{tip}/split", {"version": "1"}, {"admin": 400, "editor": 400, "reporter": 403}),
+    "accept suggestion": ("POST", "/tips/{tip}/suggestions/{sugg}/accept", {}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "dismiss suggestion": ("POST", "/tips/{tip}/suggestions/{sugg}/dismiss", {}, {"admin": 302, "editor": 302, "reporter": 403}),
     "bulk": ("POST", "/tips/bulk", {"ids": "{tip}", "action": "status:declined"}, {"admin": 302, "editor": 302, "reporter": 403}),
     "save view": ("POST", "/views", {"name": "Courts", "query": "topic=courts"}, {"admin": 302, "editor": 302, "reporter": 302}),
     "users": ("GET", "/admin/users", {}, {"admin": 200, "editor": 403, "reporter": 403}),
@@ -57,9 +59,11 @@ def objects(db, users):
         q = Quarantined(sha256="0" * 64, data=b"Subject: broken\r\n\r\nbody", mailbox_id=box.id, folder="INBOX", uid=7,
                         stage="parse", error="ValueError: bad header")
         s.add(q)
+        sugg = ClusterSuggestion(tip_id=tip.id, other_tip_id=other.id, similarity=0.4)
+        s.add(sugg)
         s.flush()
         return {"tip": tip.id, "other": other.id, "att": att.id, "other_att": other_att.id, "q": q.id,
-                "user": users["reporter"][0]}
+                "user": users["reporter"][0], "sugg": sugg.id}
 
 
 def _fill(text: str, objects: dict) -> str:
@@ -104,7 +108,8 @@ def test_every_registered_route_is_in_the_matrix(app):
 
 def _rule_of(path: str) -> str:
     replacements = {"{tip}": "<int:tip_id>", "{other}": "<int:tip_id>", "{att}": "<int:attachment_id>",
-                    "{other_att}": "<int:attachment_id>", "{q}": "<int:qid>", "{user}": "<int:user_id>"}
+                    "{other_att}": "<int:attachment_id>", "{q}": "<int:qid>", "{user}": "<int:user_id>",
+                    "{sugg}": "<int:suggestion_id>"}
     for key, value in replacements.items():
         path = path.replace(key, value)
     return path
