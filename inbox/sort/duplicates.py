@@ -63,9 +63,10 @@ def find_duplicate(session: Session, index: LSHIndex, signature: np.ndarray, set
     pending = None
     for match in index.nearest(signature, settings.cluster_suggest, limit=3):
         if pending is None:  # this transaction's rows not written yet: checked here, not flushed one by one
-            pending = {o.tip_id: o.minhash for o in session.new if isinstance(o, TipSignature)}
-            if rows is not None:
-                pending.update((r["tip_id"], r["minhash"]) for r in rows.pending(TipSignature))
+            if rows is not None:  # a pipeline batch: its signatures are rows, never ORM objects
+                pending = {r["tip_id"]: r["minhash"] for r in rows.pending(TipSignature)}
+            else:
+                pending = {o.tip_id: o.minhash for o in session.new if isinstance(o, TipSignature)}
         stored = pending.get(match.tip_id)
         if stored is None:
             with session.no_autoflush:
@@ -118,21 +119,30 @@ def suggest_by_keys(session: Session, key_index: KeyIndex, tip: Tip, keys: bytes
     for other_id, shared, _rarity in key_index.candidates(keys):
         if other_id == tip.id:
             continue
-        if pending is None:  # this transaction's rows not written yet, as in find_duplicate
-            pending = {o.tip_id: o.keys for o in session.new if isinstance(o, TipSignature)}
+        if pending is None:  # this transaction's signatures not written yet, as in find_duplicate
             if rows is not None:
-                pending.update((r["tip_id"], r["keys"]) for r in rows.pending(TipSignature))
-        with session.no_autoflush:
-            stored = pending[other_id] if other_id in pending else session.scalar(
-                select(TipSignature.keys).where(TipSignature.tip_id == other_id))
-            other = _unflushed_tip(session, other_id) or session.get(Tip, other_id)
-        if stored is None or stored != key_index.keys_of(other_id) or other is None:
+                pending = {r["tip_id"]: r["keys"] for r in rows.pending(TipSignature)}
+            else:
+                pending = {o.tip_id: o.keys for o in session.new if isinstance(o, TipSignature)}
+        if other_id in pending:  # a tip of this transaction
+            with session.no_autoflush:
+                fresh = _unflushed_tip(session, other_id) or session.get(Tip, other_id)
+            if fresh is None:
+                continue
+            stored, sender = pending[other_id], fresh.sender_address
+        else:
+            with session.no_autoflush:  # two columns, not the whole tip with its body
+                found = session.execute(
+                    select(TipSignature.keys, Tip.sender_address).join(Tip, Tip.id == TipSignature.tip_id)
+                    .where(TipSignature.tip_id == other_id)).first()
+            stored, sender = found if found is not None else (None, None)
+        if stored is None or stored != key_index.keys_of(other_id):
             continue  # left in memory by a rolled-back transaction
-        if tip.sender_address and (other.sender_address or "").lower() == tip.sender_address.lower():
+        if tip.sender_address and (sender or "").lower() == tip.sender_address.lower():
             continue
         similarity = key_score(shared, len(split_keys(keys)), len(split_keys(stored)))
-        session.add(ClusterSuggestion(tip_id=tip.id, other_tip_id=other.id, similarity=similarity))
-        return {"action": "suggested", "tip_id": other.id, "signal": "shared names and numbers", "shared": shared,
+        session.add(ClusterSuggestion(tip_id=tip.id, other_tip_id=other_id, similarity=similarity))
+        return {"action": "suggested", "tip_id": other_id, "signal": "shared names and numbers", "shared": shared,
                 "similarity": similarity, "same_reader": False}
     return None
 
