@@ -232,8 +232,14 @@ class Sorter:
             sorting.explanation["spam"]["editor"] = "moved to the Spam column on the board"
         elif not sorting.is_spam and tip.status == "spam":
             tip.status = "new"  # the sorter put it there and no longer thinks so
-        clustered = session.scalar(select(TipSignature.id).where(TipSignature.tip_id == tip.id)) is not None
+        signature_row = session.scalar(select(TipSignature).where(TipSignature.tip_id == tip.id))
+        clustered = signature_row is not None
         if clustered:
+            if signature_row.keys is None and sorting.keys:
+                # Sorted before names-and-numbers keys existed (migration 0004): give it its keys,
+                # so later tips can be suggested to it. It keeps its cluster; nothing is suggested now.
+                signature_row.keys = sorting.keys
+                self.key_index.add(tip.id, sorting.keys)
             sorting.signature, sorting.duplicate, sorting.keys = None, None, None
         sorting.apply(tip)
         if clustered:

@@ -137,3 +137,23 @@ def test_a_new_sorter_reloads_the_keys_from_the_database(db, settings):
     with db() as session:
         (row,) = session.scalars(select(ClusterSuggestion)).all()
     assert (row.tip_id, row.other_tip_id) == (second, first)
+
+
+def test_sort_all_gives_keys_to_tips_sorted_before_there_were_keys(db, settings):
+    from sqlalchemy import update
+
+    (old,) = store(db, settings, make_mail(sender="ana@example.org", subject="Precinct 14",
+                                           body="Hi,\n\nPrecinct 14 voting moved to the Grange Hall on Route 6.\n"))
+    with db() as session, session.begin():  # as a tip stored before migration 0004 looks
+        session.execute(update(TipSignature).values(keys=None))
+    with db() as session, session.begin():
+        sorter = Sorter.load(settings, session)
+        sorter.resort(session, session.get(Tip, old))
+    with db() as session:
+        assert session.scalar(select(TipSignature.keys).where(TipSignature.tip_id == old))
+    (new,) = store(db, settings, make_mail(sender="bo@example.org", subject="voting",
+                                           body="Hello,\n\nmy mom votes in precinct 14, now out at the Grange "
+                                                "Hall; no bus goes there.\n"))
+    with db() as session:
+        (row,) = session.scalars(select(ClusterSuggestion)).all()
+    assert (row.tip_id, row.other_tip_id) == (new, old)
