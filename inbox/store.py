@@ -134,8 +134,8 @@ def _id(tip_or_id) -> int:
 
 def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: Source, prep: Prepared, flush: bool):
     """Add one message's rows; returns (status, the tip or its id). Writes them only when asked."""
-    mailbox_id = known.mailboxes.get(source.mailbox)
-    place = (mailbox_id, source.folder, source.uidvalidity, source.uid)
+    place = known.place(source)
+    mailbox_id = place[0]
     seen = known.sightings.get(place)
     if seen is not None:
         return "duplicate", seen
@@ -168,26 +168,29 @@ class _Known:
         from inbox.pipeline import Prepared
 
         self.mailboxes = _MailboxIds(session)
-        places = {(self.mailboxes.get(s.mailbox), s.folder, s.uidvalidity, s.uid) for _, s in batch}
+        places = {self.place(s) for _, s in batch}
         self.sightings: dict[tuple, int] = _at_places(session, Sighting, places)
         self.quarantined = set(_at_places(session, Quarantined, places, Quarantined.resolved_at.is_(None)))
         shas = {p.mail.parsed.sha256 for p in prepared if isinstance(p, Prepared)}
         self.raws = {k: v for k, v in session.execute(select(RawMessage.sha256, RawMessage.id).where(RawMessage.sha256.in_(shas)))}
         self.stored_by_message_id = _stored_by_message_id(session, prepared)
         self.rows = RowBuffer()
-        self.tip_ids = None  # reserved primary keys, when the caller took some
-        self._raw_ids: list[int] = []
+        self._reserved: dict[str, list[int]] = {}  # table -> primary keys handed out, not used yet
         self._batch_size = max(1, len(batch))
         self.by_message_id: dict[str, list[Tip]] = {}  # this batch's new tips
         fps = {p.fingerprint for p in prepared if isinstance(p, Prepared)}
         self.tips = {k: v for k, v in session.execute(select(Tip.fingerprint, Tip.id).where(Tip.fingerprint.in_(fps)))}
 
-    def new_tip_id(self, session: Session) -> int:
-        tip_id = next(self.tip_ids, None) if self.tip_ids is not None else None
-        if tip_id is None:
-            self.tip_ids = iter(reserve_ids(session, "tips", self._batch_size))
-            tip_id = next(self.tip_ids)
-        return tip_id
+    def place(self, source: Source) -> tuple:
+        """Where a copy lies: (mailbox id, folder, uidvalidity, uid), the sightings' unique key."""
+        return self.mailboxes.get(source.mailbox), source.folder, source.uidvalidity, source.uid
+
+    def new_id(self, session: Session, table: str) -> int:
+        """A primary key for a row of table, from keys reserved a batch's worth at a time."""
+        free = self._reserved.get(table)
+        if not free:
+            free = self._reserved[table] = reserve_ids(session, table, self._batch_size)[::-1]
+        return free.pop()
 
     def insert_raws(self, session: Session, batch: list[tuple[bytes, Source]], prepared: list) -> None:
         """The raw bytes of every message this batch stores, in one insert (tips point at them)."""
@@ -195,10 +198,9 @@ class _Known:
 
         rows = []
         for (raw, source), prep in zip(batch, prepared):
-            place = (self.mailboxes.get(source.mailbox), source.folder, source.uidvalidity, source.uid)
             sha = prep.mail.parsed.sha256 if isinstance(prep, Prepared) else None
-            if sha is not None and place not in self.sightings and sha not in self.raws:
-                self.raws[sha] = self._new_raw_id(session)
+            if sha is not None and self.place(source) not in self.sightings and sha not in self.raws:
+                self.raws[sha] = self.new_id(session, "raw_messages")
                 rows.append(_raw_row(self.raws[sha], sha, raw))
         if rows:
             session.execute(insert(RawMessage.__table__), rows)
@@ -207,14 +209,9 @@ class _Known:
         """The id of the raw bytes' row, inserting it now if the batch has not."""
         raw_id = self.raws.get(sha)
         if raw_id is None:
-            raw_id = self.raws[sha] = self._new_raw_id(session)
+            raw_id = self.raws[sha] = self.new_id(session, "raw_messages")
             session.execute(insert(RawMessage.__table__), [_raw_row(raw_id, sha, raw)])
         return raw_id
-
-    def _new_raw_id(self, session: Session) -> int:
-        if not self._raw_ids:
-            self._raw_ids = reserve_ids(session, "raw_messages", self._batch_size)[::-1]
-        return self._raw_ids.pop()
 
     def thread_root(self, prep: Prepared):
         """The root of the thread this message follows up, among this batch's new tips
@@ -237,8 +234,7 @@ class _Known:
         return None
 
     def is_new(self, source: Source, prep: Prepared) -> bool:
-        place = (self.mailboxes.get(source.mailbox), source.folder, source.uidvalidity, source.uid)
-        return place not in self.sightings and prep.fingerprint not in self.tips
+        return self.place(source) not in self.sightings and prep.fingerprint not in self.tips
 
     def forget(self, prep: Prepared) -> None:
         """After a rolled-back savepoint or a lost race: ask the database again."""
@@ -255,7 +251,7 @@ class _Known:
 def _new_tip(session: Session, known: _Known, prep: Prepared, source: Source, root, raw_id: int) -> Tip:
     mail, parsed = prep.mail, prep.mail.parsed
     tip = Tip(
-        id=known.new_tip_id(session),
+        id=known.new_id(session, "tips"),
         raw_message_id=raw_id,
         fingerprint=prep.fingerprint,
         message_id=parsed.message_id,
