@@ -26,11 +26,6 @@ from inbox.mail import files  # noqa: E402
 from inbox.pipeline import Pipeline  # noqa: E402
 
 
-def _pool_pids(pipeline: Pipeline) -> list[int]:
-    pool = pipeline._pool  # the parse/clean processes (children of the forkserver, not of us)
-    return list(pool._processes) if pool is not None else []
-
-
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -74,7 +69,7 @@ def main() -> int:
             crashes += 1
             print(f"CRASH: {type(exc).__name__}: {exc}", file=sys.stderr)
         elapsed = time.perf_counter() - start
-        child_rss = max((_peak_rss_mb(pid) for pid in _pool_pids(pipeline)), default=0.0)
+        child_rss = max((_peak_rss_mb(pid) for pid in pipeline.pool.pids()), default=0.0)
     engine.dispose()
 
     n, total_bytes = len(sizes), sum(sizes)

@@ -174,11 +174,12 @@ class Pipeline:
         self.settings = settings
         self.sessions = sessions
         self._sorter = sorter
-        self.shared = pool
         if processes is None:
             processes = pool.processes if pool is not None else settings.imports.processes or (os.cpu_count() or 1)
         self.processes = processes
-        self._pool: cf.ProcessPoolExecutor | None = None
+        # A worker's folders share its pool; anyone else gets a pool of their own, stopped by close().
+        self._owns_pool = pool is None
+        self.pool = pool if pool is not None else SharedPool(processes)
 
     @property
     def sorter(self) -> Sorter | None:
@@ -209,7 +210,7 @@ class Pipeline:
         analyser = sorter if hasattr(sorter, "analyse") else None
         if self.processes <= 1 or len(raws) < 8:
             return [prepare(raw, self.settings.limits, analyser) for raw in raws]
-        pool = self._get_pool()
+        pool = self.pool.get()
         model_files = sorter.model_files() if analyser is not None else None
         size = max(1, len(raws) // (self.processes * 4))
         chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
@@ -223,18 +224,10 @@ class Pipeline:
             return out
         return work
 
-    def _get_pool(self) -> cf.ProcessPoolExecutor:
-        if self.shared is not None:
-            return self.shared.get()
-        if self._pool is None:
-            self._pool = _new_pool(self.processes)
-        return self._pool
-
     def close(self) -> None:
         """Stop this pipeline's own pool (a shared one is its owner's to stop)."""
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        if self._owns_pool:
+            self.pool.close()
 
     def __enter__(self) -> Pipeline:
         return self
@@ -243,14 +236,9 @@ class Pipeline:
         self.close()
 
 
-def _new_pool(processes: int) -> cf.ProcessPoolExecutor:
-    # forkserver: the worker process has threads, and fork would copy their locks.
-    return cf.ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("forkserver"))
-
-
 class SharedPool:
-    """One parse/clean process pool for all of a worker's folder threads, so its memory
-    does not grow with the number of folders; started on first use, replaced if broken."""
+    """A parse/clean process pool, started on first use and replaced if broken. A worker
+    gives one to all its folder threads, so its memory does not grow with the folders."""
 
     def __init__(self, processes: int | None = None):
         self.processes = processes or (os.cpu_count() or 1)
@@ -264,7 +252,9 @@ class SharedPool:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
             if self._pool is None:
-                self._pool = _new_pool(self.processes)
+                # forkserver: the worker process has threads, and fork would copy their locks.
+                self._pool = cf.ProcessPoolExecutor(max_workers=self.processes,
+                                                    mp_context=multiprocessing.get_context("forkserver"))
             return self._pool
 
     def close(self) -> None:
@@ -272,6 +262,11 @@ class SharedPool:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
                 self._pool = None
+
+    def pids(self) -> list[int]:
+        """The pool's process ids, while it runs (for measuring their memory)."""
+        with self._lock:
+            return list(self._pool._processes) if self._pool is not None else []
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
