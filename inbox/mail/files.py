@@ -54,11 +54,6 @@ def size(items: list[tuple[str, Path]]) -> int:
     return total
 
 
-def count(paths: list[str | os.PathLike]) -> int:
-    """How many messages an import will read (an mbox is read through to count its messages)."""
-    return sum(_mbox_size(path) if kind == "mbox" else 1 for kind, path in plan(paths))
-
-
 def _roots(paths: list[str | os.PathLike]) -> list[Path]:
     roots = [Path(p) for p in paths]
     for p in roots:
@@ -102,14 +97,6 @@ def _read_mbox(path: Path) -> Iterator[tuple[bytes, Source]]:
     try:
         for uid, key in enumerate(box.iterkeys(), start=1):
             yield box.get_bytes(key), Source(IMPORT_MAILBOX, str(path), 0, uid)
-    finally:
-        box.close()
-
-
-def _mbox_size(path: Path) -> int:
-    box = mailbox.mbox(path, create=False)
-    try:
-        return len(box)
     finally:
         box.close()
 
