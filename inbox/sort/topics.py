@@ -63,7 +63,7 @@ class TopicRules:
     def __init__(self, topics: tuple[TopicSettings, ...]):
         self.topics = tuple(t.name for t in topics)
         self.rules: list[Rule] = []
-        self._keywords: dict[str, list[int]] = {}  # word, its plural forms -> rules
+        self._keywords: dict[str, list[int]] = {}  # one-word keyword -> rules
         self._by_word: dict[str, list[tuple[int, re.Pattern]]] = {}
         self._regexes: list[tuple[int, Scan]] = []
         self._domains: list[tuple[int, str]] = []
@@ -81,8 +81,7 @@ class TopicRules:
         index = len(self.rules)
         self.rules.append(Rule(topic, rs.kind, rs.match, rs.weight, rs.hard))
         if rs.kind == "keyword" and [rs.match.lower().strip()] == words:
-            for form in (words[0], words[0] + "s", words[0] + "es"):  # plurals: "ballot" finds "ballots"
-                self._keywords.setdefault(form, []).append(index)
+            self._keywords.setdefault(words[0], []).append(index)
         elif rs.kind in ("keyword", "phrase"):
             self._by_word.setdefault(words[0], []).append((index, re.compile(_word_pattern(rs))))
         elif rs.kind == "regex":
@@ -99,8 +98,9 @@ class TopicRules:
         present = set(_WORD.findall(lowered))
         hits: set[int] = set()
         for word in present:
-            hits.update(self._keywords.get(word, ()))
+            # A word, and the word without a plural ending: "ballots" finds the keyword "ballot".
             for key in (word, word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("es") else ""):
+                hits.update(self._keywords.get(key, ()))
                 for i, rx in self._by_word.get(key, ()):
                     if i not in hits and rx.search(lowered):
                         hits.add(i)
