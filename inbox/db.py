@@ -122,3 +122,12 @@ class RowBuffer:
         if not flushed:
             session.flush()
         self.rows.clear()
+
+
+def add_row(session: Session, rows: RowBuffer | None, model, **values) -> None:
+    """A row through the batch's RowBuffer when there is one (the pipeline), else as an
+    ORM object in the session (a re-sort, the board)."""
+    if rows is not None:
+        rows.add(model, **values)
+    else:
+        session.add(model(**values))

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox.config import Settings
-from inbox.db import RowBuffer
+from inbox.db import RowBuffer, add_row
 from inbox.models import ModelVersion, SortDecision, Tip, TipSignature, utcnow
 from inbox.sort import duplicates, flags, learn, salient, spam
 from inbox.sort.clusters import LSHIndex, Match, MinHasher, words
@@ -168,8 +168,7 @@ class Sorter:
         urgent_rules = flags.urgency(inp)
         # Auto-replies and bounces repeat one template: clustering them would bury real stories.
         signature = None if inp.automatic else self.hasher.signature(words(text))
-        subject, _, own = text.partition("\n")
-        keys = (salient.keys(subject, own) or None) if signature is not None else None
+        keys = (salient.keys(inp.subject, inp.own_words) or None) if signature is not None else None
         explanation = {
             "topic": {"topic": verdict.topic, "confidence": verdict.confidence, "source": verdict.source,
                       **verdict.explanation},
@@ -190,12 +189,9 @@ class Sorter:
                                           self.settings.sorting, self._touched, self._rows,
                                           keys=sorting.keys, key_index=self.key_index)
         sorting.explanation["cluster"] = cluster
-        decision = dict(tip_id=tip.id, kind="sort", value=sorting.topic, source=sorting.topic_source,
-                        confidence=sorting.topic_confidence, explanation=json.dumps(sorting.explanation))
-        if self._rows is not None:
-            self._rows.add(SortDecision, **decision, created_at=utcnow())
-        else:
-            session.add(SortDecision(**decision))
+        add_row(session, self._rows, SortDecision, tip_id=tip.id, kind="sort", value=sorting.topic,
+                source=sorting.topic_source, confidence=sorting.topic_confidence,
+                explanation=json.dumps(sorting.explanation), created_at=utcnow())
         if sorting.signature is not None and cluster["action"] != "none":
             self.index.add(tip.id, sorting.signature)
             self.key_index.add(tip.id, sorting.keys)

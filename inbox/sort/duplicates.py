@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from inbox.config import SortingSettings
-from inbox.db import RowBuffer, reserve_ids
+from inbox.db import RowBuffer, add_row, reserve_ids
 from inbox.models import Cluster, ClusterSuggestion, Tip, TipSignature, utcnow
 from inbox.sort.clusters import LSHIndex, Match, from_bytes, to_bytes
 from inbox.sort.salient import KeyIndex, score as key_score, split as split_keys
@@ -63,10 +63,7 @@ def find_duplicate(session: Session, index: LSHIndex, signature: np.ndarray, set
     pending = None
     for match in index.nearest(signature, settings.cluster_suggest, limit=3):
         if pending is None:  # this transaction's rows not written yet: checked here, not flushed one by one
-            if rows is not None:  # a pipeline batch: its signatures are rows, never ORM objects
-                pending = {r["tip_id"]: r["minhash"] for r in rows.pending(TipSignature)}
-            else:
-                pending = {o.tip_id: o.minhash for o in session.new if isinstance(o, TipSignature)}
+            pending = _pending_signatures(session, rows, "minhash")
         stored = pending.get(match.tip_id)
         if stored is None:
             with session.no_autoflush:
@@ -83,10 +80,7 @@ def remember(session: Session, index: LSHIndex, tip: Tip, signature: np.ndarray 
     it; without a duplicate, suggest a tip sharing its names and numbers; says what happened."""
     if signature is None:
         return {"action": "none", "why": "too few words to compare"}
-    if rows is not None:
-        rows.add(TipSignature, tip_id=tip.id, minhash=to_bytes(signature), keys=keys)
-    else:
-        session.add(TipSignature(tip_id=tip.id, minhash=to_bytes(signature), keys=keys))
+    add_row(session, rows, TipSignature, tip_id=tip.id, minhash=to_bytes(signature), keys=keys)
     if match is None:
         if keys and key_index is not None:
             suggested = suggest_by_keys(session, key_index, tip, keys, rows)
@@ -120,10 +114,7 @@ def suggest_by_keys(session: Session, key_index: KeyIndex, tip: Tip, keys: bytes
         if other_id == tip.id:
             continue
         if pending is None:  # this transaction's signatures not written yet, as in find_duplicate
-            if rows is not None:
-                pending = {r["tip_id"]: r["keys"] for r in rows.pending(TipSignature)}
-            else:
-                pending = {o.tip_id: o.keys for o in session.new if isinstance(o, TipSignature)}
+            pending = _pending_signatures(session, rows, "keys")
         if other_id in pending:  # a tip of this transaction
             with session.no_autoflush:
                 fresh = _unflushed_tip(session, other_id) or session.get(Tip, other_id)
@@ -145,6 +136,14 @@ def suggest_by_keys(session: Session, key_index: KeyIndex, tip: Tip, keys: bytes
         return {"action": "suggested", "tip_id": other_id, "signal": "shared names and numbers", "shared": shared,
                 "similarity": similarity, "same_reader": False}
     return None
+
+
+def _pending_signatures(session: Session, rows: RowBuffer | None, column: str) -> dict[int, bytes | None]:
+    """tip id -> a column of this transaction's signatures not written yet: the batch's
+    rows in a pipeline batch (they are never ORM objects there), else the session's new objects."""
+    if rows is not None:
+        return {r["tip_id"]: r[column] for r in rows.pending(TipSignature)}
+    return {o.tip_id: getattr(o, column) for o in session.new if isinstance(o, TipSignature)}
 
 
 def _unflushed_tip(session: Session, tip_id: int) -> Tip | None:

@@ -32,10 +32,15 @@ class SortInput:
     spam_headers: tuple[tuple[str, str], ...] = ()
     automatic: bool = False  # an auto-reply or a bounce: no reader's story to cluster
 
+    @property
+    def own_words(self) -> str:
+        """The reader's own words, up to WORDS_LIMIT characters."""
+        return self.new_text[:WORDS_LIMIT]
+
     @cached_property
     def words(self) -> str:
         """What the topic rules, the models and the duplicate index read."""
-        return f"{self.subject}\n{self.new_text[:WORDS_LIMIT]}"
+        return f"{self.subject}\n{self.own_words}"
 
     @cached_property
     def everything(self) -> str:
