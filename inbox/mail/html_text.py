@@ -45,12 +45,7 @@ class _Reader(HTMLParser):
         if tag in _HIDDEN:
             self.hidden += tag not in _VOID
             return
-        if tag == "br":
-            self.newline(blank_if_empty=True)
-        elif tag in _PARAGRAPHS:
-            self.paragraph()
-        elif tag in _LINES:
-            self.newline()
+        self.block_break(tag)
         if tag == "blockquote":
             self.quote += 1
         elif tag == "pre":
@@ -76,16 +71,20 @@ class _Reader(HTMLParser):
             bare = href[7:] if href.lower().startswith("mailto:") else href
             if href.lower().startswith(("http:", "https:", "mailto:")) and bare not in shown:
                 self.line.append(f" ({href})")
+        self.block_break(tag)
+        if tag == "blockquote":
+            self.quote = max(0, self.quote - 1)
+        elif tag == "pre":
+            self.pre = max(0, self.pre - 1)
+
+    def block_break(self, tag: str) -> None:
+        """The line break a tag makes where it opens and where it closes."""
         if tag == "br":
             self.newline(blank_if_empty=True)
         elif tag in _PARAGRAPHS:
             self.paragraph()
         elif tag in _LINES:
             self.newline()
-        if tag == "blockquote":
-            self.quote = max(0, self.quote - 1)
-        elif tag == "pre":
-            self.pre = max(0, self.pre - 1)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
