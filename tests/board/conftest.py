@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import event
 
 from inbox.board import create_app
 from inbox.config import BoardSettings, Settings
@@ -79,3 +80,15 @@ def client_for(app, users):
         return client
 
     return make
+
+
+def board_queries(engine, client, per: int):
+    """The SQL statements one board page (per cards a column) costs, and the response."""
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(f"/?per={per}")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return statements, response

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from inbox.board.access import STATUSES
 from inbox.models import Mailbox, Note, SavedView, Tip, utcnow
+from tests.board.conftest import board_queries
 from tests.board.factories import add_attachment, make_mailbox, make_tip, sight
 
 
@@ -161,13 +162,7 @@ def test_board_query_count_does_not_grow_with_the_cards(client_for, db, engine):
     editor = client_for("editor")
     counts = {}
     for per in (3, 12):
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            response = editor.get(f"/?per={per}")
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
+        statements, response = board_queries(engine, editor, per)
         assert len(_cards(response)) == per * len(STATUSES)
         counts[per] = len(statements)
     assert counts[3] == counts[12], counts
