@@ -8,7 +8,9 @@ it fails rather than skips.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -34,25 +36,33 @@ def _worker_id(config) -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-@pytest.fixture(scope="session")
-def pg_url(request):
-    """A PostgreSQL database of this test process's own, created once, with every table.
+@contextmanager
+def pg_database(prefix: str, config) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database of this test process's own, dropped afterwards.
 
-    Named by pid too, so that several test runs on one machine never share one.
+    Named by xdist worker and pid, so that several test runs on one machine never share one.
     """
-    name = f"inbox_test_{_worker_id(request.config)}_{os.getpid()}"
+    name = f"{prefix}_{_worker_id(config)}_{os.getpid()}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    create_schema(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url(request):
+    """A PostgreSQL database of this test process's own, created once, with every table."""
+    with pg_database("inbox_test", request.config) as url:
+        engine = make_engine(url)
+        create_schema(engine)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

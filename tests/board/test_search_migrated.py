@@ -2,10 +2,10 @@
 written, on SQLite and on PostgreSQL; and the audit log refuses changes there too."""
 from __future__ import annotations
 
-import os
+from contextlib import nullcontext
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from inbox import migrate
@@ -13,32 +13,17 @@ from inbox.board.queries import search_roots
 from inbox.db import make_engine, session_factory
 from inbox.models import AuditEntry, Note
 from tests.board.factories import make_tip, make_user
-from tests.conftest import PG_ADMIN_URL, _worker_id
+from tests.conftest import pg_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def migrated(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'migrated.db'}"
-    else:
-        # The process id too: two test runs on one PostgreSQL server must not share it.
-        name = f"inbox_board_migrated_{_worker_id(request.config)}_{os.getpid()}"
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield session_factory(engine), engine.dialect.name
-    engine.dispose()
-    if request.param == "postgresql":
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _admin(*statements: str) -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for statement in statements:
-            conn.execute(text(statement))
-    admin.dispose()
+    with (nullcontext(f"sqlite:///{tmp_path / 'migrated.db'}") if request.param == "sqlite"
+          else pg_database("inbox_board_migrated", request.config)) as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        yield session_factory(engine), engine.dialect.name
+        engine.dispose()
 
 
 def test_migrated_search_follows_inserts_updates_and_notes(migrated):

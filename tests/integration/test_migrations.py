@@ -4,19 +4,17 @@ Runs on an empty SQLite file and an empty PostgreSQL database.
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from inbox import migrate
 from inbox.db import make_engine
 from inbox.models import Base
 from inbox.models.search import not_search_index
-from tests.conftest import PG_ADMIN_URL, _worker_id
+from tests.conftest import pg_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -24,15 +22,8 @@ def empty_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'm.db'}"
         return
-    name = f"inbox_migrations_{_worker_id(request.config)}_{os.getpid()}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database("inbox_migrations", request.config) as url:
+        yield url
 
 
 def _diff(url: str) -> list:

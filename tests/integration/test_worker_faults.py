@@ -5,10 +5,9 @@ import signal
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from inbox import migrate
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import pg_database
 from tests.integration.conftest import mailbox, new_user, write_config
 from tests.integration.dovecot import message
 from tests.integration.proc import Db, Worker, migrated_sqlite, wait_for
@@ -58,17 +57,9 @@ def test_kick_and_server_restart_mid_sync_then_the_worker_finishes_without_spinn
 @pytest.fixture
 def pg_migrated(request):
     """A PostgreSQL database of its own, migrated with Alembic (the workers check the revision)."""
-    name = f"inbox_takeover_{request.config.workerinput['workerid'] if hasattr(request.config, 'workerinput') else 'main'}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    migrate.upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database("inbox_takeover", request.config) as url:
+        migrate.upgrade(url)
+        yield url
 
 
 def test_two_workers_on_postgresql_never_both_store_and_one_takes_over_when_the_owner_dies(dovecot, pg_migrated, tmp_path):
