@@ -104,13 +104,19 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(dovecot, mail_use
     db.close()
 
 
-def test_first_sigterm_finishes_the_batch_in_hand_and_exits_0(dovecot, mail_user, sqlite_url, tmp_path):
+def _worker_mid_sync(dovecot, mail_user, sqlite_url, tmp_path) -> tuple:
+    """(config, db, worker): a worker started on SMALL messages that has stored its first tips."""
     loaded = load(dovecot, mail_user, SMALL)
     # Small batches: the pipeline reads one batch ahead, so "in hand" stays well short of the whole folder.
     config = write_config(tmp_path / "config.toml", sqlite_url, [mailbox(dovecot, loaded, batch_count=25)], batch_size=50)
     db = Db(sqlite_url)
     worker = Worker(config, log=tmp_path / "worker.log")
     wait_for(lambda: db.tips() > 0, 60, interval=0.01, what="the first tips")
+    return config, db, worker
+
+
+def test_first_sigterm_finishes_the_batch_in_hand_and_exits_0(dovecot, mail_user, sqlite_url, tmp_path):
+    config, db, worker = _worker_mid_sync(dovecot, mail_user, sqlite_url, tmp_path)
     worker.signal(signal.SIGTERM)
     assert worker.wait(30) == 0
     stored = db.tips()
@@ -127,12 +133,7 @@ def test_first_sigterm_finishes_the_batch_in_hand_and_exits_0(dovecot, mail_user
 
 
 def test_second_signal_exits_at_once_and_the_next_start_still_loses_nothing(dovecot, mail_user, sqlite_url, tmp_path):
-    loaded = load(dovecot, mail_user, SMALL)
-    # Small batches: the pipeline reads one batch ahead, so "in hand" stays well short of the whole folder.
-    config = write_config(tmp_path / "config.toml", sqlite_url, [mailbox(dovecot, loaded, batch_count=25)], batch_size=50)
-    db = Db(sqlite_url)
-    worker = Worker(config, log=tmp_path / "worker.log")
-    wait_for(lambda: db.tips() > 0, 60, interval=0.01, what="the first tips")
+    config, db, worker = _worker_mid_sync(dovecot, mail_user, sqlite_url, tmp_path)
     worker.signal(signal.SIGINT)
     time.sleep(0.05)
     worker.signal(signal.SIGTERM)
