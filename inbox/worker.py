@@ -341,5 +341,9 @@ def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False)
         return 0
     finally:
         pool.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        # Once a signal has asked for the stop, the handler stays: a second signal during the
+        # rest of the shutdown still exits at once with 128 + its number, rather than killing
+        # the process (SIGTERM's default) or raising KeyboardInterrupt in its last moments.
+        if not stop.is_set():
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
