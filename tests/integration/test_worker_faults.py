@@ -77,6 +77,8 @@ def test_two_workers_on_postgresql_never_both_store_and_one_takes_over_when_the_
     db = Db(pg_migrated)
     try:
         wait_for(lambda: db.tips() == 300 and sum(f.last_uid for f in db.folders()) == 300, 60, what="first sync")
+        # A batch's log line follows its commit: wait for the last one to be written too.
+        wait_for(lambda: sum(w.batch_counts()[0] for w in workers.values()) >= 300, 10, what="the batch log lines")
         # Each folder has one owner, and no message was stored by both.
         owners = {f.folder: f.owner.split(":")[0] for f in db.folders()}
         assert set(owners) == set(folders)
