@@ -95,25 +95,28 @@ def _own_text(subject: str, body: str) -> tuple[str, str]:
     return subject, body[:end.start()] if end else body
 
 
-def _tokens(text: str, title_case: bool):
+def _tokens(text: str, title_case: bool) -> list[tuple[str, str, bool]]:
     """(kind, text, sentence-initial) for each word, number and break of a text."""
+    out: list[tuple[str, str, bool]] = []
+    append = out.append
     initial = True
-    for m in _TOKEN.finditer(text):
-        number, word, dot, brk = m.groups()
+    for number, word, dot, brk in _TOKEN.findall(text):
         if number:
-            yield "number", number, False
+            append(("number", number, False))
             initial = False
         elif word:
-            yield "word", word, initial or title_case
+            append(("word", word, initial or title_case))
             if dot:
-                is_abbreviation = word.lower() in ABBREVIATIONS or word.lower() in TITLES or len(word) == 1
-                yield ("dot" if is_abbreviation else "break"), ".", False
+                lower = word.lower()
+                is_abbreviation = lower in ABBREVIATIONS or lower in TITLES or len(word) == 1
+                append((("dot" if is_abbreviation else "break"), ".", False))
                 initial = not is_abbreviation
             else:
                 initial = False
         else:
-            yield "break", brk, False
+            append(("break", brk, False))
             initial = brk.strip() in ("", ".", "!", "?")
+    return out
 
 
 def extract(subject: str, body: str) -> list[str]:
@@ -121,9 +124,9 @@ def extract(subject: str, body: str) -> list[str]:
     subject, body = _own_text(subject, body)
     words_in_subject = [w for w in re.findall(r"[^\W\d_]+", subject) if len(w) > 3]
     title_case = bool(words_in_subject) and sum(w[0].isupper() for w in words_in_subject) * 2 > len(words_in_subject)
-    tokens = list(_tokens(subject, title_case)) + [("break", "\n\n", False)] + list(_tokens(body, False))
+    tokens = _tokens(subject, title_case) + [("break", "\n\n", False)] + _tokens(body, False)
     # A word capitalised at a sentence's start is a name only if it is capitalised elsewhere too.
-    mid_caps = {t for kind, t, initial in tokens if kind == "word" and t[0].isupper() and not initial}
+    mid_caps = {t for kind, t, initial in tokens if not initial and kind == "word" and t[0].isupper()}
     found: dict[str, tuple[int, int]] = {}  # key -> (strength, first position)
     run: list[str] = []
 
@@ -139,7 +142,8 @@ def extract(subject: str, body: str) -> list[str]:
     previous = None
     for at, (kind, text, initial) in enumerate(tokens):
         if kind == "number":
-            end_run(at)
+            if run:
+                end_run(at)
             number = text.replace(",", "").lower()
             if previous and _NUMBER.fullmatch(number):
                 found.setdefault(f"{previous} {number}", (3, at))
@@ -148,7 +152,8 @@ def extract(subject: str, body: str) -> list[str]:
         if kind == "dot":
             continue  # "Pct. 14", "No. 5": the abbreviation still pairs with its number
         if kind == "break":
-            end_run(at)
+            if run:
+                end_run(at)
             previous = None
             continue
         lower = text.lower()
@@ -159,7 +164,7 @@ def extract(subject: str, body: str) -> list[str]:
         previous = word if (word in ID_NOUNS or capitalised) and word not in NOT_NAMES and len(word) > 1 else None
         if capitalised and lower not in NOT_NAMES and len(lower) > 1:
             run.append("saint" if lower == "st" and not run else word)  # "St. Anne" but "Main St."
-        else:
+        elif run:
             end_run(at)
     end_run(len(tokens))
     ranked = sorted(found, key=lambda k: (-found[k][0], found[k][1]))
