@@ -52,7 +52,7 @@ def read(specs: list[str]) -> tuple[list[SortInput], np.ndarray, int]:
 
 def judge(train: list[SortInput], train_y, test: list[SortInput], threshold: float):
     """(combined verdicts, model-only verdicts, rules-only verdicts, (wall, CPU) seconds scoring the test set)."""
-    model = TextModel(balanced=True).fit([m.words for m in train], list(train_y))  # as train_and_save trains spam
+    model = TextModel.for_kind("spam").fit([m.words for m in train], list(train_y))  # as train_and_save trains spam
     spam_col = model.labels.index("spam")
     started, cpu = time.perf_counter(), time.process_time()
     probs = model.predict_proba([m.words for m in test])[:, spam_col]

@@ -48,23 +48,36 @@ class TextModel:
     near two seconds (bench/topics.py).
     """
 
-    def __init__(self, c: float = 0.4, balanced: bool = False):
+    def __init__(self, c: float = 0.4, balanced: bool = False, meaning: bool = False):
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.pipeline import FeatureUnion
 
         # Kept after a sweep of about 40 variants with bench/topics.py (char ranges, C, losses,
         # NB ensembles, LSA): none beat these by more than the spread between fold seeds (NYT
-        # headlines 0.557 here, 0.552-0.567 for all of them; bill titles 0.811).
-        self.features = FeatureUnion([
+        # headlines 0.557 with these alone, 0.552-0.567 for all of them; bill titles 0.811).
+        parts = [
             ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), dtype=np.float32)),
             ("chars", TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(4, 5), dtype=np.float32)),
-        ])
+        ]
+        if meaning:
+            # What the words mean, beside which words they are (inbox.sort.meaning): what lifted
+            # NYT headlines past 0.60, where no variant of the two above had.
+            from inbox.sort.meaning import MeaningFeatures
+
+            parts.append(("meaning", MeaningFeatures()))
+        self.features = FeatureUnion(parts)
         self.c = c
         # Weigh each label's examples to the same total (for spam: few spam beside much ham).
         self.class_weight = "balanced" if balanced else None
         self.svm: LinearSVC | None = None
         self.temperature = 1.0
         self.calibrated = False
+
+    @classmethod
+    def for_kind(cls, kind: str) -> TextModel:
+        """The model the sorter trains for a kind: spam weighs its few spam examples up;
+        topics read meaning as well as words (spam's long texts are told apart by words alone)."""
+        return cls(balanced=kind == "spam", meaning=kind == "topics")
 
     @property
     def labels(self) -> list[str]:
@@ -161,7 +174,7 @@ def data_sha256(texts: Sequence[str], labels: Sequence[str]) -> str:
 def train_and_save(models_dir: Path, kind: str, version: int, texts: Sequence[str], labels: Sequence[str]) -> tuple[TextModel, SavedModel]:
     """Train a model and write it with its sidecar; returns what to record in the database."""
     started = time.perf_counter()
-    model = TextModel(balanced=kind == "spam").fit(texts, labels)
+    model = TextModel.for_kind(kind).fit(texts, labels)
     seconds = time.perf_counter() - started
     models_dir.mkdir(parents=True, exist_ok=True)
     # A random part: two processes training the same version never overwrite each other's file.
