@@ -14,6 +14,7 @@ same sync in-process under cProfile (main thread) and prints the top entries.
 from __future__ import annotations
 
 import argparse
+import os
 import itertools
 import resource
 import subprocess
@@ -60,38 +61,46 @@ def raw_fetch(server: Dovecot, user: str, tls: bool) -> tuple[int, int, float]:
     return n, size, elapsed
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident set of pid and its descendants now, from /proc."""
+def tree_sample(pid: int) -> dict[int, tuple[int, int, float]]:
+    """For pid and each descendant now: (RSS kB, PSS kB, CPU seconds so far), from /proc."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/status"):
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            text = stat.read_text()
-        except OSError:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-        p = int(stat.parent.name)
-        children.setdefault(int(fields["PPid"]), []).append(p)
-        rss[p] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, todo = 0, [pid]
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    found: dict[int, tuple[int, int, float]] = {}
+    todo = [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        try:
+            fields = (Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split())
+            cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            rollup = dict(line.split(":", 1) for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()[1:])
+            found[p] = (int(rollup["Rss"].split()[0]), int(rollup["Pss"].split()[0]), cpu)
+        except (OSError, KeyError, IndexError, ValueError):
+            pass  # gone meanwhile
         todo.extend(children.get(p, []))
-    return total
+    return found
 
 
-def worker_once(config: Path, log: Path) -> tuple[int, float, int]:
-    """(b): exit status, seconds, peak sampled RSS (kB) of the worker and its pool."""
-    peak = 0
+def worker_once(config: Path, log: Path) -> tuple[int, float, int, int, float]:
+    """(b): exit status, seconds, peak sampled RSS and PSS (kB) of the worker and its pool
+    together, and the CPU seconds they used (each process's last sample)."""
+    peak_rss = peak_pss = 0
+    cpu: dict[int, float] = {}
     cmd = [sys.executable, "-m", "inbox.cli", "--config", str(config), "worker", "--once"]
     start = time.perf_counter()
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         while proc.poll() is None:
-            peak = max(peak, tree_rss_kb(proc.pid))
+            sample = tree_sample(proc.pid)
+            peak_rss = max(peak_rss, sum(r for r, _, _ in sample.values()))
+            peak_pss = max(peak_pss, sum(p for _, p, _ in sample.values()))
+            cpu.update({p: c for p, (_, _, c) in sample.items()})
             time.sleep(0.05)
-    return proc.returncode, time.perf_counter() - start, peak
+    return proc.returncode, time.perf_counter() - start, peak_rss, peak_pss, sum(cpu.values())
 
 
 def profile_in_process(config: Path, out: Path) -> None:
@@ -143,7 +152,7 @@ def main() -> int:
         config = write_config(tmp / "config.toml", url, [box])
         text = config.read_text().replace("processes = 2", f"processes = {args.processes}")
         config.write_text(text)
-        status, secs_b, peak_tree = worker_once(config, tmp / "worker.log")
+        status, secs_b, peak_tree, peak_pss, cpu_b = worker_once(config, tmp / "worker.log")
         db = Db(url)
         seen, tips, quarantined = db.sightings(), db.tips(), db.quarantined()
         db.close()
@@ -158,7 +167,10 @@ def main() -> int:
         print(f"(b) worker --once: {seen} msgs in {secs_b:.2f} s = {rate_b:,.0f} msg/s (exit {status}; "
               f"{tips} tips, {quarantined} quarantined; start-up included)")
         print(f"b/a:          {rate_b / rate_a:.3f}")
-        print(f"peak RSS:     {peak_child / 1024:.0f} MB largest process; {peak_tree / 1024:.0f} MB worker + pool (sampled)")
+        print(f"(b) CPU:      {cpu_b:.1f} s in the worker and its pool (sampled every 50 ms) = "
+              f"{cpu_b / max(seen, 1) * 1000:.2f} ms per message; {cpu_b / secs_b:.2f} of {os.cpu_count()} cores busy on average")
+        print(f"peak RSS:     {peak_child / 1024:.0f} MB largest process; {peak_tree / 1024:.0f} MB worker + pool (sampled; "
+              f"PSS, which counts a page the processes share once: {peak_pss / 1024:.0f} MB)")
         ok = rate_b >= BARS["b"] and rate_b / rate_a >= BARS["ratio"] and peak_child / 1024 <= BARS["rss_mb"]
         print(f"bars:         b >= {BARS['b']:.0f} msg/s, b/a >= {BARS['ratio']}, peak RSS <= {BARS['rss_mb']:.0f} MB: "
               f"{'met' if ok and seen == loaded else 'NOT met'}")
