@@ -51,23 +51,24 @@ _table: Table | None = None
 _lock = threading.Lock()
 
 
-def table(path: Path = TABLE) -> Table:
-    """The table, read once per process."""
+def load(path: Path) -> Table:
+    """A table file as distilled by scripts/distill_embeddings.py."""
+    with np.load(path) as npz:
+        return Table(
+            vectors=npz["vectors"],
+            scale=npz["scale"].astype(np.float32),
+            ids={piece: i for i, piece in enumerate(str(npz["vocab"]).split("\n"))},
+            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            about=json.loads(str(npz["about"])),
+        )
+
+
+def table() -> Table:
+    """The shipped table, read once per process (and only by a process that scores topics)."""
     global _table
     with _lock:
-        if _table is None or path != TABLE:
-            data = path.read_bytes()
-            with np.load(path) as npz:
-                loaded = Table(
-                    vectors=npz["vectors"],
-                    scale=npz["scale"].astype(np.float32),
-                    ids={piece: i for i, piece in enumerate(str(npz["vocab"]).split("\n"))},
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    about=json.loads(str(npz["about"])),
-                )
-            if path != TABLE:
-                return loaded
-            _table = loaded
+        if _table is None:
+            _table = load(TABLE)
         return _table
 
 
