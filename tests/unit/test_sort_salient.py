@@ -128,12 +128,20 @@ def test_the_same_reader_writing_again_is_not_suggested_by_keys(db, settings):
         assert session.scalars(select(ClusterSuggestion)).all() == []
 
 
+def ana_s_account():
+    return make_mail(sender="ana@example.org", subject="Precinct 14",
+                     body="Hi,\n\nPrecinct 14 voting moved to the Grange Hall on Route 6.\n")
+
+
+def bo_s_account():
+    """Another reader's words for the same move: no sentence in common, the same names and number."""
+    return make_mail(sender="bo@example.org", subject="voting",
+                     body="Hello,\n\nmy mom votes in precinct 14, now out at the Grange Hall; no bus goes there.\n")
+
+
 def test_a_new_sorter_reloads_the_keys_from_the_database(db, settings):
-    (first,) = store(db, settings, make_mail(sender="ana@example.org", subject="Precinct 14",
-                                             body="Hi,\n\nPrecinct 14 voting moved to the Grange Hall on Route 6.\n"))
-    (second,) = store(db, settings, make_mail(sender="bo@example.org", subject="voting",
-                                              body="Hello,\n\nmy mom votes in precinct 14, now out at the Grange "
-                                                   "Hall; no bus goes there.\n"))
+    (first,) = store(db, settings, ana_s_account())
+    (second,) = store(db, settings, bo_s_account())
     with db() as session:
         (row,) = session.scalars(select(ClusterSuggestion)).all()
     assert (row.tip_id, row.other_tip_id) == (second, first)
@@ -142,8 +150,7 @@ def test_a_new_sorter_reloads_the_keys_from_the_database(db, settings):
 def test_sort_all_gives_keys_to_tips_sorted_before_there_were_keys(db, settings):
     from sqlalchemy import update
 
-    (old,) = store(db, settings, make_mail(sender="ana@example.org", subject="Precinct 14",
-                                           body="Hi,\n\nPrecinct 14 voting moved to the Grange Hall on Route 6.\n"))
+    (old,) = store(db, settings, ana_s_account())
     with db() as session, session.begin():  # as a tip stored before migration 0004 looks
         session.execute(update(TipSignature).values(keys=None))
     with db() as session, session.begin():
@@ -151,9 +158,7 @@ def test_sort_all_gives_keys_to_tips_sorted_before_there_were_keys(db, settings)
         sorter.resort(session, session.get(Tip, old))
     with db() as session:
         assert session.scalar(select(TipSignature.keys).where(TipSignature.tip_id == old))
-    (new,) = store(db, settings, make_mail(sender="bo@example.org", subject="voting",
-                                           body="Hello,\n\nmy mom votes in precinct 14, now out at the Grange "
-                                                "Hall; no bus goes there.\n"))
+    (new,) = store(db, settings, bo_s_account())
     with db() as session:
         (row,) = session.scalars(select(ClusterSuggestion)).all()
     assert (row.tip_id, row.other_tip_id) == (new, old)
