@@ -142,8 +142,7 @@ def extract(subject: str, body: str) -> list[str]:
     previous = None
     for at, (kind, text, initial) in enumerate(tokens):
         if kind == "number":
-            if run:
-                end_run(at)
+            end_run(at)
             number = text.replace(",", "").lower()
             if previous and _NUMBER.fullmatch(number):
                 found.setdefault(f"{previous} {number}", (3, at))
@@ -152,8 +151,7 @@ def extract(subject: str, body: str) -> list[str]:
         if kind == "dot":
             continue  # "Pct. 14", "No. 5": the abbreviation still pairs with its number
         if kind == "break":
-            if run:
-                end_run(at)
+            end_run(at)
             previous = None
             continue
         lower = text.lower()
@@ -164,7 +162,7 @@ def extract(subject: str, body: str) -> list[str]:
         previous = word if (word in ID_NOUNS or capitalised) and word not in NOT_NAMES and len(word) > 1 else None
         if capitalised and lower not in NOT_NAMES and len(lower) > 1:
             run.append("saint" if lower == "st" and not run else word)  # "St. Anne" but "Main St."
-        elif run:
+        else:
             end_run(at)
     end_run(len(tokens))
     ranked = sorted(found, key=lambda k: (-found[k][0], found[k][1]))
