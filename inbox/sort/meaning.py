@@ -19,6 +19,7 @@ the longest piece of the vocabulary first, "##" marking a piece inside a word.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import threading
 import unicodedata
@@ -53,12 +54,13 @@ _lock = threading.Lock()
 
 def load(path: Path) -> Table:
     """A table file as distilled by scripts/distill_embeddings.py."""
-    with np.load(path) as npz:
+    data = path.read_bytes()  # read once: hashed, then unpacked
+    with np.load(io.BytesIO(data)) as npz:
         return Table(
             vectors=npz["vectors"],
             scale=npz["scale"].astype(np.float32),
             ids={piece: i for i, piece in enumerate(str(npz["vocab"]).split("\n"))},
-            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            sha256=hashlib.sha256(data).hexdigest(),
             about=json.loads(str(npz["about"])),
         )
 
