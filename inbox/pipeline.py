@@ -4,25 +4,28 @@ parse and clean are pure and CPU-bound, so they run in worker processes (both
 cores); sort and store need the database and run here, a batch per transaction.
 An exception in any stage for one message quarantines its raw bytes with the
 stage and the error; the run goes on. Each batch is committed before its
-outcomes are yielded, so a caller may touch the mailbox only after that.
+outcomes are yielded, so a caller may touch the mailbox only after that. A
+message whose exact bytes are stored already skips the stages (Copy): it is one
+more sighting of its tip.
 """
 from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
 import logging
-import multiprocessing
 import os
-import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterable, Iterator, Protocol
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.config import LimitsSettings, Settings
 from inbox.mail.clean import CleanMail, clean
 from inbox.mail.parse import LimitExceeded, ParsedMail, parse
+from inbox.models import RawMessage, Sighting
+from inbox.pool import SharedPool
 from inbox.sort.text import SPAM_HEADERS, from_mail
 
 log = logging.getLogger(__name__)
@@ -75,6 +78,17 @@ class Prepared:
     attachments: tuple[AttachmentFacts, ...]
     # The sort stage's pure part (topic, spam, flags, signature), when made here.
     sorting: object | None = None
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A message whose exact bytes are stored already: the same mail in a second folder
+    (Gmail shows one in every label), or fetched again after a UIDVALIDITY change. It
+    is one more sighting of its tip, with nothing to parse or sort (Pipeline._copies)."""
+
+    sha256: str
+    raw_id: int
+    tip_id: int
 
 
 @dataclass(frozen=True)
@@ -212,23 +226,45 @@ class Pipeline:
             yield from store_batch(self, pending[0], self._collect(pending[1]))
 
     def _submit(self, raws: list[bytes]):
+        """Start the pure stages for a batch: in the pool, or here for one process or a few
+        messages. Copies of stored messages skip them."""
+        copies = self._copies(raws)
+        todo = [raw for i, raw in enumerate(raws) if i not in copies]
         sorter = self.sorter
         analyser = sorter if hasattr(sorter, "analyse") else None
-        if self.processes <= 1 or len(raws) < 8:
-            return [prepare(raw, self.settings.limits, analyser) for raw in raws]
+        if self.processes <= 1 or len(todo) < 8:
+            return len(raws), copies, [prepare(raw, self.settings.limits, analyser) for raw in todo]
         pool = self.pool.get()
         model_files = sorter.model_files() if analyser is not None else None
-        size = max(1, len(raws) // (self.processes * 4))
-        chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
-        return [pool.submit(_prepare_chunk, (chunk, self.settings, model_files)) for chunk in chunks]
+        size = max(1, len(todo) // (self.processes * 4))
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        return len(raws), copies, [pool.submit(_prepare_chunk, (chunk, self.settings, model_files)) for chunk in chunks]
 
-    def _collect(self, work) -> list[Prepared | Failed]:
+    def _collect(self, submitted) -> list[Prepared | Copy | Failed]:
+        """A submitted batch's results, in the batch's order."""
+        count, copies, work = submitted
         if work and isinstance(work[0], cf.Future):
-            out: list[Prepared | Failed] = []
-            for fut in work:
-                out.extend(fut.result())
-            return out
-        return work
+            work = [result for fut in work for result in fut.result()]
+        done = iter(work)
+        return [copies[i] if i in copies else next(done) for i in range(count)]
+
+    def _copies(self, raws: list[bytes]) -> dict[int, Copy]:
+        """The batch's messages whose bytes are stored already, by position: one query by hash.
+
+        Only committed rows count; a copy within the batch, or of the batch before it
+        (still being stored), goes through the stages and the store finds its tip by
+        fingerprint, as before.
+        """
+        positions: dict[str, list[int]] = {}
+        for i, raw in enumerate(raws):
+            positions.setdefault(hashlib.sha256(raw).hexdigest(), []).append(i)
+        query = (select(RawMessage.sha256, RawMessage.id, func.min(Sighting.tip_id))
+                 .join(Sighting, Sighting.raw_message_id == RawMessage.id)
+                 .where(RawMessage.sha256.in_(positions))
+                 .group_by(RawMessage.sha256, RawMessage.id))
+        with self.sessions() as session:
+            found = session.execute(query).all()
+        return {i: Copy(sha, raw_id, tip_id) for sha, raw_id, tip_id in found for i in positions[sha]}
 
     def close(self) -> None:
         """Stop this pipeline's own pool (a shared one is its owner's to stop)."""
@@ -240,42 +276,6 @@ class Pipeline:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-class SharedPool:
-    """A parse/clean process pool, started on first use and replaced if broken. A worker
-    gives one to all its folder threads, so its memory does not grow with the folders."""
-
-    def __init__(self, processes: int | None = None):
-        self.processes = processes or (os.cpu_count() or 1)
-        self._pool: cf.ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> cf.ProcessPoolExecutor:
-        with self._lock:
-            # A pool whose process died stays broken (BrokenProcessPool on every submit).
-            if self._pool is not None and getattr(self._pool, "_broken", False):
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-            if self._pool is None:
-                # forkserver: the worker process has threads, and fork would copy their locks.
-                # The server imports the stages once (0.8 s of CPU, 60 MB); each pool process is
-                # forked from it with them in place, sharing those pages, instead of importing again.
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["inbox.pipeline", "inbox.sort"])
-                self._pool = cf.ProcessPoolExecutor(max_workers=self.processes, mp_context=context)
-            return self._pool
-
-    def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
-                self._pool = None
-
-    def pids(self) -> list[int]:
-        """The pool's process ids, while it runs (for measuring their memory)."""
-        with self._lock:
-            return list(self._pool._processes) if self._pool is not None else []
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

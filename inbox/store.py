@@ -26,7 +26,7 @@ from inbox.db import RowBuffer, reserve_ids, take_write_lock
 from inbox.models import Attachment, Mailbox, Quarantined, RawMessage, Sighting, Tip, utcnow
 
 if TYPE_CHECKING:
-    from inbox.pipeline import Failed, Outcome, Pipeline, Prepared, Source
+    from inbox.pipeline import Copy, Failed, Outcome, Pipeline, Prepared, Source
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def store_batch(pipeline: Pipeline, batch: list[tuple[bytes, Source]], prepared:
 
 
 def _store_fast(session: Session, pipeline: Pipeline, batch: list[tuple[bytes, Source]], prepared: list) -> list[Outcome]:
-    from inbox.pipeline import Failed, Outcome
+    from inbox.pipeline import Copy, Failed, Outcome
 
     take_write_lock(session)
     known = _Known(session, batch, prepared)
@@ -65,8 +65,10 @@ def _store_fast(session: Session, pipeline: Pipeline, batch: list[tuple[bytes, S
         for (raw, source), result in zip(batch, prepared):
             if isinstance(result, Failed):
                 pending.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
-                continue
-            pending.append(_sort_and_save(session, sorter, known, raw, source, result, flush=False))
+            elif isinstance(result, Copy):
+                pending.append(_sighting(session, known, source, result.tip_id, result.raw_id, "duplicate", False))
+            else:
+                pending.append(_sort_and_save(session, sorter, known, raw, source, result, flush=False))
         known.rows.write(session)
     session.flush()
     return [p if isinstance(p, Outcome) else Outcome(p[0], _id(p[1])) for p in pending]
@@ -92,13 +94,17 @@ def _sorter_batch(sorter, session: Session, rows: RowBuffer):
     return sorter.batch(session, rows) if hasattr(sorter, "batch") else contextlib.nullcontext()
 
 
-def _store_one(session: Session, pipeline: Pipeline, known: _Known, raw: bytes, source: Source, prep: Prepared) -> Outcome:
-    from inbox.pipeline import Outcome, describe
+def _store_one(session: Session, pipeline: Pipeline, known: _Known, raw: bytes, source: Source,
+               prep: Prepared | Copy) -> Outcome:
+    from inbox.pipeline import Copy, Outcome, describe
 
     for attempt in (1, 2):  # a second try absorbs a race with another worker on a unique key
         try:
             with session.begin_nested():
-                status, tip = _sort_and_save(session, pipeline.sorter, known, raw, source, prep, flush=True)
+                if isinstance(prep, Copy):
+                    status, tip = _sighting(session, known, source, prep.tip_id, prep.raw_id, "duplicate", True)
+                else:
+                    status, tip = _sort_and_save(session, pipeline.sorter, known, raw, source, prep, flush=True)
                 return Outcome(status, _id(tip))
         except IntegrityError as exc:
             known.rows.clear()
@@ -134,10 +140,8 @@ def _id(tip_or_id) -> int:
 
 def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: Source, prep: Prepared, flush: bool):
     """Add one message's rows; returns (status, the tip or its id). Writes them only when asked."""
-    place = known.place(source)
-    mailbox_id = place[0]
-    seen = known.sightings.get(place)
-    if seen is not None:
+    seen = known.sightings.get(known.place(source))
+    if seen is not None:  # fetched again (after a crash): stored already
         return "duplicate", seen
     raw_id = known.raw_id(session, prep.mail.parsed.sha256, raw)  # of the raw bytes, hashed once by parse
     tip = known.tips.get(prep.fingerprint)
@@ -148,16 +152,25 @@ def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: 
         if tip.message_id:
             known.by_message_id.setdefault(tip.message_id, []).append(tip)
         status = "threaded" if root is not None else "stored"
-    known.rows.add(Sighting, tip_id=_id(tip), mailbox_id=mailbox_id, folder=source.folder,
-                   uidvalidity=source.uidvalidity, uid=source.uid, raw_message_id=raw_id, seen_at=utcnow())
     if status != "duplicate" and sorter is not None:
         sorter.remember(session, tip, sorting)
+    return _sighting(session, known, source, tip, raw_id, status, flush)
+
+
+def _sighting(session: Session, known: _Known, source: Source, tip, raw_id: int, status: str, flush: bool):
+    """Record where this copy of the tip lies; returns (status, the tip or its id)."""
+    place = known.place(source)
+    seen = known.sightings.get(place)
+    if seen is not None:
+        return "duplicate", seen
+    known.rows.add(Sighting, tip_id=_id(tip), mailbox_id=place[0], folder=source.folder,
+                   uidvalidity=source.uidvalidity, uid=source.uid, raw_message_id=raw_id, seen_at=utcnow())
     if flush:
         known.rows.write(session)
     known.sightings[place] = tip
     if place in known.quarantined:
         session.flush()
-        _resolve_quarantine(session, mailbox_id, source, _id(tip))
+        _resolve_quarantine(session, place[0], source, _id(tip))
     return status, tip
 
 
@@ -236,8 +249,12 @@ class _Known:
     def is_new(self, source: Source, prep: Prepared) -> bool:
         return self.place(source) not in self.sightings and prep.fingerprint not in self.tips
 
-    def forget(self, prep: Prepared) -> None:
+    def forget(self, prep: Prepared | Copy) -> None:
         """After a rolled-back savepoint or a lost race: ask the database again."""
+        from inbox.pipeline import Copy
+
+        if isinstance(prep, Copy):
+            return  # it brought no keys of its own
         session = self.mailboxes.session
         sha = prep.mail.parsed.sha256
         for cache, column, key, value in ((self.tips, Tip.fingerprint, prep.fingerprint, Tip.id), (self.raws, RawMessage.sha256, sha, RawMessage.id)):

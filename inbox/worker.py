@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from inbox import syncstate
 from inbox.config import ConfigError, MailboxSettings, Settings
 from inbox.mail import imap
-from inbox.pipeline import Pipeline, SharedPool, Source
+from inbox.pipeline import Pipeline, Source
+from inbox.pool import SharedPool
 
 log = logging.getLogger(__name__)
 
@@ -303,8 +304,9 @@ def folder_workers(settings: Settings, sessions: sessionmaker[Session], stop: th
             for box in settings.mailboxes for folder in box.folders]
 
 
-def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False) -> int:
-    """The worker process: start the folder threads, handle signals, exit 0 after a clean stop."""
+def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False, pool: SharedPool | None = None) -> int:
+    """The worker process: start the folder threads, handle signals, exit 0 after a clean stop.
+    The folders share pool (started here if not given), which is stopped on the way out."""
     stop = threading.Event()
 
     def on_signal(signum, _frame):
@@ -317,7 +319,7 @@ def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False)
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    pool = SharedPool(settings.imports.processes)
+    pool = pool or SharedPool(settings.imports.processes).start()
     try:
         workers = folder_workers(settings, sessions, stop, once, pool)
         if not workers:

@@ -179,7 +179,8 @@ class Sighting(Base):
     folder: Mapped[str] = mapped_column(String(1000))
     uidvalidity: Mapped[int] = mapped_column(BigInteger, default=0)
     uid: Mapped[int] = mapped_column(BigInteger, default=0)
-    raw_message_id: Mapped[int] = mapped_column(ForeignKey("raw_messages.id"))
+    # Indexed: a fetched copy is looked up by its bytes (Pipeline._copies).
+    raw_message_id: Mapped[int] = mapped_column(ForeignKey("raw_messages.id"), index=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     tip: Mapped[Tip] = relationship(back_populates="sightings")

@@ -109,6 +109,19 @@ def test_sort_stage_failure_quarantines_without_losing_the_batch(db):
     assert tips(db) == 4
 
 
+def test_copy_of_a_stored_message_survives_its_batch_being_stored_one_at_a_time(db):
+    """A sort failure sends the batch down the careful path; the copy (no parse, no sort) goes with it."""
+    stored = make_mail(subject="tip 1")
+    with Pipeline(settings(), db, sorter=ExplodingSorter(), processes=1) as p:
+        first = p.process(stored, Source("tips", "INBOX", 1, 1))
+        out = list(p.process_many([(stored, Source("tips", "Archive", 2, 1)),
+                                   (make_mail(subject="sort me not"), Source("tips", "INBOX", 1, 2)),
+                                   (make_mail(subject="tip 3"), Source("tips", "INBOX", 1, 3))]))
+    assert [o.status for o in out] == ["duplicate", "quarantined", "stored"]
+    assert out[0].tip_id == first.tip_id
+    assert tips(db) == 2
+
+
 def test_garbage_bytes_never_crash_the_run(db):
     junk = [b"", b"\x00\xff\xfe" * 100, b"Subject: =?bogus?Q?x?=\r\n\r\n\xff", b"Content-Type: multipart/mixed\r\n\r\nno boundary"]
     items = [(raw, Source("tips", "INBOX", 1, n)) for n, raw in enumerate(junk, 1)]

@@ -105,3 +105,28 @@ def test_stored_tip_keeps_raw_bytes_and_cleaned_fields(db):
         assert "Route 12 is being cut" in tip.text_body
         assert "Route 12" in tip.preview
         assert tip.signature_start is not None and tip.text_body[tip.signature_start:].lstrip().startswith("--")
+
+
+def test_stored_bytes_fetched_again_elsewhere_are_a_sighting_with_no_parse(db, monkeypatch):
+    """The same mail in a second folder (Gmail shows it in every label), or fetched again after
+    a UIDVALIDITY change: found by its hash, one more sighting of its tip; not parsed again."""
+    import inbox.pipeline as pipeline_mod
+    from inbox.models import RawMessage
+
+    raw = make_mail(message_id="<label-1@example.org>")
+    first = run(db, (raw, Source("tips", "INBOX", 7, 1)))
+    parsed = []
+    real_parse = pipeline_mod.parse
+    monkeypatch.setattr(pipeline_mod, "parse", lambda raw, limits: parsed.append(raw) or real_parse(raw, limits))
+    new = make_mail(message_id="<new-1@example.org>", body="A different story.\n")
+    again = run(db, (raw, Source("tips", "[Gmail]/All Mail", 3, 9)), (raw, Source("tips", "INBOX", 8, 1)),
+                (new, Source("tips", "INBOX", 8, 2)), (raw, Source("tips", "INBOX", 7, 1)))
+    assert [o.status for o in again] == ["duplicate", "duplicate", "stored", "duplicate"]
+    assert {o.tip_id for o in again if o.status == "duplicate"} == {first[0].tip_id}
+    assert parsed == [new]
+    with db() as s:
+        assert s.scalar(select(func.count()).select_from(RawMessage)) == 2
+        places = s.execute(select(Sighting.folder, Sighting.uidvalidity, Sighting.raw_message_id)
+                           .where(Sighting.tip_id == first[0].tip_id).order_by(Sighting.id)).all()
+    assert [(f, v) for f, v, _ in places] == [("INBOX", 7), ("[Gmail]/All Mail", 3), ("INBOX", 8)]
+    assert len({r for _, _, r in places}) == 1

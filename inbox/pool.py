@@ -1,0 +1,74 @@
+"""The pipeline's process pool: parse, clean and sort's pure part run here, on every core.
+
+Kept apart from inbox.pipeline, and light to import, so that `inbox worker` can
+start the pool first thing: the pool's server imports the stages (0.6 s of CPU)
+on one core while the worker process imports its own on the other.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import threading
+
+# What the pool's server imports once; each pool process is forked from it with
+# them in place, sharing those pages, instead of importing them again.
+PRELOAD = ["inbox.pipeline", "inbox.sort"]
+
+
+class SharedPool:
+    """A process pool, started on first use (or by start()) and replaced if broken. A worker
+    gives one to all its folder threads, so its memory does not grow with the folders."""
+
+    def __init__(self, processes: int | None = None):
+        self.processes = processes or (os.cpu_count() or 1)
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> cf.ProcessPoolExecutor:
+        with self._lock:
+            # A pool whose process died stays broken (BrokenProcessPool on every submit).
+            if self._pool is not None and getattr(self._pool, "_broken", False):
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+            if self._pool is None:
+                # forkserver: the worker process has threads, and fork would copy their locks.
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(PRELOAD)
+                self._pool = cf.ProcessPoolExecutor(max_workers=self.processes, mp_context=context)
+            return self._pool
+
+    def start(self) -> SharedPool:
+        """Start the server and every process now, in the background; returns at once.
+
+        The executor starts a process per task submitted while none is idle, so
+        one empty task per process starts them all. Starting one waits for the
+        server's imports, hence the thread. With one process the pipeline works
+        in its own (Pipeline._submit): nothing to start.
+        """
+        if self.processes > 1:
+            threading.Thread(target=self._start, name="pool-start", daemon=True).start()
+        return self
+
+    def _start(self) -> None:
+        try:
+            pool = self.get()
+            for _ in range(self.processes):
+                pool.submit(_ready)
+        except Exception:  # noqa: BLE001 - a head start only: the first batch starts the pool anyway
+            pass
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
+
+    def pids(self) -> list[int]:
+        """The pool's process ids, while it runs (for measuring their memory)."""
+        with self._lock:
+            return list(self._pool._processes) if self._pool is not None else []
+
+
+def _ready() -> None:
+    """The empty task start() sends each process."""
