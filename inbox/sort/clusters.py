@@ -21,6 +21,7 @@ ROWS = 4  # 36 bands of 4: a pair at similarity 0.7 is a candidate 99.97% of the
 NUM_PERM = BANDS * ROWS
 # A bucket holding this many tips is a boilerplate text shared by everything; stop growing it.
 MAX_BUCKET = 500
+HASH_CACHE = 20_000  # words whose hash a MinHasher keeps (about 2.5 MB)
 MIN_WORDS = 3  # fewer content words than this: too little to call anything a duplicate
 
 _WORD = re.compile(r"[^\W_]+")
@@ -44,8 +45,8 @@ re fw fwd
 def words(text: str) -> set[str]:
     """The content words of a text, lower-cased, with a plural 's' dropped."""
     out = set()
-    for w in _WORD.findall(text.lower()):
-        if w in STOP_WORDS or len(w) < 2:
+    for w in set(_WORD.findall(text.lower())) - STOP_WORDS:  # each distinct word once
+        if len(w) < 2:
             continue
         if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
             w = w[:-1]
@@ -60,18 +61,25 @@ class MinHasher:
         rng = np.random.default_rng(seed)
         self.a = rng.integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
         self.b = rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
+        self._hashes: dict[str, int] = {}  # word -> its 64-bit hash: most words come back
 
     def signature(self, tokens: set[str]) -> np.ndarray | None:
         """The MinHash signature of a word set, or None when it is too small to compare."""
         if len(tokens) < MIN_WORDS:
             return None
-        x = np.fromiter(
-            (int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little") for t in tokens),
-            dtype=np.uint64, count=len(tokens),
-        )
+        x = np.fromiter(map(self._hash, tokens), dtype=np.uint64, count=len(tokens))
         with np.errstate(over="ignore"):
             hashed = (self.a[:, None] * x[None, :] + self.b[:, None]) >> np.uint64(32)
         return hashed.min(axis=1).astype(np.uint32)
+
+
+    def _hash(self, word: str) -> int:
+        found = self._hashes.get(word)
+        if found is None:
+            if len(self._hashes) >= HASH_CACHE:
+                self._hashes.clear()  # a new start costs less than tracking which words are old
+            found = self._hashes[word] = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+        return found
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

