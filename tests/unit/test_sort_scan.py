@@ -10,7 +10,7 @@ from inbox.config import from_dict
 from inbox.mail.clean import clean
 from inbox.mail.parse import parse
 from inbox.sort import flags, spam
-from inbox.sort.text import Scan, from_mail, needles
+from inbox.sort.text import Scan, from_mail, needles, quick
 
 DEMO = Path(__file__).resolve().parents[2] / "inbox" / "demo" / "mailbox"
 
@@ -29,6 +29,30 @@ DEMO = Path(__file__).resolve().parents[2] / "inbox" / "demo" / "mailbox"
 def test_needles_are_what_every_match_must_contain(pattern, expected):
     found = needles(pattern)
     assert (set(found) if found else None) == expected
+
+
+@pytest.mark.parametrize("pattern, lead", [
+    (r"(?<![\d-])\d{3}-\d{4}", "(?=[\\d])"),  # a look-behind first: led by the first characters
+    (r"\b(?:apt|unit)\.?\s*\d+", "(?=[au])"),
+    (r"(?<!\w)(?:\+?1[\s.-]?)?\(?[2-9]\d", "(?=[12-9\\(\\+])"),  # optional parts: their firsts and the next item's
+    (r"(?<!\w)\bA(?:\d{8})", "(?=[A])"),
+    (r"\bword", "(?=[w])"),
+])
+def test_quick_leads_an_assertion_led_pattern_with_a_look_ahead_for_its_first_characters(pattern, lead):
+    assert quick(re.compile(pattern)).pattern == f"{lead}(?:{pattern})"
+
+
+@pytest.mark.parametrize("pattern", [
+    r"asylum",  # a literal first: re skips to it already
+    r"[2-9]\d{2}",  # a class first: the same
+    r"\b(?:x|)",  # can match empty
+    r"(?<![\w.+-])[\w.+-]{1,64}@",  # starts with almost any character: a look-ahead would cost more
+    r"\b[^a]b",  # a negated class: not followed
+    r"(?im)^\s*thanks",  # global flags must lead the pattern: left alone, not broken
+])
+def test_quick_leaves_alone_what_it_cannot_or_need_not_speed_up(pattern):
+    rx = re.compile(pattern)
+    assert quick(rx) is rx
 
 
 def test_a_case_insensitive_pattern_runs_over_lower_cased_text_unless_it_names_capitals():
