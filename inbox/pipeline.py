@@ -14,6 +14,7 @@ import concurrent.futures as cf
 import hashlib
 import logging
 import os
+from collections import deque
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterable, Iterator, Protocol
@@ -31,6 +32,9 @@ from inbox.sort.text import SPAM_HEADERS, from_mail
 log = logging.getLogger(__name__)
 
 STAGES = ("parse", "clean", "sort", "store")
+# Batches handed to the pool before the oldest is stored: with two, the pool always
+# has the next one queued while this process stores and fetches.
+AHEAD = 2
 
 
 @dataclass(frozen=True)
@@ -216,14 +220,15 @@ class Pipeline:
         from inbox.store import store_batch
 
         batch_size = max(1, self.settings.imports.batch_size)
-        pending: tuple[list[tuple[bytes, Source]], object] | None = None
+        pending: deque[tuple[list[tuple[bytes, Source]], object]] = deque()
         for batch in _batches(items, batch_size):
-            work = self._submit([raw for raw, _ in batch])
-            if pending is not None:
-                yield from store_batch(self, pending[0], self._collect(pending[1]))
-            pending = (batch, work)
-        if pending is not None:
-            yield from store_batch(self, pending[0], self._collect(pending[1]))
+            pending.append((batch, self._submit([raw for raw, _ in batch])))
+            if len(pending) > AHEAD:
+                batch, work = pending.popleft()
+                yield from store_batch(self, batch, self._collect(work))
+        while pending:
+            batch, work = pending.popleft()
+            yield from store_batch(self, batch, self._collect(work))
 
     def _submit(self, raws: list[bytes]):
         """Start the pure stages for a batch: in the pool, or here for one process or a few
