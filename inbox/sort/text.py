@@ -60,9 +60,10 @@ class Scan:
     """A rule's pattern, run the cheap way.
 
     Python's re is two to three times slower with IGNORECASE, and the rule tables
-    are most of the sort stage's time. So a case-insensitive pattern with no
-    capital letter of its own runs case-sensitively over the text lower-cased
-    once per tip; any other pattern runs as written, over the text as written.
+    are most of the sort stage's time. So a case-insensitive pattern runs
+    case-sensitively, its letters lower-cased, over the text lower-cased once per
+    tip; a pattern that is one case-sensitive group ("(?-i:\\bICE\\b)") runs as
+    that group alone; any other runs as written, over the text as written.
     And most rules match few tips: where every match must contain one of a few
     literal strings ("asylum", "deport", "@"), a text holding none of them is
     passed over with a substring test instead of a regex scan. The tables stay
@@ -72,9 +73,10 @@ class Scan:
     __slots__ = ("pattern", "lower", "needles")
 
     def __init__(self, rx: re.Pattern):
-        written = re.sub(r"\\.", "", rx.pattern)  # \b, \d ... are not letters to match
-        self.lower = bool(rx.flags & re.IGNORECASE) and "(?-i" not in written and not re.search(r"[A-Z]", written)
-        pattern = re.compile(rx.pattern, rx.flags & ~re.IGNORECASE) if self.lower else rx
+        rx = _case_sensitive_group(rx)
+        # Group names and \\N{NAME} would change meaning if lower-cased: those run as written.
+        self.lower = bool(rx.flags & re.IGNORECASE) and not re.search(r"\(\?-i|\(\?P|\\N", rx.pattern)
+        pattern = re.compile(_lower_letters(rx.pattern), rx.flags & ~re.IGNORECASE) if self.lower else rx
         self.needles = None if pattern.flags & re.IGNORECASE else needles(pattern.pattern)
         self.pattern = quick(pattern)
 
@@ -153,6 +155,26 @@ def _class_member(op, av) -> str | None:
     if op.name == "CATEGORY":
         return _CATEGORIES.get(av.name)
     return None  # NEGATE and the rest
+
+
+def _lower_letters(pattern: str) -> str:
+    """A pattern's letters lower-cased, its escapes (\\D, \\S, \\W, \\B ...) kept."""
+    return re.sub(r"\\.|[A-Z]+", lambda m: m[0] if m[0][0] == "\\" else m[0].lower(), pattern)
+
+
+def _case_sensitive_group(rx: re.Pattern) -> re.Pattern:
+    """'(?-i:X)', a whole pattern made case-sensitive inside IGNORECASE, as X without IGNORECASE."""
+    whole = re.fullmatch(r"\(\?-i:(.*)\)", rx.pattern, re.S)
+    if not whole or not rx.flags & re.IGNORECASE:
+        return rx
+    try:
+        from re import _parser
+
+        if len(_parser.parse(rx.pattern, rx.flags).data) == 1:  # not "(?-i:a)|(?-i:b)"
+            return re.compile(whole[1], rx.flags & ~re.IGNORECASE)
+    except re.error:
+        pass
+    return rx
 
 
 MAX_NEEDLES = 24  # more substring tests than this cost about what the regex does

@@ -55,11 +55,20 @@ def test_quick_leaves_alone_what_it_cannot_or_need_not_speed_up(pattern):
     assert quick(rx) is rx
 
 
-def test_a_case_insensitive_pattern_runs_over_lower_cased_text_unless_it_names_capitals():
+def test_a_case_insensitive_pattern_runs_lower_cased_over_lower_cased_text():
     assert Scan(re.compile(r"\bdeported\b", re.I)).lower
-    assert not Scan(re.compile(r"\bICE\b", re.I)).lower
-    assert not Scan(re.compile(r"(?-i:ice)", re.I)).lower
+    capitals = Scan(re.compile(r"\b(?:I|US|SR)[- ]\d\D\S", re.I))
+    assert capitals.lower and r"(?:i|us|sr)[- ]\d\D\S" in capitals.pattern.pattern  # escapes kept
     assert not Scan(re.compile(r"\bdeported\b")).lower
+    assert not Scan(re.compile(r"(?P<Word>ICE) (?P=Word)", re.I)).lower  # group names run as written
+
+
+def test_a_pattern_that_is_one_case_sensitive_group_runs_as_that_group():
+    scan = Scan(re.compile(r"(?-i:\bICE\b)", re.I))
+    assert not scan.lower and scan.needles == ("ICE",)
+    assert scan.search("ICE agents", "ice agents") and not scan.search("ice cream", "ice cream")
+    mixed = Scan(re.compile(r"(?-i:ICE)|ice age", re.I))  # two branches: not one group
+    assert mixed.search("the Ice Age", "the ice age")
 
 
 def _texts() -> list[str]:
