@@ -47,15 +47,17 @@ class SharedPool:
         in its own (Pipeline._submit): nothing to start.
         """
         if self.processes > 1:
-            threading.Thread(target=self._start, name="pool-start", daemon=True).start()
+            # The executor is made here (milliseconds), so a close() meanwhile stops this
+            # one; the thread only submits, and a submit after close() is refused.
+            pool = self.get()
+            threading.Thread(target=self._start, args=(pool,), name="pool-start", daemon=True).start()
         return self
 
-    def _start(self) -> None:
+    def _start(self, pool: cf.ProcessPoolExecutor) -> None:
         try:
-            pool = self.get()
             for _ in range(self.processes):
                 pool.submit(_ready)
-        except Exception:  # noqa: BLE001 - a head start only: the first batch starts the pool anyway
+        except RuntimeError:  # closed meanwhile: a head start only, nothing lost
             pass
 
     def close(self) -> None:

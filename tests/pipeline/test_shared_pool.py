@@ -48,3 +48,24 @@ def test_a_pool_whose_process_died_is_replaced(db):
             assert {o.status for o in p.process_many(mails("INBOX3", 20))} == {"stored"}
     finally:
         pool.close()
+
+
+def test_start_brings_every_process_up_before_the_first_batch_and_close_right_after_is_safe(db):
+    import time
+
+    pool = SharedPool(2).start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(pool.pids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = set(pool.pids())
+        assert len(started) == 2  # up with no batch submitted
+        with Pipeline(SETTINGS, db, sorter=None, pool=pool) as p:
+            assert {o.status for o in p.process_many(mails("INBOX", 20))} == {"stored"}
+        assert set(pool.pids()) == started  # the first batch used them, started no others
+    finally:
+        pool.close()
+    early = SharedPool(2).start()
+    early.close()  # while the processes may still be starting
+    assert early.pids() == []
+    assert SharedPool(1).start().pids() == []  # one process: the pipeline works in its own
