@@ -21,10 +21,9 @@ from inbox.board import audit
 from inbox.board.access import may, sender_masked, visible_clause
 from inbox.board.actions import Conflict, Forbidden, NotFound, load_tip
 from inbox.models import ClusterSuggestion, Tip, TipEvent, User
-from inbox.models.sorting import SortDecision
+from inbox.models.sorting import KEYS_SIGNAL, SortDecision
 
 log = logging.getLogger(__name__)
-KEYS_SIGNAL = "shared names and numbers"  # what sorting's explanation says for a key-based suggestion
 SIGNAL_LABELS = {"keys": "shares names and numbers", "wording": "similar wording"}
 
 

@@ -14,6 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.models.core import Base, Tip, utcnow
 
+# The signal a "sort" decision's explanation names for a suggestion by shared salient keys
+# (inbox.sort.duplicates writes it; the board reads it to label the suggestion).
+KEYS_SIGNAL = "shared names and numbers"
+
 
 class SortDecision(Base):
     """One decision about a tip, with the reasons as JSON (rule names and scores, never tip text)."""

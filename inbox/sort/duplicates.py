@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from inbox.config import SortingSettings
 from inbox.db import RowBuffer, add_row, reserve_ids
 from inbox.models import Cluster, ClusterSuggestion, Tip, TipSignature, utcnow
+from inbox.models.sorting import KEYS_SIGNAL
 from inbox.sort.clusters import LSHIndex, Match, from_bytes, to_bytes
 from inbox.sort.salient import KeyIndex, score as key_score, split as split_keys
 
@@ -133,7 +134,7 @@ def suggest_by_keys(session: Session, key_index: KeyIndex, tip: Tip, keys: bytes
             continue
         similarity = key_score(shared, len(split_keys(keys)), len(split_keys(stored)))
         session.add(ClusterSuggestion(tip_id=tip.id, other_tip_id=other_id, similarity=similarity))
-        return {"action": "suggested", "tip_id": other_id, "signal": "shared names and numbers", "shared": shared,
+        return {"action": "suggested", "tip_id": other_id, "signal": KEYS_SIGNAL, "shared": shared,
                 "similarity": similarity, "same_reader": False}
     return None
 
