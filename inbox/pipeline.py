@@ -90,7 +90,6 @@ class Copy:
     (Gmail shows one in every label), or fetched again after a UIDVALIDITY change. It
     is one more sighting of its tip, with nothing to parse or sort (Pipeline._copies)."""
 
-    sha256: str
     raw_id: int
     tip_id: int
 
@@ -269,7 +268,7 @@ class Pipeline:
                  .group_by(RawMessage.sha256, RawMessage.id))
         with self.sessions() as session:
             found = session.execute(query).all()
-        return {i: Copy(sha, raw_id, tip_id) for sha, raw_id, tip_id in found for i in positions[sha]}
+        return {i: Copy(raw_id, tip_id) for sha, raw_id, tip_id in found for i in positions[sha]}
 
     def close(self) -> None:
         """Stop this pipeline's own pool (a shared one is its owner's to stop)."""
