@@ -21,7 +21,7 @@ import nh3
 from inbox.mail.headers import mail_kind
 from inbox.mail.html_text import STRUCTURE_TAGS, html_to_text
 from inbox.mail.parse import ParsedMail
-from inbox.mail.quotes import find_quote, find_signature, unquoted
+from inbox.mail.quotes import Reply, split_reply
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code", "col", "colgroup",
@@ -90,6 +90,9 @@ class CleanMail:
     text: str  # the whole text body, whitespace normalised (never cut)
     new_text_end: int  # where the reader's own new words end (quoted reply starts); == len(text) if none
     signature_start: int | None
+    # The reader's own words as (start, end) offsets in text: banners, quotes and signature left out;
+    # several when answers sit between quotes or under them.
+    new_text_spans: tuple[tuple[int, int], ...]
     html: str | None  # sanitised HTML (None when the mail had no HTML)
     preview: str  # <= 300 chars readable summary of the new text
     is_auto_reply: bool
@@ -101,8 +104,7 @@ class CleanMail:
 def clean(parsed: ParsedMail) -> CleanMail:
     """Make a parsed message safe to show and easy to read; nothing of the body is cut."""
     text = normalise(body_text(parsed))
-    new_text_end = find_quote(text, parsed.subject)
-    signature_start = find_signature(text, new_text_end)
+    reply = split_reply(text, parsed.subject, parsed.from_name)
     html = None
     if parsed.html_parts:
         html = "\n<hr>\n".join(sanitise(part, parsed.sha256) for part in parsed.html_parts)
@@ -110,10 +112,11 @@ def clean(parsed: ParsedMail) -> CleanMail:
     return CleanMail(
         parsed=parsed,
         text=text,
-        new_text_end=new_text_end,
-        signature_start=signature_start,
+        new_text_end=reply.new_text_end,
+        signature_start=reply.signature[0] if reply.signature else None,
+        new_text_spans=reply.spans,
         html=html,
-        preview=preview(text, new_text_end, signature_start),
+        preview=preview(text, reply),
         is_auto_reply=kind.is_auto_reply,
         is_bounce=kind.is_bounce,
         is_list=kind.is_list,
@@ -199,10 +202,9 @@ def normalise(text: str) -> str:
     return text
 
 
-def preview(text: str, new_text_end: int, signature_start: int | None) -> str:
+def preview(text: str, reply: Reply) -> str:
     """About 300 characters of the reader's new words, cut at a word."""
-    end = new_text_end if signature_start is None else min(new_text_end, signature_start)
-    words = " ".join(unquoted(text[:end]).split()) or " ".join(text.replace(">", " ").split()[:100])
+    words = " ".join(reply.new_text(text).split()) or " ".join(text.replace(">", " ").split()[:100])
     if len(words) <= PREVIEW_CHARS:
         return words
     cut = words.rfind(" ", 0, PREVIEW_CHARS)

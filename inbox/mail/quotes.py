@@ -1,206 +1,238 @@
-"""Where the reader's own words end: quoted replies and signatures, MARKED, never cut.
+"""Where the reader's own words are: quoted replies, banners and signatures, MARKED, never cut.
 
-No library was good enough to depend on (../shared/reference/sanitise.md), and
-a wrong guess must cost nothing: the whole body is stored and these offsets
-only decide what the board collapses and what the preview shows.
+A wrong guess must cost nothing: the whole body is stored and these offsets only
+decide what the board collapses, what the preview shows and what sorting reads.
 
-The quote is the *tail* of the message made of quoted material: ">" lines, the
-"On ... wrote:" line that introduces them, and everything after an Outlook
-"From:/Sent:" block or an "-----Original Message-----" line. New words written
-between quotes (interleaved replies) stay in the new text. Forwarded messages
-are content, not quotes: a source often forwards the leak itself.
+The text is read line by line, top to bottom, in three modes:
+- *new*: the reader's words, until a separator of the quoted history: an
+  "On ... wrote:" attribution (any of the tables' languages, wrapped over up to
+  three lines, "> "-quoted as iOS does), an Outlook header block
+  (From/Sent/To/Subject and translations), an "-----Original Message-----" line;
+- *marked*: after an attribution followed by ">" lines, only ">" lines are quoted;
+  the lines between and after them are new words again (interleaved answers,
+  bottom-posted replies);
+- *unmarked*: after an Outlook block, an original-message line or an attribution
+  over unmarked text (Yahoo, Samsung), everything below is the quote.
+A gateway banner at the top is nobody's words. Forwarded content (from
+"---------- Forwarded message ---------", "Begin forwarded message:", or an
+Outlook block in a message whose subject says it is a forward) is content: a
+source often forwards the leak itself, so it is never quoted away.
+The signature is looked for in the last piece of new words, then the first:
+from a "-- " line, a valediction, the sender's bare name or a phone's tag, to the
+end of that piece.
 """
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from dataclasses import dataclass
 
-# "-----Original Message-----" and its translations (Outlook, Yahoo, Lotus).
-_ORIGINAL = re.compile(
-    r"^\s*-{2,}\s*(original message|urspr[üu]ngliche nachricht|message d'origine|mensaje original|"
-    r"messaggio originale|oorspronkelijk bericht|original meddelelse|originalmeddelande)\s*-{2,}\s*$",
-    re.IGNORECASE,
-)
-# "On <date>, X wrote:" in English, German, French, Spanish, Italian, Dutch, Scandinavian, Polish.
-_ATTRIBUTION = re.compile(
-    r"^\s*(on|am|le|el|il|op|den|d[ae]n|w dniu)\s.{0,400}?"
-    r"(wrote|schrieb|a [ée]crit|escribi[óo]|ha scritto|schreef|skrev|napisa[łl]\w*)\s*:\s*$",
-    re.IGNORECASE | re.DOTALL,
-)
-# Older clients: "Jane Doe <jane@example.org> wrote:" on its own.
-_SHORT_ATTRIBUTION = re.compile(
-    r"^.{1,200}\b(wrote|writes|schrieb|a [ée]crit|escribi[óo]|написал\w*):\s*$", re.IGNORECASE | re.DOTALL
-)
-# Outlook's (and Hotmail's, Windows Mail's) reply header: a block of "Label: value"
-# lines with a sender and a date among them, in the languages our readers write.
-_HEADER_LINE = re.compile(
-    r"^\s*\*?(?P<label>from|von|de|da|van|från|od|от|sent|date|gesendet|datum|envoy[ée]|enviado|"
-    r"fecha|inviato|data|verzonden|skickat|wysłano|отправлено|дата|to|an|à|para|a|aan|till|кому|"
-    r"cc|subject|betreff|objet|asunto|oggetto|onderwerp|ämne|тема)\s*:\*?(\s|$)",
-    re.IGNORECASE,
-)
-_SENDER_LABELS = frozenset({"from", "von", "de", "da", "van", "från", "od", "от"})
-_DATE_LABELS = frozenset({
-    "sent", "date", "gesendet", "datum", "envoyé", "envoye", "enviado", "fecha", "inviato", "data",
-    "verzonden", "skickat", "wysłano", "отправлено", "дата",
-})
-_RULE = re.compile(r"^\s*([_\-=]{8,}|-{3})\s*$")
-# A line introducing a quote in a form we have no pattern for ("26.06.2014, 14:41, X <x@y>:"):
-# only trusted right above ">" lines, and only if it carries a date or an address.
-_LOOSE_ATTRIBUTION = re.compile(r"^.{0,200}(\d{1,4}[./:-]\d{1,2}|@).{0,200}:\s*$", re.DOTALL)
-# Forward markers: what follows them is content, however much it looks like a quote.
-_FORWARD = re.compile(
-    r"^\s*(-{2,}\s*(forwarded message|weitergeleitete nachricht|message transf[ée]r[ée]|mensaje reenviado)"
-    r"|begin forwarded message:)",
-    re.IGNORECASE,
-)
-# A cheap first look: any line that might begin one of the separators above.
-_CANDIDATE = re.compile(
-    r"^[ \t]*(-{2}|\*?[^\W\d_]{1,12}\s*:|(on|am|le|el|il|op|den|d[ae]n|w)\s|begin forwarded)",
-    re.IGNORECASE | re.MULTILINE,
-)
-_FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|wg|tr|rv|enc)\s*:", re.IGNORECASE)
+from inbox.mail import quote_tables as t
 
-# Mobile and webmail sign-offs that clients add on their own.
-_MOBILE = re.compile(
-    r"^\s*(sent (from|with|via) (my )?[\w' .\-]{2,40}|get outlook for \w+|von meinem [\w' \-]{2,30} gesendet|"
-    r"envoy[ée] de mon [\w' \-]{2,30}|enviado desde mi [\w' \-]{2,30}|inviato da[l]? [\w' \-]{2,30})\s*$",
-    re.IGNORECASE,
-)
-_SIGN_OFF = re.compile(
-    r"^\s*(thanks|thank you|many thanks|thx|cheers|regards|best|best regards|kind regards|warm regards|"
-    r"best wishes|all the best|sincerely|yours|take care|viele gr[üu](ß|ss)e|mit freundlichen gr[üu](ß|ss)en|"
-    r"gr[üu](ß|ss)e|cordialement|bien [àa] vous|saludos|un saludo|atentamente|cordiali saluti|saluti)"
-    r"\s*[,.!]*\s*$",
-    re.IGNORECASE,
-)
+NEW, QUOTE, HEAD, BANNER, FOOTER, FORWARD = "new", "quote", "head", "banner", "footer", "forward"
+
+_MARKERS = re.compile(r"^[ \t]*(>[ \t]?)*")
+_RULE = re.compile(r"^\s*([_\-=‐—]{8,}|-{3}|_{3,})\s*$")
+_ORIGINAL = re.compile(r"^[-‐_=*\s]*(" + t.ORIGINAL_MESSAGE + r")[-‐_=*\s:]*$", re.IGNORECASE)
+_FORWARD = re.compile(r"^[-‐_=*\s]*(" + t.FORWARD_MARKER + r")[-‐_=*\s:]*$", re.IGNORECASE)
+_LETTER_BEFORE, _LETTER_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
+_VERB = re.compile(_LETTER_BEFORE + "(" + t.ATTRIBUTION_VERB + ")" + _LETTER_AFTER, re.IGNORECASE)
+_OPENING = re.compile(r"^(" + t.ATTRIBUTION_OPENING + r")\s", re.IGNORECASE)
+_ENDS_WITH_COLON = re.compile(r"[:：]\s*$")
+_DIGIT = re.compile(r"\d")
+_NAME_WORD = re.compile(r"^[(\"'«]?[A-ZÀ-ÖØ-ÞĀ-ſ][\w.'’\-]*[)\"'»,]?$|^[&|/]$|^[A-Z]\.$")
+_CJK_NAME = re.compile(r"^[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2,5}$")
+_TOKEN = re.compile(r"[^\W\d_]{2,}")
 
 
-def find_quote(text: str, subject: str = "") -> int:
-    """Offset in text where the quoted reply starts (len(text) when there is none)."""
+@dataclass(frozen=True)
+class Reply:
+    """Offsets into the text: the reader's own words, the signature, where the trailing quote starts."""
+
+    spans: tuple[tuple[int, int], ...]  # the reader's words in order; banners, quotes, signature left out
+    new_text_end: int  # where the quoted history below the last new words starts; len(text) if none
+    signature: tuple[int, int] | None
+
+    def new_text(self, text: str) -> str:
+        return "\n\n".join(text[start:end] for start, end in self.spans)
+
+
+def split_reply(text: str, subject: str = "", sender: str = "") -> Reply:
+    """Find the reader's words, the quote and the signature in a normalised text body."""
     lines = text.split("\n")
     starts = _line_starts(lines)
-    forwarding = bool(_FORWARD_SUBJECT.match(subject))
-    hard = _hard_separator(lines, forwarding, _candidates(text, starts))
-    end = hard if hard is not None else len(lines)
-    begin = _quoted_tail(lines, end)
-    if begin is None or not any(lines[i].startswith(">") for i in range(begin, end)):
-        begin = end  # only blank lines before the separator: nothing quoted there
-    while begin > 0 and not lines[begin - 1].strip():
-        begin -= 1
-    return len(text) if begin >= len(lines) else starts[begin]
+    kinds = _classify(lines, bool(t.FORWARD_SUBJECT.match(subject)))
+    pieces = _pieces(lines, kinds)
+    signature = _signature(lines, kinds, pieces, _sender_tokens(sender))
+    spans = []
+    for first, last in pieces:
+        if signature and signature[0] <= first <= signature[1]:
+            continue  # the piece is all signature
+        if signature and first < signature[0] <= last:
+            last = _trim_up(lines, signature[0] - 1, first)
+        if last >= first:
+            spans.append((starts[first], starts[last] + len(lines[last])))
+    sig_span = None
+    if signature:
+        sig_span = (starts[signature[0]], starts[signature[1]] + len(lines[signature[1]]))
+    return Reply(tuple(spans), _new_text_end(lines, starts, kinds, pieces, signature, len(text)), sig_span)
 
 
-def find_signature(text: str, end: int) -> int | None:
-    """Offset of the signature in text[:end] ("-- ", a sign-off, "Sent from my iPhone"), or None."""
-    lines = text[:end].split("\n")
-    starts = _line_starts(lines)
-    filled = [i for i, line in enumerate(lines) if line.strip()]
-    if len(filled) < 2:
-        return None
-    found: list[int] = []
-    first = max(1, len(filled) - 26)  # a signature is in the last 25 lines or nowhere
-    for k in range(first, len(filled)):
-        i, after = filled[k], len(filled) - k - 1
-        stripped = lines[i].strip()
-        if stripped in ("--", "-- ") and after <= 25:
-            found.append(i)
-        elif after <= 2 and _MOBILE.match(stripped):
-            found.append(i)
-        elif after <= 4 and _SIGN_OFF.match(stripped) and all(len(lines[j]) <= 60 for j in filled[k + 1 :]):
-            found.append(i)
-    if found:
-        return starts[min(found)]
-    return _signature_below_quote(text, end)
+# --- reading the lines ------------------------------------------------------------------------
 
 
-def _signature_below_quote(text: str, end: int) -> int | None:
-    """A "-- " signature written under the quote it answers (bottom of the message)."""
-    if end >= len(text):
-        return None
-    lines = text.split("\n")
-    trailer = _trailer(lines, len(lines))
-    if trailer < len(lines) and lines[trailer] == "--":
-        offset = sum(len(line) + 1 for line in lines[:trailer])
-        return offset if offset >= end else None
-    return None
-
-
-def unquoted(text: str) -> str:
-    """text without its ">" lines and the attributions introducing them (for previews)."""
-    lines = text.split("\n")
-    keep = [not line.startswith(">") for line in lines]
-    for i, line in enumerate(lines):
-        if not keep[i] and (i == 0 or keep[i - 1]):  # the first line of a quoted block
-            above = _previous_filled(lines, i)
-            if above is not None and keep[above]:
-                span = _attribution_ending_at(lines, above)
-                keep[above - span + 1 : above + 1] = [False] * span
-    return "\n".join(line for line, kept in zip(lines, keep) if kept)
-
-
-def _line_starts(lines: list[str]) -> list[int]:
-    starts, offset = [], 0
-    for line in lines:
-        starts.append(offset)
-        offset += len(line) + 1
-    return starts
-
-
-def _candidates(text: str, starts: list[int]) -> list[int]:
-    """Lines that could start a separator, found in one pass of C instead of a Python loop."""
-    return [bisect_right(starts, m.start()) - 1 for m in _CANDIDATE.finditer(text)]
-
-
-def _hard_separator(lines: list[str], forwarding: bool, candidates: list[int]) -> int | None:
-    """First line after which everything is quoted; forwarded blocks never count."""
-    after_forward = -10
-    first_words = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    for i in candidates:
+def _classify(lines: list[str], forwarding: bool) -> list[str]:
+    """One kind per line: new, quote, head (attribution, header block), banner, footer or forward."""
+    n = len(lines)
+    kinds = [NEW] * n
+    first = _banner(lines, kinds)
+    mode, i = NEW, first
+    while i < n:
         line = lines[i]
-        if _FORWARD.match(line):
-            after_forward = i
+        if not line.strip():
+            i += 1
             continue
-        if forwarding or i - after_forward <= 2 or i <= first_words:
-            continue  # forwarded, or nothing written above it: then it is the content itself
-        if _ORIGINAL.match(line):
-            return i
-        if _header_block_at(lines, i):
-            for j in (i - 1, i - 2):  # Outlook draws a line above the block
-                if j >= 0 and _RULE.match(lines[j]):
-                    return j
-                if j >= 0 and lines[j].strip():
-                    break
-            return i
-        span = _dated_attribution_at(lines, i)
-        if span and not _next_filled(lines, i + span).startswith(">"):
-            return i  # "On <date> ... wrote:" with an unmarked quote below it
-    return None
+        quoted = line.startswith(">")
+        if mode == "unmarked":
+            kinds[i] = QUOTE
+            i += 1
+            continue
+        if mode == NEW and _maybe_marker(line) and _FORWARD.match(_bare(line)):
+            kinds[i:] = [FORWARD] * (n - i)
+            break
+        if quoted:
+            if mode == "marked" and not _mbox_from(lines, i):
+                kinds[i] = QUOTE
+            elif mode == NEW and _history_block(lines, i, first):
+                mode = "marked"
+                kinds[i] = QUOTE
+            i += 1
+            continue
+        if mode == "marked" and _wrapped_quote_line(lines, i):
+            kinds[i] = QUOTE
+            i += 1
+            continue
+        hard = _hard_separator(lines, i)
+        if hard:
+            if i == first:
+                pass  # a block with nothing written above it is the content itself (pasted, forwarded)
+            elif forwarding and mode == NEW:
+                for j in range(hard - 1):
+                    kinds[i + j] = HEAD  # Outlook's line above a forwarded block
+                kinds[i + hard - 1 :] = [FORWARD] * (n - i - hard + 1)
+                break
+            else:
+                kinds[i:] = [QUOTE] * (n - i)
+                break
+        span, strong = _attribution_at(lines, i)
+        if span:
+            follows = _next_filled(lines, i + span)
+            if follows is not None and lines[follows].startswith(">"):
+                kinds[i : i + span] = [HEAD] * span
+                mode = "marked"
+                i += span
+                continue
+            if strong and i > first:
+                kinds[i:] = [QUOTE] * (n - i)
+                break
+        i += 1
+    return kinds
 
 
-def _header_block_at(lines: list[str], i: int) -> bool:
-    labels = []
-    for line in lines[i : i + 6]:
-        match = _HEADER_LINE.match(line)
+def _banner(lines: list[str], kinds: list[str]) -> int:
+    """Mark a gateway banner's paragraph at the top; return the first line after it."""
+    first = _next_filled(lines, 0)
+    if first is None or not t.BANNER.search(lines[first][:120]):
+        return first or 0
+    i = first
+    while i < len(lines) and lines[i].strip():
+        kinds[i] = BANNER
+        i += 1
+    return _next_filled(lines, i) or i
+
+
+def _hard_separator(lines: list[str], i: int) -> int:
+    """How many lines lead into an unmarked quote here (original-message line, Outlook block); 0 if none."""
+    line = lines[i]
+    if _maybe_marker(line) and _ORIGINAL.match(_bare(line)):
+        return 1
+    if _RULE.match(line) and _header_block(lines, _next_filled(lines, i + 1) or i):
+        return 1 + (_next_filled(lines, i + 1) or i) - i
+    return 1 if _header_block(lines, i) else 0
+
+
+def _header_block(lines: list[str], i: int) -> bool:
+    """From/Sent/To/Subject lines (any order, any of the languages), a sender among them."""
+    if i >= len(lines) or ":" not in lines[i][:40] and "：" not in lines[i][:40]:
+        return False
+    kinds, addressed = [], False
+    for line in lines[i : i + 8]:
+        match = t.HEADER_LINE.match(_bare(line))
         if not match:
             break
-        labels.append(match.group("label").lower())
-    return len(labels) >= 2 and labels[0] in _SENDER_LABELS | _DATE_LABELS and bool(
-        set(labels) & _SENDER_LABELS and set(labels) & _DATE_LABELS
+        kind = t.HEADER_LABELS.get(" ".join(match.group("label").lower().split()), "")
+        kinds.append(kind)
+        addressed = addressed or (kind == "sender" and "@" in match.group("value"))
+    return (
+        len(kinds) >= 2
+        and kinds[0] in ("sender", "date")
+        and "sender" in kinds
+        and ("subject" in kinds or addressed)
+        and ("date" in kinds or "subject" in kinds)
     )
 
 
-def _quoted_tail(lines: list[str], end: int) -> int | None:
-    """First line of the run of quote lines (with the attribution above them) that ends the text."""
-    i = _trailer(lines, end)
-    while i > 0:
-        line = lines[i - 1]
-        if not line.strip() or line.startswith(">") or _wrapped_quote_line(lines, i - 1):
-            i -= 1
+def _attribution_at(lines: list[str], i: int) -> tuple[int, bool]:
+    """(lines spanned, strong) of an attribution starting at line i; (0, False) if none.
+
+    Strong ones ("On <date>, X wrote:", opening word and date, or a date and an
+    address) may introduce an unmarked quote; weak ones ("X wrote:", a date and
+    an address with no verb) only count above ">" lines.
+    """
+    for span in (1, 2, 3):
+        last = i + span - 1
+        if last >= len(lines) or not lines[last].strip():
+            return 0, False
+        if not _ENDS_WITH_COLON.search(lines[last]):
             continue
-        i -= _attribution_ending_at(lines, i - 1)
-        break  # an attribution introduces the outermost quote; above it is new text
-    return i if i < end else None
+        parts = [_bare(line) for line in lines[i : last + 1]]
+        chunk = " ".join(parts)
+        if len(chunk) > 400:
+            return 0, False
+        if span > 1 and (parts[0][-1:] in ".!?" or not any(c.isdigit() or c in "@<" for c in parts[0])):
+            return 0, False  # a sentence of new words above an attribution is not part of it
+        dated = bool(_DIGIT.search(chunk))
+        if _VERB.search(chunk):
+            if dated and (_OPENING.match(chunk) or "@" in chunk):
+                return span, True
+            if dated or len(chunk) <= 200:
+                return span, False
+        elif dated and "@" in chunk:
+            return span, False
+        return 0, False
+    return 0, False
+
+
+def _history_block(lines: list[str], i: int, first: int) -> bool:
+    """Whether a ">" block met in the new words is quoted history, not a line the reader pasted."""
+    if i == first:
+        return True  # a message that opens with a quote answers it below (bottom-posted, interleaved)
+    end = i
+    while end < len(lines) and lines[end].startswith(">"):
+        end += 1
+    for j in range(i, min(end, i + 4)):
+        bare = _bare(lines[j])
+        if bare and (_ORIGINAL.match(bare) or _header_block(lines, j) or _attribution_at(lines, j)[0]):
+            return True
+    after = _next_filled(lines, end)
+    if after is None:
+        return True  # the quote ends the message
+    follow = lines[after].strip()
+    return follow == "--" or _mobile_tag(follow)
+
+
+def _mbox_from(lines: list[str], i: int) -> bool:
+    """A new line that mbox storage turned into ">From ..." (it quotes nothing)."""
+    return lines[i].startswith(">From ") and not (i > 0 and lines[i - 1].startswith(">"))
 
 
 def _wrapped_quote_line(lines: list[str], i: int) -> bool:
@@ -214,61 +246,140 @@ def _wrapped_quote_line(lines: list[str], i: int) -> bool:
     )
 
 
-def _trailer(lines: list[str], end: int) -> int:
-    """Where a list footer or signature below the quote starts (they hide the quote from the tail)."""
-    for j in range(end - 1, max(-1, end - 26), -1):
-        if _RULE.match(lines[j]) or lines[j] == "--":
-            above = _previous_filled(lines, j)
-            if above is not None and lines[above].startswith(">"):
-                return j
-    return end
+# --- pieces, signature, offsets ---------------------------------------------------------------
 
 
-def _previous_filled(lines: list[str], j: int) -> int | None:
-    for k in range(j - 1, -1, -1):
-        if lines[k].strip():
-            return k
+def _pieces(lines: list[str], kinds: list[str]) -> list[tuple[int, int]]:
+    """Runs of new (or forwarded) lines, blank lines trimmed, list footers under a quote left out."""
+    pieces, i, n = [], 0, len(lines)
+    while i < n:
+        if kinds[i] not in (NEW, FORWARD) or not lines[i].strip():
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and kinds[j + 1] == kinds[i]:
+            j += 1
+        last = _trim_up(lines, j, i)
+        if pieces and kinds[i] == NEW and _list_footer(lines, i, last):
+            kinds[i : last + 1] = [FOOTER] * (last + 1 - i)
+        else:
+            pieces.append((i, last))
+        i = j + 1
+    return pieces
+
+
+def _list_footer(lines: list[str], first: int, last: int) -> bool:
+    opener = lines[first].strip()
+    head = " ".join(lines[first : min(last + 1, first + 3)])
+    return (opener == "--" or bool(_RULE.match(opener))) and bool(t.LIST_FOOTER.search(head))
+
+
+def _signature(lines, kinds, pieces, sender: frozenset[str]) -> tuple[int, int] | None:
+    """(first line, last line) of the signature: in the last piece of new words, else the first."""
+    own = [(a, b) for a, b in pieces if kinds[a] == NEW]
+    if not own:
+        return None
+    candidates = [own[-1]] if len(own) == 1 else [own[-1], own[0]]
+    text_start = own[0][0]
+    for first, last in candidates:
+        start = _signature_in(lines, first, last, sender, text_start)
+        if start is not None:
+            return start, last
     return None
 
 
-def _attribution_at(lines: list[str], i: int) -> int:
-    """How many lines (1-3) an attribution starting at line i spans; 0 if none."""
-    if not lines[i].strip() or lines[i].startswith(">"):
-        return 0
-    for span in (1, 2, 3):
-        if i + span > len(lines) or not lines[i + span - 1].strip():
-            return 0
-        chunk = " ".join(lines[i : i + span])
-        if _ATTRIBUTION.match(chunk):
-            return span
-        # The looser forms may wrap once, when the first line has a date or number in it.
-        loose = span == 1 or (span == 2 and len(lines[i]) <= 120 and any(ch.isdigit() for ch in lines[i]))
-        if loose and (_SHORT_ATTRIBUTION.match(chunk) or _LOOSE_ATTRIBUTION.match(chunk)):
-            return span
-    return 0
+def _signature_in(lines: list[str], first: int, last: int, sender: frozenset[str], text_start: int) -> int | None:
+    filled = [i for i in range(first, last + 1) if lines[i].strip()]
+    found = None
+    for k in range(max(0, len(filled) - 26), len(filled)):
+        i, after = filled[k], filled[k + 1 :]
+        line = lines[i].strip()
+        if line == "--" and len(after) <= 25:
+            found = i
+        elif len(after) <= 2 and len(line) <= 120 and _mobile_tag(line):
+            found = i
+        elif len(after) <= 15 and len(line) <= 60 and t.VALEDICTION.match(line) and _tail_is_short(lines, after):
+            found = i
+        elif (
+            i > text_start
+            and not lines[i - 1].strip()
+            and len(after) <= 8
+            and _looks_like_name(line, sender)
+            and _tail_is_short(lines, after)
+        ):
+            found = i
+        if found is not None:
+            return found
+    return None
 
 
-def _dated_attribution_at(lines: list[str], i: int) -> int:
-    """Like _attribution_at, but only the "On <date>, X wrote:" form, which has a digit."""
-    if not lines[i].lstrip()[:1].isalpha():
-        return 0
-    for span in (1, 2, 3):
-        chunk = " ".join(lines[i : i + span])
-        if i + span <= len(lines) and _ATTRIBUTION.match(chunk):
-            return span if any(ch.isdigit() for ch in chunk) else 0
-    return 0
+def _mobile_tag(line: str) -> bool:
+    match = t.MOBILE_TAG.match(line)
+    return bool(match) and (match.group("device") is None or bool(t.DEVICE.search(match.group("device"))))
 
 
-def _attribution_ending_at(lines: list[str], last: int) -> int:
-    for span in (3, 2, 1):
-        first = last - span + 1
-        if first >= 0 and _attribution_at(lines, first) == span:
-            return span
-    return 0
+def _tail_is_short(lines: list[str], after: list[int]) -> bool:
+    """Signature lines are short, except the legal notice that may end them."""
+    return all(len(lines[j]) <= 100 or t.DISCLAIMER.search(lines[j]) for j in after)
 
 
-def _next_filled(lines: list[str], i: int) -> str:
-    for line in lines[i:]:
-        if line.strip():
-            return line
-    return ">"  # nothing follows: not a reason to call the rest a quote
+def _looks_like_name(line: str, sender: frozenset[str]) -> bool:
+    words = line.split()
+    if not words or len(line) > 50 or len(words) > 6 or line[-1] in ",:;?!":
+        return False
+    if sender and any(word.strip("(),.\"'").lower() in sender for word in words[:3]):
+        return True
+    if _CJK_NAME.match(line):
+        return True
+    return len(words) <= 4 and line[-1] != "." and all(_NAME_WORD.match(word) for word in words)
+
+
+def _new_text_end(lines, starts, kinds, pieces, signature, length) -> int:
+    """Where the quote below the last new words starts (old readers cut the new text there)."""
+    last_words = max((b for a, b in pieces if not (signature and signature[0] <= a <= signature[1])), default=-1)
+    if signature and signature[0] <= last_words:
+        last_words = max(last_words, signature[1])
+    below = next((i for i in range(last_words + 1, len(lines)) if kinds[i] in (QUOTE, HEAD)), None)
+    if below is None:
+        return length
+    while below > 0 and not lines[below - 1].strip():
+        below -= 1
+    return starts[below]
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def _bare(line: str) -> str:
+    """The line without its quote markers and surrounding spaces."""
+    return _MARKERS.sub("", line, count=1).strip() if line[:1] in "> \t" else line.strip()
+
+
+def _maybe_marker(line: str) -> bool:
+    """Cheap test before the marker regexes: separators and forward markers have these."""
+    return "--" in line or "‐‐" in line or "__" in line or line.rstrip().endswith(":") or "原始" in line
+
+
+def _sender_tokens(sender: str) -> frozenset[str]:
+    return frozenset(token.lower() for token in _TOKEN.findall(sender))
+
+
+def _line_starts(lines: list[str]) -> list[int]:
+    starts, offset = [], 0
+    for line in lines:
+        starts.append(offset)
+        offset += len(line) + 1
+    return starts
+
+
+def _next_filled(lines: list[str], i: int) -> int | None:
+    for j in range(i, len(lines)):
+        if lines[j].strip():
+            return j
+    return None
+
+
+def _trim_up(lines: list[str], last: int, first: int) -> int:
+    while last >= first and not lines[last].strip():
+        last -= 1
+    return last

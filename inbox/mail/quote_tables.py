@@ -1,0 +1,190 @@
+"""The words mail clients write around a quoted reply, per language: data for quotes.py.
+
+Each table is read top to bottom; a row is one client format or one language's
+convention, never one message's wording. Matching is case-insensitive and done
+on a line stripped of its quote markers ("> ") and surrounding spaces.
+Languages: en de fr es pt it nl da sv no pl, with ru ja zh ko where a client
+ships them.
+"""
+from __future__ import annotations
+
+import re
+
+
+def _words(*rows: str) -> str:
+    """One alternation of phrases, longest first, a space matching any run of spaces."""
+    phrases = sorted({phrase for row in rows for phrase in row.split("|")}, key=len, reverse=True)
+    return "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in phrases)
+
+
+# "-----Original Message-----" (Outlook plain text, Yahoo, Zimbra, Samsung, Proton, QQ, Lotus).
+ORIGINAL_MESSAGE = _words(
+    "original message|original e-mail",                       # en: Outlook, Zimbra, Samsung, Proton
+    "ursprüngliche nachricht|original nachricht",             # de
+    "message d'origine|message original|courriel original",   # fr
+    "mensaje original",                                       # es
+    "mensagem original",                                      # pt
+    "messaggio originale",                                    # it
+    "oorspronkelijk bericht|origineel bericht",               # nl
+    "oprindelig meddelelse|original meddelelse",              # da
+    "ursprungligt meddelande|originalmeddelande",             # sv
+    "opprinnelig melding|original melding",                   # no
+    "wiadomość oryginalna|oryginalna wiadomość",              # pl
+    "исходное сообщение|пересланное сообщение",               # ru
+    "原始邮件|原始郵件|元のメッセージ|원본 메시지",            # zh, ja, ko
+)
+
+# What introduces forwarded content, which is never cut: a source often forwards the leak itself.
+FORWARD_MARKER = _words(
+    "forwarded message|begin forwarded message|forwarded e-mail",                # en: Gmail, Apple
+    "weitergeleitete nachricht|anfang der weitergeleiteten nachricht",           # de
+    "message transféré|début du message réexpédié|début du message transféré",   # fr
+    "mensaje reenviado|comienzo del mensaje reenviado|inicio del mensaje reenviado",  # es
+    "mensagem encaminhada|início da mensagem reencaminhada|mensagem reencaminhada",   # pt
+    "messaggio inoltrato|inizio messaggio inoltrato",                            # it
+    "doorgestuurd bericht|begin doorgestuurd bericht",                           # nl
+    "videresendt meddelelse|start på videresendt besked|videresendt besked",     # da
+    "vidarebefordrat meddelande|vidarebefordrat mejl|början på vidarebefordrat brev",  # sv
+    "videresendt melding|begynnelse på videresendt melding",                     # no
+    "wiadomość przekazana dalej|początek przekazywanej wiadomości|przekazana wiadomość",  # pl
+    "пересылаемое сообщение|转发的邮件|轉寄的郵件|転送されたメッセージ",          # ru zh ja
+)
+# Subject prefixes that say the whole message is a forward (its Outlook block is content).
+FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|fw|wg|tr|rv|enc|vs|vb|vl|pd|i|doorst|pm|转发|転送)\s*:", re.IGNORECASE)
+
+# Outlook's (and Windows Mail's, Zimbra's, WEB.DE's, Orange's, Notes') header block labels.
+HEADER_LABELS: dict[str, str] = {
+    # the sender
+    **dict.fromkeys(
+        "from|von|de|da|van|fra|från|od|от|差出人|发件人|寄件者|보낸 사람|expéditeur|remitente|afzender|"
+        "avsändare|avsender|nadawca|mittente".split("|"),
+        "sender",
+    ),
+    # when it was sent
+    **dict.fromkeys(
+        "sent|date|gesendet|datum|envoyé|envoyé le|date d'envoi|enviado|enviada|enviado el|fecha|data|inviato|"
+        "verzonden|verstuurd|sendt|skickat|wysłano|data wysłania|отправлено|дата|送信日時|日付|发送时间|发送日期|"
+        "日期|寄件日期|時間|보낸 날짜|message du".split("|"),
+        "date",
+    ),
+    # to whom
+    **dict.fromkeys("to|an|à|a|para|aan|til|till|do|кому|宛先|收件人|收件者|받는 사람".split("|"), "to"),
+    **dict.fromkeys("cc|kopie|copie|copie à|cópia|cco|kopi|kopia|dw|копия|抄送|副本".split("|"), "cc"),
+    # what it was about ("Re:" is left out: a pasted memo's label, not a client's)
+    **dict.fromkeys(
+        "subject|betreff|objet|asunto|assunto|oggetto|onderwerp|emne|ämne|temat|тема|件名|主题|主旨|제목".split("|"),
+        "subject",
+    ),
+}
+HEADER_LINE = re.compile(
+    r"^\*?(?P<label>" + _words(*HEADER_LABELS) + r")\*?\s*[:：]\*?(\s|$)(?P<value>.*)$", re.IGNORECASE
+)
+
+# Attribution verbs: "On <date>, X wrote:" and its translations, wherever the verb sits.
+ATTRIBUTION_VERB = _words(
+    "wrote|writes|said",                                          # en
+    "schrieb|geschrieben|hat geschrieben",                        # de
+    "a écrit|écrit",                                              # fr
+    "escribió|ha escrito",                                        # es
+    "escreveu",                                                   # pt
+    "ha scritto|scrisse",                                         # it
+    "schreef|het volgende geschreven|geschreven",                 # nl
+    "skrev|skreiv",                                               # da sv no
+    "napisał(a)|napisał|napisała|pisze|napisana przez|napisał/a", # pl
+    "написал(а)|написал|написала|пишет",                          # ru
+    "写道|寫道|のメール|님이 작성|kirjoitti|napsal|írta",          # zh ja ko fi cs hu
+)
+# Words an attribution opens with, per language (the strong form that may introduce an unmarked quote).
+ATTRIBUTION_OPENING = _words(
+    "on",                       # en: Gmail, Apple, Thunderbird, Yahoo, Proton, Roundcube, Spark
+    "am",                       # de
+    "le",                       # fr
+    "el",                       # es
+    "em|no dia",                # pt
+    "il|il giorno",             # it
+    "op",                       # nl
+    "den|på",                   # da sv no
+    "w dniu|dnia|wiadomość napisana przez",  # pl
+)
+
+# Lines phones and webmail add by themselves ("Sent from my iPhone", "Get Outlook for iOS").
+MOBILE_TAG = re.compile(
+    r"^(sent (from|with|via|using) (my |the )?(?P<device>[^,.<]{2,40})([,.<].{0,80})?|get outlook for \w+.{0,80}|download outlook for \w+.{0,80}"
+    r"|von meinem .{2,40} gesendet|gesendet von .{2,40}|outlook für \w+ beziehen.{0,80}"
+    r"|envoy[ée] (de|depuis) (mon )?.{2,40}|t[ée]l[ée]charger outlook pour \w+.{0,80}|obtenir outlook pour \w+.{0,80}"
+    r"|enviado desde (mi )?.{2,40}|obtener outlook para \w+.{0,80}"
+    r"|enviado do (meu )?.{2,40}|enviada do (meu )?.{2,40}|obter o outlook para \w+.{0,80}|baixe o outlook para \w+.{0,80}"
+    r"|inviato da(l mio)? .{2,40}|scarica outlook per \w+.{0,80}"
+    r"|verzonden (vanaf|met) (mijn )?.{2,40}|verstuurd (vanaf|met) (mijn )?.{2,40}|outlook voor \w+ downloaden.{0,80}"
+    r"|sendt fra (min )?.{2,40}|hent outlook til \w+.{0,80}|få outlook til \w+.{0,80}"
+    r"|skickat från (min )?.{2,40}|skaffa outlook för \w+.{0,80}"
+    r"|wysłane z (mojego )?.{2,40}|pobierz (aplikację )?outlook dla .{2,60}"
+    r"|отправлено с .{2,40}|从我的.{2,20}发送|iphoneから送信|.{2,20}から送信)$",
+    re.IGNORECASE,
+)
+
+# What an English "Sent from my ..." names: a device, a carrier or a mail app (not "my desk").
+DEVICE = re.compile(
+    r"iphone|ipad|ipod|mobile|phone|android|galaxy|samsung|blackberry|pixel|huawei|xiaomi|nokia|tablet|"
+    r"device|watch|outlook|mail|yahoo|gmail|aol|proton|spark|superhuman|verizon|at&t|t-mobile|sprint|"
+    r"vodafone|orange|telekom|airmail|\bapp\b",
+    re.IGNORECASE,
+)
+
+# Valedictions that open a signature, alone on their line (a name may follow on the same line).
+VALEDICTION = re.compile(
+    r"^(" + _words(
+        "thanks|thank you|thanks again|thanks so much|thank you so much|many thanks|thanks in advance|thx|ty|"
+        "cheers|regards|best|best regards|kind regards|warm regards|warmest regards|kindest regards|"
+        "with regards|with thanks|best wishes|warm wishes|all the best|all best|sincerely|sincerely yours|"
+        "yours sincerely|yours truly|very truly yours|yours faithfully|respectfully|respectfully yours|"
+        "take care|talk soon|cordially|peace|blessings|god bless|in solidarity|yours",                 # en
+        "mit freundlichen grüßen|mit freundlichen grüssen|freundliche grüße|freundliche grüsse|viele grüße|"
+        "viele grüsse|beste grüße|beste grüsse|liebe grüße|liebe grüsse|herzliche grüße|schöne grüße|"
+        "grüße|grüsse|gruß|gruss|lg|vg|mfg|besten dank|vielen dank|danke",                              # de
+        "cordialement|bien cordialement|bien à vous|salutations|meilleures salutations|sincères salutations|"
+        "salutations distinguées|merci|merci beaucoup|bonne journée|amitiés|bises|à bientôt",           # fr
+        "saludos|un saludo|saludos cordiales|un cordial saludo|atentamente|cordialmente|gracias|"
+        "muchas gracias|un abrazo|abrazos",                                                             # es
+        "atenciosamente|cumprimentos|melhores cumprimentos|com os melhores cumprimentos|abraços|abraço|"
+        "obrigado|obrigada|saudações|att|grato|grata",                                                  # pt
+        "cordiali saluti|distinti saluti|saluti|un saluto|un caro saluto|grazie|grazie mille|a presto|"
+        "buona giornata",                                                                               # it
+        "met vriendelijke groet|met vriendelijke groeten|vriendelijke groet|vriendelijke groeten|groet|"
+        "groeten|hartelijke groet|hartelijke groeten|mvg|bedankt|dank je wel|dank u wel",               # nl
+        "med venlig hilsen|venlig hilsen|de bedste hilsner|bedste hilsner|mange hilsner|hilsen|kh|"
+        "mvh|vh|tak|mange tak",                                                                         # da no
+        "med vennlig hilsen|vennlig hilsen|beste hilsen",                                               # no
+        "med vänliga hälsningar|vänliga hälsningar|bästa hälsningar|hälsningar|hälsning|tack|mvh",     # sv
+        "pozdrawiam|pozdrawiam serdecznie|serdecznie pozdrawiam|z poważaniem|z wyrazami szacunku|"
+        "pozdrowienia|dziękuję|z bogiem|łączę pozdrowienia",                                            # pl
+        "с уважением|спасибо|всего доброго|よろしくお願いします|よろしくお願いいたします|谢谢|此致|감사합니다",
+    ) + r")\s*[,.!:;–—-]*(\s*/\s*.{2,40}|\s+\S+( \S+)?)?\s*$",
+    re.IGNORECASE,
+)
+
+# Gateway banners a receiving system puts above the reader's words: not the reader's text.
+BANNER = re.compile(
+    r"^\W{0,3}(caution|warning|attention|achtung|vorsicht|precaución|atención|attenzione|let op|advarsel|"
+    r"varning|uwaga|notice)\s*:|^\[?\**(external|extern|externe?|ext|externo|esterno)\b\**\]?|"
+    r"you don'?t often get email from|some people who received this message don'?t often get email from|"
+    r"this (e-?mail|message) (originated|came|was sent) from outside|external (e-?mail|sender)",
+    re.IGNORECASE,
+)
+
+# A paragraph under the quote that a list or group appended (not the reader's words nor signature).
+LIST_FOOTER = re.compile(
+    r"unsubscribe|you received this message because|mailing list|abmelden|désabonner|darse de baja|"
+    r"cancelar a inscrição|disiscriverti|afmelden|afmeld|avregistrera|wypisać",
+    re.IGNORECASE,
+)
+
+# Words of the legal or company-register notices that end a signature, however long their lines.
+DISCLAIMER = re.compile(
+    r"confidential|privileged|intended (only )?for|intended recipient|disclaimer|registered (in|office)|"
+    r"company (no|number)|vertraulich|amtsgericht|registergericht|handelsregister|hrb|geschäftsführ|"
+    r"sitz der gesellschaft|confidentiel|destinataire|confidencial|destinatario|informações confidenciais|"
+    r"destinatário|riservat|confidenziale|vertrouwelijk|geadresseerde|fortrolig|modtager|konfidentiell|"
+    r"mottagare|poufn|adresat|конфиденциальн|機密|保密|right-to-know|public record|this (e-?mail|message) (and|may)",
+    re.IGNORECASE,
+)
