@@ -36,7 +36,7 @@ ORIGINAL_MESSAGE = _words(
 
 # What introduces forwarded content, which is never cut: a source often forwards the leak itself.
 FORWARD_MARKER = _words(
-    "forwarded message|begin forwarded message|forwarded e-mail",                # en: Gmail, Apple
+    "forwarded message|begin forwarded message|forwarded e-mail|begin forwarded text",  # en: Gmail, Apple, Eudora
     "weitergeleitete nachricht|anfang der weitergeleiteten nachricht",           # de
     "message transféré|début du message réexpédié|début du message transféré",   # fr
     "mensaje reenviado|comienzo del mensaje reenviado|inicio del mensaje reenviado",  # es

@@ -30,7 +30,9 @@ from inbox.mail import quote_tables as t
 
 NEW, QUOTE, HEAD, BANNER, FOOTER, FORWARD = "new", "quote", "head", "banner", "footer", "forward"
 
-_MARKERS = re.compile(r"^[ \t]*(>[ \t]?)*")
+# ">" and Supercite's initials ("BM>", The Bat! and Emacs), indented or not.
+_MARKERS = re.compile(r"^[ \t]*([A-Za-z]{0,4}>[ \t]?)*")
+_QUOTED = re.compile(r"[ \t]*[A-Za-z]{0,4}>")
 _RULE = re.compile(r"^\s*([_\-=‐—]{8,}|-{3}|_{3,})\s*$")
 _ORIGINAL = re.compile(r"^[-‐_=*\s]*(" + t.ORIGINAL_MESSAGE + r")[-‐_=*\s:]*$", re.IGNORECASE)
 _FORWARD = re.compile(r"^[-‐_=*\s]*(" + t.FORWARD_MARKER + r")[-‐_=*\s:]*$", re.IGNORECASE)
@@ -91,7 +93,7 @@ def _classify(lines: list[str], forwarding: bool) -> list[str]:
         if not line.strip():
             i += 1
             continue
-        quoted = line.startswith(">")
+        quoted = _quoted(line)
         if mode == "unmarked":
             kinds[i] = QUOTE
             i += 1
@@ -111,22 +113,25 @@ def _classify(lines: list[str], forwarding: bool) -> list[str]:
             kinds[i] = QUOTE
             i += 1
             continue
-        hard = _hard_separator(lines, i)
+        hard, lead = _hard_separator(lines, i)
         if hard:
+            if _quote_follows(lines, i + hard):
+                kinds[i : i + hard] = [HEAD] * hard  # Outlook Express: the block, then ">" lines
+                mode = "marked"
+                i += hard
+                continue
             if i == first:
                 pass  # a block with nothing written above it is the content itself (pasted, forwarded)
             elif forwarding and mode == NEW:
-                for j in range(hard - 1):
-                    kinds[i + j] = HEAD  # Outlook's line above a forwarded block
-                kinds[i + hard - 1 :] = [FORWARD] * (n - i - hard + 1)
+                kinds[i : i + lead] = [HEAD] * lead  # Outlook's line above a forwarded block
+                kinds[i + lead :] = [FORWARD] * (n - i - lead)
                 break
             else:
                 kinds[i:] = [QUOTE] * (n - i)
                 break
         span, strong = _attribution_at(lines, i)
         if span:
-            follows = _next_filled(lines, i + span)
-            if follows is not None and lines[follows].startswith(">"):
+            if _quote_follows(lines, i + span):
                 kinds[i : i + span] = [HEAD] * span
                 mode = "marked"
                 i += span
@@ -150,20 +155,25 @@ def _banner(lines: list[str], kinds: list[str]) -> int:
     return _next_filled(lines, i) or i
 
 
-def _hard_separator(lines: list[str], i: int) -> int:
-    """How many lines lead into an unmarked quote here (original-message line, Outlook block); 0 if none."""
+def _hard_separator(lines: list[str], i: int) -> tuple[int, int]:
+    """(lines, lines before the header block) of an original-message line or Outlook block at i; (0, 0) if none."""
     line = lines[i]
     if _maybe_marker(line) and _ORIGINAL.match(_bare(line)):
-        return 1
-    if _RULE.match(line) and _header_block(lines, _next_filled(lines, i + 1) or i):
-        return 1 + (_next_filled(lines, i + 1) or i) - i
-    return 1 if _header_block(lines, i) else 0
+        below = _next_filled(lines, i + 1)
+        block = _header_block(lines, below) if below is not None else 0
+        return (below + block - i, 0) if block else (1, 0)
+    if _RULE.match(line):
+        below = _next_filled(lines, i + 1)
+        block = _header_block(lines, below) if below is not None else 0
+        return (below + block - i, below - i) if block else (0, 0)
+    block = _header_block(lines, i)
+    return block, 0
 
 
-def _header_block(lines: list[str], i: int) -> bool:
-    """From/Sent/To/Subject lines (any order, any of the languages), a sender among them."""
-    if i >= len(lines) or ":" not in lines[i][:40] and "：" not in lines[i][:40]:
-        return False
+def _header_block(lines: list[str], i: int) -> int:
+    """How many From/Sent/To/Subject lines (any order, any of the languages) start at i; 0 if no block."""
+    if ":" not in lines[i][:40] and "：" not in lines[i][:40]:
+        return 0
     kinds, addressed = [], False
     for line in lines[i : i + 8]:
         match = t.HEADER_LINE.match(_bare(line))
@@ -172,13 +182,14 @@ def _header_block(lines: list[str], i: int) -> bool:
         kind = t.HEADER_LABELS.get(" ".join(match.group("label").lower().split()), "")
         kinds.append(kind)
         addressed = addressed or (kind == "sender" and "@" in match.group("value"))
-    return (
+    found = (
         len(kinds) >= 2
         and kinds[0] in ("sender", "date")
         and "sender" in kinds
         and ("subject" in kinds or addressed)
         and ("date" in kinds or "subject" in kinds)
     )
+    return len(kinds) if found else 0
 
 
 def _attribution_at(lines: list[str], i: int) -> tuple[int, bool]:
@@ -198,7 +209,7 @@ def _attribution_at(lines: list[str], i: int) -> tuple[int, bool]:
         chunk = " ".join(parts)
         if len(chunk) > 400:
             return 0, False
-        if span > 1 and (parts[0][-1:] in ".!?" or not any(c.isdigit() or c in "@<" for c in parts[0])):
+        if span > 1 and not _opens_attribution(parts[0]):
             return 0, False  # a sentence of new words above an attribution is not part of it
         dated = bool(_DIGIT.search(chunk))
         if _VERB.search(chunk):
@@ -212,12 +223,32 @@ def _attribution_at(lines: list[str], i: int) -> tuple[int, bool]:
     return 0, False
 
 
+def _quote_follows(lines: list[str], i: int) -> bool:
+    """Whether ">" lines come within the next three lines written (a client may put a note first)."""
+    seen = 0
+    for line in lines[i : i + 12]:
+        if line.strip():
+            if _quoted(line):
+                return True
+            seen += 1
+            if seen == 3:
+                break
+    return False
+
+
+def _opens_attribution(first: str) -> bool:
+    """Whether the first of several lines can begin an attribution (not end a sentence of new words)."""
+    if _OPENING.match(first) or "@" in first or "<" in first:
+        return True
+    return first[-1:] not in ".!?" and bool(_DIGIT.search(first))
+
+
 def _history_block(lines: list[str], i: int, first: int) -> bool:
     """Whether a ">" block met in the new words is quoted history, not a line the reader pasted."""
     if i == first:
         return True  # a message that opens with a quote answers it below (bottom-posted, interleaved)
     end = i
-    while end < len(lines) and lines[end].startswith(">"):
+    while end < len(lines) and _quoted(lines[end]):
         end += 1
     for j in range(i, min(end, i + 4)):
         bare = _bare(lines[j])
@@ -232,7 +263,7 @@ def _history_block(lines: list[str], i: int, first: int) -> bool:
 
 def _mbox_from(lines: list[str], i: int) -> bool:
     """A new line that mbox storage turned into ">From ..." (it quotes nothing)."""
-    return lines[i].startswith(">From ") and not (i > 0 and lines[i - 1].startswith(">"))
+    return lines[i].startswith(">From ") and not (i > 0 and _quoted(lines[i - 1]))
 
 
 def _wrapped_quote_line(lines: list[str], i: int) -> bool:
@@ -240,8 +271,8 @@ def _wrapped_quote_line(lines: list[str], i: int) -> bool:
     return (
         0 < i < len(lines) - 1
         and len(lines[i]) <= 30
-        and lines[i - 1].startswith(">")
-        and lines[i + 1].startswith(">")
+        and _quoted(lines[i - 1])
+        and _quoted(lines[i + 1])
         and len(lines[i - 1]) >= 60
     )
 
@@ -319,8 +350,17 @@ def _mobile_tag(line: str) -> bool:
 
 
 def _tail_is_short(lines: list[str], after: list[int]) -> bool:
-    """Signature lines are short, except the legal notice that may end them."""
-    return all(len(lines[j]) <= 100 or t.DISCLAIMER.search(lines[j]) for j in after)
+    """Signature lines are short, except in the legal or company-register notice that may end them."""
+    paragraph: list[int] = []
+    for j in [*after, None]:
+        if j is None or (paragraph and j != paragraph[-1] + 1):
+            long = any(len(lines[k]) > 100 for k in paragraph)
+            if long and not any(t.DISCLAIMER.search(lines[k]) for k in paragraph):
+                return False
+            paragraph = []
+        if j is not None:
+            paragraph.append(j)
+    return True
 
 
 def _looks_like_name(line: str, sender: frozenset[str]) -> bool:
@@ -350,9 +390,14 @@ def _new_text_end(lines, starts, kinds, pieces, signature, length) -> int:
 # --- small helpers ----------------------------------------------------------------------------
 
 
+def _quoted(line: str) -> bool:
+    """A ">" line, also indented as MH and exmh write them (" > "), or led by initials ("BM> ")."""
+    return ">" in line[:8] and bool(_QUOTED.match(line))
+
+
 def _bare(line: str) -> str:
     """The line without its quote markers and surrounding spaces."""
-    return _MARKERS.sub("", line, count=1).strip() if line[:1] in "> \t" else line.strip()
+    return _MARKERS.sub("", line, count=1).strip() if ">" in line[:8] else line.strip()
 
 
 def _maybe_marker(line: str) -> bool:
