@@ -284,6 +284,7 @@ def _new_tip(session: Session, known: _Known, prep: Prepared, source: Source, ro
         text_body=mail.text,
         new_text_end=mail.new_text_end,
         signature_start=mail.signature_start,
+        new_text_spans=[list(span) for span in mail.new_text_spans],
         html_body=mail.html,
         preview=mail.preview[:500],
         defects="; ".join(parsed.defects),

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    JSON,
     LargeBinary,
     String,
     Text,
@@ -117,6 +118,9 @@ class Tip(Base):
     text_body: Mapped[str] = mapped_column(Text, default="")
     new_text_end: Mapped[int] = mapped_column(Integer, default=0)
     signature_start: Mapped[int | None] = mapped_column(Integer)
+    # The reader's own words as [[start, end], ...] in text_body: banners, quotes and the signature
+    # left out, several pieces for answers between quotes (mail/quotes.py); None on older tips.
+    new_text_spans: Mapped[list | None] = mapped_column(JSON)
     html_body: Mapped[str | None] = mapped_column(Text)  # sanitised; never the original
     preview: Mapped[str] = mapped_column(String(500), default="")
     defects: Mapped[str] = mapped_column(Text, default="")
