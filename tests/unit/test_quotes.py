@@ -1,0 +1,147 @@
+"""The reader's own words, the quote and the signature, per mail client and language (inbox.mail.quotes).
+
+Fixtures in tests/fixtures/mail/quotes/ are written for these tests: one per
+client format and language, plus interleaved, bottom-posted, banner, forwards.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inbox.config import LimitsSettings
+from inbox.mail.clean import clean
+from inbox.mail.parse import parse
+from inbox.mail.quotes import split_reply
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail" / "quotes"
+
+
+def read(name: str):
+    mail = clean(parse((FIXTURES / f"{name}.eml").read_bytes(), LimitsSettings()))
+    return mail, split_reply(mail.text, mail.parsed.subject, mail.parsed.from_name)
+
+
+def signature_of(mail, reply) -> str | None:
+    return mail.text[reply.signature[0] : reply.signature[1]] if reply.signature else None
+
+
+# (fixture, the reader's new words, the signature)
+TOP_POSTED = [
+    ("gmail_en_wrapped", "They heard in August, at the closed session.", "Thanks,\nAnna"),
+    ("gmail_de_name_first", "Im August, in der nichtöffentlichen Sitzung.", "Viele Grüße\nJonas"),
+    ("apple_fr", "Ils l'ont appris en août.", "Cordialement,\nClaire Dubois\n\nEnvoyé de mon iPhone"),
+    ("ios_es", "Lo supieron en agosto.", "Enviado desde mi iPhone"),
+    ("gmail_pt", "Souberam em agosto.", "Cumprimentos,\nRui"),
+    ("gmail_it", "Lo hanno saputo ad agosto.", "Cordiali saluti\nMarco"),
+    ("outlook_nl", "Ze wisten het in augustus.", "Met vriendelijke groet,\n\nSanne de Vries\nWoordvoerder"),
+    ("outlook_da_original", "De vidste det i august.", "Mvh\nMads"),
+    ("outlook_sv", "De visste i augusti.", "Vänliga hälsningar\nKarin Berg"),
+    ("gmail_no", "De visste det i august.", "Med vennlig hilsen\nOla"),
+    ("outlook_pl", "Wiedzieli w sierpniu.", "Pozdrawiam\nPiotr Nowak"),
+    ("outlook_es_original", "Lo supieron en agosto.", "Saludos,\nLucía"),
+    ("webde_gesendet_first", "Im August.", "Gruß\nJonas"),
+    ("yahoo_indented", "I go four days a week.", "Bev"),
+]
+
+
+@pytest.mark.parametrize(("name", "new_text", "signature"), TOP_POSTED, ids=[row[0] for row in TOP_POSTED])
+def test_clients_quote_and_signature_are_found_in_each_language(name, new_text, signature):
+    mail, reply = read(name)
+    assert reply.new_text(mail.text) == new_text
+    assert signature_of(mail, reply) == signature
+    assert mail.text[reply.new_text_end :].strip()  # the quote is below new_text_end, kept in the text
+
+
+def test_interleaved_answers_are_the_pieces_between_the_quotes():
+    mail, reply = read("thunderbird_pl_interleaved")
+    assert reply.new_text(mail.text) == "W sierpniu.\n\nCała rada i burmistrz."
+    assert signature_of(mail, reply) == "--\nPiotr Nowak"
+    assert "Kiedy rada" not in reply.new_text(mail.text)
+
+
+def test_bottom_posted_reply_is_the_answer_under_the_quote():
+    mail, reply = read("bottom_posted_en")
+    assert reply.new_text(mail.text) == "They heard in August, at the closed session. I was there."
+    assert signature_of(mail, reply) == "Best regards,\nTom"
+    assert reply.new_text_end == len(mail.text)  # old readers of new_text_end still see the answer
+
+
+def test_gateway_banners_at_the_top_are_not_the_readers_words():
+    mail, reply = read("outlook_fr_caution_banner")
+    assert reply.new_text(mail.text) == "Ils l'ont appris en août."
+    assert signature_of(mail, reply) == "Get Outlook for iOS<https://aka.ms/o0ukef>"
+    mail, reply = read("banner_first_contact")
+    assert reply.new_text(mail.text) == "They heard in August."
+    assert signature_of(mail, reply) == "Tom Reed\nReed Hauling"
+
+
+@pytest.mark.parametrize("name", ["forward_gmail", "forward_outlook_fw", "forward_apple_de"])
+def test_forwarded_content_is_never_cut(name):
+    mail, reply = read(name)
+    new = reply.new_text(mail.text)
+    forwarded = {"forward_gmail": "All tenants must leave by December 20.\n\nRegards,\nBuilding Office",
+                 "forward_outlook_fw": "Members of the Board, my client will sue.\n\nPhil Brant",
+                 "forward_apple_de": "> Alle Mieter müssen bis zum 20. Dezember ausziehen."}[name]
+    assert new.endswith(forwarded)
+    assert reply.new_text_end == len(mail.text)
+    assert signature_of(mail, reply) in ("Anna", "Gina Marsh\nSupervisor", "Jonas")  # the forwarder's own
+
+
+def test_a_list_footer_under_the_quote_is_neither_new_text_nor_signature():
+    mail, reply = read("group_footer")
+    assert reply.new_text(mail.text) == "I took both samples myself."
+    assert signature_of(mail, reply) == "Carol"
+
+
+def test_a_pasted_memo_with_header_lines_stays_in_the_new_text():
+    mail, reply = read("pasted_memo")
+    new = reply.new_text(mail.text)
+    assert new.startswith("Here it is, pasted:") and "Re: Closure of 4 West" in new
+    assert new.endswith("4 West closes on December 21.")
+
+
+def test_a_line_mbox_turned_into_from_is_new_text_not_a_quote():
+    mail, reply = read("mbox_from_line")
+    assert reply.new_text(mail.text) == "Sure.\n\n>From what I can tell, the trunk dropped at 03:12."
+
+
+def test_spans_and_preview_reach_the_clean_mail():
+    mail, reply = read("thunderbird_pl_interleaved")
+    assert mail.new_text_spans == reply.spans
+    assert mail.preview == "W sierpniu. Cała rada i burmistrz."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "On Sunday, one of our members, Dolores, wrote:\n\"Nobody asked us.\"\nShe will talk to you.",
+        "In 2019 the mayor wrote:\nWe will never close the library.\nNow it is closed.",
+        "Here is what the district texted:\n\n> ALERT: all buildings open 2 hrs late.\nRoutes 14 and 22 are cancelled.\n\n"
+        "Then they cancelled school.",
+    ],
+)
+def test_words_that_look_like_a_quote_inside_the_new_text_are_kept(body):
+    reply = split_reply(body)
+    assert reply.new_text(body) == body and reply.new_text_end == len(body)
+
+
+def test_sent_from_my_desk_is_not_a_phone_tag():
+    body = "The facts.\n\nSent from my desk, which is easier than my mobile phone."
+    assert split_reply(body).signature is None
+
+
+def test_the_senders_bare_name_opens_the_signature():
+    body = "The vote was 5 to 4.\n\nWalt Hendricks, P.E. (ret.)\nformer county engineer"
+    reply = split_reply(body, sender="Walt Hendricks")
+    assert body[reply.signature[0] :].startswith("Walt Hendricks")
+    assert reply.new_text(body) == "The vote was 5 to 4."
+
+
+def test_a_legal_notice_ends_the_signature_however_long_its_lines():
+    notice = "This message is confidential and intended only for the addressee; " * 3
+    body = f"Yes, we confirm it.\n\nKind regards,\nOliver\n\n{notice.strip()}\n\n" \
+           "From: Desk <tips@news.example>\nSent: Monday\nTo: Oliver\nSubject: x\n\nold"
+    reply = split_reply(body)
+    assert reply.new_text(body) == "Yes, we confirm it."
+    assert body[reply.signature[0] : reply.signature[1]].endswith(notice.strip())
