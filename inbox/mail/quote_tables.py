@@ -80,6 +80,13 @@ HEADER_LINE = re.compile(
     r"^\*?(?P<label>" + _words(*HEADER_LABELS) + r")\*?\s*[:：]\*?(\s|$)(?P<value>.*)$", re.IGNORECASE
 )
 
+# Headers only a raw dump has (a client's reply block never shows them): such a block is content.
+RAW_HEADER = re.compile(
+    r"^(message-id|reply-to|return-path|received|mime-version|content-[\w-]+|x-[\w-]+|in-reply-to|references|"
+    r"delivered-to|user-agent|organization|sender|precedence|list-[\w-]+)\s*:",
+    re.IGNORECASE,
+)
+
 # Attribution verbs: "On <date>, X wrote:" and its translations, wherever the verb sits.
 ATTRIBUTION_VERB = _words(
     "wrote|writes|said",                                          # en

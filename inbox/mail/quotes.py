@@ -41,6 +41,8 @@ _VERB = re.compile(_LETTER_BEFORE + "(" + t.ATTRIBUTION_VERB + ")" + _LETTER_AFT
 _OPENING = re.compile(r"^(" + t.ATTRIBUTION_OPENING + r")\s", re.IGNORECASE)
 _ENDS_WITH_COLON = re.compile(r"[:：]\s*$")
 _DIGIT = re.compile(r"\d")
+_ODD_MARKERS = frozenset("|#):}")
+_INITIALS = re.compile(r"^([A-Z]{2,3}):\s+\S")
 _NAME_WORD = re.compile(r"^[(\"'«]?[A-ZÀ-ÖØ-ÞĀ-ſ][\w.'’\-]*[)\"'»,]?$|^[&|/]$|^[A-Z]\.$")
 _CJK_NAME = re.compile(r"^[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2,5}$")
 _TOKEN = re.compile(r"[^\W\d_]{2,}")
@@ -87,18 +89,14 @@ def _classify(lines: list[str], forwarding: bool) -> list[str]:
     n = len(lines)
     kinds = [NEW] * n
     first = _banner(lines, kinds)
-    mode, i = NEW, first
+    mode, i, marker = NEW, first, None
     while i < n:
         line = lines[i]
         if not line.strip():
             i += 1
             continue
-        quoted = _quoted(line)
-        if mode == "unmarked":
-            kinds[i] = QUOTE
-            i += 1
-            continue
-        if mode == NEW and _maybe_marker(line) and _FORWARD.match(_bare(line)):
+        quoted = _quoted(line) or (marker is not None and line.lstrip(" \t").startswith(marker))
+        if not line.startswith(">") and _maybe_marker(line) and _FORWARD.match(_bare(line)):
             kinds[i:] = [FORWARD] * (n - i)
             break
         if quoted:
@@ -127,20 +125,37 @@ def _classify(lines: list[str], forwarding: bool) -> list[str]:
                 kinds[i + lead :] = [FORWARD] * (n - i - lead)
                 break
             else:
-                kinds[i:] = [QUOTE] * (n - i)
+                _unmarked_quote(lines, kinds, i)
                 break
         span, strong = _attribution_at(lines, i)
         if span:
-            if _quote_follows(lines, i + span):
+            marker = marker or _odd_marker(lines, i + span)
+            if marker or _quote_follows(lines, i + span):
                 kinds[i : i + span] = [HEAD] * span
                 mode = "marked"
                 i += span
                 continue
             if strong and i > first:
-                kinds[i:] = [QUOTE] * (n - i)
+                _unmarked_quote(lines, kinds, i)
                 break
         i += 1
     return kinds
+
+
+def _unmarked_quote(lines: list[str], kinds: list[str], i: int) -> None:
+    """Everything from i is quoted, except answers the reader wrote into it behind their initials ("RH: ...")."""
+    kinds[i:] = [QUOTE] * (len(lines) - i)
+    tagged: dict[str, list[int]] = {}
+    for j in range(i, len(lines)):
+        match = _INITIALS.match(lines[j])
+        if match and match.group(1).lower() not in t.HEADER_LABELS:
+            tagged.setdefault(match.group(1), []).append(j)
+    for rows in tagged.values():
+        if len(rows) >= 2:  # one initial-led line may be anything; two are a way of answering
+            for j in rows:
+                while j < len(lines) and lines[j].strip():
+                    kinds[j] = NEW
+                    j += 1
 
 
 def _banner(lines: list[str], kinds: list[str]) -> int:
@@ -174,10 +189,15 @@ def _header_block(lines: list[str], i: int) -> int:
     """How many From/Sent/To/Subject lines (any order, any of the languages) start at i; 0 if no block."""
     if ":" not in lines[i][:40] and "：" not in lines[i][:40]:
         return 0
+    if i > 0 and t.RAW_HEADER.match(_bare(lines[i - 1])):
+        return 0  # the end of pasted raw headers, not a client's block
     kinds, addressed = [], False
     for line in lines[i : i + 8]:
-        match = t.HEADER_LINE.match(_bare(line))
+        bare = _bare(line)
+        match = t.HEADER_LINE.match(bare)
         if not match:
+            if t.RAW_HEADER.match(bare):
+                return 0  # Message-Id, Reply-To, X-...: headers pasted or forwarded raw, not a reply's block
             break
         kind = t.HEADER_LABELS.get(" ".join(match.group("label").lower().split()), "")
         kinds.append(kind)
@@ -234,6 +254,14 @@ def _quote_follows(lines: list[str], i: int) -> bool:
             if seen == 3:
                 break
     return False
+
+
+def _odd_marker(lines: list[str], i: int) -> str | None:
+    """The character older clients quote with instead of ">" ("| ", "# ", ") "), if the lines below share one."""
+    filled = [line.lstrip(" \t") for line in lines[i : i + 8] if line.strip()][:4]
+    if len(filled) >= 2 and filled[0][:1] in _ODD_MARKERS and all(line[:1] == filled[0][:1] for line in filled[:2]):
+        return filled[0][:1]
+    return None
 
 
 def _opens_attribution(first: str) -> bool:

@@ -145,3 +145,34 @@ def test_a_legal_notice_ends_the_signature_however_long_its_lines():
     reply = split_reply(body)
     assert reply.new_text(body) == "Yes, we confirm it."
     assert body[reply.signature[0] : reply.signature[1]].endswith(notice.strip())
+
+
+def test_answers_written_into_an_outlook_quote_behind_initials_are_new_text():
+    body = ("My answers are below, marked RH.\n\nBob Hayes\n\nFrom: Desk <tips@news.example>\nSent: Monday\n"
+            "To: Hayes, Robert\nSubject: questions\n\n1. How many customers?\nRH: About 3,400.\n\n"
+            "2. What caused it?\nRH: A main broke.\n\nThanks,\nDesk\n")
+    reply = split_reply(body, sender="Bob Hayes")
+    assert reply.new_text(body) == "My answers are below, marked RH.\n\nRH: About 3,400.\n\nRH: A main broke."
+
+
+def test_older_clients_quote_markers_keep_the_answers_below_them():
+    body = ("On 22/07/02 10:39 -0400, Scott wrote:\n) Can anyone explain the error?\n) It just started.\n\n"
+            "The backup server had a bug. It is fixed now.\n")
+    assert split_reply(body).new_text(body) == "The backup server had a bug. It is fixed now."
+
+
+def test_raw_headers_pasted_into_the_text_are_not_a_reply_block():
+    body = ("Here is the message that fails:\n\nX-Mailer: exmh 2.5\nTo: kevin@example.com\nSubject: gpg test\n"
+            "Date: Wed, 11 Sep 2002 13:18:58 -0700\nFrom: Kevin <kevin@example.com>\nMessage-Id: <1@example.com>\n\n"
+            "blah\n")
+    reply = split_reply(body)
+    assert reply.new_text(body) == body.strip() and reply.new_text_end == len(body)
+
+
+def test_a_forward_attached_under_a_quote_is_content():
+    body = ("See the old mail below.\n\nOn Mon, 9 Nov 2026 at 10:00, Desk <tips@news.example> wrote:\n> Any news?\n\n"
+            "---------- Forwarded message ----------\nFrom: Boss <boss@corp.example>\nDate: Mon\nSubject: x\n\n"
+            "The secret plan.\n")
+    new = split_reply(body).new_text(body)
+    assert new.startswith("See the old mail below.") and new.endswith("The secret plan.")
+    assert "Any news?" not in new
