@@ -357,11 +357,12 @@ def _signature_in(lines: list[str], first: int, last: int, sender: frozenset[str
             found = i
         elif len(after) <= 2 and len(line) <= 120 and _mobile_tag(line):
             found = i
+        elif i == text_start:
+            continue  # the reader's first line opens the words ("Thanks Paul, ..."), it does not sign them
         elif len(after) <= 15 and len(line) <= 60 and t.VALEDICTION.match(line) and _tail_is_short(lines, after):
             found = i
         elif (
-            i > text_start
-            and not lines[i - 1].strip()
+            not lines[i - 1].strip()
             and len(after) <= 8
             and _looks_like_name(line, sender)
             and _tail_is_short(lines, after)

@@ -176,3 +176,10 @@ def test_a_forward_attached_under_a_quote_is_content():
     new = split_reply(body).new_text(body)
     assert new.startswith("See the old mail below.") and new.endswith("The secret plan.")
     assert "Any news?" not in new
+
+
+def test_a_thank_you_that_opens_the_message_is_not_its_signature():
+    body = "Thanks Paul,\nThat is how I do it now, but I want a keyboard command.\n\n--\nUlises\n\n> old question"
+    reply = split_reply(body)
+    assert reply.new_text(body).startswith("Thanks Paul,")
+    assert body[reply.signature[0] :].startswith("--\nUlises")
