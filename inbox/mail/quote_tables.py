@@ -181,7 +181,7 @@ BANNER = re.compile(
 
 # A paragraph under the quote that a list or group appended (not the reader's words nor signature).
 LIST_FOOTER = re.compile(
-    r"unsubscribe|you received this message because|mailing list|abmelden|désabonner|darse de baja|"
+    r"unsubscribe|\(un\)subscri|you received this message because|mailing list|listinfo|groups sponsor|abmelden|désabonner|darse de baja|"
     r"cancelar a inscrição|disiscriverti|afmelden|afmeld|avregistrera|wypisać",
     re.IGNORECASE,
 )

@@ -319,18 +319,25 @@ def _pieces(lines: list[str], kinds: list[str]) -> list[tuple[int, int]]:
         while j + 1 < n and kinds[j + 1] == kinds[i]:
             j += 1
         last = _trim_up(lines, j, i)
-        if pieces and kinds[i] == NEW and _list_footer(lines, i, last):
-            kinds[i : last + 1] = [FOOTER] * (last + 1 - i)
-        else:
+        if kinds[i] == NEW:
+            footer = _list_footer(lines, i, last)
+            if footer is not None:
+                kinds[footer : last + 1] = [FOOTER] * (last + 1 - footer)
+                last = _trim_up(lines, footer - 1, i)
+        if last >= i:
             pieces.append((i, last))
         i = j + 1
     return pieces
 
 
-def _list_footer(lines: list[str], first: int, last: int) -> bool:
-    opener = lines[first].strip()
-    head = " ".join(lines[first : min(last + 1, first + 3)])
-    return (opener == "--" or bool(_RULE.match(opener))) and bool(t.LIST_FOOTER.search(head))
+def _list_footer(lines: list[str], first: int, last: int) -> int | None:
+    """Where a mailing list's or group's footer ends a piece (a "-- " or rule line, then unsubscribe words)."""
+    for k in range(max(first, last - 10), last + 1):
+        opener = lines[k].strip()
+        if opener == "--" or _RULE.match(opener) or opener.startswith("-----"):
+            if t.LIST_FOOTER.search(" ".join(lines[k : min(last + 1, k + 5)])):
+                return k
+    return None
 
 
 def _signature(lines, kinds, pieces, sender: frozenset[str]) -> tuple[int, int] | None:

@@ -183,3 +183,11 @@ def test_a_thank_you_that_opens_the_message_is_not_its_signature():
     reply = split_reply(body)
     assert reply.new_text(body).startswith("Thanks Paul,")
     assert body[reply.signature[0] :].startswith("--\nUlises")
+
+
+def test_a_mailing_list_footer_ends_the_signature_and_the_new_text():
+    body = ("Try fdisk /mbr.\n\nregards,\nCW\n\n--\nIrish Linux Users' Group: ilug@linux.example\n"
+            "http://www.linux.example/mailman/listinfo/ilug for (un)subscription information.\n")
+    reply = split_reply(body)
+    assert reply.new_text(body) == "Try fdisk /mbr."
+    assert body[reply.signature[0] : reply.signature[1]] == "regards,\nCW"
