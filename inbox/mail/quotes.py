@@ -442,7 +442,7 @@ def _new_text_end(lines, starts, kinds, pieces, signature, length) -> int:
 
 def _quoted(line: str) -> bool:
     """A ">" line, also indented as MH and exmh write them (" > "), or led by initials ("BM> ")."""
-    return ">" in line[:8] and bool(_QUOTED.match(line))
+    return line[:1] == ">" or (">" in line[:8] and bool(_QUOTED.match(line)))
 
 
 def _bare(line: str) -> str:

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from inbox.config import LimitsSettings
+from inbox.config import ImportSettings, LimitsSettings, Settings
 from inbox.mail.clean import clean
 from inbox.mail.parse import parse
 from inbox.mail.quotes import split_reply
+from inbox.models import Tip
+from inbox.pipeline import Pipeline, Source
+from tests.mailfactory import make_mail
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail" / "quotes"
 
@@ -191,3 +194,13 @@ def test_a_mailing_list_footer_ends_the_signature_and_the_new_text():
     reply = split_reply(body)
     assert reply.new_text(body) == "Try fdisk /mbr."
     assert body[reply.signature[0] : reply.signature[1]] == "regards,\nCW"
+
+
+def test_a_stored_tip_keeps_the_spans_of_the_readers_words(db):
+    body = "On Mon, 9 Nov 2026 at 10:00, Desk <tips@news.example> wrote:\n> Any news?\n\nYes: the vote is Friday.\n"
+    with Pipeline(Settings(imports=ImportSettings(processes=1, batch_size=10)), db, processes=1) as pipeline:
+        (out,) = pipeline.process_many([(make_mail(body=body), Source("tips", "INBOX", 1, 1))])
+    with db() as session:
+        tip = session.get(Tip, out.tip_id)
+        assert [tip.text_body[a:b] for a, b in tip.new_text_spans] == ["Yes: the vote is Friday."]
+        assert tip.new_text_end == len(tip.text_body)
