@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from inbox.mail import quote_tables as t
+from inbox.mail.signatures import find_signature, is_mobile_tag
 
 NEW, QUOTE, HEAD, BANNER, FOOTER, FORWARD = "new", "quote", "head", "banner", "footer", "forward"
 
@@ -46,9 +47,6 @@ _DIGIT = re.compile(r"\d")
 _COLON_END = re.compile(r"[:：][ \t]*$", re.MULTILINE)
 _ODD_MARKERS = frozenset("|#):}")
 _INITIALS = re.compile(r"^([A-Z]{2,3}):\s+\S")
-_NAME_WORD = re.compile(r"^[(\"'«]?[A-ZÀ-ÖØ-ÞĀ-ſ][\w.'’\-]*[)\"'»,]?$|^[&|/]$|^[A-Z]\.$")
-_CJK_NAME = re.compile(r"^[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2,5}$")
-_TOKEN = re.compile(r"[^\W\d_]{2,}")
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ def split_reply(text: str, subject: str = "", sender: str = "") -> Reply:
     starts = _line_starts(lines)
     kinds = _classify(lines, bool(t.FORWARD_SUBJECT.match(subject)), _colon_ends(text, starts))
     pieces = _pieces(lines, kinds)
-    signature = _signature(lines, kinds, pieces, _sender_tokens(sender))
+    signature = find_signature(lines, [(a, b) for a, b in pieces if kinds[a] == NEW], sender)
     spans = []
     for first, last in pieces:
         if signature and signature[0] <= first <= signature[1]:
@@ -300,7 +298,7 @@ def _history_block(lines: list[str], i: int, first: int) -> bool:
     if after is None:
         return True  # the quote ends the message
     follow = lines[after].strip()
-    return follow == "--" or _mobile_tag(follow)
+    return follow == "--" or is_mobile_tag(follow)
 
 
 def _mbox_from(lines: list[str], i: int) -> bool:
@@ -319,7 +317,7 @@ def _wrapped_quote_line(lines: list[str], i: int) -> bool:
     )
 
 
-# --- pieces, signature, offsets ---------------------------------------------------------------
+# --- pieces and offsets ----------------------------------------------------------------------
 
 
 def _pieces(lines: list[str], kinds: list[str]) -> list[tuple[int, int]]:
@@ -354,76 +352,6 @@ def _list_footer(lines: list[str], first: int, last: int) -> int | None:
     return None
 
 
-def _signature(lines, kinds, pieces, sender: frozenset[str]) -> tuple[int, int] | None:
-    """(first line, last line) of the signature: in the last piece of new words, else the first."""
-    own = [(a, b) for a, b in pieces if kinds[a] == NEW]
-    if not own:
-        return None
-    candidates = [own[-1]] if len(own) == 1 else [own[-1], own[0]]
-    text_start = own[0][0]
-    for first, last in candidates:
-        start = _signature_in(lines, first, last, sender, text_start)
-        if start is not None:
-            return start, last
-    return None
-
-
-def _signature_in(lines: list[str], first: int, last: int, sender: frozenset[str], text_start: int) -> int | None:
-    filled = [i for i in range(first, last + 1) if lines[i].strip()]
-    found = None
-    for k in range(max(0, len(filled) - 26), len(filled)):
-        i, after = filled[k], filled[k + 1 :]
-        line = lines[i].strip()
-        if line == "--" and len(after) <= 25:
-            found = i
-        elif len(after) <= 2 and len(line) <= 120 and _mobile_tag(line):
-            found = i
-        elif i == text_start:
-            continue  # the reader's first line opens the words ("Thanks Paul, ..."), it does not sign them
-        elif len(after) <= 15 and len(line) <= 60 and t.VALEDICTION.match(line) and _tail_is_short(lines, after):
-            found = i
-        elif (
-            not lines[i - 1].strip()
-            and len(after) <= 8
-            and _looks_like_name(line, sender)
-            and _tail_is_short(lines, after)
-        ):
-            found = i
-        if found is not None:
-            return found
-    return None
-
-
-def _mobile_tag(line: str) -> bool:
-    match = t.MOBILE_TAG.match(line)
-    return bool(match) and (match.group("device") is None or bool(t.DEVICE.search(match.group("device"))))
-
-
-def _tail_is_short(lines: list[str], after: list[int]) -> bool:
-    """Signature lines are short, except in the legal or company-register notice that may end them."""
-    paragraph: list[int] = []
-    for j in [*after, None]:
-        if j is None or (paragraph and j != paragraph[-1] + 1):
-            long = any(len(lines[k]) > 100 for k in paragraph)
-            if long and not any(t.DISCLAIMER.search(lines[k]) for k in paragraph):
-                return False
-            paragraph = []
-        if j is not None:
-            paragraph.append(j)
-    return True
-
-
-def _looks_like_name(line: str, sender: frozenset[str]) -> bool:
-    words = line.split()
-    if not words or len(line) > 50 or len(words) > 6 or line[-1] in ",:;?!":
-        return False
-    if sender and any(word.strip("(),.\"'").lower() in sender for word in words[:3]):
-        return True
-    if _CJK_NAME.match(line):
-        return True
-    return len(words) <= 4 and line[-1] != "." and all(_NAME_WORD.match(word) for word in words)
-
-
 def _new_text_end(lines, starts, kinds, pieces, signature, length) -> int:
     """Where the quote below the last new words starts (old readers cut the new text there)."""
     last_words = max((b for a, b in pieces if not (signature and signature[0] <= a <= signature[1])), default=-1)
@@ -448,10 +376,6 @@ def _quoted(line: str) -> bool:
 def _bare(line: str) -> str:
     """The line without its quote markers and surrounding spaces."""
     return _MARKERS.sub("", line, count=1).strip() if ">" in line[:8] else line.strip()
-
-
-def _sender_tokens(sender: str) -> frozenset[str]:
-    return frozenset(token.lower() for token in _TOKEN.findall(sender))
 
 
 def _line_starts(lines: list[str]) -> list[int]:
