@@ -115,20 +115,21 @@ ATTRIBUTION_OPENING = _words(
 )
 
 # Lines phones and webmail add by themselves ("Sent from my iPhone", "Get Outlook for iOS").
-MOBILE_TAG = re.compile(
-    r"^(sent (from|with|via|using) (my |the )?(?P<device>[^,.<]{2,40})([,.<].{0,80})?|get outlook for \w+.{0,80}|download outlook for \w+.{0,80}"
-    r"|von meinem .{2,40} gesendet|gesendet von .{2,40}|outlook für \w+ beziehen.{0,80}"
-    r"|envoy[ée] (de|depuis) (mon )?.{2,40}|t[ée]l[ée]charger outlook pour \w+.{0,80}|obtenir outlook pour \w+.{0,80}"
-    r"|enviado desde (mi )?.{2,40}|obtener outlook para \w+.{0,80}"
-    r"|enviado do (meu )?.{2,40}|enviada do (meu )?.{2,40}|obter o outlook para \w+.{0,80}|baixe o outlook para \w+.{0,80}"
-    r"|inviato da(l mio)? .{2,40}|scarica outlook per \w+.{0,80}"
-    r"|verzonden (vanaf|met) (mijn )?.{2,40}|verstuurd (vanaf|met) (mijn )?.{2,40}|outlook voor \w+ downloaden.{0,80}"
-    r"|sendt fra (min )?.{2,40}|hent outlook til \w+.{0,80}|få outlook til \w+.{0,80}"
-    r"|skickat från (min )?.{2,40}|skaffa outlook för \w+.{0,80}"
-    r"|wysłane z (mojego )?.{2,40}|pobierz (aplikację )?outlook dla .{2,60}"
-    r"|отправлено с .{2,40}|从我的.{2,20}发送|iphoneから送信|.{2,20}から送信)$",
-    re.IGNORECASE,
+_MOBILE_ROWS = (
+    r"sent (from|with|via|using) (my |the )?(?P<device>[^,.<]{2,40})([,.<].{0,80})?",  # en: any phone, app
+    r"(get|download) outlook for \w+.{0,80}",                                           # en: Outlook mobile
+    r"von meinem .{2,40} gesendet|gesendet von .{2,40}|outlook für \w+ beziehen.{0,80}",  # de
+    r"envoy[ée] (de|depuis) (mon )?.{2,40}|(t[ée]l[ée]charger|obtenir) outlook pour \w+.{0,80}",  # fr
+    r"enviado desde (mi )?.{2,40}|obtener outlook para \w+.{0,80}",                      # es
+    r"enviad[oa] do (meu )?.{2,40}|(obter o|baixe o) outlook para \w+.{0,80}",           # pt
+    r"inviato da(l mio)? .{2,40}|scarica outlook per \w+.{0,80}",                        # it
+    r"(verzonden|verstuurd) (vanaf|met) (mijn )?.{2,40}|outlook voor \w+ downloaden.{0,80}",  # nl
+    r"sendt fra (min )?.{2,40}|(hent|få) outlook til \w+.{0,80}",                        # da no
+    r"skickat från (min )?.{2,40}|skaffa outlook för \w+.{0,80}",                        # sv
+    r"wysłane z (mojego )?.{2,40}|pobierz (aplikację )?outlook dla .{2,60}",              # pl
+    r"отправлено с .{2,40}|从我的.{2,20}发送|.{2,20}から送信",                             # ru zh ja
 )
+MOBILE_TAG = re.compile("^(" + "|".join(_MOBILE_ROWS) + ")$", re.IGNORECASE)
 
 # What an English "Sent from my ..." names: a device, a carrier or a mail app (not "my desk").
 DEVICE = re.compile(
@@ -181,8 +182,8 @@ BANNER = re.compile(
 
 # A paragraph under the quote that a list or group appended (not the reader's words nor signature).
 LIST_FOOTER = re.compile(
-    r"unsubscribe|\(un\)subscri|you received this message because|mailing list|listinfo|groups sponsor|abmelden|désabonner|darse de baja|"
-    r"cancelar a inscrição|disiscriverti|afmelden|afmeld|avregistrera|wypisać",
+    r"unsubscribe|\(un\)subscri|you received this message because|mailing list|listinfo|groups sponsor|"
+    r"abmelden|désabonner|darse de baja|cancelar a inscrição|disiscriverti|afmelden|afmeld|avregistrera|wypisać",
     re.IGNORECASE,
 )
 
