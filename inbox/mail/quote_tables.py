@@ -174,9 +174,10 @@ VALEDICTION = re.compile(
 # Gateway banners a receiving system puts above the reader's words: not the reader's text.
 BANNER = re.compile(
     r"^\W{0,3}(caution|warning|attention|achtung|vorsicht|precaución|atención|attenzione|let op|advarsel|"
-    r"varning|uwaga|notice)\s*:|^\[?\**(external|extern|externe?|ext|externo|esterno)\b\**\]?|"
+    r"varning|uwaga|notice)\s*:|^[\[(*]+\s*(external|extern|externe?|ext|externo|esterno)\b|"
+    r"^(external|extern|externe?|externo|esterno)( e-?mail| sender| message)?\s*[:!]|"
     r"you don'?t often get email from|some people who received this message don'?t often get email from|"
-    r"this (e-?mail|message) (originated|came|was sent) from outside|external (e-?mail|sender)",
+    r"this (e-?mail|message) (originated|came|was sent|is) from (an? )?(outside|external)|external (e-?mail|sender)",
     re.IGNORECASE,
 )
 

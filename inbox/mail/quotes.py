@@ -175,11 +175,14 @@ def _banner(lines: list[str], kinds: list[str]) -> int:
     first = _next_filled(lines, 0)
     if first is None or not t.BANNER.search(lines[first][:120]):
         return first or 0
-    i = first
-    while i < len(lines) and lines[i].strip():
-        kinds[i] = BANNER
-        i += 1
-    return _next_filled(lines, i) or i
+    end = first
+    while end < len(lines) and lines[end].strip():
+        end += 1
+    after = _next_filled(lines, end)
+    if after is None or end - first > 5:
+        return first  # a banner is a short paragraph above the reader's words, never all of them
+    kinds[first:end] = [BANNER] * (end - first)
+    return after
 
 
 def _hard_separator(lines: list[str], i: int) -> tuple[int, int]:
@@ -204,12 +207,16 @@ def _header_block(lines: list[str], i: int) -> int:
     if i > 0 and t.RAW_HEADER.match(_bare(lines[i - 1])):
         return 0  # the end of pasted raw headers, not a client's block
     kinds, addressed = [], False
-    for line in lines[i : i + 8]:
-        bare = _bare(line)
+    for j in range(i, min(i + 10, len(lines))):
+        bare = _bare(lines[j])
         match = t.HEADER_LINE.match(bare)
         if not match:
             if t.RAW_HEADER.match(bare):
                 return 0  # Message-Id, Reply-To, X-...: headers pasted or forwarded raw, not a reply's block
+            wrapped = kinds and kinds[-1] in ("to", "cc") and bare and j + 1 < len(lines)
+            if wrapped and t.HEADER_LINE.match(_bare(lines[j + 1])):
+                kinds.append("")  # a long To: or Cc: list wrapped onto the next line
+                continue
             break
         kind = t.HEADER_LABELS.get(" ".join(match.group("label").lower().split()), "")
         kinds.append(kind)

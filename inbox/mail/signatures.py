@@ -78,6 +78,7 @@ def _tail_is_short(lines: list[str], after: list[int]) -> bool:
 
 
 def _looks_like_name(line: str, sender: frozenset[str]) -> bool:
+    line = line.lstrip("-–— ")  # "- Jim", "— Jane"
     words = line.split()
     if not words or len(line) > 50 or len(words) > 6 or line[-1] in ",:;?!":
         return False

@@ -204,3 +204,20 @@ def test_a_stored_tip_keeps_the_spans_of_the_readers_words(db):
         tip = session.get(Tip, out.tip_id)
         assert [tip.text_body[a:b] for a, b in tip.new_text_spans] == ["Yes: the vote is Friday."]
         assert tip.new_text_end == len(tip.text_body)
+
+
+def test_an_outlook_block_whose_recipients_wrap_is_still_the_quote():
+    body = ("We knew in August.\n\nFrom: Hayes, Robert\nSent: Tuesday, December 15, 2026 7:20 AM\n"
+            "To: Park, Jane; Lee, Sam; Ortiz, Ana; Brown, Kim; White, Pat;\nGreen, Lou\nSubject: advisory\n\nold")
+    reply = split_reply(body)
+    assert reply.new_text(body) == "We knew in August." and body[reply.new_text_end :].lstrip().startswith("From:")
+
+
+def test_a_dash_before_the_name_signs_the_message():
+    body = "The pumps failed twice last week.\n\n- Jim Walsh\nPump station 4"
+    assert body[split_reply(body).signature[0] :] == "- Jim Walsh\nPump station 4"
+
+
+@pytest.mark.parametrize("body", ["External affairs matter.\n\nThe pumps failed.", "CAUTION: the pumps failed."])
+def test_a_first_paragraph_that_only_looks_like_a_banner_is_kept(body):
+    assert split_reply(body).new_text(body) == body
