@@ -167,7 +167,9 @@ VALEDICTION = re.compile(
         "pozdrawiam|pozdrawiam serdecznie|serdecznie pozdrawiam|z poważaniem|z wyrazami szacunku|"
         "pozdrowienia|dziękuję|z bogiem|łączę pozdrowienia",                                            # pl
         "с уважением|спасибо|всего доброго|よろしくお願いします|よろしくお願いいたします|谢谢|此致|감사합니다",
-    ) + r")\s*[,.!:;–—-]*(\s*/\s*.{2,40}|\s+\S+( \S+)?)?\s*$",
+    ) + r")\s*[,.!:;–—-]*(\s*/\s*.{2,40}|\s+(?-i:[A-ZÀ-Þ]\S*)(\s(?-i:[A-ZÀ-Þ]\S*))?"
+    r"|\s+(aus|from|de|desde|da|dal|uit|fra|från|z|ze)\s+(?-i:[A-ZÀ-ÞŁŚŻ]\S*)(\s\S+)?)?\s*$",
+    # a name may follow ("Thanks, Lynn"), or a place ("Viele Grüße aus Kassel", "Saludos desde Lima")
     re.IGNORECASE,
 )
 

@@ -221,3 +221,10 @@ def test_a_dash_before_the_name_signs_the_message():
 @pytest.mark.parametrize("body", ["External affairs matter.\n\nThe pumps failed.", "CAUTION: the pumps failed."])
 def test_a_first_paragraph_that_only_looks_like_a_banner_is_kept(body):
     assert split_reply(body).new_text(body) == body
+
+
+def test_a_thank_you_sentence_before_more_words_is_not_a_sign_off():
+    body = "The pumps failed.\n\nThanks for asking.\nI can talk tomorrow at 5.\n\nAnna"
+    reply = split_reply(body, sender="Anna Berg")
+    assert reply.new_text(body).endswith("I can talk tomorrow at 5.")
+    assert body[reply.signature[0] :] == "Anna"
