@@ -175,11 +175,12 @@ VALEDICTION = re.compile(
 
 # Gateway banners a receiving system puts above the reader's words: not the reader's text.
 BANNER = re.compile(
-    r"^\W{0,3}(caution|warning|attention|achtung|vorsicht|precaución|atención|attenzione|let op|advarsel|"
-    r"varning|uwaga|notice)\s*:|^[\[(*]+\s*(external|extern|externe?|ext|externo|esterno)\b|"
-    r"^(external|extern|externe?|externo|esterno)( e-?mail| sender| message)?\s*[:!]|"
-    r"you don'?t often get email from|some people who received this message don'?t often get email from|"
-    r"this (e-?mail|message) (originated|came|was sent|is) from (an? )?(outside|external)|external (e-?mail|sender)",
+    r"\W{0,3}(caution|warning|attention|achtung|vorsicht|precaución|atención|attenzione|let op|advarsel|"
+    r"varning|uwaga|notice)\s*:"                                                    # CAUTION: ... in any language
+    r"|[\[(*]+\s*(external|extern|externe?|ext|externo|esterno)\b"                   # [EXTERNAL], *** EXTERNAL ***
+    r"|(external|extern|externe?|externo|esterno)( e-?mail| sender| message)?\s*[:!]"  # EXTERNAL EMAIL:
+    r"|(some people who received this message )?(you )?don'?t often get email from"   # Microsoft 365 first contact
+    r"|this (e-?mail|message) (originated|came|was sent|is) from (an? )?(outside|external)",
     re.IGNORECASE,
 )
 

@@ -42,7 +42,6 @@ _FORWARD = re.compile(r"^[-‐_=*\s]*(" + t.FORWARD_MARKER + r")[-‐_=*\s:]*$",
 _LETTER_BEFORE, _LETTER_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
 _VERB = re.compile(_LETTER_BEFORE + "(" + t.ATTRIBUTION_VERB + ")" + _LETTER_AFTER, re.IGNORECASE)
 _OPENING = re.compile(r"^(" + t.ATTRIBUTION_OPENING + r")\s", re.IGNORECASE)
-_ENDS_WITH_COLON = re.compile(r"[:：]\s*$")
 _DIGIT = re.compile(r"\d")
 _COLON_END = re.compile(r"[:：][ \t]*$", re.MULTILINE)
 _ODD_MARKERS = frozenset("|#):}")
@@ -173,7 +172,7 @@ def _unmarked_quote(lines: list[str], kinds: list[str], i: int) -> None:
 def _banner(lines: list[str], kinds: list[str]) -> int:
     """Mark a gateway banner's paragraph at the top; return the first line after it."""
     first = _next_filled(lines, 0)
-    if first is None or not t.BANNER.search(lines[first][:120]):
+    if first is None or not t.BANNER.match(lines[first][:120]):
         return first or 0
     end = first
     while end < len(lines) and lines[end].strip():
@@ -188,11 +187,12 @@ def _banner(lines: list[str], kinds: list[str]) -> int:
 def _hard_separator(lines: list[str], i: int) -> tuple[int, int]:
     """(lines, lines before the header block) of an original-message line or Outlook block at i; (0, 0) if none."""
     line = lines[i]
-    if _ORIGINAL.match(_bare(line)):
+    dashed = "--" in line or "__" in line or "‐‐" in line or "==" in line or "原始" in line
+    if dashed and _ORIGINAL.match(_bare(line)):
         below = _next_filled(lines, i + 1)
         block = _header_block(lines, below) if below is not None else 0
         return (below + block - i, 0) if block else (1, 0)
-    if _RULE.match(line):
+    if dashed and _RULE.match(line):
         below = _next_filled(lines, i + 1)
         block = _header_block(lines, below) if below is not None else 0
         return (below + block - i, below - i) if block else (0, 0)
@@ -242,7 +242,7 @@ def _attribution_at(lines: list[str], i: int) -> tuple[int, bool]:
         last = i + span - 1
         if last >= len(lines) or not lines[last].strip():
             return 0, False
-        if not _ENDS_WITH_COLON.search(lines[last]):
+        if not lines[last].rstrip().endswith((":", "：")):
             continue
         parts = [_bare(line) for line in lines[i : last + 1]]
         chunk = " ".join(parts)
@@ -354,7 +354,7 @@ def _list_footer(lines: list[str], first: int, last: int) -> int | None:
     for k in range(max(first, last - 10), last + 1):
         opener = lines[k].strip()
         if opener == "--" or _RULE.match(opener) or opener.startswith("-----"):
-            if t.LIST_FOOTER.search(" ".join(lines[k : min(last + 1, k + 5)])):
+            if t.LIST_FOOTER.search(" ".join(lines[k : min(last + 1, k + 5)])[:500]):
                 return k
     return None
 
