@@ -77,9 +77,9 @@ def test_every_corpus_message_parses_and_cleans(shared_dir):
 # the reader's reply) and how the signature starts (None: no signature).
 REPLY_LABELS = {
     "github/correct_sig.txt": (None, "--\nrick"),
-    "github/email_1_1.txt": (None, None),
+    "github/email_1_1.txt": (None, "-Abhishek Kona"),  # a "-Name" sign-off is a signature (issue 16)
     "github/email_1_2.txt": (">\n> -Abhishek", None),  # interleaved: only the trailing quote
-    "github/email_1_3.txt": ("On 01/03/11 7:07 PM", None),
+    "github/email_1_3.txt": ("On 01/03/11 7:07 PM", "-Abhishek Kona"),
     "github/email_1_4.txt": ("On Aug 22, 2011", None),
     "github/email_1_5.txt": (None, None),
     "github/email_1_6.txt": ("On Dec 16, 2011", "Sent from a magnific"),
@@ -91,7 +91,7 @@ REPLY_LABELS = {
     "github/email_BlackBerry.txt": (None, "Sent from my BlackBerry"),
     "github/email_bullets.txt": ("On Fri, Feb 24, 2012", "--\n\n*Joe Smith"),
     "github/email_iPhone.txt": (None, "Sent from my iPhone"),
-    "github/email_long_quote.txt": (None, None),
+    "github/email_long_quote.txt": (None, "-Abhishek Kona"),
     "github/email_multi_word_sent_from_my_mobile_device.txt": (None, "Sent from my Verizon"),
     "github/email_one_is_not_on.txt": ("On Oct 1, 2012", None),
     "github/email_sent_from_my_not_signature.txt": (None, None),
