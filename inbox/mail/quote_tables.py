@@ -62,8 +62,9 @@ HEADER_LABELS: dict[str, str] = {
     ),
     # when it was sent
     **dict.fromkeys(
-        "sent|date|gesendet|datum|envoyé|envoyé le|date d'envoi|enviado|enviada|enviado el|fecha|data|inviato|"
-        "verzonden|verstuurd|sendt|skickat|wysłano|data wysłania|отправлено|дата|送信日時|日付|发送时间|发送日期|"
+        "sent|date|gesendet|gesendet am|datum|envoyé|envoyé le|date d'envoi|enviado|enviada|enviado el|"
+        "enviado em|enviada em|data de envio|fecha|data|inviato|inviato il|verzonden|verzonden op|verstuurd|"
+        "sendt|sendt den|skickat|skickat den|wysłano|data wysłania|отправлено|дата|送信日時|日付|发送时间|发送日期|"
         "日期|寄件日期|時間|보낸 날짜|message du".split("|"),
         "date",
     ),
@@ -146,26 +147,32 @@ VALEDICTION = re.compile(
         "cheers|regards|best|best regards|kind regards|warm regards|warmest regards|kindest regards|"
         "with regards|with thanks|best wishes|warm wishes|all the best|all best|sincerely|sincerely yours|"
         "yours sincerely|yours truly|very truly yours|yours faithfully|respectfully|respectfully yours|"
-        "take care|talk soon|cordially|peace|blessings|god bless|in solidarity|yours",                 # en
+        "take care|talk soon|cordially|peace|blessings|god bless|in solidarity|yours|warmly|gratefully|"
+        "with appreciation|stay safe|thanks and regards|thanks & regards|thanks and best|rgds|br",       # en
         "mit freundlichen grüßen|mit freundlichen grüssen|freundliche grüße|freundliche grüsse|viele grüße|"
         "viele grüsse|beste grüße|beste grüsse|liebe grüße|liebe grüsse|herzliche grüße|schöne grüße|"
-        "grüße|grüsse|gruß|gruss|lg|vg|mfg|besten dank|vielen dank|danke",                              # de
+        "grüße|grüsse|gruß|gruss|lg|vg|mfg|besten dank|vielen dank|danke|mit besten grüßen|"
+        "mit besten grüssen|schöne grüsse|herzliche grüsse|herzlichst",                                 # de
         "cordialement|bien cordialement|bien à vous|salutations|meilleures salutations|sincères salutations|"
-        "salutations distinguées|merci|merci beaucoup|bonne journée|amitiés|bises|à bientôt",           # fr
+        "salutations distinguées|merci|merci beaucoup|merci d'avance|merci encore|bonne journée|"
+        "bonne soirée|amitiés|amicalement|bises|à bientôt|bien à toi",                                   # fr
         "saludos|un saludo|saludos cordiales|un cordial saludo|atentamente|cordialmente|gracias|"
-        "muchas gracias|un abrazo|abrazos",                                                             # es
+        "muchas gracias|un abrazo|abrazos|saludos y gracias|gracias de antemano|mis saludos",         # es
         "atenciosamente|cumprimentos|melhores cumprimentos|com os melhores cumprimentos|abraços|abraço|"
-        "obrigado|obrigada|saudações|att|grato|grata",                                                  # pt
+        "obrigado|obrigada|saudações|att|grato|grata|um abraço|beijos|abs",                            # pt
         "cordiali saluti|distinti saluti|saluti|un saluto|un caro saluto|grazie|grazie mille|a presto|"
-        "buona giornata",                                                                               # it
+        "buona giornata|cari saluti|saluti cordiali|cordialmente",                                      # it
         "met vriendelijke groet|met vriendelijke groeten|vriendelijke groet|vriendelijke groeten|groet|"
-        "groeten|hartelijke groet|hartelijke groeten|mvg|bedankt|dank je wel|dank u wel",               # nl
+        "groeten|hartelijke groet|hartelijke groeten|mvg|bedankt|dank je wel|dank u wel|groetjes|"
+        "met hartelijke groet|vriendelijke groet en dank",                                              # nl
         "med venlig hilsen|venlig hilsen|de bedste hilsner|bedste hilsner|mange hilsner|hilsen|kh|"
-        "mvh|vh|tak|mange tak",                                                                         # da no
+        "mvh|vh|tak|mange tak|kærlig hilsen|venlig hilsen og tak",                                     # da no
         "med vennlig hilsen|vennlig hilsen|beste hilsen",                                               # no
-        "med vänliga hälsningar|vänliga hälsningar|bästa hälsningar|hälsningar|hälsning|tack|mvh",     # sv
+        "med vänliga hälsningar|vänliga hälsningar|bästa hälsningar|hälsningar|hälsning|tack|mvh|"
+        "med vänlig hälsning|vänlig hälsning|tack på förhand|vänligen",                                  # sv
         "pozdrawiam|pozdrawiam serdecznie|serdecznie pozdrawiam|z poważaniem|z wyrazami szacunku|"
-        "pozdrowienia|dziękuję|z bogiem|łączę pozdrowienia",                                            # pl
+        "pozdrowienia|dziękuję|z bogiem|łączę pozdrowienia|serdeczne pozdrowienia|"
+        "łączę wyrazy szacunku|z pozdrowieniami|dzięki",                                                 # pl
         "с уважением|спасибо|всего доброго|よろしくお願いします|よろしくお願いいたします|谢谢|此致|감사합니다",
     ) + r")\s*[,.!:;–—-]*(\s*/\s*.{2,40}|\s+(?-i:[A-ZÀ-Þ]\S*)(\s(?-i:[A-ZÀ-Þ]\S*))?"
     r"|\s+(aus|from|de|desde|da|dal|uit|fra|från|z|ze)\s+(?-i:[A-ZÀ-ÞŁŚŻ]\S*)(\s\S+)?)?\s*$",
