@@ -13,6 +13,15 @@ from datetime import date, datetime, timedelta
 from inbox.sort.text import Scan, SortInput, quick
 
 _I = re.IGNORECASE
+# Someone in particular, before a condition in the same sentence: a pronoun or a relative.
+_PERSON = (r"\b(?:my|his|her|their|our|i|i'm|i've|i'd|he|she|he's|she's|me|him|son|daughter|mother|father|mom|dad|"
+           r"wife|husband|brother|sister|grandmother|grandfather|grandma|grandpa|aunt|uncle|neighbou?r|"
+           r"boy|girl|resident|inmate|coworker|co-worker|mi|su)\b")
+# Capitalised words before a number that are not a child's name: months, days, "Room 4".
+_NOT_NAMES = ("(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April|June|July|"
+              "August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+              "Sunday|Room|Route|Ward|District|Unit|Floor|Grade|Page|Item|Section|Article|No|Number|Chapter|"
+              "Suite|Apt|Bus|Line|Exit|Station|Precinct|Lot|Building|Class|Step|Part|Phase|Case)\\b")
 
 # (kind, rule name, pattern). A kind is recorded when any of its rules matches.
 SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
@@ -38,21 +47,169 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     ("immigration_status", "status-words-es", re.compile(
         r"\b(?:sin papeles|no tienen? papeles|indocumentad[oa]s?|deportad[oa]s?|deportaci[oó]n|asilo|"
         r"detenid[oa]s? por (?:ice|inmigraci[oó]n)|estatus migratorio)\b", _I)),
-    ("health", "health-words", re.compile(
-        r"\b(?:diagnos(?:is|ed)|hiv|cancer|chemo(?:therapy)?|pregnan(?:t|cy)|miscarriage|abortion|"
-        r"mental (?:health|illness)|psychiatric|depression|suicid(?:e|al)|rehab|addiction|medical records?|"
-        r"disabilit(?:y|ies)|prescription|dialysis|hiv-positive)\b", _I)),
+    # A condition of someone in particular (a person word before it in the sentence), not a
+    # hospital's press release: diagnosed or chronic conditions, injuries, pregnancy, addiction.
+    ("health", "diagnosed", re.compile(
+        r"\b(?:diagnos(?:is|ed|e)|suffers? from|living with|battling|chronic(?:ally)? ill|terminally ill|"
+        r"medical condition|pre-?existing condition|diagnostic[oa]|padece de|"
+        r"immuno(?:compromised|suppress\w*))\b", _I)),
+    ("health", "condition-of-someone", re.compile(
+        r"\b(?:cancer|tumou?r|leukemia|lymphoma|chemo(?:therapy)?|dialysis|diabet(?:es|ic)|"
+        r"asthma(?:tic)?|copd|emphysema|epilep(?:sy|tic)|seizures?|autis(?:m|tic)|adhd|"
+        r"dementia|alzheimer'?s|parkinson'?s|hiv|hepatitis|tuberculosis|lupus|sickle cell|"
+        r"cerebral palsy|multiple sclerosis)\b|\b(?:(?:has|have|with) (?:a |an )?(?:\w+ )?|(?:my|his|her|their) )"
+        r"disabilit(?:y|ies)\b", _I)),
+    ("health", "condition-of-someone-2", re.compile(
+        r"\b(?:schizophreni\w*|bipolar|ptsd|depression|suicid(?:e|al)|eating disorder|"
+        r"addict(?:ion|ed)?|overdosed?|rehab|in recovery|methadone|suboxone|opioid use|"
+        r"pregnan(?:t|cy)|miscarri(?:age|ed)|prenatal|embarazad[ao]|"
+        r"oxygen (?:tank|machine|concentrator)|on oxygen|ventilator|feeding tube|transplant|"
+        r"heart (?:attack|failure|condition|disease)|cardiac arrest|stroke|kidney (?:failure|disease)|deaf|blind)\b", _I)),
+    ("health", "injury-of-someone", re.compile(
+        r"(?:\b(?:broken?|broke|fractured?) (?:\w+ )?(?:hip|arm|leg|wrist|ankle|ribs?|jaw|nose|"
+        r"back|neck|skull|collarbone|foot|hand|pelvis|bones?)|\b(?:concussion|gunshot wounds?|injuries|bruises|bruised|sprained|"
+        r"(?:was|were|got|been|is|are) (?:badly |seriously |critically )?(?:injured|wounded|burned|paralyzed|"
+        r"hospitali[sz]ed|shot|stabbed|hit by a (?:car|truck|bus|driver)|struck by a (?:car|truck|bus|driver))|"
+        r"in (?:the )?(?:icu|intensive care)|in a coma|stitches|surgery|amputat\w+|rash))\b", _I)),
+    ("health", "medical-records", re.compile(r"\b(?:medical records?|hiv-positive|hiv positive)\b", _I)),
     ("health", "aids", re.compile(r"\bAIDS\b")),  # in capitals only: "aids" is also a verb
-    ("minor", "minor-words-es", re.compile(r"\b(?:menor(?:es)? de edad|mis hijos|mi hij[oa]|sus hijos|su hij[oa])\b", _I)),
-    ("minor", "minor-words", re.compile(
-        r"\b(?:minors|(?:is|was|a) minor(?! (?:issue|problem|detail|change|repair|injur\w*|offen[cs]e))|"
-        r"my (?:son|daughter|kids?|children|child)|(?:his|her|their) (?:son|daughter)|"
-        r"juvenile|teen(?:ager)?s?|(?:1[0-7]|[1-9])[- ]year[- ]old|kindergart(?:en|ner)|"
-        r"(?:elementary|middle|high)[- ]school(?:er)? students?|foster (?:child|kid|care))\b", _I)),
+    # A child someone could identify: named, given an age or a school, or the sender a minor.
+    # Not "my kids" in passing.
+    ("minor", "named-child", re.compile(
+        r"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir) (?:\d{1,2}[- ]year[- ]old )?(?:son|daughter|grandson|granddaughter|"
+        r"stepson|stepdaughter|nephew|niece|child|kid|boy|girl|kids|children|sons|daughters|grandkids|grandchildren)"
+        r"(?:,| is| are| named| called)? (?!I\b|The\b|He\b|She\b|It\b|We\b|They\b|"
+        r"This\b|That\b|And\b|But\b|So\b|On\b|In\b|At\b|When\b|If\b|Then\b|Now\b)[A-Z][a-z]{1,15}\b")),
+    ("minor", "child-with-age", re.compile(
+        r"\b(?:my|our|his|her|their|mi|su|nuestr[oa]) (?:son|daughter|grandson|granddaughter|stepson|stepdaughter|"
+        r"nephew|niece|child|kid|boy|girl|hij[oa]|niet[oa]|sobrin[oa])\b[^.!?\n]{0,40}?(?:\b(?:1[0-7]|[1-9])[- ]years?[- ]old|"
+        r"\bage (?:1[0-7]|[1-9])\b|\b(?:1[0-7]|[1-9]) a[ñn]os)", _I)),
+    # A grade and the school by name: "a 4th grader at Lincoln Elementary".
+    ("minor", "grade-at-school", re.compile(
+        r"\b(?:1[0-2]|[1-9])(?:st|nd|rd|th)[- ]grade(?:r|rs)? (?:at|in|from) (?:[A-Z][\w.'-]* ){1,4}"
+        r"(?:Elementary|Middle|High|Academy|School|Charter|Prep)\b")),
+    ("minor", "named-age", re.compile(
+        rf"\b(?!{_NOT_NAMES})[A-Z][a-z]{{1,15}},? (?:(?:is|was) )?(?:(?:1[0-7]|[1-9])[- ][Yy]ears?[- ][Oo]ld|[Aa]ge (?:1[0-7]|[1-9])\b)"
+        r"|\b(?:1[0-7]|[1-9])[- ][Yy]ear[- ][Oo]ld [A-Z][a-z]{1,15}\b"
+        r"|\b(?:1[0-2]|[1-9])(?:st|nd|rd|th)[- ][Gg]rader,? [A-Z][a-z]{1,15}\b")),
+    ("minor", "name-and-age", re.compile(r"\b(?!Grade|Room|Route|Ward|District|Unit|Exit|Item|Page)[A-Z][a-z]{1,15} \((?:1[0-7]|[1-9])\)")),
+    ("minor", "sender-is-a-minor", re.compile(
+        r"\b(?:i'?m|i am|im) (?:only |just )?(?:1[0-7]|thirteen|fourteen|fifteen|sixteen|seventeen)\b(?! (?:years? (?:ago|in)|minutes|hours|days|weeks|months|of|percent|%))"
+        r"|\b(?:i'?m|i am) (?:a|an) (?:\d{1,2}(?:th)?[- ](?:grade|grader)|high school (?:freshman|sophomore|junior)|"
+        r"(?:freshman|sophomore|junior) (?:at|in) (?:\w+ ){0,4}high)|\bi'?m in (?:[6-9]|1[0-2])th grade|"
+        r"\btengo (?:1[0-7]|trece|catorce|quince|diecis[eé]is|diecisiete) a[ñn]os|\b(?:(?:is|was|am|i'?m|a) minor|"
+        r"menor de edad)(?! (?:issue|problem|detail|change|repair|injur\w*|offen[cs]e|league|point|thing|concern|"
+        r"role|incident|delay|fix|errors?|mistakes?|glitch|adjustments?|amount))", _I)),
+    # "Dante was hit walking home. He's 15." A person's own age under 18.
+    ("minor", "their-age", re.compile(
+        r"\b(?:he|she|they)(?:'s| is| was|'re| are) (?:only |just )?(?:1[0-7]|[2-9])(?: years? old)?\b"
+        r"(?![ -](?:minutes?|hours?|days?|weeks?|months?|miles?|feet|blocks?|percent|times|of|or|to|and|-|%|:|\.\d))", _I)),
+    ("minor", "foster-child", re.compile(r"\bfoster (?:child|kid|son|daughter)\b", _I)),
+    # The reader asks not to be named, or fears what being known would cost them.
+    ("anonymity", "do-not-name-me", re.compile(
+        r"\b(?:don'?t|do not|please not|never|without|not|won'?t|can'?t|cannot|shouldn'?t|rather you didn'?t) "
+        r"(?:\w+ ){0,3}(?:use|print|publish|mention|include|put|reveal|share|give|attach|quote|name|identify|credit|"
+        r"attribute|cite|list|disclose|tie|connect|link)\w* (?:\w+ ){0,2}(?:my (?:real |full |last )?name|my identity|me by name|"
+        r"my name|this to me|it to me|me to this|me\b)", _I)),
+    ("anonymity", "anonymous", re.compile(
+        r"\b(?:anonymity|anonymously|(?:stay|remain|(?<!not )be|being|kept|keep (?:me|it|this)|go|as an?) anonymous|"
+        r"anonymous(?:,| if| please| source)|off the record|on background|not for attribution|"
+        r"unnamed source|confidential source|(?:leave|keep) (?:my name|me) out|name withheld|withhold my name|"
+        r"not (?:be |being )?(?:named|identified|quoted)|(?:can'?t|cannot|can not|shouldn'?t|mustn'?t|won'?t|must not) be "
+        r"(?:named|identified|quoted|recogni[sz]ed|known)|(?:identify|identifies|identified) me|traced? (?:back )?to me|"
+        r"(?:don'?t|not|never|rather not|wouldn'?t)\b[^.!?\n]{0,25}?my name (?:out there|in (?:the |your )?(?:paper|print|story|article|news)|"
+        r"attached|public|published|used|on (?:this|it|anything))|"
+        r"between (?:you and me|us)|keep (?:this|it|me) (?:confidential|private|quiet|anonymous|between)|"
+        r"confidential(?:ly|ity)? (?:please|if|request)|protect my (?:identity|name|job|privacy))\b", _I)),
+    ("anonymity", "fears-for-job", re.compile(
+        r"\b(?:(?:be|get|being|getting) (?:fired|sacked|terminated|let go|blacklisted|written up|disciplined|"
+        r"transferred|punished|deported|evicted)|fire (?:me|us)\b|(?:lose|losing|lost|cost me|risk(?:ing)?) (?:my|our) (?:job|jobs|position|career|license|housing|apartment|lease)|"
+        r"my job (?:is )?on the line|whistle-?blow\w*|retaliat\w* against (?:me|us|anyone who)|"
+        r"(?:afraid|scared|fear(?:ful)?|terrified|worried|nervous) (?:of|about|that|to)\b[^.!?\n]{0,40}?"
+        r"(?:retaliat\w*|reprisals?|reprisal|find(?:s|ing)? out|found out|know it was me|speak(?:ing)? (?:out|up)|"
+        r"go(?:ing)? public|come forward|coming forward|(?:being |getting )?(?:identified|named|recogni[sz]ed|exposed|outed|caught)|talk(?:ing)? to (?:the press|reporters|you|a reporter)|"
+        r"backlash|consequences)|fear (?:of )?(?:retaliation|reprisals?)|"
+        r"(?:evict|fire|punish|deport|blacklist|retaliate against|target|come after)\w* (?:me|us)\b)", _I)),
+    ("anonymity", "who-must-not-know", re.compile(
+        r"\b(?:my (?:boss|supervisor|manager|employer|principal|landlord|company|union|department|agency|office|"
+        r"coworkers|co-workers|colleagues)|management|hr|anyone at work|the company) "
+        r"(?:can'?t|cannot|must not|mustn'?t|shouldn'?t|won'?t|can never|must never) "
+        r"(?:\w+ ){0,2}(?:know|find out|learn|see|hear|figure out|trace|identify)|"
+        r"\b(?:can'?t|cannot|don'?t want to|do not want to) (?:have|let) (?:\w+ ){1,3}(?:know|find out|see|hear|learn)|"
+        r"\b(?:throwaway|burner|separate|new|personal|anonymous|second) (?:email|e-mail|account|address|gmail|phone)"
+        r"(?: address)? (?:for this|so|because|to\b|i (?:made|set up|created))|"
+        r"\b(?:i )?(?:made|set up|created|opened) (?:this|a new|a separate|a throwaway) (?:email|e-mail|account|address)", _I)),
+    ("anonymity", "no-uses-mi-nombre", re.compile(
+        r"\b(?:no|sin|nunca) (?:\w+ ){0,2}(?:us[ea]n?|uses|publi(?:que|ques|quen|car)|pong[ae]n?|pongas|mencion(?:e|es|en|ar)|"
+        r"incluy(?:a|as|an)|revel(?:e|es|en|ar)|d(?:é|e|es|en|ar|igan?|igas)|nombr(?:e|es|en|ar)|identifi(?:que|ques|quen|car))\w* "
+        r"(?:\w+ ){0,2}(?:mi nombre|mi identidad|me\b)|\b(?:an[oó]nim[oa]s?|anonimato|de manera an[oó]nima|"
+        r"confidencial(?:mente)?|entre nosotros|que no se sepa|no quiero que (?:\w+ ){0,3}(?:sepa|sepan|se entere|se enteren)|"
+        r"proteger? mi identidad|mi identidad)\b", _I)),
+    ("anonymity", "represalias", re.compile(
+        r"\b(?:represalias?|venganza|(?:perder|pierda|pierdo) (?:mi|el|nuestro) (?:trabajo|empleo|puesto)|"
+        r"me (?:pueden|podr[ií]an|van a|vayan a|van) (?:a )?(?:despedir|correr|echar)|(?:me|nos) despid(?:en|an|ieran|ir[aá]n)|"
+        r"(?:tengo|tenemos) miedo (?:de|a|que)\b|miedo a (?:hablar|que)|n[aã]o (?:\w+ )?(?:use|usem|publique|publiquem) (?:o )?meu nome|"
+        r"an[oô]nim[oa]|repres[aá]lias|perder (?:o )?meu emprego|repr[eé]sailles|anonyme)\b", _I)),
 )
 
 
-_SENSITIVE_SCANS = tuple((kind, name, Scan(rx)) for kind, name, rx in SENSITIVE_RULES)
+def _sender_is_a_throwaway(sender: str) -> bool:
+    """A free mailbox whose name says it was made to send this: "ward4.tips@", "anon.nurse@"."""
+    local, _, domain = sender.partition("@")
+    return domain in THROWAWAY_DOMAINS and bool(THROWAWAY_NAME.search(local))
+
+
+# Free and private mailboxes: where a reader makes an address to tip from.
+THROWAWAY_DOMAINS = frozenset((
+    "gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com", "aol.com", "icloud.com",
+    "proton.me", "protonmail.com", "pm.me", "tutanota.com", "tuta.io", "gmx.com", "gmx.net", "mail.com",
+    "yandex.com", "zoho.com", "mailfence.com", "guerrillamail.com", "sharklasers.com", "mailinator.com",
+    "yopmail.com", "10minutemail.com", "temp-mail.org", "cock.li", "disroot.org", "riseup.net",
+))
+THROWAWAY_NAME = re.compile(
+    r"(?:^|[._\d-])(?:tips?|tipster|tipline|leaks?|source)(?:$|[._\d-])|anon|throwaway|burner|whistle|insider|"
+    r"concerned|notmyname|noname|nobody|secret|anonim")
+
+
+# Rules that count only with someone close before the match, in the same sentence: a
+# condition is sensitive when it is someone's ("my mother's COPD"), not a clinic's ad; a
+# firing is when it would be the reader's ("I'd be fired"). Looked for after the match, so
+# the pattern's literal pre-check still passes over most tips.
+NEEDS_BEFORE: dict[str, tuple[str, int]] = {
+    "condition-of-someone": (_PERSON, 60),
+    "condition-of-someone-2": (_PERSON, 60),
+    "injury-of-someone": (_PERSON, 60),
+    "fears-for-job": (r"\b(?:i|i'd|i'll|i'm|we|we'd|we'll|me|us|they'?d|they will|they would|they could|they'll|"
+                      r"they might|they may|could|would|might|will)\b", 30),
+}
+
+
+class Near:
+    """A Scan whose match counts only when `before` is found in the `window` characters
+    before it, within the same sentence."""
+
+    __slots__ = ("scan", "before", "window")
+
+    def __init__(self, scan: Scan, before: str, window: int):
+        self.scan, self.before, self.window = scan, re.compile(before), window
+
+    def search(self, text: str, lowered: str) -> re.Match | None:
+        if not self.scan.search(text, lowered):
+            return None
+        body = lowered if self.scan.lower else text
+        for m in self.scan.pattern.finditer(body):
+            lead = body[max(0, m.start() - self.window):m.start()]
+            cut = max(lead.rfind("."), lead.rfind("!"), lead.rfind("?"), lead.rfind("\n"))
+            if self.before.search(lead, cut + 1):
+                return m
+        return None
+
+
+def _scan(name: str, rx: re.Pattern) -> Scan | Near:
+    return Near(Scan(rx), *NEEDS_BEFORE[name]) if name in NEEDS_BEFORE else Scan(rx)
+
+
+_SENSITIVE_SCANS = tuple((kind, name, _scan(name, rx)) for kind, name, rx in SENSITIVE_RULES)
 
 
 def sensitive_kinds(inp: SortInput) -> tuple[tuple[str, ...], list[str]]:
@@ -64,6 +221,9 @@ def sensitive_kinds(inp: SortInput) -> tuple[tuple[str, ...], list[str]]:
         if kind not in kinds and scan.search(text, lowered):  # one rule per kind is enough to say so
             kinds.add(kind)
             names.append(name)
+    if "anonymity" not in kinds and _sender_is_a_throwaway(inp.sender):
+        kinds.add("anonymity")
+        names.append("throwaway-sender")
     return tuple(sorted(kinds)), names
 
 
