@@ -8,9 +8,11 @@ signature is exactly what must not travel further.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from inbox.sort.text import Scan, SortInput, quick
+from inbox.sort import deadlines
+from inbox.sort.text import Scan, SortInput
 
 _I = re.IGNORECASE
 # Someone in particular, before a condition in the same sentence: a pronoun or a relative.
@@ -227,76 +229,82 @@ def sensitive_kinds(inp: SortInput) -> tuple[tuple[str, ...], list[str]]:
     return tuple(sorted(kinds)), names
 
 
-# (rule name, pattern): words that put the story's clock under 48 hours.
+# (rule name, pattern): danger now, or a story happening as the reader writes. A phrase
+# the words beside it put in the past ("there was a gas leak last week") does not count.
 URGENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
-    ("today", re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", _I)),
-    ("tomorrow", re.compile(r"\btomorrow(?:'s)?\b", _I)),
-    ("right-now", re.compile(r"\b(?:right now|as we speak|happening now|in (?:an|one|two|a few) hours?)\b", _I)),
-    ("urgent-word", re.compile(r"\b(?:urgent(?:ly)?|asap|as soon as possible|time[- ]sensitive|breaking)\b", _I)),
+    ("gas-leak", re.compile(r"\b(?:smell(?:s|ing)? (?:of |like )?(?:natural )?gas|gas (?:leak|smell|odou?r)s?|"
+                            r"leaking gas|carbon monoxide|chemical (?:smell|odou?r)s?|smells? (?:like|of) (?:rotten eggs|"
+                            r"chemicals?|sulfur|burning)|fumes|fuga de gas|huele a gas|olor a gas)\b", _I)),
+    ("no-heat", re.compile(r"\b(?:no heat|without heat|heat (?:is|has been|went|was) (?:off|out)|"
+                           r"(?:heat|heating|furnace|boiler) (?:is )?(?:broken|out|dead|not working|doesn'?t work|isn'?t working)|"
+                           r"sin calefacci[oó]n|no (?:hay|tenemos|tienen) calefacci[oó]n)\b", _I)),
+    ("no-power-in-cold", re.compile(r"\b(?:no (?:power|electricity|water)|without (?:power|electricity|water)|"
+                                    r"power (?:is |has been |was )?out|pipes (?:are )?(?:freezing|frozen|bursting)|"
+                                    r"(?:shut|cut|turned) off (?:my|our|the|their|her|his) (?:power|electricity|heat|gas|water)|"
+                                    r"sin (?:luz|agua|electricidad))\b", _I)),
+    ("fire-now", re.compile(r"\b(?:on fire|(?:is|are|'s|still) (?:burning|in flames)|fire (?:is )?(?:spreading|still burning)|"
+                            r"smoke (?:is )?(?:pouring|coming|comming|filling|everywhere)|se est[aá] quemando)\b", _I)),
+    ("flooding-now", re.compile(r"\b(?:(?:is|are|'s|keeps?|still) flooding|water (?:is )?(?:rising|coming in|pouring|"
+                                r"gushing|shooting|running down)|"
+                                r"se est[aá] inundando|(?:is|are) (?:under water|underwater)|flooded right now)\b", _I)),
+    ("trapped-now", re.compile(r"\b(?:(?:are|is|we'?re|i'?m|been|still|people|riders|passengers|cars) "
+                               r"(?:stuck|trapped|stranded)|atrapad[oa]s)\b", _I)),
+    ("shooting-now", re.compile(r"\b(?:shots? (?:being )?fired|active shooter|(?:is|are|'s) shooting|"
+                                r"gunfire (?:right )?now|(?:hear|hearing|heard) (?:gun)?shots|disparos)\b", _I)),
+    ("warning-in-force", re.compile(r"\b(?:boil(?:[- ]water)?|shelter[- ]in[- ]place|evacuation|do not drink) "
+                                    r"(?:advisory|notice|order|warning)\b", _I)),
 )
-
-_MONTHS = {m: i for i, names in enumerate((
-    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-    ("dec", "december")), start=1) for m in names}
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# quick() leads each with a look-ahead for its first characters: re then skips every other
-# position before it tries the boundary and the alternatives (a quarter less time over whole bodies).
-_MONTH_DAY = quick(re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b"))
-_DAY_MONTH = quick(re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b"))
-_NUMERIC = quick(re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?\b"))
-_WEEKDAY = re.compile(rf"\b(?:this|on|next|coming)\s+({'|'.join(_DAYS)})\b|\b({'|'.join(_DAYS)})(?:'s)?\s+(?:hearing|meeting|vote|deadline|rally|session)\b")
-
+# Said of the moment itself: no tense to read ("a boom just now, the house shook").
+NOW_RULES: tuple[tuple[str, re.Pattern], ...] = (
+    ("in-progress", re.compile(r"\b(?:as we speak|happening now|minutes ago|just now|just heard|ahora mismo|"
+                               r"en este momento|hace (?:unos )?minutos)\b", _I)),
+)
+# No heat, power or water is a danger when the tip speaks of the cold; no heat in the
+# cold months of the message's Date too (the desks this serves are in the north).
+_COLD = re.compile(r"\b(?:freez\w*|frozen|cold|frigid|below zero|degrees|winter|ice|snow|fr[ií]o|helad\w*|congel\w*)\b")
+COLD_MONTHS = (11, 12, 1, 2, 3)
+URGENT_DAYS = 7  # a deadline at most this many days after the message's Date is urgent
 
 _URGENT_SCANS = tuple((name, Scan(rx)) for name, rx in URGENT_RULES)
+_SAYS_URGENT = Scan(re.compile(r"\b(?:urgent(?:ly)?|asap|as soon as possible|time[- ]sensitive|urgente)\b", _I))
+_NOW_SCANS = tuple((name, Scan(rx)) for name, rx in NOW_RULES)
+_NEEDS_COLD = ("no-heat", "no-power-in-cold")
+
+
+@dataclass(frozen=True)
+class Urgency:
+    rules: list[str]  # the rules that fired: danger now, or "deadline-<phrase kind>"
+    deadline: datetime | None  # the nearest day the story is due by (midnight), danger now: the Date itself
+    why: dict  # the explanation: rule names, the phrase kind and the resolved date, never tip text
 
 
 def urgency(inp: SortInput, now: datetime | None = None) -> list[str]:
-    """The urgency rules that fired; a date within 48 hours of the message counts too."""
+    """The urgency rules that fired (see urgency_of)."""
+    return urgency_of(inp, now).rules
+
+
+def urgency_of(inp: SortInput, now: datetime | None = None) -> Urgency:
+    """Danger now, or a deadline within URGENT_DAYS of the message's Date (not of today)."""
     text = inp.words_lower  # every urgency and date pattern is case-insensitive
-    fired = [name for name, scan in _URGENT_SCANS if scan.search(inp.words, text)]
     sent = inp.sent_at or now or datetime.now()
-    if any(_within_48h(d, sent) for d in _dates(text, sent.date())):
-        fired.append("date-within-48h")
-    return fired
-
-
-def _dates(text: str, base: date) -> list[date]:
-    """Dates written in text, which is lower-cased: the patterns below are compiled for that."""
-    found: list[date] = []
-    for m in _MONTH_DAY.finditer(text):
-        found += _this_year(base, _MONTHS[m.group(1).lower()], int(m.group(2)))
-    for m in _DAY_MONTH.finditer(text):
-        found += _this_year(base, _MONTHS[m.group(2).lower()], int(m.group(1)))
-    for m in _NUMERIC.finditer(text):
-        if m.group(3):
-            year = int(m.group(3))
-            found += _safe(year + 2000 if year < 100 else year, int(m.group(1)), int(m.group(2)))
-        else:
-            found += _this_year(base, int(m.group(1)), int(m.group(2)))
-    for m in _WEEKDAY.finditer(text):
-        wanted = _DAYS.index((m.group(1) or m.group(2)).lower())
-        found.append(base + timedelta(days=(wanted - base.weekday()) % 7))
-    return found
-
-
-def _this_year(base: date, month: int, day: int) -> list[date]:
-    # "Jan 2" written on Dec 31 means next year's.
-    found = _safe(base.year, month, day)
-    if found and found[0] < base - timedelta(days=180):
-        found = _safe(base.year + 1, month, day)
-    return found
-
-
-def _safe(year: int, month: int, day: int) -> list[date]:
-    try:
-        return [date(year, month, day)]
-    except ValueError:
-        return []
-
-
-def _within_48h(day: date, sent: datetime) -> bool:
-    # A date with no time means its whole day: urgent if any of it falls in the next 48 hours.
-    start = datetime(day.year, day.month, day.day)
-    return start + timedelta(days=1) > sent and start <= sent + timedelta(hours=48)
+    fired = []
+    why: dict = {}
+    if _SAYS_URGENT.search(inp.words, text):
+        why["reader_says_urgent"] = True  # a claim, not a clock: it does not decide alone
+    for name, scan in _URGENT_SCANS:
+        if not scan.search(inp.words, text) or all(deadlines.is_over(text, m) for m in scan.pattern.finditer(text)):
+            continue  # every mention is of the past: "there was a gas leak last week"
+        if name in _NEEDS_COLD and not _COLD.search(text) and (name != "no-heat" or sent.month not in COLD_MONTHS):
+            continue
+        fired.append(name)
+    fired += [name for name, scan in _NOW_SCANS if scan.search(inp.words, text)]
+    due = deadlines.nearest(deadlines.find(text, sent), sent)
+    why["rules"] = fired
+    deadline = datetime(sent.year, sent.month, sent.day) if fired else None
+    if due is not None:
+        days = (due.day - sent.date()).days
+        why["deadline"] = {"phrase": due.kind, "date": due.day.isoformat(), "days_after_sent": days}
+        deadline = min(filter(None, (deadline, datetime(due.day.year, due.day.month, due.day.day))))
+        if days <= URGENT_DAYS:
+            fired.append(f"deadline-{due.kind}")
+    return Urgency(fired, deadline, why)
