@@ -54,9 +54,20 @@ PHRASES: tuple[tuple[str, re.Pattern], ...] = (
     ("week", re.compile(r"\b(?:next week|this week|end of the week|later this week|la pr[oó]xima semana|"
                         r"la semana que viene|esta semana)\b")),
     ("in-days", re.compile(rf"\b(?:in|within|en|dentro de) ({_COUNT}) (days?|hours?|weeks?|d[ií]as?|horas?|semanas?)\b")),
-    ("from-today", re.compile(rf"\b({_COUNT}) (days?|weeks?) from (?:today|now)\b")),
+    ("from-today", re.compile(rf"\b({_COUNT}) (days?|weeks?) (?:from today|from now)\b")),
 )
 _SCANS = tuple((kind, Scan(rx)) for kind, rx in PHRASES)
+# Words one of which a phrase needs, where its own literals are too common ("on", "in"):
+# a tip's set of words is made once and checked first.
+_GATES: dict[str, frozenset[str]] = {
+    "month-day": frozenset(_MONTHS) - {"may", "mar"}, "day-month": frozenset(_MONTHS) - {"may", "mar"},
+    "in-days": frozenset("day days hour hours week weeks dia dias día días hora horas semana semanas".split()),
+}
+_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)\b")
+# "may" and "mar" are words too: those months only with a day beside them.
+_MAY = re.compile(r"\b(?:may|mar)\.? \d|\d(?:st|nd|rd|th)? (?:of |de )?(?:may|mar)\b")
+_TOKEN = re.compile(r"\w+")
+_MONTH_KINDS = ("month-day", "day-month")
 
 # Words beside a time that say which way it points: the nearest future or past word
 # decides; failing both, a present-tense one ("today it's stronger") says not past.
@@ -93,7 +104,13 @@ def find(text: str, sent: datetime) -> list[Found]:
     """Every time phrase in text (lower-cased), resolved against the day the message was sent."""
     base = sent.date()
     found: list[Found] = []
+    tokens = set(_TOKEN.findall(text))
+    may_day = ("may" in tokens or "mar" in tokens) and _MAY.search(text) is not None
     for kind, scan in _SCANS:
+        gate = _GATES.get(kind)
+        if gate is not None and gate.isdisjoint(tokens) and not (kind in _MONTH_KINDS and may_day) \
+                or kind == "day-of-month" and not _ORDINAL.search(text):
+            continue
         if scan.needles is not None and not any(n in text for n in scan.needles):
             continue
         for m in scan.pattern.finditer(text):

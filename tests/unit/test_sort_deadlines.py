@@ -102,3 +102,8 @@ def test_no_heat_in_summer_without_cold_words_is_not_danger():
 def test_nothing_dated_has_no_deadline():
     found = urgency_of(tip("The council has ignored our letters for years."))
     assert found.rules == [] and found.deadline is None
+
+
+def test_may_the_month_is_read_and_may_the_word_is_not():
+    assert due("The hearing is on May 2.", sent=datetime(2024, 4, 29, 9)) == date(2024, 5, 2)
+    assert due("They may close it, 2 people said.", sent=datetime(2024, 4, 29, 9)) is None
