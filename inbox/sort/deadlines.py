@@ -117,8 +117,22 @@ def find(text: str, sent: datetime) -> list[Found]:
             lead = text[max(0, m.start() - 24):m.start()].rstrip()
             if _RECURRING.search(lead) or (kind == "in-days" and _RATE_LEAD.search(lead)):
                 continue
+            if kind in _DATE_KINDS and _is_timestamp(text, m):
+                continue
             found += _resolve(kind, m, base, text, _PAST_LEAD.search(lead) is not None)
     return found
+
+
+_DATE_KINDS = ("month-day", "day-month", "numeric", "iso", "weekday")
+# A date with a clock time after it, or on a quoted header's line, stamps a message: no deadline.
+_CLOCK = re.compile(r"[ ,]+(?:\d{4}[ ,]+)?(?:at )?\d{1,2}:\d{2}")
+_HEADER_LINE = re.compile(r"\b(?:wrote|sent|date|schrieb|escribi[oó]|a [ée]crit|enviado|fecha):")
+
+
+def _is_timestamp(text: str, m: re.Match) -> bool:
+    line_start, line_end = text.rfind("\n", 0, m.start()) + 1, text.find("\n", m.end())
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    return _CLOCK.match(text, m.end()) is not None or _HEADER_LINE.search(line) is not None
 
 
 def nearest(found: list[Found], sent: datetime) -> Found | None:

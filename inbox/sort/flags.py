@@ -302,8 +302,10 @@ URGENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
                                r"(?:stuck|trapped|stranded)|atrapad[oa]s)\b", _I)),
     ("shooting-now", re.compile(r"\b(?:shots? (?:being )?fired|active shooter|(?:is|are|'s) shooting|"
                                 r"gunfire (?:right )?now|(?:hear|hearing|heard) (?:gun)?shots|disparos)\b", _I)),
-    ("warning-in-force", re.compile(r"\b(?:boil(?:[- ]water)?|shelter[- ]in[- ]place|evacuation|do not drink) "
-                                    r"(?:advisory|notice|order|warning)\b", _I)),
+    ("warning-in-force", re.compile(r"\b(?:(?:boil(?:[- ]water)?|shelter[- ]in[- ]place|evacuation|do not drink) "
+                                    r"(?:advisory|notice|order|warning)|evacuations? (?:is |are )?(?:underway|in progress|"
+                                    r"ordered|issued)|(?:issued|ordered) an? (?:voluntary |mandatory )?evacuation|"
+                                    r"(?:is|are) evacuating)\b", _I)),
 )
 # Said of the moment itself: no tense to read ("a boom just now, the house shook").
 NOW_RULES: tuple[tuple[str, re.Pattern], ...] = (

@@ -107,3 +107,12 @@ def test_nothing_dated_has_no_deadline():
 def test_may_the_month_is_read_and_may_the_word_is_not():
     assert due("The hearing is on May 2.", sent=datetime(2024, 4, 29, 9)) == date(2024, 5, 2)
     assert due("They may close it, 2 people said.", sent=datetime(2024, 4, 29, 9)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "On Tue, Nov 28, 2023 at 9:14 AM Ana Ruiz wrote:",
+    "Sent: Tuesday, November 28, 2023 9:14 AM",
+    "FOR IMMEDIATE RELEASE - November 28, 2023, 1:45 p.m.",
+])
+def test_a_date_that_stamps_a_message_is_no_deadline(text):
+    assert due(text) is None
