@@ -45,9 +45,18 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     ("immigration_status", "status-words", re.compile(
         r"\b(?:undocumented|illegal(?:ly)? (?:alien|immigrant)s?|no papers|without papers|overstay(?:ed)?|"
         r"deport(?:ed|ation)|asylum|daca|green card|visa status|immigration status|ice detention|detained by ice)\b", _I)),
+    # Lawful statuses are a status too: TPS, SIV, a visa, a work permit, refugee or parolee.
+    ("immigration_status", "status-named", re.compile(
+        r"\b(?:tps|temporary protected status|siv|special immigrant visa|refugee status|humanitarian parole|"
+        r"work (?:permit|authorization)|(?:visa|permit|papers) (?:expired|ran out|is expiring)|"
+        r"(?:expired|tourist|student|work|h-?2[ab]|h-?1b) visas?|overstayed|"
+        r"(?:is|am|are|i'm|was|were) (?:not (?:a )?citizens?|(?:a )?refugees?|(?:a )?daca recipients?)|"
+        r"(?:don'?t|doesn'?t|do not|does not|never) have (?:papers|documents|status|a visa|a green card)|"
+        r"dreamers?)\b", _I)),
     # The same in Spanish: many readers who write about immigration do.
     ("immigration_status", "status-words-es", re.compile(
-        r"\b(?:sin papeles|no tienen? papeles|indocumentad[oa]s?|deportad[oa]s?|deportaci[oó]n|asilo|"
+        r"\b(?:sin papeles|(?:no|tampoco|ni) (?:tienen?|tengo|tenemos) papeles|sin documentos|indocumentad[oa]s?|deportad[oa]s?|"
+        r"deportaci[oó]n|asilo|permiso de trabajo|(?:la )?migra|"
         r"detenid[oa]s? por (?:ice|inmigraci[oó]n)|estatus migratorio)\b", _I)),
     # A condition of someone in particular (a person word before it in the sentence), not a
     # hospital's press release: diagnosed or chronic conditions, injuries, pregnancy, addiction.

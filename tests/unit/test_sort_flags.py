@@ -244,3 +244,14 @@ def test_danger_now_is_urgent(text):
 ])
 def test_danger_that_has_passed_is_not_urgent(text):
     assert urgency(tip(text)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "I have TPS and my renewal is stuck.",
+    "He came on the SIV program after working as an interpreter.",
+    "Her work visa expired in 2019 and the boss kept her passport.",
+    "Yo tampoco tengo papeles.",
+    "I don't have papers, so I can't call the police.",
+])
+def test_a_lawful_or_missing_status_is_immigration_status(text):
+    assert "immigration_status" in sensitive_kinds(tip(text))[0]
