@@ -255,3 +255,30 @@ def test_danger_that_has_passed_is_not_urgent(text):
 ])
 def test_a_lawful_or_missing_status_is_immigration_status(text):
     assert "immigration_status" in sensitive_kinds(tip(text))[0]
+
+
+def _fixture_texts() -> list[str]:
+    """Every string this module's parametrized tests feed the rules, and some variations."""
+    import sys
+
+    module = sys.modules[__name__]
+    texts = []
+    for value in vars(module).values():
+        for mark in getattr(value, "pytestmark", []):
+            if mark.name == "parametrize":
+                texts += [row[0] if isinstance(row, tuple) else row for row in mark.args[1]]
+    return [t for t in texts if isinstance(t, str)]
+
+
+def test_a_rules_word_gate_never_hides_a_match():
+    """A gate only skips tips its rule could not match: wherever the rule matches, a gate word is there."""
+    from inbox.sort import flags
+
+    texts = _fixture_texts()
+    assert len(texts) > 60
+    for kind, name, scan, gate in flags._SENSITIVE_SCANS:
+        if gate is None:
+            continue
+        for text in texts + [t.upper() for t in texts]:
+            if scan.search(text, text.lower()):
+                assert not gate.isdisjoint(flags._TOKEN.findall(text.lower())), (name, text)
