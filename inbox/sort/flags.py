@@ -233,6 +233,8 @@ GATES: dict[str, frozenset[str]] = {name: frozenset(words.split()) for name, wor
     "named-age": "year years age grader",
     "sender-is-a-minor": "10 11 12 13 14 15 16 17 thirteen fourteen fifteen sixteen seventeen freshman sophomore "
                          "junior grade grader minor menor tengo",
+    "status-named": "tps temporary siv special refugee refugees humanitarian permit authorization visa visas papers "
+                    "overstayed citizen citizens recipient recipients documents status green dreamer dreamers",
     "represalias": "represalia represalias venganza perder pierda pierdo despedir correr echar despiden despidan "
                    "despidieran despedirán despediran tengo tenemos miedo meu nome anônimo anônima anonimo anonima "
                    "represálias emprego représailles anonyme",
