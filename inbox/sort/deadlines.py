@@ -176,12 +176,16 @@ _EVENT = re.compile(r"'s (?:\w+ )?(?:meeting|hearing|vote|rally|session|deadline
                     r"council|board|town hall|shutoff|closing|sweep|eviction)")
 
 
+# "The election is Tuesday", "the vote's on the 5th": the time is what the thing is set for.
+_IS_ON = re.compile(r"(?:\bis|\bare|'s|'re|\bes|\bson|\bwill be|\bset for|\bscheduled for|\bdue) (?:on )?$")
+
+
 def _today_is_past(text: str, m: re.Match) -> bool:
     """"Today" is the story's clock only when its words point ahead ("the vote is today",
     "they clear the camp tonight", "tonight's meeting"), not when they tell the day's news."""
     if text.startswith("'s", m.end()):
         return not _EVENT.match(text, m.end())
-    if re.search(r"(?:\bis|\bare|'s|'re|\bes|\bson) $", text[max(0, m.start() - 5):m.start()]):
+    if _IS_ON.search(text, max(0, m.start() - 16), m.start()):
         return False
     evening = m[0] in ("tonight", "tonite", "later today", "esta noche")
     return _points_back(text, m, default=not evening, future_only=not evening)
@@ -197,7 +201,8 @@ def _weekday(m: re.Match, base: date, text: str, past_lead: bool) -> list[Found]
     wanted = next(i for i, pattern in enumerate(zip(DAYS, DIAS)) if any(re.fullmatch(p, name) for p in pattern))
     ahead = (wanted - base.weekday()) % 7
     back = past_lead or lead in ("last", "past") or after == "pasado"
-    if not back and lead not in ("this", "next", "coming", "este", "próximo", "proximo") and after != "que viene":
+    if not back and lead not in ("this", "next", "coming", "este", "próximo", "proximo") and after != "que viene" \
+            and not _IS_ON.search(text, max(0, m.start() - 16), m.start()):
         back = _points_back(text, m, default=True)  # a tip tells what happened, unless its words say otherwise
     if back:
         return [Found("weekday", base - timedelta(days=(base.weekday() - wanted) % 7 or 7), True)]

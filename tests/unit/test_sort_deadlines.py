@@ -23,6 +23,7 @@ def due(text: str, sent: datetime = TUESDAY) -> date | None:
 
 @pytest.mark.parametrize("text, day", [
     ("The election is Tuesday.", date(2023, 11, 28)),  # written on a Tuesday: today
+    ("The vote is Thursday and the polling place moved.", date(2023, 11, 30)),  # what it is set for, past verb after
     ("The hearing is on Thursday.", date(2023, 11, 30)),
     ("The vote is next Monday.", date(2023, 12, 4)),  # across the month end
     ("They meet next Thursday the 14th.", date(2023, 12, 14)),
