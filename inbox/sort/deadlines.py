@@ -41,8 +41,7 @@ PHRASES: tuple[tuple[str, re.Pattern], ...] = (
                             r"pasado ma[ñn]ana|(?<!la )(?<!esta )(?<!cada )(?<!las )(?<!una )ma[ñn]ana)\b")),
     ("yesterday", re.compile(r"\b(?:yesterday|last night|ayer|anoche|earlier today)\b")),
     ("weekday", re.compile(
-        rf"\b(?:(this|next|coming|last|past|on|by|until|before|every|each|este|el|pr[oó]ximo|cada|todos los|"
-        rf"los) )?({_WEEKDAY})\b(?:,? (?:the )?(\d{{1,2}}){_ORD}\b(?! (?:of )?(?:{_MONTH})\b))?(?: (pasado|que viene))?")),
+        rf"\b({_WEEKDAY})\b(?:,? (?:the )?(\d{{1,2}}){_ORD}\b(?! (?:of )?(?:{_MONTH})\b))?(?: (pasado|que viene))?")),
     ("month-day", re.compile(rf"\b({_MONTH})\.? (\d{{1,2}}){_ORD}\b(?!:|\d)")),
     ("day-month", re.compile(rf"\b(\d{{1,2}}){_ORD} (?:of |de )?({_MONTH})\b")),
     ("numeric", re.compile(r"(?<![\d/.$-])(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])(?:/(\d{4}|\d{2}))?(?![\d/%])")),
@@ -191,8 +190,15 @@ def _today_is_past(text: str, m: re.Match) -> bool:
     return _points_back(text, m, default=not evening, future_only=not evening)
 
 
+# The word before a weekday, looked for after the weekday is found: "next", "last", "every", "el".
+_WEEKDAY_LEAD = re.compile(r"\b(this|next|coming|last|past|on|by|until|before|every|each|este|el|pr[oó]ximo|cada|"
+                           r"todos los|los) $")
+
+
 def _weekday(m: re.Match, base: date, text: str, past_lead: bool) -> list[Found]:
-    lead, name, day_of_month, after = m[1], m[2], m[3], m[4]
+    name, day_of_month, after = m[1], m[2], m[3]
+    before = _WEEKDAY_LEAD.search(text, max(0, m.start() - 12), m.start())
+    lead = before[1] if before else None
     if lead in ("every", "each", "cada", "todos los", "los") or _DATE_AFTER.match(text, m.end()) \
             or _WEEKLY.search(_sentence(text, m)):
         return []  # recurring; or "Friday, December 1": the date says it
