@@ -138,6 +138,7 @@ class Tip(Base):
     is_spam: Mapped[bool] = mapped_column(Boolean, default=False)
     sensitive: Mapped[str] = mapped_column(String(500), default="")  # kinds found, never values
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime)  # the nearest date the tip's story is due by
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     # Triage (board/): status column, assignee, and a version for edit conflicts.

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterator
 
 import numpy as np
@@ -54,13 +55,14 @@ class Sorting:
     signature: np.ndarray | None = field(default=None, repr=False)
     duplicate: Match | None = None
     keys: bytes | None = field(default=None, repr=False)  # salient names and numbers, hashed (inbox.sort.salient)
+    deadline: datetime | None = None  # the nearest day the story is due by (inbox.sort.deadlines)
 
     def apply(self, tip: Tip) -> None:
         """Copy the verdict onto the tip's columns; spam moves a new tip to the Spam column."""
         tip.topic, tip.topic_confidence, tip.topic_source = self.topic, self.topic_confidence, self.topic_source
         tip.spam_score, tip.is_spam = round(self.spam_score, 4), self.is_spam
         tip.sensitive = ",".join(self.sensitive)
-        tip.urgent = self.urgent
+        tip.urgent, tip.deadline = self.urgent, self.deadline
         if self.is_spam and tip.status == "new":
             tip.status = "spam"
 
@@ -165,7 +167,7 @@ class Sorter:
         if spam_model:
             spam_why["model_version"] = spam_model[1].version
         kinds, sensitive_rules = flags.sensitive_kinds(inp)
-        urgent_rules = flags.urgency(inp)
+        urgent = flags.urgency_of(inp)
         # Auto-replies and bounces repeat one template: clustering them would bury real stories.
         signature = None if inp.automatic else self.hasher.signature(words(text))
         keys = (salient.keys(inp.subject, inp.own_words) or None) if signature is not None else None
@@ -174,10 +176,11 @@ class Sorter:
                       **verdict.explanation},
             "spam": {**spam_why, "threshold": cfg.spam_threshold},
             "sensitive": {"kinds": list(kinds), "rules": sensitive_rules},
-            "urgent": {"rules": urgent_rules},
+            "urgent": urgent.why,
         }
         return Sorting(verdict.topic, verdict.confidence, verdict.source, spam_score,
-                       spam_score >= cfg.spam_threshold, kinds, bool(urgent_rules), explanation, signature, None, keys)
+                       spam_score >= cfg.spam_threshold, kinds, bool(urgent.rules), explanation, signature, None, keys,
+                       urgent.deadline)
 
     def remember(self, session: Session, tip: Tip, sorting: Sorting) -> None:
         """Write the verdict for a flushed tip: its columns, the decision, its cluster, the index."""

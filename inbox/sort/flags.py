@@ -8,11 +8,22 @@ signature is exactly what must not travel further.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from inbox.sort.text import Scan, SortInput, quick
+from inbox.sort import deadlines
+from inbox.sort.text import Scan, SortInput
 
 _I = re.IGNORECASE
+# Someone in particular, before a condition in the same sentence: a pronoun or a relative.
+_PERSON = (r"\b(?:my|his|her|their|our|i|i'm|i've|i'd|he|she|he's|she's|me|him|son|daughter|mother|father|mom|dad|"
+           r"wife|husband|brother|sister|grandmother|grandfather|grandma|grandpa|aunt|uncle|neighbou?r|"
+           r"boy|girl|resident|inmate|coworker|co-worker|mi|su)\b")
+# Capitalised words before a number that are not a child's name: months, days, "Room 4".
+_NOT_NAMES = ("(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April|June|July|"
+              "August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+              "Sunday|Room|Route|Ward|District|Unit|Floor|Grade|Page|Item|Section|Article|No|Number|Chapter|"
+              "Suite|Apt|Bus|Line|Exit|Station|Precinct|Lot|Building|Class|Step|Part|Phase|Case)\\b")
 
 # (kind, rule name, pattern). A kind is recorded when any of its rules matches.
 SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
@@ -34,25 +45,228 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     ("immigration_status", "status-words", re.compile(
         r"\b(?:undocumented|illegal(?:ly)? (?:alien|immigrant)s?|no papers|without papers|overstay(?:ed)?|"
         r"deport(?:ed|ation)|asylum|daca|green card|visa status|immigration status|ice detention|detained by ice)\b", _I)),
+    # Lawful statuses are a status too: TPS, SIV, a visa, a work permit, refugee or parolee.
+    ("immigration_status", "status-named", re.compile(
+        r"\b(?:tps|temporary protected status|siv|special immigrant visa|refugee status|humanitarian parole|"
+        r"work (?:permit|authorization)|(?:visa|permit|papers) (?:expired|ran out|is expiring)|"
+        r"(?:expired|tourist|student|work|h-?2[ab]|h-?1b) visas?|overstayed|"
+        r"(?:is|am|are|i'm|was|were) (?:not (?:a )?citizens?|(?:a )?refugees?|(?:a )?daca recipients?)|"
+        r"(?:don'?t|doesn'?t|do not|does not|never) have (?:papers|documents|status|a visa|a green card)|"
+        r"dreamers?)\b", _I)),
     # The same in Spanish: many readers who write about immigration do.
     ("immigration_status", "status-words-es", re.compile(
-        r"\b(?:sin papeles|no tienen? papeles|indocumentad[oa]s?|deportad[oa]s?|deportaci[oó]n|asilo|"
+        r"\b(?:sin papeles|(?:no|tampoco|ni) (?:tienen?|tengo|tenemos) papeles|sin documentos|indocumentad[oa]s?|deportad[oa]s?|"
+        r"deportaci[oó]n|asilo|permiso de trabajo|(?:la )?migra|"
         r"detenid[oa]s? por (?:ice|inmigraci[oó]n)|estatus migratorio)\b", _I)),
-    ("health", "health-words", re.compile(
-        r"\b(?:diagnos(?:is|ed)|hiv|cancer|chemo(?:therapy)?|pregnan(?:t|cy)|miscarriage|abortion|"
-        r"mental (?:health|illness)|psychiatric|depression|suicid(?:e|al)|rehab|addiction|medical records?|"
-        r"disabilit(?:y|ies)|prescription|dialysis|hiv-positive)\b", _I)),
+    # A condition of someone in particular (a person word before it in the sentence), not a
+    # hospital's press release: diagnosed or chronic conditions, injuries, pregnancy, addiction.
+    ("health", "diagnosed", re.compile(
+        r"\b(?:diagnos(?:is|ed|e)|suffers? from|living with|battling|chronic(?:ally)? ill|terminally ill|"
+        r"medical condition|pre-?existing condition|diagnostic[oa]|padece de|"
+        r"immuno(?:compromised|suppress\w*))\b", _I)),
+    ("health", "condition-of-someone", re.compile(
+        r"\b(?:cancer|tumou?r|leukemia|lymphoma|chemo(?:therapy)?|dialysis|diabet(?:es|ic)|"
+        r"asthma(?:tic)?|copd|emphysema|epilep(?:sy|tic)|seizures?|autis(?:m|tic)|adhd|"
+        r"dementia|alzheimer'?s|parkinson'?s|hiv|hepatitis|tuberculosis|lupus|sickle cell|"
+        r"cerebral palsy|multiple sclerosis)\b|\b(?:(?:has|have|with) (?:a |an )?(?:\w+ )?|(?:my|his|her|their) )"
+        r"disabilit(?:y|ies)\b", _I)),
+    ("health", "condition-of-someone-2", re.compile(
+        r"\b(?:schizophreni\w*|bipolar|ptsd|depression|suicid(?:e|al)|eating disorder|"
+        r"addict(?:ion|ed)?|overdosed?|rehab|in recovery|methadone|suboxone|opioid use|"
+        r"pregnan(?:t|cy)|miscarri(?:age|ed)|prenatal|embarazad[ao]|"
+        r"oxygen (?:tank|machine|concentrator)|on oxygen|ventilator|feeding tube|transplant|"
+        r"heart (?:attack|failure|condition|disease)|cardiac arrest|stroke|kidney (?:failure|disease)|deaf|blind)\b", _I)),
+    ("health", "injury-of-someone", re.compile(
+        r"(?:\b(?:broken?|broke|fractured?) (?:\w+ )?(?:hip|arm|leg|wrist|ankle|ribs?|jaw|nose|"
+        r"back|neck|skull|collarbone|foot|hand|pelvis|bones?)|\b(?:concussion|gunshot wounds?|injuries|bruises|bruised|sprained|"
+        r"(?:was|were|got|been|is|are) (?:badly |seriously |critically )?(?:injured|wounded|burned|paralyzed|"
+        r"hospitali[sz]ed|shot|stabbed|hit by a (?:car|truck|bus|driver)|struck by a (?:car|truck|bus|driver))|"
+        r"in (?:the )?(?:icu|intensive care)|in a coma|stitches|surgery|amputat\w+|rash))\b", _I)),
+    ("health", "medical-records", re.compile(r"\b(?:medical records?|hiv-positive|hiv positive)\b", _I)),
     ("health", "aids", re.compile(r"\bAIDS\b")),  # in capitals only: "aids" is also a verb
-    ("minor", "minor-words-es", re.compile(r"\b(?:menor(?:es)? de edad|mis hijos|mi hij[oa]|sus hijos|su hij[oa])\b", _I)),
-    ("minor", "minor-words", re.compile(
-        r"\b(?:minors|(?:is|was|a) minor(?! (?:issue|problem|detail|change|repair|injur\w*|offen[cs]e))|"
-        r"my (?:son|daughter|kids?|children|child)|(?:his|her|their) (?:son|daughter)|"
-        r"juvenile|teen(?:ager)?s?|(?:1[0-7]|[1-9])[- ]year[- ]old|kindergart(?:en|ner)|"
-        r"(?:elementary|middle|high)[- ]school(?:er)? students?|foster (?:child|kid|care))\b", _I)),
+    # A child someone could identify: named, given an age or a school, or the sender a minor.
+    # Not "my kids" in passing.
+    ("minor", "named-child", re.compile(
+        r"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir) (?:\d{1,2}[- ]year[- ]old )?(?:son|daughter|grandson|granddaughter|"
+        r"stepson|stepdaughter|nephew|niece|child|kid|boy|girl|kids|children|sons|daughters|grandkids|grandchildren)"
+        r"(?:,| is| are| named| called)? (?!I\b|The\b|He\b|She\b|It\b|We\b|They\b|"
+        r"This\b|That\b|And\b|But\b|So\b|On\b|In\b|At\b|When\b|If\b|Then\b|Now\b)[A-Z][a-z]{1,15}\b")),
+    ("minor", "child-with-age", re.compile(
+        r"\b(?:my|our|his|her|their|mi|su|nuestr[oa]) (?:son|daughter|grandson|granddaughter|stepson|stepdaughter|"
+        r"nephew|niece|child|kid|boy|girl|hij[oa]|niet[oa]|sobrin[oa])\b[^.!?\n]{0,40}?(?:\b(?:1[0-7]|[1-9])[- ]years?[- ]old|"
+        r"\bage (?:1[0-7]|[1-9])\b|\b(?:1[0-7]|[1-9]) a[ñn]os)", _I)),
+    # A grade and the school by name: "a 4th grader at Lincoln Elementary".
+    ("minor", "grade-at-school", re.compile(
+        r"\b(?:1[0-2]|[1-9])(?:st|nd|rd|th)[- ]grade(?:r|rs)? (?:at|in|from) (?:[A-Z][\w.'-]* ){1,4}"
+        r"(?:Elementary|Middle|High|Academy|School|Charter|Prep)\b")),
+    ("minor", "named-age", re.compile(
+        rf"\b(?!{_NOT_NAMES})[A-Z][a-z]{{1,15}},? (?:(?:is|was) )?(?:(?:1[0-7]|[1-9])[- ][Yy]ears?[- ][Oo]ld|[Aa]ge (?:1[0-7]|[1-9])\b)"
+        r"|\b(?:1[0-7]|[1-9])[- ][Yy]ear[- ][Oo]ld [A-Z][a-z]{1,15}\b"
+        r"|\b(?:1[0-2]|[1-9])(?:st|nd|rd|th)[- ][Gg]rader,? [A-Z][a-z]{1,15}\b")),
+    ("minor", "name-and-age", re.compile(r"\b(?!Grade|Room|Route|Ward|District|Unit|Exit|Item|Page)[A-Z][a-z]{1,15} \((?:1[0-7]|[1-9])\)")),
+    ("minor", "sender-is-a-minor", re.compile(
+        r"\b(?:i'?m|i am|im) (?:only |just )?(?:1[0-7]|thirteen|fourteen|fifteen|sixteen|seventeen)\b(?! (?:years? (?:ago|in)|minutes|hours|days|weeks|months|of|percent|%))"
+        r"|\b(?:i'?m|i am) (?:a|an) (?:\d{1,2}(?:th)?[- ](?:grade|grader)|high school (?:freshman|sophomore|junior)|"
+        r"(?:freshman|sophomore|junior) (?:at|in) (?:\w+ ){0,4}high)|\bi'?m in (?:[6-9]|1[0-2])th grade|"
+        r"\btengo (?:1[0-7]|trece|catorce|quince|diecis[eé]is|diecisiete) a[ñn]os|\b(?:(?:is|was|am|i'?m|a) minor|"
+        r"menor de edad)(?! (?:issue|problem|detail|change|repair|injur\w*|offen[cs]e|league|point|thing|concern|"
+        r"role|incident|delay|fix|errors?|mistakes?|glitch|adjustments?|amount))", _I)),
+    ("minor", "foster-child", re.compile(r"\bfoster (?:child|kid|son|daughter)\b", _I)),
+    # The reader asks not to be named, or fears what being known would cost them.
+    ("anonymity", "do-not-name-me", re.compile(
+        r"\b(?:don'?t|do not|please not|never|without|not|won'?t|can'?t|cannot|shouldn'?t|rather you didn'?t) "
+        r"(?:\w+ ){0,3}(?:use|using|print|printing|publish|publishing|mention|mentioning|include|including|put|putting|"
+        r"reveal|revealing|share|sharing|give|giving|attach|attaching|quote|quoting|name|naming|identify|identifying|"
+        r"credit|attribute|cite|list|disclose|tie|connect|link|linking) (?:\w+ ){0,2}(?:my (?:real |full |last )?name|my identity|me by name|"
+        r"my name|this to me|it to me|me to this|me\b)", _I)),
+    ("anonymity", "anonymous", re.compile(
+        r"\b(?:anonymity|anonymously|(?:stay|remain|(?<!not )be|being|kept|keep (?:me|it|this)|go|as an?) anonymous|"
+        r"anonymous(?:,| if| please| source)|off the record|on background|not for attribution|"
+        r"unnamed source|confidential source|(?:leave|keep) (?:my name|me) out|name withheld|withhold my name|"
+        r"not (?:be |being )?(?:named|identified|quoted)|(?:can'?t|cannot|can not|shouldn'?t|mustn'?t|won'?t|must not) be "
+        r"(?:named|identified|quoted|recogni[sz]ed|known)|(?:identify|identifies|identified) me|traced? (?:back )?to me|"
+        r"(?:don'?t|not|never|rather not|wouldn'?t)\b[^.!?\n]{0,25}?my name (?:out there|in (?:the |your )?(?:paper|print|story|article|news)|"
+        r"attached|public|published|used|on (?:this|it|anything))|"
+        r"between (?:you and me|us)|keep (?:this|it|me) (?:confidential|private|quiet|anonymous|between)|"
+        r"confidential(?:ly|ity)? (?:please|if|request)|protect my (?:identity|name|job|privacy))\b", _I)),
+    ("anonymity", "fears-for-job", re.compile(
+        r"\b(?:(?:be|get|being|getting) (?:fired|sacked|terminated|let go|blacklisted|written up|disciplined|"
+        r"transferred|punished|deported|evicted)|fire (?:me|us)\b|(?:lose|losing|lost|cost me|risk(?:ing)?) (?:my|our) (?:job|jobs|position|career|license|housing|apartment|lease)|"
+        r"my job (?:is )?on the line|whistle-?blow\w*|retaliat\w* against (?:me|us|anyone who)|"
+        r"(?:afraid|scared|fear(?:ful)?|terrified|worried|nervous) (?:of|about|that|to)\b[^.!?\n]{0,40}?"
+        r"(?:retaliat\w*|reprisals?|reprisal|find(?:s|ing)? out|found out|know it was me|speak(?:ing)? (?:out|up)|"
+        r"go(?:ing)? public|come forward|coming forward|(?:being |getting )?(?:identified|named|recogni[sz]ed|exposed|outed|caught)|talk(?:ing)? to (?:the press|reporters|you|a reporter)|"
+        r"backlash|consequences)|fear (?:of )?(?:retaliation|reprisals?)|"
+        r"(?:evict|fire|punish|deport|blacklist|retaliate against|target|come after) (?:me|us)\b)", _I)),
+    ("anonymity", "who-must-not-know", re.compile(
+        r"\b(?:my (?:boss|supervisor|manager|employer|principal|landlord|company|union|department|agency|office|"
+        r"coworkers|co-workers|colleagues)|management|hr|anyone at work|the company) "
+        r"(?:can'?t|cannot|must not|mustn'?t|shouldn'?t|won'?t|can never|must never) "
+        r"(?:\w+ ){0,2}(?:know|find out|learn|see|hear|figure out|trace|identify)", _I)),
+    ("anonymity", "cannot-let-them-know", re.compile(
+        r"\b(?:can'?t|cannot|don'?t want to|do not want to) (?:have|let) (?:\w+ ){1,3}(?:know|find out|see|hear|learn)\b", _I)),
+    ("anonymity", "throwaway-address", re.compile(
+        r"\b(?:throwaway|burner|separate|new|personal|anonymous|second) (?:email|e-mail|account|address|gmail|phone)"
+        r"(?: address)? (?:for this|so|because|to\b|i (?:made|set up|created))|"
+        r"\b(?:i )?(?:made|set up|created|opened) (?:this|a new|a separate|a throwaway) (?:email|e-mail|account|address)", _I)),
+    ("anonymity", "no-uses-mi-nombre", re.compile(
+        r"\b(?:no|sin|nunca) (?:\w+ ){0,2}(?:us[ea]n?|uses|publi(?:que|ques|quen|car)|pong[ae]n?|pongas|mencion(?:e|es|en|ar)|"
+        r"incluy(?:a|as|an)|revel(?:e|es|en|ar)|d(?:é|e|es|en|ar|igan?|igas)|nombr(?:e|es|en|ar)|identifi(?:que|ques|quen|car))\w* "
+        r"(?:\w+ ){0,2}(?:mi nombre|mi identidad)|\b(?:an[oó]nim[oa]s?|anonimato|de manera an[oó]nima|"
+        r"confidencial(?:mente)?|entre nosotros|que no se sepa|no quiero que (?:\w+ ){0,3}(?:sepa|sepan|se entere|se enteren)|"
+        r"proteger? mi identidad|mi identidad)\b", _I)),
+    ("anonymity", "represalias", re.compile(
+        r"\b(?:represalias?|venganza|(?:perder|pierda|pierdo) (?:mi|el|nuestro) (?:trabajo|empleo|puesto)|"
+        r"me (?:pueden|podr[ií]an|van a|vayan a|van) (?:a )?(?:despedir|correr|echar)|(?:me|nos) despid(?:en|an|ieran|ir[aá]n)|"
+        r"(?:tengo|tenemos) miedo (?:de|a|que)\b|miedo a (?:hablar|que)|n[aã]o (?:\w+ )?(?:use|usem|publique|publiquem) (?:o )?meu nome|"
+        r"an[oô]nim[oa]|repres[aá]lias|perder (?:o )?meu emprego|repr[eé]sailles|anonyme)\b", _I)),
 )
 
 
-_SENSITIVE_SCANS = tuple((kind, name, Scan(rx)) for kind, name, rx in SENSITIVE_RULES)
+def _sender_is_a_throwaway(sender: str) -> bool:
+    """A free mailbox whose name says it was made to send this: "ward4.tips@", "anon.nurse@"."""
+    local, _, domain = sender.partition("@")
+    return domain in THROWAWAY_DOMAINS and bool(THROWAWAY_NAME.search(local))
+
+
+# Free and private mailboxes: where a reader makes an address to tip from.
+THROWAWAY_DOMAINS = frozenset((
+    "gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com", "aol.com", "icloud.com",
+    "proton.me", "protonmail.com", "pm.me", "tutanota.com", "tuta.io", "gmx.com", "gmx.net", "mail.com",
+    "yandex.com", "zoho.com", "mailfence.com", "guerrillamail.com", "sharklasers.com", "mailinator.com",
+    "yopmail.com", "10minutemail.com", "temp-mail.org", "cock.li", "disroot.org", "riseup.net",
+))
+THROWAWAY_NAME = re.compile(
+    r"(?:^|[._\d-])(?:tips?|tipster|tipline|leaks?|source)(?:$|[._\d-])|anon|throwaway|burner|whistle|insider|"
+    r"concerned|notmyname|noname|nobody|secret|anonim")
+
+
+# Rules that count only with someone close before the match, in the same sentence: a
+# condition is sensitive when it is someone's ("my mother's COPD"), not a clinic's ad; a
+# firing is when it would be the reader's ("I'd be fired"). Looked for after the match, so
+# the pattern's literal pre-check still passes over most tips.
+NEEDS_BEFORE: dict[str, tuple[str, int]] = {
+    "condition-of-someone": (_PERSON, 60),
+    "condition-of-someone-2": (_PERSON, 60),
+    "injury-of-someone": (_PERSON, 60),
+    "fears-for-job": (r"\b(?:i|i'd|i'll|i'm|we|we'd|we'll|me|us|they'?d|they will|they would|they could|they'll|"
+                      r"they might|they may|could|would|might|will)\b", 30),
+}
+
+
+class Near:
+    """A Scan whose match counts only when `before` is found in the `window` characters
+    before it, within the same sentence."""
+
+    __slots__ = ("scan", "before", "window")
+
+    def __init__(self, scan: Scan, before: str, window: int):
+        self.scan, self.before, self.window = scan, re.compile(before), window
+
+    def search(self, text: str, lowered: str) -> re.Match | None:
+        if not self.scan.search(text, lowered):
+            return None
+        body = lowered if self.scan.lower else text
+        for m in self.scan.pattern.finditer(body):
+            lead = body[max(0, m.start() - self.window):m.start()]
+            cut = max(lead.rfind("."), lead.rfind("!"), lead.rfind("?"), lead.rfind("\n"))
+            if self.before.search(lead, cut + 1):
+                return m
+        return None
+
+
+# Words one of which every match of a rule holds, for rules whose own literals are too
+# common to pass over a tip cheaply ("me", "not", "he"): the tip's set of words, made once,
+# is checked first. (tests/unit/test_sort_flags.py checks each gate against its rule.)
+GATES: dict[str, frozenset[str]] = {name: frozenset(words.split()) for name, words in {
+    "condition-of-someone": "cancer tumor tumour leukemia lymphoma chemo chemotherapy dialysis diabetes diabetic asthma "
+                            "asthmatic copd emphysema epilepsy epileptic seizure seizures autism autistic adhd dementia "
+                            "alzheimer alzheimers parkinson parkinsons hiv hepatitis tuberculosis lupus sickle palsy "
+                            "sclerosis disability disabilities",
+    "condition-of-someone-2": "bipolar ptsd depression suicide suicidal eating addict addiction addicted overdose "
+                              "overdosed rehab recovery methadone suboxone opioid pregnant pregnancy miscarriage "
+                              "miscarried prenatal embarazada embarazado oxygen ventilator feeding transplant heart "
+                              "cardiac stroke kidney deaf blind schizophrenia schizophrenic schizophrenics",
+    "injury-of-someone": "broken broke fracture fractured concussion gunshot injuries bruises bruised sprained injured "
+                         "wounded burned paralyzed hospitalized hospitalised shot stabbed hit struck icu intensive "
+                         "coma stitches surgery amputated amputation amputations rash",
+    "named-age": "year years age grader",
+    "sender-is-a-minor": "10 11 12 13 14 15 16 17 thirteen fourteen fifteen sixteen seventeen freshman sophomore "
+                         "junior grade grader minor menor tengo",
+    "status-named": "tps temporary siv special refugee refugees humanitarian permit authorization visa visas papers "
+                    "overstayed citizen citizens recipient recipients documents status green dreamer dreamers",
+    "represalias": "represalia represalias venganza perder pierda pierdo despedir correr echar despiden despidan "
+                   "despidieran despedirán despediran tengo tenemos miedo meu nome anônimo anônima anonimo anonima "
+                   "represálias emprego représailles anonyme",
+    "named-child": "son daughter grandson granddaughter stepson stepdaughter nephew niece child kid boy girl kids "
+                   "children sons daughters grandkids grandchildren",
+    "child-with-age": "son daughter grandson granddaughter stepson stepdaughter nephew niece child kid boy girl hijo "
+                      "hija nieto nieta sobrino sobrina",
+    "who-must-not-know": "boss supervisor manager employer principal landlord company union department agency office "
+                         "coworkers co colleagues management hr anyone",
+    "cannot-let-them-know": "have let",
+    "throwaway-address": "email e mail account address gmail phone",
+    "no-uses-mi-nombre": "nombre identidad anonimo anonima anonimos anonimas anónimo anónima anónimos anónimas "
+                         "anonimato confidencial confidencialmente nosotros sepa sepan entere enteren",
+    "anonymous": "anonymity anonymously anonymous record background attribution unnamed confidential confidentially "
+                 "confidentiality leave keep withheld withhold named identified quoted recognized recognised known "
+                 "identify identifies trace traced between protect name",
+    "do-not-name-me": "use using print printing publish publishing mention mentioning include including put putting "
+                      "reveal revealing share sharing give giving attach attaching quote quoting name naming "
+                      "identify identifying credit attribute cite list disclose tie connect link linking",
+    "fears-for-job": "fired sacked terminated let blacklisted written disciplined transferred punished deported "
+                     "evicted fire lose losing lost cost risk risking job whistleblower whistleblowers "
+                     "whistleblowing whistle retaliate retaliated retaliating retaliation retaliatory afraid scared "
+                     "fear fearful terrified worried nervous evict punish deport blacklist target come",
+}.items()}
+_TOKEN = re.compile(r"\w+")
+
+
+def _scan(name: str, rx: re.Pattern) -> Scan | Near:
+    return Near(Scan(rx), *NEEDS_BEFORE[name]) if name in NEEDS_BEFORE else Scan(rx)
+
+
+_SENSITIVE_SCANS = tuple((kind, name, _scan(name, rx), GATES.get(name)) for kind, name, rx in SENSITIVE_RULES)
 
 
 def sensitive_kinds(inp: SortInput) -> tuple[tuple[str, ...], list[str]]:
@@ -60,83 +274,101 @@ def sensitive_kinds(inp: SortInput) -> tuple[tuple[str, ...], list[str]]:
     text, lowered = inp.everything, inp.everything_lower
     kinds: set[str] = set()
     names: list[str] = []
-    for kind, name, scan in _SENSITIVE_SCANS:
-        if kind not in kinds and scan.search(text, lowered):  # one rule per kind is enough to say so
+    tokens: set[str] | None = None
+    for kind, name, scan, gate in _SENSITIVE_SCANS:
+        if kind in kinds:
+            continue  # one rule per kind is enough to say so
+        if gate is not None:
+            tokens = set(_TOKEN.findall(lowered)) if tokens is None else tokens
+            if gate.isdisjoint(tokens):
+                continue
+        if scan.search(text, lowered):
             kinds.add(kind)
             names.append(name)
+    if "anonymity" not in kinds and _sender_is_a_throwaway(inp.sender):
+        kinds.add("anonymity")
+        names.append("throwaway-sender")
     return tuple(sorted(kinds)), names
 
 
-# (rule name, pattern): words that put the story's clock under 48 hours.
+# (rule name, pattern): danger now, or a story happening as the reader writes. A phrase
+# the words beside it put in the past ("there was a gas leak last week") does not count.
 URGENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
-    ("today", re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", _I)),
-    ("tomorrow", re.compile(r"\btomorrow(?:'s)?\b", _I)),
-    ("right-now", re.compile(r"\b(?:right now|as we speak|happening now|in (?:an|one|two|a few) hours?)\b", _I)),
-    ("urgent-word", re.compile(r"\b(?:urgent(?:ly)?|asap|as soon as possible|time[- ]sensitive|breaking)\b", _I)),
+    ("gas-leak", re.compile(r"\b(?:smell(?:s|ing)? (?:of |like )?(?:natural )?gas|gas (?:leak|smell|odou?r)s?|"
+                            r"leaking gas|carbon monoxide|chemical (?:smell|odou?r)s?|smells? (?:like|of) (?:rotten eggs|"
+                            r"chemicals?|sulfur|burning)|fumes|fuga de gas|huele a gas|olor a gas)\b", _I)),
+    ("no-heat", re.compile(r"\b(?:no heat|without heat|heat (?:is|has been|went|was) (?:off|out)|"
+                           r"(?:heat|heating|furnace|boiler) (?:is )?(?:broken|out|dead|not working|doesn'?t work|isn'?t working)|"
+                           r"sin calefacci[oó]n|no (?:hay|tenemos|tienen) calefacci[oó]n)\b", _I)),
+    ("no-power-in-cold", re.compile(r"\b(?:no (?:power|electricity|water)|without (?:power|electricity|water)|"
+                                    r"power (?:is |has been |was )?out|pipes (?:are )?(?:freezing|frozen|bursting)|"
+                                    r"(?:shut|cut|turned) off (?:my|our|the|their|her|his) (?:power|electricity|heat|gas|water)|"
+                                    r"sin (?:luz|agua|electricidad))\b", _I)),
+    ("fire-now", re.compile(r"\b(?:on fire|(?:is|are|'s|still) (?:burning|in flames)|fire (?:is )?(?:spreading|still burning)|"
+                            r"smoke (?:is )?(?:pouring|coming|comming|filling|everywhere)|se est[aá] quemando)\b", _I)),
+    ("flooding-now", re.compile(r"\b(?:(?:is|are|'s|keeps?|still) flooding|water (?:is )?(?:rising|coming in|pouring|"
+                                r"gushing|shooting|running down)|"
+                                r"se est[aá] inundando|(?:is|are) (?:under water|underwater)|flooded right now)\b", _I)),
+    ("trapped-now", re.compile(r"\b(?:(?:are|is|we'?re|i'?m|been|still|people|riders|passengers|cars) "
+                               r"(?:stuck|trapped|stranded)|atrapad[oa]s)\b", _I)),
+    ("shooting-now", re.compile(r"\b(?:shots? (?:being )?fired|active shooter|(?:is|are|'s) shooting|"
+                                r"gunfire (?:right )?now|(?:hear|hearing|heard) (?:gun)?shots|disparos)\b", _I)),
+    ("warning-in-force", re.compile(r"\b(?:(?:boil(?:[- ]water)?|shelter[- ]in[- ]place|evacuation|do not drink) "
+                                    r"(?:advisory|notice|order|warning)|evacuations? (?:is |are )?(?:underway|in progress|"
+                                    r"ordered|issued)|(?:issued|ordered) an? (?:voluntary |mandatory )?evacuation|"
+                                    r"(?:is|are) evacuating)\b", _I)),
 )
-
-_MONTHS = {m: i for i, names in enumerate((
-    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-    ("dec", "december")), start=1) for m in names}
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# quick() leads each with a look-ahead for its first characters: re then skips every other
-# position before it tries the boundary and the alternatives (a quarter less time over whole bodies).
-_MONTH_DAY = quick(re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b"))
-_DAY_MONTH = quick(re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b"))
-_NUMERIC = quick(re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?\b"))
-_WEEKDAY = re.compile(rf"\b(?:this|on|next|coming)\s+({'|'.join(_DAYS)})\b|\b({'|'.join(_DAYS)})(?:'s)?\s+(?:hearing|meeting|vote|deadline|rally|session)\b")
-
+# Said of the moment itself: no tense to read ("a boom just now, the house shook").
+NOW_RULES: tuple[tuple[str, re.Pattern], ...] = (
+    ("in-progress", re.compile(r"\b(?:as we speak|happening now|minutes ago|just now|just heard|ahora mismo|"
+                               r"en este momento|hace (?:unos )?minutos)\b", _I)),
+)
+# No heat, power or water is a danger when the tip speaks of the cold; no heat in the
+# cold months of the message's Date too (the desks this serves are in the north).
+_COLD = re.compile(r"\b(?:freez\w*|frozen|cold|frigid|below zero|degrees|winter|ice|snow|fr[ií]o|helad\w*|congel\w*)\b")
+COLD_MONTHS = (11, 12, 1, 2, 3)
+URGENT_DAYS = 7  # a deadline at most this many days after the message's Date is urgent
 
 _URGENT_SCANS = tuple((name, Scan(rx)) for name, rx in URGENT_RULES)
+_SAYS_URGENT = Scan(re.compile(r"\b(?:urgent(?:ly)?|asap|as soon as possible|time[- ]sensitive|urgente)\b", _I))
+_NOW_SCANS = tuple((name, Scan(rx)) for name, rx in NOW_RULES)
+_NEEDS_COLD = ("no-heat", "no-power-in-cold")
+
+
+@dataclass(frozen=True)
+class Urgency:
+    rules: list[str]  # the rules that fired: danger now, or "deadline-<phrase kind>"
+    deadline: datetime | None  # the nearest day the story is due by (midnight), danger now: the Date itself
+    why: dict  # the explanation: rule names, the phrase kind and the resolved date, never tip text
 
 
 def urgency(inp: SortInput, now: datetime | None = None) -> list[str]:
-    """The urgency rules that fired; a date within 48 hours of the message counts too."""
+    """The urgency rules that fired (see urgency_of)."""
+    return urgency_of(inp, now).rules
+
+
+def urgency_of(inp: SortInput, now: datetime | None = None) -> Urgency:
+    """Danger now, or a deadline within URGENT_DAYS of the message's Date (not of today)."""
     text = inp.words_lower  # every urgency and date pattern is case-insensitive
-    fired = [name for name, scan in _URGENT_SCANS if scan.search(inp.words, text)]
     sent = inp.sent_at or now or datetime.now()
-    if any(_within_48h(d, sent) for d in _dates(text, sent.date())):
-        fired.append("date-within-48h")
-    return fired
-
-
-def _dates(text: str, base: date) -> list[date]:
-    """Dates written in text, which is lower-cased: the patterns below are compiled for that."""
-    found: list[date] = []
-    for m in _MONTH_DAY.finditer(text):
-        found += _this_year(base, _MONTHS[m.group(1).lower()], int(m.group(2)))
-    for m in _DAY_MONTH.finditer(text):
-        found += _this_year(base, _MONTHS[m.group(2).lower()], int(m.group(1)))
-    for m in _NUMERIC.finditer(text):
-        if m.group(3):
-            year = int(m.group(3))
-            found += _safe(year + 2000 if year < 100 else year, int(m.group(1)), int(m.group(2)))
-        else:
-            found += _this_year(base, int(m.group(1)), int(m.group(2)))
-    for m in _WEEKDAY.finditer(text):
-        wanted = _DAYS.index((m.group(1) or m.group(2)).lower())
-        found.append(base + timedelta(days=(wanted - base.weekday()) % 7))
-    return found
-
-
-def _this_year(base: date, month: int, day: int) -> list[date]:
-    # "Jan 2" written on Dec 31 means next year's.
-    found = _safe(base.year, month, day)
-    if found and found[0] < base - timedelta(days=180):
-        found = _safe(base.year + 1, month, day)
-    return found
-
-
-def _safe(year: int, month: int, day: int) -> list[date]:
-    try:
-        return [date(year, month, day)]
-    except ValueError:
-        return []
-
-
-def _within_48h(day: date, sent: datetime) -> bool:
-    # A date with no time means its whole day: urgent if any of it falls in the next 48 hours.
-    start = datetime(day.year, day.month, day.day)
-    return start + timedelta(days=1) > sent and start <= sent + timedelta(hours=48)
+    fired = []
+    why: dict = {}
+    if _SAYS_URGENT.search(inp.words, text):
+        why["reader_says_urgent"] = True  # a claim, not a clock: it does not decide alone
+    for name, scan in _URGENT_SCANS:
+        if not scan.search(inp.words, text) or all(deadlines.is_over(text, m) for m in scan.pattern.finditer(text)):
+            continue  # every mention is of the past: "there was a gas leak last week"
+        if name in _NEEDS_COLD and not _COLD.search(text) and (name != "no-heat" or sent.month not in COLD_MONTHS):
+            continue
+        fired.append(name)
+    fired += [name for name, scan in _NOW_SCANS if scan.search(inp.words, text)]
+    due = deadlines.nearest(deadlines.find(text, sent), sent)
+    why["rules"] = fired
+    deadline = datetime(sent.year, sent.month, sent.day) if fired else None
+    if due is not None:
+        days = (due.day - sent.date()).days
+        why["deadline"] = {"phrase": due.kind, "date": due.day.isoformat(), "days_after_sent": days}
+        deadline = min(filter(None, (deadline, datetime(due.day.year, due.day.month, due.day.day))))
+        if days <= URGENT_DAYS:
+            fired.append(f"deadline-{due.kind}")
+    return Urgency(fired, deadline, why)

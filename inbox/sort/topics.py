@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Mapping
 
@@ -18,6 +18,8 @@ from inbox.sort.text import Scan, SortInput
 
 RULE_KINDS = ("keyword", "phrase", "regex", "sender_domain")
 _WORD = re.compile(r"\w+")
+# A rule word in the subject counts this much more: the reader's own headline says what the story is.
+SUBJECT_WEIGHT = 1.5
 
 
 def default_topics() -> tuple[TopicSettings, ...]:
@@ -33,10 +35,12 @@ class Rule:
     match: str
     weight: float
     hard: bool
+    in_subject: bool = False  # fired in the subject: its weight is SUBJECT_WEIGHT times the table's
 
     def describe(self) -> dict:
         """The rule as its explanation shows it: the configured pattern, never the tip's text."""
-        return {"topic": self.topic, "kind": self.kind, "match": self.match, "weight": self.weight, "hard": self.hard}
+        found = {"topic": self.topic, "kind": self.kind, "match": self.match, "weight": self.weight, "hard": self.hard}
+        return {**found, "in_subject": True} if self.in_subject else found
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,18 @@ class TopicRules:
         for topic in topics:
             for rs in topic.rules:
                 self._add(topic.name, rs)
+        # phrase -> one-word keywords of other topics among its words; each one's pattern.
+        self._inside: dict[int, list[int]] = {}
+        self._whole: dict[int, re.Pattern] = {}
+        for i, rule in enumerate(self.rules):
+            if rule.kind not in ("keyword", "phrase") or len(_WORD.findall(rule.match)) < 2:
+                continue
+            for word in _WORD.findall(rule.match.lower()):
+                for j in self._keywords.get(word, ()):
+                    if self.rules[j].topic != rule.topic:
+                        self._inside.setdefault(i, []).append(j)
+                        self._whole[i] = re.compile(_word_pattern(RuleSettings(kind=rule.kind, match=rule.match)))
+                        self._whole[j] = re.compile(_word_pattern(RuleSettings(kind="keyword", match=self.rules[j].match)))
 
     def _add(self, topic: str, rs: RuleSettings) -> None:
         where = f"sorting.topics[{topic}] rule {rs.match!r}"
@@ -93,8 +109,27 @@ class TopicRules:
             self._domains.append((index, rs.match.lower().lstrip("@.")))
 
     def fired(self, inp: SortInput) -> list[Rule]:
-        """Every rule that matches the subject and the reader's own words (each rule once)."""
-        text, lowered = inp.words, inp.words_lower
+        """Every rule that matches the subject and the reader's own words, each once (a word
+        said ten times is one hint); those that match the subject weigh SUBJECT_WEIGHT times more."""
+        hits = self._hits(inp.words, inp.words_lower)
+        domain = inp.sender.rpartition("@")[2]
+        hits.update(i for i, d in self._domains if domain == d or domain.endswith("." + d))
+        hits -= self._claimed(hits, inp.words_lower)
+        in_subject = self._hits(inp.subject, inp.subject.lower()) if inp.subject else set()
+        return [replace(self.rules[i], weight=self.rules[i].weight * SUBJECT_WEIGHT, in_subject=True)
+                if i in in_subject else self.rules[i] for i in sorted(hits)]
+
+    def _claimed(self, hits: set[int], lowered: str) -> set[int]:
+        """Keywords of one beat that a phrase of another beat holds, and that the text never
+        uses outside it: "school bus" is Education's, and its "bus" no hint of Transportation."""
+        claimed: set[int] = set()
+        for i in hits:
+            for j in self._inside.get(i, ()):
+                if j in hits and len(self._whole[j].findall(lowered)) <= len(self._whole[i].findall(lowered)):
+                    claimed.add(j)
+        return claimed
+
+    def _hits(self, text: str, lowered: str) -> set[int]:
         present = set(_WORD.findall(lowered))
         # Each word, and the word without a plural ending: "ballots" finds the keyword "ballot".
         plural = [w for w in present if w.endswith("s")]
@@ -105,9 +140,7 @@ class TopicRules:
         for key in keys.intersection(self._by_word):
             hits.update(i for i, rx in self._by_word[key] if i not in hits and rx.search(lowered))
         hits.update(i for i, scan in self._regexes if scan.search(text, lowered))
-        domain = inp.sender.rpartition("@")[2]
-        hits.update(i for i, d in self._domains if domain == d or domain.endswith("." + d))
-        return [self.rules[i] for i in sorted(hits)]
+        return hits
 
 
 def decide(fired: list[Rule], model: Mapping[str, float] | None, settings: SortingSettings,

@@ -145,6 +145,21 @@ def test_urgent_flag_is_set_from_the_message_date(db, settings):
     assert tips(db, [tid])[0].urgent is True
 
 
+def test_the_deadline_is_stored_resolved_from_the_message_date(db, settings):
+    from datetime import datetime, timezone
+
+    sent = datetime(2023, 11, 29, 15, 0, tzinfo=timezone.utc)  # a Wednesday
+    soon, later = store(db, settings,
+                        make_mail(subject="Vote", body="The election is Tuesday and the polling place moved.\n", date=sent),
+                        make_mail(subject="Hearing", body="The zoning hearing is on December 20.\n", date=sent))
+    a, b = tips(db, [soon, later])
+    assert (a.urgent, a.deadline) == (True, datetime(2023, 12, 5))
+    assert (b.urgent, b.deadline) == (False, datetime(2023, 12, 20))  # kept for sorting, not urgent
+    with db() as session:
+        why = json.loads(session.scalars(select(SortDecision.explanation).where(SortDecision.tip_id == soon)).one())
+    assert why["urgent"]["deadline"] == {"phrase": "weekday", "date": "2023-12-05", "days_after_sent": 6}
+
+
 def test_a_signature_committed_late_by_another_worker_is_picked_up(db, settings):
     """Worker B's batch committed first, so the sorter passed A's lower ids before A committed."""
     from inbox.sort.clusters import LSHIndex, to_bytes

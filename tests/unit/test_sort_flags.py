@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from inbox.sort.flags import sensitive_kinds, urgency
+from inbox.sort.flags import sensitive_kinds, urgency, urgency_of
 from inbox.sort.text import SortInput
 
 SENT = datetime(2026, 11, 20, 9, 30)  # a Friday
@@ -30,8 +30,8 @@ def tip(text: str, subject: str = "", sent: datetime | None = SENT) -> SortInput
     ("he is in deportation proceedings", "immigration_status"),
     ("she was diagnosed with cancer last year", "health"),
     ("he is HIV-positive", "health"),
-    ("my daughter was in the room", "minor"),
-    ("a 15-year-old was detained", "minor"),
+    ("my daughter Aaliyah was in the room", "minor"),
+    ("a 15-year-old Marcus was detained", "minor"),
     ("she is a minor and was questioned alone", "minor"),
     ("he has AIDS and lost his coverage", "health"),
 ])
@@ -71,7 +71,6 @@ def test_rule_names_never_carry_the_matched_value():
     "The vote is today",
     "they clear the camp tonight",
     "tomorrow's hearing will decide",
-    "Please come ASAP",
     "the hearing is on November 21",
     "hearing is 11/22 at 9",
     "the vote is this Saturday",
@@ -91,13 +90,19 @@ def test_not_urgent(text):
 
 
 def test_a_date_early_next_year_counts_across_new_year():
-    assert "date-within-48h" in urgency(tip("the shelter closes January 1", sent=datetime(2026, 12, 31, 12)))
+    assert "deadline-month-day" in urgency(tip("the shelter closes January 1", sent=datetime(2026, 12, 31, 12)))
 
 
 def test_date_urgency_is_measured_from_the_message_date_not_today():
     old = datetime(2020, 3, 2, 8)
-    assert "date-within-48h" in urgency(tip("meeting March 3", sent=old))
+    assert "deadline-month-day" in urgency(tip("meeting March 3", sent=old))
     assert urgency(tip("meeting March 30", sent=old)) == []
+
+
+def test_a_reader_calling_it_urgent_is_noted_but_does_not_decide():
+    # "Please come ASAP" sets no clock: the labelled desk set counts a deadline or danger, not the claim.
+    found = urgency_of(tip("Please come ASAP, the city has ignored this for years"))
+    assert found.rules == [] and found.why["reader_says_urgent"] is True
 
 
 @pytest.mark.parametrize(
@@ -106,8 +111,8 @@ def test_date_urgency_is_measured_from_the_message_date_not_today():
         ("Mi hermano no tiene papeles y lo detuvieron ayer.", "immigration_status"),
         ("Es indocumentada, lleva nueve años aquí.", "immigration_status"),
         ("Lo detenido por inmigración el jueves.", "immigration_status"),
-        ("Mi hija puede traducir la llamada.", "minor"),
-        ("Hay menores de edad en el centro.", "minor"),
+        ("Mi hija de 9 años no puede ir a la escuela.", "minor"),
+        ("Tengo 16 años y trabajo en la planta.", "minor"),
     ],
 )
 def test_spanish_tips_are_flagged_too(text, kind):
@@ -118,3 +123,162 @@ def test_spanish_tips_are_flagged_too(text, kind):
 def test_spanish_words_that_only_look_alike_are_not_flagged():
     kinds, _ = sensitive_kinds(tip("El asiento del autobús estaba roto; los papeles de la reunión llegaron tarde."))
     assert "immigration_status" not in kinds
+
+
+# Children: a child someone could pick out is sensitive; children in passing are not.
+@pytest.mark.parametrize("text", [
+    "My son Jayden is in the video from the park.",
+    "Our daughter, Sofia, was questioned without us.",
+    "my kids Madison (9) and Tyler (6) were moved again",
+    "my niece is 12 years old and rides that bus",
+    "She is a 4th grader at Lincoln Elementary and came home with a rash.",
+    "I'm 16 and I work the night shift there.",
+    "I am a sophomore at Central High and they searched our lockers.",
+])
+def test_a_child_who_can_be_identified_is_a_minor(text):
+    assert "minor" in sensitive_kinds(tip(text))[0]
+
+
+@pytest.mark.parametrize("text", [
+    "I have to drive my kids past that intersection every day.",
+    "My son is in 2nd grade there and the building smells of gas.",
+    "The store keeps selling vapes to minors.",
+    "Parents of teenagers say the curfew is unfair.",
+    "Our 45-year-old building needs a new roof.",
+    "On December 2, 9 families were evicted.",
+    "It was a minor problem with the permits.",
+])
+def test_children_in_passing_are_not_a_minor(text):
+    assert "minor" not in sensitive_kinds(tip(text))[0]
+
+
+# Health: someone's condition, injury, pregnancy or addiction; not a clinic's news or a symptom.
+@pytest.mark.parametrize("text", [
+    "My mother has COPD and uses an oxygen concentrator.",
+    "He was diagnosed with Type 1 diabetes in March.",
+    "My neighbor broke her hip on the ice and had surgery.",
+    "My sister is eight months pregnant and lost her job.",
+    "He has been in recovery from opioid addiction for two years.",
+    "my son has asthma and the mold makes it worse",
+    "Su hija está embarazada y no tiene seguro.",
+])
+def test_a_persons_condition_is_health(text):
+    assert "health" in sensitive_kinds(tip(text))[0]
+
+
+@pytest.mark.parametrize("text", [
+    "The hospital is opening a new cancer center this spring.",
+    "Kids at the school had headaches on Tuesday.",
+    "The clinic's pharmacy is out of stock again.",
+])
+def test_a_clinics_news_or_a_passing_symptom_is_not_health(text):
+    assert "health" not in sensitive_kinds(tip(text))[0]
+
+
+# Anonymity: many ways, in English and Spanish, of asking not to be named or fearing what it costs.
+@pytest.mark.parametrize("text", [
+    "Please don't use my name.",
+    "Do not print my name, I still work there.",
+    "I'd like to stay anonymous if that's possible.",
+    "This is off the record for now.",
+    "I can't be identified in any way.",
+    "I could be fired for sending this.",
+    "If they find out it was me I'll lose my job.",
+    "I'm terrified of being identified.",
+    "Please keep this between us.",
+    "My supervisor can't know I wrote to you.",
+    "I can't have my manager find out.",
+    "I made a throwaway email for this.",
+    "Teachers who talk get written up, and I'm scared of retaliation.",
+    "I'm afraid they'll find a reason to evict me if I complain.",
+    "No uses mi nombre, por favor.",
+    "Por favor no publiquen mi nombre.",
+    "Tengo miedo de represalias en el trabajo.",
+    "Me pueden despedir si se enteran.",
+    "Quiero que esto sea anónimo.",
+])
+def test_a_reader_asking_not_to_be_named_is_anonymity(text):
+    assert "anonymity" in sensitive_kinds(tip(text))[0]
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not anonymous and I'm happy to be quoted.",
+    "The company fired three drivers last month.",
+    "He goes to Alcoholics Anonymous on Tuesdays.",
+    "An anonymous donor paid for the playground.",
+    "You can use my name and my phone number.",
+])
+def test_naming_oneself_or_others_being_fired_is_not_anonymity(text):
+    assert "anonymity" not in sensitive_kinds(tip(text))[0]
+
+
+def test_a_throwaway_sender_is_anonymity_and_an_ordinary_one_is_not():
+    def sent_by(sender):
+        return sensitive_kinds(SortInput(subject="", new_text="the plant dumps at night", full_text="the plant dumps at night",
+                                         sender=sender, sent_at=SENT))[0]
+
+    assert "anonymity" in sent_by("ward4.tips@proton.me")
+    assert "anonymity" in sent_by("anon.nurse88@gmail.com")
+    assert "anonymity" not in sent_by("maria.lopez@gmail.com")
+    assert "anonymity" not in sent_by("tips@county.example.gov")  # an office's address, not a free mailbox
+
+
+# Danger now is urgent; a past pattern or a danger that has passed is not.
+@pytest.mark.parametrize("text", [
+    "There's a strong gas smell on our block and it's getting worse.",
+    "We have no heat and it's 15 degrees tonight.",
+    "The building next door is on fire.",
+    "Water is pouring into the basements on Pine.",
+    "Just heard shots near the rec center, a guy is down.",
+    "We're stuck on the train and smoke is coming in.",
+])
+def test_danger_now_is_urgent(text):
+    assert urgency(tip(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Three crashes in an hour at that corner last month.",
+    "There was a gas leak on our street last week.",
+    "We had no heat for five days but it was fixed yesterday.",
+    "The boil water advisory was lifted on Monday.",
+])
+def test_danger_that_has_passed_is_not_urgent(text):
+    assert urgency(tip(text)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "I have TPS and my renewal is stuck.",
+    "He came on the SIV program after working as an interpreter.",
+    "Her work visa expired in 2019 and the boss kept her passport.",
+    "Yo tampoco tengo papeles.",
+    "I don't have papers, so I can't call the police.",
+])
+def test_a_lawful_or_missing_status_is_immigration_status(text):
+    assert "immigration_status" in sensitive_kinds(tip(text))[0]
+
+
+def _fixture_texts() -> list[str]:
+    """Every string this module's parametrized tests feed the rules, and some variations."""
+    import sys
+
+    module = sys.modules[__name__]
+    texts = []
+    for value in vars(module).values():
+        for mark in getattr(value, "pytestmark", []):
+            if mark.name == "parametrize":
+                texts += [row[0] if isinstance(row, tuple) else row for row in mark.args[1]]
+    return [t for t in texts if isinstance(t, str)]
+
+
+def test_a_rules_word_gate_never_hides_a_match():
+    """A gate only skips tips its rule could not match: wherever the rule matches, a gate word is there."""
+    from inbox.sort import flags
+
+    texts = _fixture_texts()
+    assert len(texts) > 60
+    for kind, name, scan, gate in flags._SENSITIVE_SCANS:
+        if gate is None:
+            continue
+        for text in texts + [t.upper() for t in texts]:
+            if scan.search(text, text.lower()):
+                assert not gate.isdisjoint(flags._TOKEN.findall(text.lower())), (name, text)

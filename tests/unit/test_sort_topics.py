@@ -142,3 +142,36 @@ def test_the_default_desk_sorts_a_spanish_immigration_tip():
               "Agentes de inmigración se llevaron a once trabajadores. Él no tiene papeles.")
     verdict = decide(table.fired(inp), None, SETTINGS)
     assert verdict.topic == "Immigration"
+
+
+def test_a_keyword_said_many_times_is_one_hint():
+    table = rules(("Transportation", "keyword", "bus", 1.0, False), ("Education", "keyword", "teacher", 2.5, False))
+    verdict = decide(table.fired(tip(text="bus bus bus, the bus again; our teacher said so")), None, SETTINGS)
+    assert verdict.topic == "Education"
+
+
+def test_a_rule_word_in_the_subject_weighs_more_than_in_the_body():
+    table = rules(("Health", "keyword", "hospital", 2.0, False), ("Housing", "keyword", "landlord", 2.0, False))
+    inp = tip(subject="Landlord ignores us", text="we went to the hospital after the landlord cut the heat")
+    verdict = decide(table.fired(inp), None, SETTINGS)
+    assert verdict.topic == "Housing"
+    assert {r["match"]: r.get("in_subject", False) for r in verdict.explanation["rules"]} == {"hospital": False,
+                                                                                              "landlord": True}
+
+
+def test_a_phrase_of_one_beat_keeps_its_word_from_another_beat():
+    table = rules(("Education", "phrase", "school bus", 1.0, False), ("Transportation", "keyword", "bus", 1.0, False))
+    assert fired(table, tip(text="The school bus routes were cut.")) == ["school bus"]
+    # said on its own as well, the word counts for its own beat too
+    assert fired(table, tip(text="The school bus broke down and the city bus was late.")) == ["school bus", "bus"]
+
+
+@pytest.mark.parametrize("subject, text, topic", [
+    ("School bus routes cut", "The district cut three school bus routes and kids now walk a mile along the highway.",
+     "Education"),
+    ("Warehouse heat", "No AC during the heat wave, two workers passed out at the warehouse and the company "
+                       "told us to keep working or lose the shift.", "Business, economy & labor"),
+])
+def test_one_loud_word_does_not_outvote_the_story(subject, text, topic):
+    table = TopicRules(default_topics())
+    assert decide(table.fired(tip(subject, text)), None, SETTINGS).topic == topic

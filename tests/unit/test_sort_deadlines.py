@@ -1,0 +1,119 @@
+"""Deadlines: the dates a tip's words name, resolved against its Date header, and what is urgent."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from inbox.sort import deadlines
+from inbox.sort.flags import urgency_of
+from inbox.sort.text import SortInput
+
+TUESDAY = datetime(2023, 11, 28, 15, 0)  # Tue 28 Nov 2023: a month end two days on
+
+
+def tip(text: str, sent: datetime = TUESDAY, subject: str = "") -> SortInput:
+    return SortInput(subject=subject, new_text=text, full_text=text, sender="r@example.org", sent_at=sent)
+
+
+def due(text: str, sent: datetime = TUESDAY) -> date | None:
+    found = deadlines.nearest(deadlines.find(text.lower(), sent), sent)
+    return found.day if found else None
+
+
+@pytest.mark.parametrize("text, day", [
+    ("The election is Tuesday.", date(2023, 11, 28)),  # written on a Tuesday: today
+    ("The vote is Thursday and the polling place moved.", date(2023, 11, 30)),  # what it is set for, past verb after
+    ("The hearing is on Thursday.", date(2023, 11, 30)),
+    ("The vote is next Monday.", date(2023, 12, 4)),  # across the month end
+    ("They meet next Thursday the 14th.", date(2023, 12, 14)),
+    ("tmrw at 9 the board decides", date(2023, 11, 29)),
+    ("The shelter closes Dec 9.", date(2023, 12, 9)),
+    ("the shelter closes 9 December", date(2023, 12, 9)),
+    ("comments are due 12/1", date(2023, 12, 1)),
+    ("comments are due 2023-12-01", date(2023, 12, 1)),
+    ("There's a rally this weekend.", date(2023, 12, 2)),
+    ("The sweep happens in two days.", date(2023, 11, 30)),
+    ("the site closes a week from today", date(2023, 12, 5)),
+    ("La audiencia es el próximo jueves.", date(2023, 11, 30)),
+    ("La votación es el 5 de diciembre.", date(2023, 12, 5)),
+    ("Los desalojan mañana.", date(2023, 11, 29)),
+])
+def test_phrases_resolve_against_the_message_date(text, day):
+    assert due(text) == day
+
+
+def test_the_same_words_resolve_from_their_own_date_not_from_today():
+    assert due("The vote is next Monday.", sent=datetime(2020, 2, 27, 9)) == date(2020, 3, 2)  # leap year month end
+
+
+def test_jan_2_written_on_new_years_eve_is_next_year():
+    assert due("The shelter closes Jan 2.", sent=datetime(2023, 12, 31, 12)) == date(2024, 1, 2)
+
+
+@pytest.mark.parametrize("text", [
+    "Last Tuesday the council voted to close it.",
+    "On Monday the board voted 5-2.",
+    "It happened on Nov 20 and nobody came.",
+    "We've been waiting since Nov. 27.",
+    "The trucks were here yesterday.",
+])
+def test_past_events_are_no_deadline(text):
+    assert due(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "They hold office hours every Friday.",
+    "Staff make the calls on Thursday afternoons.",
+    "Starting this Thursday we'll do a weekly phone bank.",
+    "La clínica abre todos los martes.",
+])
+def test_recurring_things_are_no_deadline(text):
+    assert due(text) is None
+
+
+def test_a_rate_is_not_a_clock():
+    assert due("three crashes in an hour at that corner") is None
+    assert due("second bomb threat in a week") is None
+
+
+def test_six_days_out_is_urgent_and_eight_is_not():
+    wednesday = datetime(2023, 11, 29, 12)
+    soon = urgency_of(tip("The election is Tuesday.", sent=wednesday))
+    assert soon.rules == ["deadline-weekday"] and soon.deadline == datetime(2023, 12, 5)
+    later = urgency_of(tip("The hearing is on December 7.", sent=wednesday))
+    assert later.rules == [] and later.deadline == datetime(2023, 12, 7)  # stored all the same, for sorting
+
+
+def test_the_explanation_names_the_phrase_kind_and_the_date_never_the_words():
+    found = urgency_of(tip("The meeting at Hartwell Park is on Thursday", sent=TUESDAY))
+    assert found.why["deadline"] == {"phrase": "weekday", "date": "2023-11-30", "days_after_sent": 2}
+    assert "Hartwell" not in repr(found.why) and "meeting" not in repr(found.why)
+
+
+def test_danger_now_sets_the_deadline_to_the_message_day():
+    found = urgency_of(tip("No heat in the whole building and it's below freezing."))
+    assert found.rules == ["no-heat"] and found.deadline == datetime(2023, 11, 28)
+
+
+def test_no_heat_in_summer_without_cold_words_is_not_danger():
+    assert urgency_of(tip("The office has no heat, again.", sent=datetime(2023, 7, 10, 9))).rules == []
+
+
+def test_nothing_dated_has_no_deadline():
+    found = urgency_of(tip("The council has ignored our letters for years."))
+    assert found.rules == [] and found.deadline is None
+
+
+def test_may_the_month_is_read_and_may_the_word_is_not():
+    assert due("The hearing is on May 2.", sent=datetime(2024, 4, 29, 9)) == date(2024, 5, 2)
+    assert due("They may close it, 2 people said.", sent=datetime(2024, 4, 29, 9)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "On Tue, Nov 28, 2023 at 9:14 AM Ana Ruiz wrote:",
+    "Sent: Tuesday, November 28, 2023 9:14 AM",
+    "FOR IMMEDIATE RELEASE - November 28, 2023, 1:45 p.m.",
+])
+def test_a_date_that_stamps_a_message_is_no_deadline(text):
+    assert due(text) is None
