@@ -1,0 +1,213 @@
+"""The story index: the stories of the last days, each as a whole, and the evidence
+that a new tip tells one of them (docs/stories.md).
+
+Each story keeps an online centroid (Miranda et al. 2018, "Multilingual clustering
+of streaming news"): the sum of its members' TF-IDF vectors, every term any member
+used with the kinds it had, and the sum of their meanings. Document frequencies
+are learned online from every tip the index has seen. A new tip is compared only
+with the stories sharing its rarest terms (an inverted index), within a window of
+days around the tip's own date, never with every story.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from inbox.sort.salient import WHERE
+from inbox.sort.stories import CONTENT, Features
+
+PRIOR_TIPS = 20  # a young index counts this many more tips, so no term looks rare by chance
+COMMON_SHARE = 0.1  # a term in more of the tips than this share does not bring stories forward as candidates
+PLACE_BITS = 4.0  # a place or institution this rare speaks for or against a story
+LOOKUP_TERMS = 24  # the rarest terms of a tip that bring candidates forward
+CANDIDATES = 8  # stories scored in full per tip
+NAME_BITS_CAP = 40.0
+
+
+@dataclass
+class Story:
+    key: int
+    tips: list[int]
+    vector: dict[int, float]  # term -> sum of the members' unit TF-IDF weights
+    kinds: dict[int, int]  # term -> the kinds it had in any member
+    meaning: np.ndarray | None  # the members' meanings summed
+    times: list[datetime]
+    senders: set[str]
+
+    @property
+    def last(self) -> datetime:
+        return max(self.times)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a tip and a story have in common, the numbers the score is made of."""
+    content: float  # TF-IDF cosine with the story's centroid
+    names: float  # bits of the names, places and numbers they share
+    meaning: float  # cosine of the meanings
+    conflict: float  # 1: each names a place or institution the other never mentions
+    gap: float  # days between the tip and the story's nearest member
+    shared: tuple[int, ...] = ()  # the shared names' hashes, rarest first
+
+    def numbers(self) -> dict:
+        return {"content": round(self.content, 3), "names": round(self.names, 2), "meaning": round(self.meaning, 3),
+                "conflict": self.conflict, "gap_days": round(self.gap, 1)}
+
+
+class StoryIndex:
+    def __init__(self, window_days: float):
+        self.window = window_days
+        self.df: dict[int, int] = {}
+        self.docs = 0
+        self.seen: set[int] = set()  # tips counted in df
+        self.stories: dict[int, Story] = {}
+        self.story_of: dict[int, int] = {}  # tip id -> story key
+        self.postings: dict[int, set[int]] = {}  # term -> story keys
+        # story key -> {tip id: (its features, its vector)}, to rebuild a story a tip leaves
+        self._members: dict[int, dict[int, tuple[Features, dict[int, float]]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.story_of)
+
+    def idf(self, term: int) -> float:
+        return math.log2((self.docs + PRIOR_TIPS) / (self.df.get(term, 0) + 1))
+
+    def observe(self, tip_id: int, found: Features) -> None:
+        """Count a stored tip's terms in the document frequencies (once per tip)."""
+        if tip_id in self.seen:
+            return
+        self.seen.add(tip_id)
+        self.docs += 1
+        df = self.df
+        for term in found.hashes.tolist():
+            df[term] = df.get(term, 0) + 1
+
+    def vector(self, found: Features) -> dict[int, float]:
+        """The tip's TF-IDF vector (sublinear counts), unit length."""
+        idf = self.idf
+        weights = {t: (1.0 + math.log(n)) * idf(t) for t, n in zip(found.hashes.tolist(), found.tf.tolist())}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {t: w / norm for t, w in weights.items()}
+
+    def candidates(self, found: Features, at: datetime, exclude: set[int] = frozenset()) -> list[Story]:
+        """The stories within the window sharing the tip's rarest terms, most shared first."""
+        idf, df = self.idf, self.df
+        common = max(3, COMMON_SHARE * self.docs)
+        rare = sorted(((idf(t), t) for t in found.hashes.tolist() if df.get(t, 0) <= common), reverse=True)
+        score: dict[int, float] = {}
+        for bits, term in rare[:LOOKUP_TERMS]:
+            for key in self.postings.get(term, ()):
+                score[key] = score.get(key, 0.0) + bits
+        out = []
+        for key in sorted(score, key=lambda k: (-score[k], k)):
+            story = self.stories[key]
+            if key in exclude or not self._within(story, at):
+                continue
+            out.append(story)
+            if len(out) == CANDIDATES:
+                break
+        return out
+
+    def _within(self, story: Story, at: datetime) -> bool:
+        return min(abs((at - t).total_seconds()) for t in story.times) <= self.window * 86400
+
+    def evidence(self, found: Features, vector: dict[int, float], story: Story, at: datetime) -> Evidence:
+        """How a tip and a story compare (see Evidence)."""
+        idf = self.idf
+        centroid = story.vector
+        dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
+        norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+        kinds = story.kinds
+        mine = dict(zip(found.hashes.tolist(), found.kinds.tolist()))
+        shared = sorted(((idf(t), t) for t, k in mine.items() if t in kinds and (k | kinds[t]) != CONTENT),
+                        reverse=True)
+        names = min(NAME_BITS_CAP, sum(b for b, _ in shared))
+        my_places = [t for t, k in mine.items() if k & WHERE and idf(t) >= PLACE_BITS]
+        their_places = [t for t, k in kinds.items() if k & WHERE and idf(t) >= PLACE_BITS]
+        conflict = float(bool(my_places) and bool(their_places) and not any(t in kinds for t in my_places)
+                         and not any(t in mine for t in their_places))
+        meaning = 0.0
+        if found.meaning is not None and story.meaning is not None:
+            length = float(np.linalg.norm(story.meaning))
+            meaning = float(found.meaning @ story.meaning) / length if length else 0.0
+        gap = min(abs((at - t).total_seconds()) for t in story.times) / 86400
+        return Evidence(dot / norm, names, meaning, conflict, gap, tuple(t for _, t in shared[:6]))
+
+    def add(self, tip_id: int, found: Features, at: datetime, sender: str, key: int | None = None,
+            vector: dict[int, float] | None = None) -> Story:
+        """Put a tip in the story `key` (a new story of its own when None); returns the story."""
+        self.observe(tip_id, found)
+        vector = vector if vector is not None else self.vector(found)
+        old = self.story_of.get(tip_id)
+        if old is not None:
+            if old == key:
+                return self.stories[old]
+            self.remove(tip_id)
+        story = self.stories.get(key) if key is not None else None
+        if story is None:
+            key = key if key is not None else -tip_id
+            story = self.stories[key] = Story(key, [], {}, {}, None, [], set())
+        story.tips.append(tip_id)
+        story.times.append(at)
+        if sender:
+            story.senders.add(sender)
+        for t, w in vector.items():
+            story.vector[t] = story.vector.get(t, 0.0) + w
+        for t, k in zip(found.hashes.tolist(), found.kinds.tolist()):
+            story.kinds[t] = story.kinds.get(t, 0) | k
+            self.postings.setdefault(t, set()).add(story.key)
+        if found.meaning is not None:
+            story.meaning = found.meaning.copy() if story.meaning is None else story.meaning + found.meaning
+        self.story_of[tip_id] = story.key
+        self._members.setdefault(story.key, {})[tip_id] = (found, vector)
+        return story
+
+    def remove(self, tip_id: int) -> None:
+        """Take a tip out of its story (an editor split it off, or it is sorted again)."""
+        key = self.story_of.pop(tip_id, None)
+        if key is None:
+            return
+        members = self._members.get(key, {})
+        members.pop(tip_id, None)
+        story = self.stories.pop(key)
+        for t in story.kinds:
+            holders = self.postings.get(t)
+            if holders is not None:
+                holders.discard(key)
+                if not holders:
+                    del self.postings[t]
+        rest = [(tip, members[tip]) for tip in story.tips if tip != tip_id and tip in members]
+        times = {tip: when for tip, when in zip(story.tips, story.times)}
+        self._members.pop(key, None)
+        for tip, (found, vector) in rest:
+            self.story_of.pop(tip, None)
+            self.add(tip, found, times[tip], "", key=key, vector=vector)
+        if key in self.stories:
+            self.stories[key].senders = story.senders
+
+    def rekey(self, old: int, new: int) -> None:
+        """A story got its cluster id: file it under that key."""
+        if old == new or old not in self.stories:
+            return
+        story = self.stories.pop(old)
+        story.key = new
+        self.stories[new] = story
+        self._members[new] = self._members.pop(old, {})
+        for tip in story.tips:
+            self.story_of[tip] = new
+        for t in story.kinds:
+            holders = self.postings.get(t)
+            if holders is not None:
+                holders.discard(old)
+                holders.add(new)
+
+    def forget_before(self, horizon: datetime) -> int:
+        """Drop the stories whose newest member is older than horizon; returns how many."""
+        old = [s for s in self.stories.values() if s.last < horizon]
+        for story in old:
+            for tip in list(story.tips):
+                self.remove(tip)
+        return len(old)
