@@ -75,6 +75,7 @@ plant farm farms mill mine factory warehouse mall market airport port terminal i
 GENERIC = CIVIC | PLACE_NOUNS | frozenset("""
 medical regional health services service center community family united american valley memorial general
 association union coalition alliance foundation network group partners communities systems care
+water sewer gas electric power transit housing parking works utility utilities municipal sanitation
 """.split())
 LOCATIVES = frozenset("in at near from outside across into toward towards around behind".split())
 # Nouns whose number names a thing ("precinct 14", "road 6", "room 3b", "case 52"), not a quantity ("taking 11 weeks").

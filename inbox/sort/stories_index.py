@@ -21,7 +21,7 @@ from inbox.sort.stories import CONTENT, Features
 
 PRIOR_TIPS = 20  # a young index counts this many more tips, so no term looks rare by chance
 COMMON_SHARE = 0.1  # a term in more of the tips than this share does not bring stories forward as candidates
-PLACE_BITS = 4.0  # a place or institution this rare speaks for or against a story
+PLACE_BITS = 2.0  # a place or institution in at most a quarter of the tips speaks for or against a story
 LOOKUP_TERMS = 24  # the rarest terms of a tip that bring candidates forward
 CANDIDATES = 8  # stories scored in full per tip
 NAME_BITS_CAP = 40.0

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from inbox.config import StorySettings
 from inbox.db import RowBuffer, add_row
-from inbox.models import Cluster, ClusterSuggestion, Tip, TipSignature, utcnow
+from inbox.models import Cluster, ClusterSuggestion, SortDecision, Tip, TipSignature, utcnow
 from inbox.models.sorting import KEYS_SIGNAL, StoryCalibration, StoryDecision
 from inbox.sort import duplicates, stories_score
 from inbox.sort.stories import Features
@@ -199,11 +199,15 @@ def record_decision(session: Session, desk: StoryDesk | None, tip_id: int, other
                     user_id: int | None, settings: StorySettings) -> StoryDecision:
     """An editor's word on two tips: stored with the evidence the score saw, then a
     recalibration if enough decisions have piled up since the last one."""
-    desk = desk or StoryDesk(settings)
-    if desk.index.docs == 0:
-        desk.read_new(session)
-    evidence = desk.pair_evidence(session, tip_id, other_id)
-    numbers = {} if evidence is None else {**evidence.numbers(), "z": round(stories_score.logit(evidence), 4)}
+    numbers = _suggested_evidence(session, tip_id, other_id)
+    if numbers is None:
+        if desk is None:
+            desk = StoryDesk(settings)
+            desk.index.df, desk.index.docs = _sample_df(session)
+        evidence = desk.pair_evidence(session, tip_id, other_id)
+        numbers = {} if evidence is None else evidence.numbers()
+    if numbers:
+        numbers["z"] = round(stories_score.logit(numbers), 4)
     row = StoryDecision(tip_id=tip_id, other_tip_id=other_id, same=same, source=source, user_id=user_id,
                         evidence=json.dumps(numbers))
     session.add(row)
@@ -211,6 +215,30 @@ def record_decision(session: Session, desk: StoryDesk | None, tip_id: int, other
     log.info("story decision %s: tips %s and %s, same %s (%s)", row.id, tip_id, other_id, same, source)
     recalibrate_if_due(session, settings)
     return row
+
+
+def _suggested_evidence(session: Session, tip_id: int, other_id: int) -> dict | None:
+    """The evidence sorting stored when it suggested one of the pair to the other, if it did."""
+    for a, b in ((tip_id, other_id), (other_id, tip_id)):
+        raw = session.scalar(select(SortDecision.explanation).where(SortDecision.tip_id == a, SortDecision.kind == "sort")
+                             .order_by(SortDecision.id.desc()).limit(1))
+        cluster = json.loads(raw or "{}").get("cluster", {})
+        if cluster.get("tip_id") == b and isinstance(cluster.get("evidence"), dict):
+            return dict(cluster["evidence"])
+    return None
+
+
+def _sample_df(session: Session, rows: int = 2000) -> tuple[dict[int, int], int]:
+    """Document frequencies from the newest stored tips (a board action cannot read them all)."""
+    import numpy as np
+
+    blobs = [b for (b,) in session.execute(select(TipSignature.terms).where(TipSignature.terms.is_not(None))
+                                           .order_by(TipSignature.id.desc()).limit(rows))]
+    if not blobs:
+        return {}, 0
+    hashes = np.concatenate([Features.from_bytes(b, None).hashes for b in blobs])
+    values, counts = np.unique(hashes, return_counts=True)
+    return dict(zip(values.tolist(), counts.tolist())), len(blobs)
 
 
 def recalibrate_if_due(session: Session, settings: StorySettings, force: bool = False) -> StoryCalibration | None:
