@@ -19,7 +19,10 @@ import numpy as np
 from inbox.sort.salient import WHERE
 from inbox.sort.stories import CONTENT, Features
 
-PRIOR_TIPS = 20  # a young index counts this many more tips, so no term looks rare by chance
+PRIOR_TIPS = 20  # a young index counts this many more tips, so no content word looks rare by chance
+# ... and this many for a name: a given place or person is named in few of all tips a desk will ever get,
+# so five readers naming it among a young desk's first tips is no sign it is common.
+PRIOR_NAME_TIPS = 200
 COMMON_SHARE = 0.1  # a term in more of the tips than this share does not bring stories forward as candidates
 PLACE_BITS = 2.0  # a place or institution in at most a quarter of the tips speaks for or against a story
 LOOKUP_TERMS = 24  # the rarest terms of a tip that bring candidates forward
@@ -75,6 +78,9 @@ class StoryIndex:
     def idf(self, term: int) -> float:
         return math.log2((self.docs + PRIOR_TIPS) / (self.df.get(term, 0) + 1))
 
+    def name_idf(self, term: int) -> float:
+        return math.log2((self.docs + PRIOR_NAME_TIPS) / (self.df.get(term, 0) + 1))
+
     def observe(self, tip_id: int, found: Features) -> None:
         """Count a stored tip's terms in the document frequencies (once per tip)."""
         if tip_id in self.seen:
@@ -94,12 +100,13 @@ class StoryIndex:
 
     def candidates(self, found: Features, at: datetime, exclude: set[int] = frozenset()) -> list[Story]:
         """The stories within the window sharing the tip's rarest terms, most shared first."""
-        idf, df = self.idf, self.df
-        common = max(3, COMMON_SHARE * self.docs)
-        rare = sorted(((idf(t), t) for t in found.hashes.tolist() if df.get(t, 0) <= common), reverse=True)
+        idf, df, postings = self.idf, self.df, self.postings
+        common = max(10, COMMON_SHARE * self.docs)
+        rare = sorted(((idf(t), t) for t in found.hashes.tolist() if t in postings and df.get(t, 0) <= common),
+                      reverse=True)
         score: dict[int, float] = {}
         for bits, term in rare[:LOOKUP_TERMS]:
-            for key in self.postings.get(term, ()):
+            for key in postings[term]:
                 score[key] = score.get(key, 0.0) + bits
         out = []
         for key in sorted(score, key=lambda k: (-score[k], k)):
@@ -116,7 +123,7 @@ class StoryIndex:
 
     def evidence(self, found: Features, vector: dict[int, float], story: Story, at: datetime) -> Evidence:
         """How a tip and a story compare (see Evidence)."""
-        idf = self.idf
+        idf = self.name_idf
         centroid = story.vector
         dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
         norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
