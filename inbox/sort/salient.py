@@ -102,6 +102,7 @@ _TOKEN = re.compile(r"(\d+(?:st|nd|rd|th)\b|\d(?:[\d,./-]*\d)?[a-zA-Z]?(?!\w))|(
                     r"|(\n\s*\n|[^\w\s#])")
 _NUMBER = re.compile(r"\d{1,4}[a-z]?")
 _ORDINAL = re.compile(r"\d{1,3}(?:st|nd|rd|th)")
+_SHOUTED = re.compile(r"\b[A-Z]{2,}(?:[ \t]+[A-Z]{2,})+\b")  # two or more words in capitals in a row
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 
 
@@ -124,6 +125,8 @@ def own_text(subject: str, body: str) -> str:
             skipping = True
             lines.append("")
             continue
+        # "FOR IMMEDIATE RELEASE", "NO HEAT AGAIN": shouted words name nothing (an acronym alone does).
+        line = _SHOUTED.sub(lambda m: m.group().lower(), line)
         lines.append(_SUBJECT.sub("", line) + ("\n" if _SUBJECT.match(line) else ""))
     return subject + "\n\n" + "\n".join(_drop_name_blocks(lines))
 

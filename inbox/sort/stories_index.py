@@ -123,14 +123,16 @@ class StoryIndex:
 
     def evidence(self, found: Features, vector: dict[int, float], story: Story, at: datetime) -> Evidence:
         """How a tip and a story compare (see Evidence)."""
-        idf = self.name_idf
+        idf, word_idf = self.name_idf, self.idf
         centroid = story.vector
         dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
         norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
         kinds = story.kinds
         mine = dict(zip(found.hashes.tolist(), found.kinds.tolist()))
-        shared = sorted(((idf(t), t) for t, k in mine.items() if t in kinds and (k | kinds[t]) != CONTENT),
-                        reverse=True)
+        # A name both sides wrote as a name is weighed as a name; one that only one side capitalised
+        # ("Emergency", "Safety" in a press release's headings) only as the word it also is.
+        shared = sorted(((idf(t) if k and kinds[t] else word_idf(t), t) for t, k in mine.items()
+                         if t in kinds and (k | kinds[t]) != CONTENT), reverse=True)
         names = min(NAME_BITS_CAP, sum(b for b, _ in shared))
         my_places = [t for t, k in mine.items() if k & WHERE and idf(t) >= PLACE_BITS]
         their_places = [t for t, k in kinds.items() if k & WHERE and idf(t) >= PLACE_BITS]
