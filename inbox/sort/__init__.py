@@ -156,8 +156,9 @@ class Sorter:
             spam_why["model_version"] = spam_model[1].version
         kinds, sensitive_rules = flags.sensitive_kinds(inp)
         urgent_rules = flags.urgency(inp)
-        # Auto-replies and bounces repeat one template: clustering them would bury real stories.
-        story = None if inp.automatic else stories.features(inp.subject, inp.own_words)
+        # Auto-replies and bounces repeat one template, and a mailing list's posts share its footer and
+        # its threads: clustering them would bury the readers' stories (docs/stories.md).
+        story = None if inp.automatic or inp.listed else stories.features(inp.subject, inp.own_words)
         explanation = {
             "topic": {"topic": verdict.topic, "confidence": verdict.confidence, "source": verdict.source,
                       **verdict.explanation},

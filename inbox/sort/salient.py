@@ -182,10 +182,10 @@ def _tokens(text: str, title_case: bool) -> list[tuple[str, str, bool]]:
     return out
 
 
-def names(subject: str, body: str) -> dict[str, int]:
+def names(subject: str, body: str, text: str | None = None) -> dict[str, int]:
     """The salient names of a tip: text -> kinds (NAME | WHERE | ID), strongest first; text only
-    for hashing (inbox.sort.stories) and tests, never stored."""
-    text = own_text(subject, body)
+    for hashing (inbox.sort.stories) and tests, never stored. `text`: own_text() already made."""
+    text = own_text(subject, body) if text is None else text
     subject_words = [w for w in re.findall(r"[^\W\d_]+", subject) if len(w) > 3]
     title_case = bool(subject_words) and sum(w[0].isupper() for w in subject_words) * 2 > len(subject_words)
     head, _, rest = text.partition("\n\n")

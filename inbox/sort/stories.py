@@ -72,7 +72,7 @@ def features(subject: str, body: str, embed: bool = True) -> Features | None:
     text = salient.own_text(subject, body)
     words = clusters.counts(text)
     found: dict[str, list[int]] = {w: [CONTENT, n] for w, n in words.most_common(MAX_TERMS)}
-    for name, kind in salient.names(subject, body).items():
+    for name, kind in salient.names(subject, body, text).items():
         term = " ".join(_norm(w) for w in name.split())
         row = found.setdefault(term, [CONTENT, 1])
         row[0] |= kind

@@ -11,7 +11,7 @@ days around the tip's own date, never with every story.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -27,7 +27,8 @@ COMMON_SHARE = 0.1  # a term in more of the tips than this share does not bring 
 PLACE_BITS = 2.0  # a place or institution in at most a quarter of the tips speaks for or against a story
 LOOKUP_TERMS = 24  # the rarest terms of a tip that bring candidates forward
 CANDIDATES = 8  # stories scored in full per tip
-NAME_BITS_CAP = 40.0
+NAME_BITS_CAP = 30.0
+NAME_BITS = 4.0  # a name in more than one tip in 16 (a list's footer, the desk's own city) is no rare name
 
 
 @dataclass
@@ -39,10 +40,23 @@ class Story:
     meaning: np.ndarray | None  # the members' meanings summed
     times: list[datetime]
     senders: set[str]
+    counts: dict[int, int] = field(default_factory=dict)  # term -> members using it
+    _norm: float | None = None  # the centroid's length, until a member comes or goes
+    _places: list[int] | None = None  # the places and institutions most members name, likewise
 
     @property
     def last(self) -> datetime:
         return max(self.times)
+
+    def share(self, term: int) -> float:
+        """How much a term speaks for the story: 1 when at least half its members use it
+        (any member of a story of two), less for one member's word in a story of many."""
+        return min(1.0, 2.0 * self.counts.get(term, 0) / len(self.tips))
+
+    def norm(self) -> float:
+        if self._norm is None:
+            self._norm = math.sqrt(sum(w * w for w in self.vector.values())) or 1.0
+        return self._norm
 
 
 @dataclass(frozen=True)
@@ -126,16 +140,19 @@ class StoryIndex:
         idf, word_idf = self.name_idf, self.idf
         centroid = story.vector
         dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
-        norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+        norm = story.norm()
         kinds = story.kinds
         mine = dict(zip(found.hashes.tolist(), found.kinds.tolist()))
         # A name both sides wrote as a name is weighed as a name; one that only one side capitalised
-        # ("Emergency", "Safety" in a press release's headings) only as the word it also is.
-        shared = sorted(((idf(t) if k and kinds[t] else word_idf(t), t) for t, k in mine.items()
-                         if t in kinds and (k | kinds[t]) != CONTENT), reverse=True)
+        # ("Emergency", "Safety" in a press release's headings) only as the word it also is. Either
+        # way by the share of the story's members using it: one reader's word in a story of many is not the story's.
+        shared = sorted(((story.share(t) * (idf(t) if k and kinds[t] else word_idf(t)), t) for t, k in mine.items()
+                         if t in kinds and (k | kinds[t]) != CONTENT and idf(t) >= NAME_BITS), reverse=True)
         names = min(NAME_BITS_CAP, sum(b for b, _ in shared))
         my_places = [t for t, k in mine.items() if k & WHERE and idf(t) >= PLACE_BITS]
-        their_places = [t for t, k in kinds.items() if k & WHERE and idf(t) >= PLACE_BITS]
+        if story._places is None:
+            story._places = [t for t, k in kinds.items() if k & WHERE and story.share(t) >= 1.0]
+        their_places = [t for t in story._places if idf(t) >= PLACE_BITS]
         conflict = float(bool(my_places) and bool(their_places) and not any(t in kinds for t in my_places)
                          and not any(t in mine for t in their_places))
         meaning = 0.0
@@ -161,12 +178,15 @@ class StoryIndex:
             story = self.stories[key] = Story(key, [], {}, {}, None, [], set())
         story.tips.append(tip_id)
         story.times.append(at)
+        story._norm = story._places = None
+        counts = story.counts
         if sender:
             story.senders.add(sender)
         for t, w in vector.items():
             story.vector[t] = story.vector.get(t, 0.0) + w
         for t, k in zip(found.hashes.tolist(), found.kinds.tolist()):
             story.kinds[t] = story.kinds.get(t, 0) | k
+            counts[t] = counts.get(t, 0) + 1
             self.postings.setdefault(t, set()).add(story.key)
         if found.meaning is not None:
             story.meaning = found.meaning.copy() if story.meaning is None else story.meaning + found.meaning

@@ -31,6 +31,7 @@ class SortInput:
     sent_at: datetime | None  # naive UTC
     spam_headers: tuple[tuple[str, str], ...] = ()
     automatic: bool = False  # an auto-reply or a bounce: no reader's story to cluster
+    listed: bool = False  # came through a mailing list: the list's conversation, not a reader's own account
 
     @property
     def own_words(self) -> str:
@@ -257,6 +258,7 @@ def from_mail(mail: Any) -> SortInput:
         sent_at=parsed.date,
         spam_headers=headers,
         automatic=mail.is_auto_reply or mail.is_bounce,
+        listed=mail.is_list,
     )
 
 
@@ -274,4 +276,5 @@ def from_tip(tip: Any, raw: bytes | None = None) -> SortInput:
         sent_at=tip.sent_at or tip.received_at,
         spam_headers=headers,
         automatic=bool(tip.is_auto_reply or tip.is_bounce),
+        listed=bool(tip.is_list),
     )
