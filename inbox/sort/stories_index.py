@@ -26,7 +26,7 @@ PRIOR_NAME_TIPS = 200
 COMMON_SHARE = 0.1  # a term in more of the tips than this share does not bring stories forward as candidates
 PLACE_BITS = 2.0  # a place or institution in at most a quarter of the tips speaks for or against a story
 LOOKUP_TERMS = 24  # the rarest terms of a tip that bring candidates forward
-CANDIDATES = 8  # stories scored in full per tip
+CANDIDATES = 5  # stories scored in full per tip
 NAME_BITS_CAP = 30.0
 NAME_BITS = 4.0  # a name in more than one tip in 16 (a list's footer, the desk's own city) is no rare name
 

@@ -132,7 +132,9 @@ class StoryDesk:
             return {"action": "new", "why": "no story in the window shares its rare terms"}
         z, story, evidence = best
         p = self.calibration.probability(z)
-        other = next((o for o in (_tip(session, t) for t in story.tips if t != tip.id) if o is not None), None)
+        other = None
+        if p >= self.settings.suggest:  # read from the database only when it may be joined or suggested
+            other = next((o for o in (_tip(session, t) for t in story.tips if t != tip.id) if o is not None), None)
         facts = {"tip_id": other.id if other else None, "score": round(p, 3), "similarity": round(p, 3),
                  "default_score": round(stories_score.sigmoid(z), 3),
                  "thresholds": {"join": self.settings.join, "suggest": self.settings.suggest,
