@@ -1,7 +1,7 @@
 """Story clusters: on the labelled desk set, on real mail, and on generated rewrites.
 
     .venv/bin/python bench/clusters.py --desk ../shared/eval/desk      # the bars
-    .venv/bin/python bench/clusters.py --corpus ../shared/corpora/spamassassin/easy_ham
+    .venv/bin/python bench/clusters.py --corpus ../shared/corpora/spamassassin/easy-ham-1
     .venv/bin/python bench/clusters.py [--stories 5000] [--copies 3] [--seed 7] [--db URL]
 
 --desk imports the set through the real pipeline (parse, clean, sort, store) into a
@@ -14,19 +14,16 @@ stories in common: joins there are mostly false). Both print the clustering's CP
 per message: the pure part (terms and meaning, inbox.sort.stories.features) and the
 story look-up and join (StoryDesk.remember), measured in-process.
 
-The generated mode:
-
-Makes its own data: STORIES distinct tips written from topic vocabularies (so
-many stories share a beat and its words), then for some of them 1..COPIES
-rewrites as another reader would send them: a greeting, a sign-off with a
-name, words dropped, sentences and words reordered, a few synonyms. Every tip
-goes through the same path as in the worker (content words, MinHash, LSH
-lookup, join above the join threshold); with --db, through Sorter.sort and
-Sorter.remember on a real database (default: the in-memory index only).
+The generated mode makes its own data: STORIES distinct tips written from topic
+vocabularies (so many stories share a beat and its words), then for some of them
+1..COPIES rewrites as another reader would send them: a greeting, a sign-off with
+a name, words dropped, sentences and words reordered, a few synonyms. Every tip
+goes through Sorter.sort_input and Sorter.remember on a database (--db, default a
+fresh SQLite file).
 
 Prints: recall (a rewrite joined its story's cluster), false clusters (joins
 that put a tip with a different story, out of all joins), distinct stories
-wrongly joined, suggestions, and tips/s. 
+wrongly joined, suggestions, and tips/s.
 """
 from __future__ import annotations
 

@@ -44,9 +44,18 @@ class Story:
     _norm: float | None = None  # the centroid's length, until a member comes or goes
     _places: list[int] | None = None  # the places and institutions most members name, likewise
 
+    first: datetime | None = None  # its members' earliest and latest dates
+    latest: datetime | None = None
+
     @property
     def last(self) -> datetime:
-        return max(self.times)
+        return self.latest
+
+    def days_from(self, at: datetime) -> float:
+        """Days from a date to the story's span (0 inside it)."""
+        if at < self.first:
+            return (self.first - at).total_seconds() / 86400
+        return max(0.0, (at - self.latest).total_seconds() / 86400)
 
     def share(self, term: int) -> float:
         """How much a term speaks for the story: 1 when at least half its members use it
@@ -66,7 +75,7 @@ class Evidence:
     names: float  # bits of the names, places and numbers they share
     meaning: float  # cosine of the meanings
     conflict: float  # 1: each names a place or institution the other never mentions
-    gap: float  # days between the tip and the story's nearest member
+    gap: float  # days between the tip and the story's span of dates (0 inside it)
     shared: tuple[int, ...] = ()  # the shared names' hashes, rarest first
 
     def numbers(self) -> dict:
@@ -133,7 +142,7 @@ class StoryIndex:
         return out
 
     def _within(self, story: Story, at: datetime) -> bool:
-        return min(abs((at - t).total_seconds()) for t in story.times) <= self.window * 86400
+        return story.days_from(at) <= self.window
 
     def evidence(self, found: Features, vector: dict[int, float], story: Story, at: datetime) -> Evidence:
         """How a tip and a story compare (see Evidence)."""
@@ -159,7 +168,7 @@ class StoryIndex:
         if found.meaning is not None and story.meaning is not None:
             length = float(np.linalg.norm(story.meaning))
             meaning = float(found.meaning @ story.meaning) / length if length else 0.0
-        gap = min(abs((at - t).total_seconds()) for t in story.times) / 86400
+        gap = story.days_from(at)
         return Evidence(dot / norm, names, meaning, conflict, gap, tuple(t for _, t in shared[:6]))
 
     def add(self, tip_id: int, found: Features, at: datetime, sender: str, key: int | None = None,
@@ -178,6 +187,8 @@ class StoryIndex:
             story = self.stories[key] = Story(key, [], {}, {}, None, [], set())
         story.tips.append(tip_id)
         story.times.append(at)
+        story.first = at if story.first is None or at < story.first else story.first
+        story.latest = at if story.latest is None or at > story.latest else story.latest
         story._norm = story._places = None
         counts = story.counts
         if sender:

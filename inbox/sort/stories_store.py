@@ -177,7 +177,8 @@ class StoryDesk:
         now = utcnow()
         story = Story(0, [other_id], dict(scratch.vector(theirs)),
                       dict(zip(theirs.hashes.tolist(), theirs.kinds.tolist())), theirs.meaning, [found[other_id][2] or now],
-                      set(), counts=dict.fromkeys(theirs.hashes.tolist(), 1))
+                      set(), counts=dict.fromkeys(theirs.hashes.tolist(), 1), first=found[other_id][2] or now,
+                      latest=found[other_id][2] or now)
         return scratch.evidence(mine, scratch.vector(mine), story, found[tip_id][2] or now)
 
 
