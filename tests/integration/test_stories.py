@@ -108,3 +108,20 @@ def test_sort_all_re_clusters_and_keeps_an_editors_different_story(db, settings)
     assert sort_all(settings, db, out=io.StringIO()) == 0
     first, second = clusters_of(db, ids)
     assert first is None or first != second
+
+
+def test_an_editors_merge_and_split_on_the_board_are_recorded_as_story_decisions(db, settings):
+    from inbox.board import actions
+    from tests.board.factories import make_user
+
+    first, second = store(db, settings, *accounts()[:2])
+    with db() as session, session.begin():
+        editor = make_user(session, "editor")
+        actions.merge(session, editor, second, session.get(Tip, second).version, first)
+    with db() as session, session.begin():
+        actions.split(session, editor, second, session.get(Tip, second).version)
+    with db() as session:
+        rows = session.scalars(select(StoryDecision).order_by(StoryDecision.id)).all()
+    assert [(r.tip_id, r.other_tip_id, r.same, r.source, r.user_id) for r in rows] == [
+        (second, first, True, "merge", editor.id), (second, first, False, "split", editor.id)]
+    assert all(json.loads(r.evidence)["content"] > 0 for r in rows)  # the evidence the score saw, numbers only
