@@ -125,3 +125,16 @@ def test_an_editors_merge_and_split_on_the_board_are_recorded_as_story_decisions
     assert [(r.tip_id, r.other_tip_id, r.same, r.source, r.user_id) for r in rows] == [
         (second, first, True, "merge", editor.id), (second, first, False, "split", editor.id)]
     assert all(json.loads(r.evidence)["content"] > 0 for r in rows)  # the evidence the score saw, numbers only
+
+
+def test_a_discussion_lists_posts_are_not_clustered_but_a_bulk_press_release_is(db, settings):
+    listed = {"List-Id": "<neighbours.lists.example>", "List-Post": "<mailto:neighbours@lists.example>"}
+    bulk = {"List-Unsubscribe": "<https://lists.example/u/1>", "Precedence": "bulk"}
+    first, second, _ = accounts()
+    ids = store(db, settings, make_mail(sender="a@example.org", subject="Water main", body=FIRST, extra_headers=listed),
+                make_mail(sender="b@example.org", subject="no water", body=SECOND, extra_headers=listed))
+    assert clusters_of(db, ids) == [None, None]
+    ids = store(db, settings, first, make_mail(sender="press@authority.example", subject="no water - Dunmore Ave",
+                                               body=SECOND, extra_headers=bulk))
+    one, two = clusters_of(db, ids)
+    assert one is not None and one == two
