@@ -26,6 +26,9 @@ from inbox.sort.stories_index import Evidence, Story, StoryIndex
 
 log = logging.getLogger(__name__)
 WORDING_SIGNAL = "similar wording"
+# A story told only by this tip's own sender is joined only by much the same text (a re-send):
+# a newsletter's or a feed's next issue shares its template, not its story.
+SAME_READER_CONTENT = 0.5
 FORGET_EVERY = 500  # stories added between sweeps of the ones older than the window
 
 
@@ -120,10 +123,13 @@ class StoryDesk:
                 return {"action": "joined", "tip_id": other.id, "cluster_id": tip.cluster_id, "why": "an editor said so"}
         exclude = {index.story_of[t] for t in cannot if t in index.story_of}
         best: tuple[float, Story, Evidence] | None = None
+        sender = (tip.sender_address or "").lower()
         for story in index.candidates(found, at, exclude):
             if story.tips == [tip.id]:
                 continue
             evidence = index.evidence(found, vector, story, at)
+            if sender and story.senders == {sender} and evidence.content < SAME_READER_CONTENT:
+                continue  # one sender's new message in new words: a newsletter's next issue, not an account of the story
             z = stories_score.logit(evidence)
             if best is None or z > best[0]:
                 best = (z, story, evidence)
