@@ -138,3 +138,17 @@ def test_a_discussion_lists_posts_are_not_clustered_but_a_bulk_press_release_is(
                                                body=SECOND, extra_headers=bulk))
     one, two = clusters_of(db, ids)
     assert one is not None and one == two
+
+
+def test_a_newsletters_next_issue_does_not_join_its_last_one(db, settings):
+    template = ("Millbrook Weekly, the Dunmore Avenue business letter. {story} Read more at millbrook.example. "
+                "Millbrook Weekly is sent to members of the Dunmore Avenue Merchants Association.\n")
+    issues = ("The Dollar General on Dunmore opens a pharmacy counter in March, with a drive-up window and longer "
+              "hours on weekends. The bakery next door is hiring two counter clerks and a night baker. The hardware "
+              "store's spring sale runs through the first week of the month, with paint and garden tools discounted.",
+              "Parking meters on the 300 block go to app-only payment; the old coin meters come out in April. The "
+              "merchants voted to fund holiday lights again and to repaint the benches by the library. A new yoga "
+              "studio signed a lease in the former shoe repair shop and plans classes for seniors.")
+    ids = store(db, settings, *(make_mail(sender="weekly@millbrook.example", subject=f"Millbrook Weekly #{n}",
+                                          body=template.format(story=text)) for n, text in enumerate(issues)))
+    assert clusters_of(db, ids) == [None, None]
