@@ -28,6 +28,7 @@ PLACE_BITS = 2.0  # a place or institution in at most a quarter of the tips spea
 LOOKUP_TERMS = 24  # the rarest terms of a tip that bring candidates forward
 CANDIDATES = 5  # stories scored in full per tip
 NAME_BITS_CAP = 30.0
+PARTIAL_CONFLICT = 0.5
 NAME_BITS = 4.0  # a name in more than one tip in 16 (a list's footer, the desk's own city) is no rare name
 
 
@@ -162,8 +163,14 @@ class StoryIndex:
         if story._places is None:
             story._places = [t for t, k in kinds.items() if k & WHERE and story.share(t) >= 1.0]
         their_places = [t for t in story._places if idf(t) >= PLACE_BITS]
-        conflict = float(bool(my_places) and bool(their_places) and not any(t in kinds for t in my_places)
-                         and not any(t in mine for t in their_places))
+        # Each names a place or institution the other never mentions: the same kind of event elsewhere
+        # (1), or, when they share one too ("SEPTA", the county), maybe another spot of the same place (0.5).
+        mine_unmatched = [t for t in my_places if t not in kinds]
+        theirs_unmatched = [t for t in their_places if t not in mine]
+        conflict = 0.0
+        if mine_unmatched and theirs_unmatched:
+            together = len(mine_unmatched) < len(my_places) or len(theirs_unmatched) < len(their_places)
+            conflict = PARTIAL_CONFLICT if together else 1.0
         meaning = 0.0
         if found.meaning is not None and story.meaning is not None:
             length = float(np.linalg.norm(story.meaning))
