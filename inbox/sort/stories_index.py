@@ -93,8 +93,9 @@ class StoryIndex:
         self.stories: dict[int, Story] = {}
         self.story_of: dict[int, int] = {}  # tip id -> story key
         self.postings: dict[int, set[int]] = {}  # term -> story keys
-        # story key -> {tip id: (its features, its vector)}, to rebuild a story a tip leaves
-        self._members: dict[int, dict[int, tuple[Features, dict[int, float]]]] = {}
+        # story key -> {tip id: its features}, to rebuild a story a tip leaves (vectors are made again
+        # then: keeping every member's would double the index's memory)
+        self._members: dict[int, dict[int, Features]] = {}
 
     def __len__(self) -> int:
         return len(self.story_of)
@@ -209,7 +210,7 @@ class StoryIndex:
         if found.meaning is not None:
             story.meaning = found.meaning.copy() if story.meaning is None else story.meaning + found.meaning
         self.story_of[tip_id] = story.key
-        self._members.setdefault(story.key, {})[tip_id] = (found, vector)
+        self._members.setdefault(story.key, {})[tip_id] = found
         return story
 
     def remove(self, tip_id: int) -> None:
@@ -229,9 +230,9 @@ class StoryIndex:
         rest = [(tip, members[tip]) for tip in story.tips if tip != tip_id and tip in members]
         times = {tip: when for tip, when in zip(story.tips, story.times)}
         self._members.pop(key, None)
-        for tip, (found, vector) in rest:
+        for tip, found in rest:
             self.story_of.pop(tip, None)
-            self.add(tip, found, times[tip], "", key=key, vector=vector)
+            self.add(tip, found, times[tip], "", key=key)
         if key in self.stories:
             self.stories[key].senders = story.senders
 
