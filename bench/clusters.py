@@ -1,20 +1,29 @@
-"""Duplicate clusters: recall of paraphrased duplicates, false clusters, tips/s.
+"""Story clusters: on the labelled desk set, on real mail, and on generated rewrites.
 
+    .venv/bin/python bench/clusters.py --desk ../shared/eval/desk      # the bars
+    .venv/bin/python bench/clusters.py --corpus ../shared/corpora/spamassassin/easy-ham-1
     .venv/bin/python bench/clusters.py [--stories 5000] [--copies 3] [--seed 7] [--db URL]
 
-Makes its own data: STORIES distinct tips written from topic vocabularies (so
-many stories share a beat and its words), then for some of them 1..COPIES
-rewrites as another reader would send them: a greeting, a sign-off with a
-name, words dropped, sentences and words reordered, a few synonyms. Every tip
-goes through the same path as in the worker (content words, MinHash, LSH
-lookup, join above the join threshold); with --db, through Sorter.sort and
-Sorter.remember on a real database (default: the in-memory index only).
+--desk imports the set through the real pipeline (parse, clean, sort, store) into a
+fresh SQLite database with the default configuration, then scores the stored
+clusters against labels.csv's `cluster` column (tips only: follow-ups are threaded,
+not clustered): pairwise precision and recall of same-story pairs, B-cubed
+precision, recall and F1, and the hard distractors joined to the story they imitate.
+--corpus imports real mail the same way and counts what was joined (mail with no
+stories in common: joins there are mostly false). Both print the clustering's CPU
+per message: the pure part (terms and meaning, inbox.sort.stories.features) and the
+story look-up and join (StoryDesk.remember), measured in-process.
+
+The generated mode makes its own data: STORIES distinct tips written from topic
+vocabularies (so many stories share a beat and its words), then for some of them
+1..COPIES rewrites as another reader would send them: a greeting, a sign-off with
+a name, words dropped, sentences and words reordered, a few synonyms. Every tip
+goes through Sorter.sort_input and Sorter.remember on a database (--db, default a
+fresh SQLite file).
 
 Prints: recall (a rewrite joined its story's cluster), false clusters (joins
 that put a tip with a different story, out of all joins), distinct stories
-wrongly joined, suggestions, and tips/s. Tips MinHash finds nothing for go to
-the second signal (shared names and numbers, inbox.sort.salient): its
-suggestions, and the share of them that point at a different story.
+wrongly joined, suggestions, and tips/s.
 """
 from __future__ import annotations
 
@@ -26,9 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inbox.config import SortingSettings  # noqa: E402
-from inbox.sort import salient  # noqa: E402
-from inbox.sort.clusters import LSHIndex, MinHasher, words  # noqa: E402
+from inbox.config import ImportSettings, Settings  # noqa: E402
 
 BEATS = {
     "roads": "bridge road crews pothole lane closure detour inspection signal repaving highway ramp contractor asphalt "
@@ -130,33 +137,6 @@ def dataset(stories: int, copies: int, seed: int) -> list[tuple[int, str]]:
     return head + tail
 
 
-def run_memory(items, settings: SortingSettings):
-    """The duplicate index alone (words, MinHash, LSH, join), as the sort stage uses it."""
-    hasher, index, key_index = MinHasher(), LSHIndex(), salient.KeyIndex()
-    cluster_of: dict[int, int] = {}
-    decisions = []
-    started = (time.perf_counter(), time.process_time())
-    for key, (_, text) in enumerate(items):
-        sig = hasher.signature(words(text))
-        if sig is None:
-            decisions.append(None)
-            continue
-        subject, _, body = text.partition("\n")
-        keys = salient.keys(subject, body) or None
-        best = index.nearest(sig, settings.cluster_suggest, limit=1)
-        if best and best[0].similarity >= settings.cluster_join:
-            cluster_of[key] = cluster_of.get(best[0].tip_id, best[0].tip_id)
-            decisions.append(("join", best[0].tip_id))
-        elif best:
-            decisions.append(("suggest", best[0].tip_id))
-        else:
-            named = key_index.candidates(keys, limit=1)  # every bench tip has its own sender
-            decisions.append(("keys", named[0][0]) if named else None)
-        index.add(key, sig)
-        key_index.add(key, keys)
-    return decisions, (time.perf_counter() - started[0], time.process_time() - started[1])
-
-
 def run_db(items, url: str):
     """Each tip as a row, through Sorter.sort_input and Sorter.remember, 200 per transaction."""
     import hashlib
@@ -192,25 +172,19 @@ def run_db(items, url: str):
                 tip_of[tip.id] = key
                 cluster = sorting.explanation["cluster"]
                 other = tip_of.get(cluster.get("tip_id"))
-                action = "keys" if cluster.get("signal") else cluster["action"]
-                decisions.append({"joined": ("join", other), "suggested": ("suggest", other),
-                                  "keys": ("keys", other)}.get(action))
+                decisions.append({"joined": ("join", other), "suggested": ("suggest", other)}.get(cluster["action"]))
     return decisions, (time.perf_counter() - started[0], time.process_time() - started[1])
 
 
 def report(items, decisions, seconds) -> None:
     """Score the decisions against the generator's story numbers."""
     seen: set[int] = set()
-    dups = joined_right = joins = wrong = distinct_wrong = suggests = by_keys = keys_wrong = keys_found = 0
+    dups = joined_right = joins = wrong = distinct_wrong = suggests = 0
     for key, ((story_no, _), decision) in enumerate(zip(items, decisions)):
         first = story_no not in seen
         seen.add(story_no)
         if decision and decision[0] == "suggest":
             suggests += 1
-        if decision and decision[0] == "keys":
-            by_keys += 1
-            keys_wrong += items[decision[1]][0] != story_no
-            keys_found += not first and items[decision[1]][0] == story_no
         is_join = bool(decision) and decision[0] == "join"
         right = is_join and items[decision[1]][0] == story_no
         if not first:
@@ -225,26 +199,136 @@ def report(items, decisions, seconds) -> None:
     print(f"false clusters (of joins) {wrong / max(joins, 1):.4f}  ({wrong} of {joins})")
     print(f"distinct stories joined   {distinct_wrong / len(seen):.4f}")
     print(f"suggestions               {suggests}")
-    print(f"by names and numbers      {by_keys}  (false suggestions {keys_wrong / max(by_keys, 1):.4f}: {keys_wrong}; "
-          f"{keys_found} duplicates MinHash missed)")
     print(f"tips/s                    {len(items) / seconds[0]:,.0f} wall, {len(items) / seconds[1]:,.0f} per CPU second")
 
 
+def import_through_pipeline(paths: list[str], url: str | None = None):
+    """Every message under paths through the real pipeline (one process, so the clustering's
+    CPU is measured here) into a fresh SQLite database; returns (sessions, cost)."""
+    import tempfile
+
+    from inbox import migrate
+    from inbox.db import make_engine, session_factory
+    from inbox.mail import files
+    from inbox.pipeline import Pipeline
+    from inbox.sort import stories
+    from inbox.sort.stories_store import StoryDesk
+
+    settings = Settings(data_dir=tempfile.mkdtemp(prefix="bench-clusters-"), imports=ImportSettings(processes=1))
+    migrate.upgrade(settings.database_url, "head")
+    sessions = session_factory(make_engine(settings.database_url))
+    cost = {"features": 0.0, "remember": 0.0, "messages": 0}
+    real_features, real_remember = stories.features, StoryDesk.remember
+
+    def timed_features(*a, **k):
+        started = time.process_time()
+        try:
+            return real_features(*a, **k)
+        finally:
+            cost["features"] += time.process_time() - started
+
+    def timed_remember(self, *a, **k):
+        started = time.process_time()
+        try:
+            return real_remember(self, *a, **k)
+        finally:
+            cost["remember"] += time.process_time() - started
+
+    stories.features, StoryDesk.remember = timed_features, timed_remember
+    try:
+        with Pipeline(settings, sessions, processes=1) as pipeline:
+            for _ in pipeline.process_many(files.read_planned(files.plan(paths))):
+                cost["messages"] += 1
+    finally:
+        stories.features, StoryDesk.remember = real_features, real_remember
+    return sessions, cost
+
+
+def print_cost(cost: dict) -> None:
+    n = max(cost["messages"], 1)
+    print(f"clustering CPU per message: terms and meaning {1000 * cost['features'] / n:.3f} ms (pool), "
+          f"story look-up and join {1000 * cost['remember'] / n:.3f} ms (storing process), {n} messages")
+
+
+def desk(path: str) -> None:
+    """The desk set's bars: pairwise P/R, B-cubed P/R/F1, distractors joined."""
+    import csv
+    import itertools
+
+    from sqlalchemy import select
+
+    from inbox.models import Sighting, Tip
+
+    sessions, cost = import_through_pipeline([path])
+    labels = {r["file"]: r for r in csv.DictReader(open(Path(path) / "labels.csv", encoding="utf-8"))}
+    with sessions() as session:
+        found = {Path(folder).name: (cluster or -tip) for folder, tip, cluster in session.execute(
+            select(Sighting.folder, Tip.id, Tip.cluster_id).join(Tip, Tip.id == Sighting.tip_id))}
+    tips = sorted(f for f, r in labels.items() if r["kind"] == "tip" and f in found)
+    gold = {f: labels[f]["cluster"] or f"alone-{f}" for f in tips}
+    pairs = list(itertools.combinations(tips, 2))
+    same = sum(gold[a] == gold[b] for a, b in pairs)
+    joined = sum(found[a] == found[b] for a, b in pairs)
+    right = sum(gold[a] == gold[b] and found[a] == found[b] for a, b in pairs)
+    b_p = b_r = 0.0
+    for f in tips:
+        mine = {g for g in tips if found[g] == found[f]}
+        truth = {g for g in tips if gold[g] == gold[f]}
+        b_p += len(mine & truth) / len(mine)
+        b_r += len(mine & truth) / len(truth)
+    b_p, b_r = b_p / len(tips), b_r / len(tips)
+    distractors = [(f, labels[f]["notes"].split("distractor for ", 1)[1].split(":")[0])
+                   for f in tips if "distractor for " in labels[f]["notes"]]
+    fooled = sum(any(found[g] == found[f] for g in tips if gold[g] == story) for f, story in distractors)
+    print(f"desk: {len(tips)} tips, {same} same-story pairs, {len({gold[f] for f in tips})} stories")
+    print(f"same-story pairs   precision {right / max(joined, 1):.3f}  recall {right / max(same, 1):.3f}  "
+          f"({right} of {same} joined; {joined} pairs joined)")
+    print(f"B-cubed            precision {b_p:.3f}  recall {b_r:.3f}  F1 {2 * b_p * b_r / (b_p + b_r):.3f}")
+    print(f"distractors joined {fooled} of {len(distractors)} ({fooled / max(len(distractors), 1):.1%})")
+    print_cost(cost)
+
+
+def corpus(paths: list[str]) -> None:
+    """Real mail: what got joined, in clusters of what size, and the suggestions made."""
+    from collections import Counter
+
+    from sqlalchemy import func, select
+
+    from inbox.models import ClusterSuggestion, Tip
+
+    sessions, cost = import_through_pipeline(paths)
+    with sessions() as session:
+        tips = session.scalar(select(func.count()).select_from(Tip))
+        sizes = Counter(n for (n,) in session.execute(
+            select(func.count()).select_from(Tip).where(Tip.cluster_id.is_not(None)).group_by(Tip.cluster_id)))
+        suggestions = session.scalar(select(func.count()).select_from(ClusterSuggestion))
+    in_clusters = sum(n * c for n, c in sizes.items())
+    print(f"corpus: {tips} tips; {sum(sizes.values())} clusters holding {in_clusters} tips "
+          f"({in_clusters / max(tips, 1):.1%}); sizes {dict(sorted(sizes.items()))}; {suggestions} suggestions")
+    print_cost(cost)
+
+
 def main() -> None:
-    """Generate, run, report."""
+    """The desk set, a corpus, or generated rewrites."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--desk", metavar="DIR", help="the labelled desk set (../shared/eval/desk)")
+    ap.add_argument("--corpus", metavar="DIR", nargs="+", help="real mail to count false joins on")
     ap.add_argument("--stories", type=int, default=5000)
     ap.add_argument("--copies", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--db", metavar="URL", help="run through Sorter on this (empty, migrated) database")
+    ap.add_argument("--db", metavar="URL", help="generated mode: this (empty) database; default a fresh SQLite file")
     args = ap.parse_args()
-    settings = SortingSettings()
+    stories = Settings().sorting.stories
+    print(f"window {stories.window_days} days, join >= {stories.join}, suggest >= {stories.suggest}")
+    if args.desk:
+        return desk(args.desk)
+    if args.corpus:
+        return corpus(args.corpus)
     items = dataset(args.stories, args.copies, args.seed)
-    print(f"join >= {settings.cluster_join}, suggest >= {settings.cluster_suggest}")
-    if args.db:
-        decisions, seconds = run_db(items, args.db)
-    else:
-        decisions, seconds = run_memory(items, settings)
+    import tempfile
+
+    url = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='bench-clusters-')}/bench.db"
+    decisions, seconds = run_db(items, url)
     report(items, decisions, seconds)
 
 

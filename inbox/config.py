@@ -130,6 +130,17 @@ class TopicSettings:
 
 
 @dataclass(frozen=True)
+class StorySettings:
+    # Tips are compared with the stories active this many days around their own date.
+    window_days: float = 14.0
+    # The score (0-1, the probability that a tip tells a story) to join its cluster, or to suggest it.
+    join: float = 0.82
+    suggest: float = 0.27
+    # Editors' same/different-story decisions that make a recalibration of the thresholds due.
+    recalibrate_after: int = 10
+
+
+@dataclass(frozen=True)
 class SortingSettings:
     # The desk's topics and their rules; empty: the built-in desk (inbox/sort/desk.toml).
     topics: tuple[TopicSettings, ...] = ()
@@ -142,9 +153,11 @@ class SortingSettings:
     rule_share: float = 0.5
     # Editors' corrections (topics or spam verdicts) that make a retrain due.
     retrain_after: int = 20
-    # Duplicate clusters: similarity (0-1) to join a cluster at once, or to suggest one.
+    # No longer read (MinHash clusters gave way to `stories`); accepted so older files load.
     cluster_join: float = 0.55
     cluster_suggest: float = 0.35
+    # Stories told by several readers (inbox.sort.stories_store).
+    stories: StorySettings = StorySettings()
     # A spam score (0-1) at or above this sends the tip to the Spam column.
     spam_threshold: float = 0.8
 

@@ -178,6 +178,7 @@ def merge(session: Session, user: User, tip_id: int, version: int, into_id: int,
     session.add(Merge(tip_id=tip.id, into_tip_id=root_id, user_id=user.id,
                       moved=" ".join(f"{i}:{'' if old is None else old}" for i, old in moved)))
     session.add(TipEvent(tip_id=root_id, user_id=user.id, kind="merge", detail=f"#{tip.id} merged in"))
+    _story_decision(session, tip.id, root_id, True, "merge", user.id)
 
 
 def split(session: Session, user: User, tip_id: int, version: int, ip: str = "") -> None:
@@ -196,6 +197,15 @@ def split(session: Session, user: User, tip_id: int, version: int, ip: str = "")
         other.version += 1
     last.split_at = utcnow()
     session.add(TipEvent(tip_id=last.into_tip_id, user_id=user.id, kind="split", detail=f"#{tip.id} split out"))
+    _story_decision(session, tip.id, last.into_tip_id, False, "split", user.id)
+
+
+def _story_decision(session: Session, tip_id: int, other_id: int, same: bool, source: str, user_id: int) -> None:
+    """An editor's merge or split says whether two tips tell one story: the story score learns from it."""
+    from inbox.config import StorySettings
+    from inbox.sort.stories_store import record_decision
+
+    record_decision(session, None, tip_id, other_id, same, source, user_id, StorySettings())
 
 
 def bulk(session: Session, user: User, tip_ids: list[int], action: str, ip: str = "") -> int:

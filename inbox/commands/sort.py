@@ -34,14 +34,18 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def sort_all(settings: Settings, sessions, out=None) -> int:
-    """Re-sort every tip in batches (one transaction each), with a progress bar."""
+    """Re-sort every tip in batches (one transaction each), with a progress bar; stories are
+    re-clustered from scratch in arrival order, editors' same/different-story decisions kept."""
     from inbox.sort import Sorter
+    from inbox.sort.stories_store import reset_clusters
 
     out = out or sys.stderr
 
-    with sessions() as session:
+    with sessions() as session, session.begin():
         total = session.scalar(select(func.count()).select_from(Tip)) or 0
         sorter = Sorter.load(settings, session)
+        reset_clusters(session)
+    sorter.stories.reset()
     done, last_id, started = 0, 0, time.monotonic()
     while True:
         with sessions() as session, session.begin():
@@ -50,7 +54,7 @@ def sort_all(settings: Settings, sessions, out=None) -> int:
                 .where(Tip.id > last_id).order_by(Tip.id).limit(BATCH)
             ).all()
             for tip, raw in rows:
-                sorter.resort(session, tip, raw)
+                sorter.resort(session, tip, raw, recluster=True)
         if not rows:
             break
         last_id = rows[-1][0].id
@@ -136,6 +140,11 @@ def _print_machine(row: SortDecision) -> None:
     print(f"  urgent: {', '.join(why.get('urgent', {}).get('rules', [])) or 'no'}")
     cluster = why.get("cluster", {})
     print(f"  cluster: {cluster.get('action', 'none')}"
-          + (f" tip {cluster['tip_id']} at similarity {cluster['similarity']:.2f}" if "tip_id" in cluster else "")
-          + (f" ({cluster['shared']} {cluster['signal']})" if cluster.get("signal") else "")
+          + (f" tip {cluster['tip_id']} at score {cluster['similarity']:.2f}" if cluster.get("tip_id") else "")
+          + (f" ({cluster['shared_names']} shared names; {cluster['signal']})" if cluster.get("signal") else "")
           + (" (the same reader sent it before)" if cluster.get("same_reader") else ""))
+    if cluster.get("evidence"):
+        thresholds = cluster.get("thresholds", {})
+        print("    evidence: " + ", ".join(f"{k} {v}" for k, v in cluster["evidence"].items())
+              + f"; join >= {thresholds.get('join')}, suggest >= {thresholds.get('suggest')}"
+              + f" (calibrated on {thresholds.get('calibrated_on', 0)} editors' decisions)")

@@ -26,5 +26,7 @@ from inbox.models.sorting import (  # noqa: F401, E402
     ClusterSuggestion,
     ModelVersion,
     SortDecision,
+    StoryCalibration,
+    StoryDecision,
     TipSignature,
 )

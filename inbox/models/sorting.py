@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.models.core import Base, Tip, utcnow
@@ -78,7 +78,7 @@ class Cluster(Base):
 
 
 class TipSignature(Base):
-    """A tip's MinHash signature and salient keys: the persisted duplicate index, reloaded by Sorter.load."""
+    """What the story index keeps of a tip (inbox.sort.stories): its terms and meaning, reloaded by Sorter.load."""
 
     __tablename__ = "tip_signatures"
     # AUTOINCREMENT: ids never come back after a rollback, so "rows after id N" stays exact.
@@ -88,9 +88,16 @@ class TipSignature(Base):
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), unique=True)
     # Declared so a flush writes the tip first even when only tip_id is set (ids handed out before insert).
     tip: Mapped[Tip] = relationship(foreign_keys=[tip_id])
-    minhash: Mapped[bytes] = mapped_column(LargeBinary)
-    # Salient names and numbers (inbox.sort.salient) as concatenated 8-byte hashes, never as text; NULL: none.
+    # Before migration 0008: a MinHash signature (no longer written or read).
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Before 0008: salient keys as 8-byte hashes (no longer written or read; the terms hold the names).
     keys: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Content words and names as (4-byte hash, kinds, count) rows, never as text (stories.Features).
+    terms: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The meaning vector as 128 signed bytes; NULL: no known word piece.
+    meaning: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The tip's own date (sent, else received): the story window is counted in it.
+    at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
 
 
 class ClusterSuggestion(Base):
@@ -107,4 +114,36 @@ class ClusterSuggestion(Base):
     other_tip: Mapped[Tip] = relationship(foreign_keys=[other_tip_id])
     similarity: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | accepted | dismissed
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class StoryDecision(Base):
+    """An editor's word that two tips tell the same story or different ones: a constraint
+    `inbox sort --all` keeps, and a point the story score is recalibrated on."""
+
+    __tablename__ = "story_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    other_tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    same: Mapped[bool] = mapped_column(Boolean)
+    # "accepted" / "dismissed" (a suggestion), "merge" / "split" (the board's thread actions).
+    source: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The evidence the score saw for the pair then (numbers only, JSON), and its default logit.
+    evidence: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class StoryCalibration(Base):
+    """The story score's calibration fitted to editors' decisions; the newest row is used."""
+
+    __tablename__ = "story_calibrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # p = sigmoid(scale * z + shift) over the default logit z (inbox.sort.stories_score).
+    scale: Mapped[float] = mapped_column(Float, default=1.0)
+    shift: Mapped[float] = mapped_column(Float, default=0.0)
+    decisions: Mapped[int] = mapped_column(Integer, default=0)
+    last_decision_id: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

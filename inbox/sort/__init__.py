@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox.config import Settings
 from inbox.db import RowBuffer, add_row
-from inbox.models import ModelVersion, SortDecision, Tip, TipSignature, utcnow
-from inbox.sort import duplicates, flags, learn, salient, spam
-from inbox.sort.clusters import LSHIndex, Match, MinHasher, words
+from inbox.models import ModelVersion, SortDecision, Tip, utcnow
+from inbox.sort import duplicates, flags, learn, spam, stories
+from inbox.sort.stories import Features
+from inbox.sort.stories_store import StoryDesk
 from inbox.sort import model as model_mod
 from inbox.sort.model import TextModel
 from inbox.sort.text import SortInput, from_mail, from_tip
@@ -52,9 +52,7 @@ class Sorting:
     sensitive: tuple[str, ...]
     urgent: bool
     explanation: dict
-    signature: np.ndarray | None = field(default=None, repr=False)
-    duplicate: Match | None = None
-    keys: bytes | None = field(default=None, repr=False)  # salient names and numbers, hashed (inbox.sort.salient)
+    story: Features | None = field(default=None, repr=False)  # what the story index reads (inbox.sort.stories)
     deadline: datetime | None = None  # the nearest day the story is due by (inbox.sort.deadlines)
 
     def apply(self, tip: Tip) -> None:
@@ -73,11 +71,8 @@ class Sorter:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.rules = TopicRules(settings.sorting.topics or default_topics())
-        self.hasher = MinHasher()
-        self.index = LSHIndex()
-        self.key_index = salient.KeyIndex()
+        self.stories = StoryDesk(settings.sorting.stories)
         self.models: dict[str, tuple[TextModel, ModelVersion] | None] = {kind: None for kind in learn.KINDS}
-        self._last_signature_id = 0
         self._signatures_checked = self._models_checked = 0.0
         self._touched: set[int] | None = None  # clusters to recount, and
         self._rows: RowBuffer | None = None  # the store's rows, during a batch (see batch())
@@ -87,7 +82,7 @@ class Sorter:
         """Rules from settings, the newest model files, and the cluster index from the database."""
         sorter = cls(settings)
         sorter.refresh(session, force=True)
-        log.info("sorter loaded: %d rules, %d indexed tips, models %s", len(sorter.rules.rules), len(sorter.index),
+        log.info("sorter loaded: %d rules, %d indexed tips, models %s", len(sorter.rules.rules), len(sorter.stories.index),
                  {k: (m[1].version if m else None) for k, m in sorter.models.items()})
         return sorter
 
@@ -96,12 +91,12 @@ class Sorter:
         now = time.monotonic()
         if force or now - self._signatures_checked >= SIGNATURE_CHECK_SECONDS:
             self._signatures_checked = now
-            self._last_signature_id = duplicates.read_new_signatures(session, self.index, self._last_signature_id,
-                                                                     self.key_index)
+            self.stories.read_new(session)
         if not force and now - self._models_checked < MODEL_CHECK_SECONDS:
             return
         self._models_checked = now
-        duplicates.read_late_signatures(session, self.index, self._last_signature_id, keys=self.key_index)
+        self.stories.read_late(session)
+        self.stories.read_calibration(session)
         for kind in learn.KINDS:
             newest = learn.latest_version(session, kind)
             loaded = self.models[kind]
@@ -112,8 +107,8 @@ class Sorter:
         """The sort stage for a CleanMail: reads, never writes.
 
         analysed is analyse()'s verdict when a parse/clean process already made it
-        (the pipeline does, to use every core); only the duplicate look-up, which
-        needs the index and the database, is then done here.
+        (the pipeline does, to use every core); the story look-up, which
+        needs the index and the database, is done by remember().
         """
         if analysed is None:
             return self.sort_input(session, from_mail(mail))
@@ -121,18 +116,13 @@ class Sorter:
         # other processes' rows must not flush them one message at a time.
         with session.no_autoflush:
             self.refresh(session)
-        return self._with_duplicate(session, analysed)
+        return analysed
 
     def sort_input(self, session: Session, inp: SortInput) -> Sorting:
-        """Topic, spam, flags and the nearest duplicate for what sorting reads of a tip."""
-        self.refresh(session)
-        return self._with_duplicate(session, self.analyse(inp))
-
-    def _with_duplicate(self, session: Session, sorting: Sorting) -> Sorting:
-        if sorting.signature is not None:
-            sorting.duplicate = duplicates.find_duplicate(session, self.index, sorting.signature, self.settings.sorting,
-                                                          self._rows)
-        return sorting
+        """Topic, spam, flags and the story features for what sorting reads of a tip."""
+        with session.no_autoflush:
+            self.refresh(session)
+        return self.analyse(inp)
 
     def model_files(self) -> tuple:
         """Which model files this sorter uses, for analysers in other processes."""
@@ -152,7 +142,7 @@ class Sorter:
         return sorter
 
     def analyse(self, inp: SortInput) -> Sorting:
-        """Topic, spam, flags and the duplicate signature: pure, so it can run in any process."""
+        """Topic, spam, flags and the story features: pure, so it can run in any process."""
         cfg = self.settings.sorting
         text = inp.words
         topic_model, spam_model = self.models["topics"], self.models["spam"]
@@ -168,9 +158,9 @@ class Sorter:
             spam_why["model_version"] = spam_model[1].version
         kinds, sensitive_rules = flags.sensitive_kinds(inp)
         urgent = flags.urgency_of(inp)
-        # Auto-replies and bounces repeat one template: clustering them would bury real stories.
-        signature = None if inp.automatic else self.hasher.signature(words(text))
-        keys = (salient.keys(inp.subject, inp.own_words) or None) if signature is not None else None
+        # Auto-replies and bounces repeat one template, and a mailing list's posts share its footer and
+        # its threads: clustering them would bury the readers' stories (docs/stories.md).
+        story = None if inp.automatic or inp.listed else stories.features(inp.subject, inp.own_words)
         explanation = {
             "topic": {"topic": verdict.topic, "confidence": verdict.confidence, "source": verdict.source,
                       **verdict.explanation},
@@ -179,25 +169,21 @@ class Sorter:
             "urgent": urgent.why,
         }
         return Sorting(verdict.topic, verdict.confidence, verdict.source, spam_score,
-                       spam_score >= cfg.spam_threshold, kinds, bool(urgent.rules), explanation, signature, None, keys,
+                       spam_score >= cfg.spam_threshold, kinds, bool(urgent.rules), explanation, story,
                        urgent.deadline)
 
-    def remember(self, session: Session, tip: Tip, sorting: Sorting) -> None:
-        """Write the verdict for a flushed tip: its columns, the decision, its cluster, the index."""
+    def remember(self, session: Session, tip: Tip, sorting: Sorting, resort: bool = False) -> None:
+        """Write the verdict for a flushed tip: its columns, the decision, its story."""
         sorting.apply(tip)
         if tip.thread_root_id is not None:
             cluster = {"action": "none", "why": "a follow-up in a thread is not a new story"}
         else:
-            cluster = duplicates.remember(session, self.index, tip, sorting.signature, sorting.duplicate,
-                                          self.settings.sorting, self._touched, self._rows,
-                                          keys=sorting.keys, key_index=self.key_index)
+            at = tip.sent_at or tip.received_at or utcnow()
+            cluster = self.stories.remember(session, tip, sorting.story, at, self._touched, self._rows, resort=resort)
         sorting.explanation["cluster"] = cluster
         add_row(session, self._rows, SortDecision, tip_id=tip.id, kind="sort", value=sorting.topic,
                 source=sorting.topic_source, confidence=sorting.topic_confidence,
                 explanation=json.dumps(sorting.explanation), created_at=utcnow())
-        if sorting.signature is not None and cluster["action"] != "none":
-            self.index.add(tip.id, sorting.signature)
-            self.key_index.add(tip.id, sorting.keys)
         log.debug("sorted tip %s: source %s, cluster %s", tip.id, sorting.topic_source, cluster["action"])
 
     @contextmanager
@@ -212,8 +198,10 @@ class Sorter:
         finally:
             self._touched = self._rows = None
 
-    def resort(self, session: Session, tip: Tip, raw: bytes | None = None) -> Sorting:
-        """Sort a stored tip again (after rules or models changed); editors' labels still win."""
+    def resort(self, session: Session, tip: Tip, raw: bytes | None = None, recluster: bool = False) -> Sorting:
+        """Sort a stored tip again (after rules or models changed); editors' labels still win.
+        With recluster (`inbox sort --all`, after stories_store.reset_clusters and
+        self.stories.reset()), its story is chosen again too, editors' story decisions kept."""
         sorting = self.sort_input(session, from_tip(tip, raw))
         topic_label = _editor_label(session, tip.id, "topic")
         if topic_label is not None or tip.topic_source == "editor":
@@ -231,22 +219,13 @@ class Sorter:
             sorting.explanation["spam"]["editor"] = "moved to the Spam column on the board"
         elif not sorting.is_spam and tip.status == "spam":
             tip.status = "new"  # the sorter put it there and no longer thinks so
-        signature_row = session.scalar(select(TipSignature).where(TipSignature.tip_id == tip.id))
-        clustered = signature_row is not None
-        if clustered:
-            if signature_row.keys is None and sorting.keys:
-                # Sorted before names-and-numbers keys existed (migration 0004): give it its keys,
-                # so later tips can be suggested to it. It keeps its cluster; nothing is suggested now.
-                signature_row.keys = sorting.keys
-                self.key_index.add(tip.id, sorting.keys)
-            sorting.signature, sorting.duplicate, sorting.keys = None, None, None
-        sorting.apply(tip)
-        if clustered:
+        if not recluster and tip.id in self.stories.index.seen:
+            sorting.apply(tip)
             sorting.explanation["cluster"] = {"action": "kept", "cluster_id": tip.cluster_id}
             session.add(SortDecision(tip_id=tip.id, kind="sort", value=sorting.topic, source=sorting.topic_source,
                                      confidence=sorting.topic_confidence, explanation=json.dumps(sorting.explanation)))
         else:
-            self.remember(session, tip, sorting)
+            self.remember(session, tip, sorting, resort=True)
         return sorting
 
 

@@ -1,60 +1,57 @@
-"""Salient keys: the names and numbers that readers describing one event share.
+"""Salient names: the places, institutions, people and numbers a tip names.
 
-MinHash (inbox.sort.clusters) finds rewrites of one text. Several readers who
-saw the same thing write it in their own words and share almost none of them;
-what they do share are the distinctive names and numbers: "Precinct 14",
-"Lincoln Elementary", "Grange Hall", "County Road 6". This module pulls a few
-such keys out of the reader's own words:
+Readers who saw one event write it in their own words and share few of them;
+what they share are its names: "Stonycreek Manor", "Route 22", "Precinct 14",
+"Cherry Creek School District". This module reads them out of the reader's
+own words, each with a kind (stories score them: inbox.sort.stories_score):
 
-* a word and the number after it ("precinct 14", "road 6", "room 3b"), with
-  common abbreviations spelled out (rd -> road, pct. -> precinct, no. -> number);
-  never a long number (phone, account, case file): those are personal data;
-* runs of one to three Capitalised words, lower-cased, leaving out function
-  words, months, weekdays, titles, a word capitalised only because it starts a
-  sentence (or a Title Case subject), the salutation line ("Hi Maya,", "Hello
-  Channel 8," name the desk, not the story) and what follows a sign-off (the
-  reader's own name), and runs made only of civic nouns ("County Clerk",
-  "Election Day": every story on the beat has them).
+* WHERE: a run of capitalised words naming a place or an institution — it ends
+  in a place noun ("... County", "... School District", "... Manor") or follows
+  "in", "at", "near", "from" ("in Hazleton");
+* NAME: any other run of capitalised words (people, companies) and acronyms
+  ("SEPTA", "PPS");
+* ID: a word and the number after it ("precinct 14", "road 6", "springettsbury
+  5"), common abbreviations spelled out, or an ordinal and its street ("38th
+  street"); never a long number (phone, account, case file): personal data.
 
-Keys are kept only as 8-byte blake2b hashes, never as text: a tip's keys are
-facts about the tip as sensitive as the tip. Two tips sharing MIN_SHARED or more
-keys become a suggestion for an editor (inbox.sort.duplicates), never a join.
+A run is kept whole: its words each, and its head (the run without the civic
+nouns that end it) as one phrase, so "Cherry Creek School District" in one tip
+and "Cherry Creek" in another share "cherry", "creek" and "cherry creek". A
+capitalised word that opens a sentence is a name when the next word is
+capitalised too, or when it is capitalised elsewhere. Left out: function words,
+months, weekdays, titles, a Title Case subject's capitals, the salutation line
+("Hi Maya,"), a sign-off and the name block under it, the header lines of a
+forwarded message (From:, Sent:, To:, Subject:), quoted lines ("> ..."), and
+runs made only of civic nouns ("County Clerk", "Election Day").
 """
 from __future__ import annotations
 
-import hashlib
-import math
 import re
 
 from inbox.sort.clusters import STOP_WORDS
 
-KEY_BYTES = 8
-MAX_KEYS = 12
-MIN_SHARED = 2  # keys two tips must share to be suggested to an editor
-# ... and at least this share of the smaller tip's keys (score()). On the SpamAssassin ham (list
-# mail, 3,900 messages) no floor gave 791 suggestions, 51 % within one thread; 0.5 gave 419, 65 %.
-# The demo's polling-place tips share 0.5 - 1.0 of their keys.
-MIN_SCORE = 0.5
-# A key this many stored tips share is the desk's boilerplate (a town, a street every story names): ignored.
-MAX_POSTINGS = 100
-# The shared keys must be rare enough that a stored tip sharing them all by chance is unlikely: a key
-# in df of N stored tips is worth log2(N / df) bits, and together they must beat log2(N) + SURPRISE_BITS
-# (1 chance in 32). N is at least PRIOR_TIPS, so a young database does not find every name surprising.
-SURPRISE_BITS = 5.0
-PRIOR_TIPS = 200
+NAME, WHERE, ID = 1, 2, 4  # kinds, as bit flags (a term can be several)
+MAX_NAMES = 40
 
 ABBREVIATIONS = {"rd": "road", "st": "street", "str": "street", "ave": "avenue", "av": "avenue", "blvd": "boulevard",
                  "hwy": "highway", "rte": "route", "pct": "precinct", "no": "number", "nr": "number",
                  "apt": "apartment", "rm": "room", "bldg": "building", "ste": "suite", "dist": "district", "ln": "lane",
-                 "fl": "floor"}
+                 "fl": "floor", "twp": "township", "sd": "district", "mt": "mount"}
 MONTHS = frozenset("january february march april may june july august september october november december "
                    "jan feb mar apr jun jul aug sep sept oct nov dec".split())
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
                      "fri sat sun today tomorrow yesterday tonight".split())
 TITLES = frozenset("mr mrs ms mx dr prof rev hon jr sr gov sen rep lt sgt capt det gen".split())
-NOT_NAMES = STOP_WORDS | MONTHS | WEEKDAYS | TITLES | frozenset(
-    "miss sir madam since around nearly almost approximately last next past "
-    "least every per like page pages step steps age aged ok okay yes i'd i'll we're we've they're".split())
+# Spanish and Portuguese function words: a capitalised "El" or "Los" opens a sentence, it names nothing.
+FOREIGN_STOP = frozenset("""
+el la los las lo le les un una unos unas de del al y e o u que en por para con sin mi mis su sus tu es son
+se no si ya muy mas más pero como porque cuando donde hay fue era nos yo ella ellos este esta estos estas
+ese esa eso aqui aquí o os as um uma do da dos das em no na nos nas ao à é
+""".split())
+NOT_NAMES = STOP_WORDS | MONTHS | WEEKDAYS | TITLES | FOREIGN_STOP | frozenset(
+    "miss sir madam since around nearly almost approximately last next past least every per like page pages step "
+    "steps age aged ok okay yes i'd i'll we're we've they're i’m i’ve i’d i’ll sorry anyway also update edit "
+    "ps fyi asap lol omg pm am et est edt pst cst usa us pa faq llc inc ltd".split())
 # Nouns every story on a beat names in capitals; a run of these alone says nothing about which story.
 CIVIC = frozenset("""
 county city state town township village borough federal national public community local
@@ -62,37 +59,103 @@ board office department dept agency authority commission committee council court
 election elections day school schools elementary middle high district precinct ward
 road street avenue lane highway route boulevard drive hall center centre building park
 police sheriff fire station hospital clinic library church university college company
-north south east west new old
+north south east west new old upper lower
 administration staff director secretary treasurer auditor governor mayor judge rep sen senator representative
-officer sergeant chief captain deputy commissioner superintendent principal president manager system
+officer sergeant chief captain deputy commissioner commissioners superintendent principal president manager system
 people citizens residents voters vote nobody everyone one two three four five six seven eight nine ten
 """.split())
+# Nouns that end the name of a place or an institution ("Erie County", "Stonycreek Manor").
+PLACE_NOUNS = frozenset("""
+county city town township village borough district school schools elementary academy hall center centre
+road street avenue lane highway route boulevard drive pike way square plaza bridge tunnel station line
+park river creek lake island valley mountain hill hills heights estates manor home homes apartments
+hospital clinic library church mosque synagogue temple university college prison jail courthouse
+plant farm farms mill mine factory warehouse mall market airport port terminal incline
+""".split())
+GENERIC = CIVIC | PLACE_NOUNS | frozenset("""
+medical regional health services service center community family united american valley memorial general
+association union coalition alliance foundation network group partners communities systems care
+water sewer gas electric power transit housing parking works utility utilities municipal sanitation
+""".split())
+LOCATIVES = frozenset("in at near from outside across into toward towards around behind".split())
 # Nouns whose number names a thing ("precinct 14", "road 6", "room 3b", "case 52"), not a quantity ("taking 11 weeks").
 ID_NOUNS = frozenset("""
 precinct ward district route road street avenue lane highway boulevard interstate exit room courtroom suite unit
 apartment floor building lot gate bus line station channel pier dock bay section grade case docket bill item
 chapter box local number ordinance resolution measure proposition prop amendment flight plant well tower
 """.split())
+STREET_NOUNS = frozenset("street avenue road lane boulevard".split())
 
 # The first line when it greets someone ("Hi Maya,", "Ms. Torres,", "Hello Channel 8,"): the desk, not the story.
 _SALUTATION = re.compile(r"\A\s*(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|attn|attention"
-                         r"|to)\b[^\n]{0,60}|[^\n!?]{0,40}[,:])[ \t]*\n", re.IGNORECASE)
-_SIGN_OFF = re.compile(r"(?im)^\s*(?:(?:thanks|thank you|thx|regards|best(?: regards| wishes)?|cheers|sincerely|"
-                       r"respectfully|warmly|cordially|yours(?: truly)?|kind regards)\b[^\n]{0,20}|--\s*)$")
+                         r"|to|hola|buenos d[ií]as|estimad[oa]s?)\b[^\n]{0,60}|[^\n!?]{0,40}[,:])[ \t]*\n",
+                         re.IGNORECASE)
+_SIGN_OFF = re.compile(r"(?i)^\s*(?:(?:thanks|thank you|thx|regards|best(?: regards| wishes)?|cheers|sincerely|"
+                       r"respectfully|warmly|cordially|yours(?: truly)?|kind regards|gracias|saludos|atentamente|"
+                       r"obrigad[oa]|sent from|enviado desde)\b[^\n]{0,30}|--\s*\S?[^\n]{0,40})$")
+# A forwarded message's header lines: who wrote to whom is not the story (its Subject: line is).
+_HEADER = re.compile(r"(?i)^\s*(?:from|sent|to|cc|bcc|date|reply-to|de|para|enviado|fecha|asunto)\s*:")
+_SUBJECT = re.compile(r"(?i)^\s*subject\s*:\s*")
+_MARKER = re.compile(r"(?i)^\s*(?:-{2,}.*(?:forwarded|original|mensaje).*-*|begin forwarded message:?|_{8,}|-{8,})\s*$")
 # A word, a number (a long or hyphenated one is a phone or file number: skipped below), or a break.
-_TOKEN = re.compile(r"(\d(?:[\d,./-]*\d)?[a-zA-Z]?(?!\w))|([^\W\d_]+(?:['’][^\W\d_]+)*)(\.?)|(\n\s*\n|[^\w\s#])")
+_TOKEN = re.compile(r"(\d+(?:st|nd|rd|th)\b|\d(?:[\d,./-]*\d)?[a-zA-Z]?(?!\w))|([^\W\d_]+(?:['’-][^\W\d_]+)*)(\.?)"
+                    r"|(\n\s*\n|[^\w\s#])")
 _NUMBER = re.compile(r"\d{1,4}[a-z]?")
+_ORDINAL = re.compile(r"\d{1,3}(?:st|nd|rd|th)")
+_SHOUTED = re.compile(r"\b[A-Z]{2,}(?:[ \t]+[A-Z]{2,})+\b")  # two or more words in capitals in a row
+_SENTENCE_END = re.compile(r"[.!?]\s*$")
 
 
-def _key_hash(text: str) -> bytes:
-    return hashlib.blake2b(text.encode(), digest_size=KEY_BYTES).digest()
-
-
-def _own_text(subject: str, body: str) -> tuple[str, str]:
-    """The subject, and the body without its salutation line and anything after a sign-off."""
+def own_text(subject: str, body: str) -> str:
+    """The subject and the body a reader wrote: no salutation, no quoted lines, no forwarded
+    header lines, no sign-off or the name block under it."""
     body = _SALUTATION.sub("", body, count=1)
-    end = _SIGN_OFF.search(body)
-    return subject, body[:end.start()] if end else body
+    lines: list[str] = []
+    skipping = False  # inside a sign-off's block: until a blank line
+    for line in body.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            skipping = False
+            lines.append("")
+            continue
+        if skipping or stripped.startswith(">") or _HEADER.match(line) or _MARKER.match(line):
+            lines.append("")  # a break: the run of names before it ends here
+            continue
+        if _SIGN_OFF.match(line) and len(stripped) < 45:
+            skipping = True
+            lines.append("")
+            continue
+        # "FOR IMMEDIATE RELEASE", "NO HEAT AGAIN": shouted words name nothing (an acronym alone does).
+        line = _SHOUTED.sub(lambda m: m.group().lower(), line)
+        lines.append(_SUBJECT.sub("", line) + ("\n" if _SUBJECT.match(line) else ""))
+    return subject + "\n\n" + "\n".join(_drop_name_blocks(lines))
+
+
+def _drop_name_blocks(lines: list[str]) -> list[str]:
+    """A paragraph of short lines that opens with one to three capitalised words, after the
+    tip's first paragraph, is a signature ("Greg Amato / Fishtown"): the reader, not the story."""
+    out: list[str] = []
+    block: list[str] = []
+    paragraphs = 0
+
+    def flush() -> None:
+        nonlocal paragraphs
+        if block:
+            first = block[0].strip().split()
+            is_name = (paragraphs > 0 and 1 <= len(first) <= 3 and all(w[:1].isupper() for w in first)
+                       and all(len(line.split()) <= 6 and not _SENTENCE_END.search(line) for line in block))
+            out.extend([""] * len(block) if is_name else block)
+            paragraphs += 1
+            block.clear()
+
+    for line in lines:
+        if line.strip():
+            block.append(line)
+        else:
+            flush()
+            out.append(line)
+    flush()
+    return out
 
 
 def _tokens(text: str, title_case: bool) -> list[tuple[str, str, bool]]:
@@ -115,114 +178,110 @@ def _tokens(text: str, title_case: bool) -> list[tuple[str, str, bool]]:
                 initial = False
         else:
             append(("break", brk, False))
-            initial = brk.strip() in ("", ".", "!", "?")
+            initial = brk.strip() in ("", ".", "!", "?", ":", ";")
     return out
 
 
-def extract(subject: str, body: str) -> list[str]:
-    """The salient keys of a tip, as text (for tests and hashing only: never stored)."""
-    subject, body = _own_text(subject, body)
-    words_in_subject = [w for w in re.findall(r"[^\W\d_]+", subject) if len(w) > 3]
-    title_case = bool(words_in_subject) and sum(w[0].isupper() for w in words_in_subject) * 2 > len(words_in_subject)
-    tokens = _tokens(subject, title_case) + [("break", "\n\n", False)] + _tokens(body, False)
-    # A word capitalised at a sentence's start is a name only if it is capitalised elsewhere too.
+def names(subject: str, body: str, text: str | None = None) -> dict[str, int]:
+    """The salient names of a tip: text -> kinds (NAME | WHERE | ID), strongest first; text only
+    for hashing (inbox.sort.stories) and tests, never stored. `text`: own_text() already made."""
+    text = own_text(subject, body) if text is None else text
+    subject_words = [w for w in re.findall(r"[^\W\d_]+", subject) if len(w) > 3]
+    title_case = bool(subject_words) and sum(w[0].isupper() for w in subject_words) * 2 > len(subject_words)
+    head, _, rest = text.partition("\n\n")
+    tokens = _tokens(head, title_case) + [("break", "\n\n", False)]
+    in_subject = len(tokens) if title_case else 0  # a Title Case subject's capitals name nothing by themselves
+    tokens += _tokens(rest, False)
+    words = [t for kind, t, _ in tokens if kind == "word"]
+    shouting = len(words) > 8 and sum(w.isupper() and len(w) > 1 for w in words) * 3 > len(words)
     mid_caps = {t for kind, t, initial in tokens if not initial and kind == "word" and t[0].isupper()}
-    found: dict[str, tuple[int, int]] = {}  # key -> (strength, first position)
+    found: dict[str, int] = {}
     run: list[str] = []
+    run_after: list[str] = [""]  # the word before the run
 
-    def end_run(at: int) -> None:
+    def end_run() -> None:
         if not run:
             return
-        for start in range(0, len(run), 3):
-            chunk = run[start:start + 3]
-            if not all(w in CIVIC for w in chunk):
-                found.setdefault(" ".join(chunk), (len(chunk), at))
+        # The words of a longer name each, but not its generic nouns ("Lehigh River": "lehigh" and the phrase).
+        generic = GENERIC if len(run) > 1 else CIVIC
+        words_in = [w for w in run if w not in generic and w not in NOT_NAMES and len(w) > 1]
+        if words_in:
+            tail = len(run)
+            while tail > 0 and run[tail - 1] in CIVIC:
+                tail -= 1
+            kind = WHERE if (run[-1] in PLACE_NOUNS or run_after[0] in LOCATIVES) else NAME
+            start = 0
+            while start < tail and (run[start] in TITLES or run[start] in CIVIC):
+                start += 1
+            phrase = run[start:tail]
+            if len(phrase) >= 2:
+                found[" ".join(phrase[:4])] = found.get(" ".join(phrase[:4]), 0) | kind
+            for w in words_in:
+                found[w] = found.get(w, 0) | kind
         run.clear()
 
-    previous = None
+    previous = None  # a word that can own the number after it
+    last_word = ""
     for at, (kind, text, initial) in enumerate(tokens):
         if kind == "number":
-            end_run(at)
+            end_run()
             number = text.replace(",", "").lower()
-            if previous and _NUMBER.fullmatch(number):
-                found.setdefault(f"{previous} {number}", (3, at))
-            previous = None
+            if _ORDINAL.fullmatch(number):
+                following = _next_word(tokens, at)
+                if following in STREET_NOUNS:
+                    found[f"{number} street"] = found.get(f"{number} street", 0) | ID | WHERE
+            elif previous and _NUMBER.fullmatch(number):
+                found[f"{previous} {number}"] = found.get(f"{previous} {number}", 0) | ID
+            previous, last_word = None, ""
             continue
         if kind == "dot":
             continue  # "Pct. 14", "No. 5": the abbreviation still pairs with its number
         if kind == "break":
-            end_run(at)
-            previous = None
+            end_run()
+            previous, last_word = None, ""
             continue
         lower = text.lower()
         if lower.endswith(("'s", "’s")):
             lower = lower[:-2]  # "Crestline's" is Crestline
         word = ABBREVIATIONS.get(lower, lower)
-        capitalised = text[0].isupper() and (not initial or text in mid_caps)
+        capitalised = text[0].isupper() and not shouting and (
+            not initial or text in mid_caps
+            or (at >= in_subject and lower not in NOT_NAMES and _next_is_capital(tokens, at, mid_caps)))
+        acronym = text.isupper() and 2 <= len(text) <= 6 and not shouting and lower not in NOT_NAMES
         previous = word if (word in ID_NOUNS or capitalised) and word not in NOT_NAMES and len(word) > 1 else None
-        if capitalised and lower not in NOT_NAMES and len(lower) > 1:
+        if (capitalised or acronym) and lower not in NOT_NAMES and len(lower) > 1:
+            if not run:
+                run_after[0] = last_word
             run.append("saint" if lower == "st" and not run else word)  # "St. Anne" but "Main St."
+        elif run and lower == "of" and _next_is_capital(tokens, at, mid_caps):
+            run.append("of")  # "Bureau of Consumer Protection"
         else:
-            end_run(at)
-    end_run(len(tokens))
-    ranked = sorted(found, key=lambda k: (-found[k][0], found[k][1]))
-    return ranked[:MAX_KEYS]
+            end_run()
+        last_word = lower
+    end_run()
+    return dict(list(found.items())[:MAX_NAMES])
 
 
-def keys(subject: str, body: str) -> bytes:
-    """The salient keys of a tip as stored: concatenated 8-byte hashes, strongest first."""
-    return b"".join(_key_hash(k) for k in extract(subject, body))
+def _next_word(tokens: list[tuple[str, str, bool]], at: int) -> str:
+    for kind, text, _ in tokens[at + 1:at + 3]:
+        if kind == "word":
+            lower = text.lower()
+            return ABBREVIATIONS.get(lower, lower)
+        if kind == "break":
+            return ""
+    return ""
 
 
-def split(data: bytes | None) -> list[bytes]:
-    """Stored keys back as a list of 8-byte hashes."""
-    return [data[i:i + KEY_BYTES] for i in range(0, len(data or b""), KEY_BYTES)]
+def _next_is_capital(tokens: list[tuple[str, str, bool]], at: int, mid_caps: set[str]) -> bool:
+    """The next token is a capitalised word that is no function word (so "Cherry Creek" at a
+    sentence's start is a name, and "The Board" is not two)."""
+    if at + 1 >= len(tokens):
+        return False
+    kind, text, _ = tokens[at + 1]
+    return kind == "word" and text[0].isupper() and text.lower() not in NOT_NAMES
 
 
-class KeyIndex:
-    """Stored tips by key hash, to find the tip sharing the most keys with a new one."""
-
-    def __init__(self):
-        self.postings: dict[bytes, list[int]] = {}
-        self.stored: dict[int, bytes] = {}  # tip id -> its keys, to check a candidate against its row
-
-    def __len__(self) -> int:
-        return len(self.stored)
-
-    def add(self, tip_id: int, data: bytes | None) -> None:
-        """Index a stored tip's keys (again is harmless)."""
-        if not data or tip_id in self.stored:
-            return
-        self.stored[tip_id] = data
-        for key in split(data):
-            members = self.postings.setdefault(key, [])
-            if len(members) <= MAX_POSTINGS:  # one past the limit marks the key as boilerplate
-                members.append(tip_id)
-
-    def keys_of(self, tip_id: int) -> bytes | None:
-        return self.stored.get(tip_id)
-
-    def candidates(self, data: bytes | None, limit: int = 3) -> list[tuple[int, int, float]]:
-        """(tip id, shared keys, bits) of the stored tips sharing at least MIN_SHARED keys that are
-        rare enough together (see SURPRISE_BITS) and at least MIN_SCORE of the smaller key set,
-        the most informative first."""
-        tips = max(len(self.stored), PRIOR_TIPS)
-        shared: dict[int, list[float]] = {}
-        for key in split(data):
-            members = self.postings.get(key, ())
-            if len(members) > MAX_POSTINGS:
-                continue
-            bits = math.log2(tips / len(members)) if members else 0.0
-            for tip_id in members:
-                shared.setdefault(tip_id, []).append(bits)
-        needed = math.log2(tips) + SURPRISE_BITS
-        mine = len(data or b"") // KEY_BYTES
-        best = sorted((-sum(b), -len(b), -tip_id) for tip_id, b in shared.items()
-                      if len(b) >= MIN_SHARED and sum(b) >= needed
-                      and score(len(b), mine, len(self.stored[tip_id]) // KEY_BYTES) >= MIN_SCORE)
-        return [(-neg_id, -neg_n, round(-neg_bits, 2)) for neg_bits, neg_n, neg_id in best[:limit]]
-
-
-def score(shared: int, mine: int, theirs: int) -> float:
-    """A suggestion's similarity (0..1): the share of the smaller key set the two tips have in common."""
-    return round(shared / max(1, min(mine, theirs)), 3)
+def extract(subject: str, body: str) -> list[str]:
+    """The salient names as text, phrases and numbers first (tests, and the bench's eyes only)."""
+    found = names(subject, body)
+    return sorted(found, key=lambda k: (-(" " in k), list(found).index(k)))

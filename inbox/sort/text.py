@@ -17,6 +17,9 @@ from typing import Any
 
 # The mail server's verdict, where one ran a filter before us.
 SPAM_HEADERS = ("x-spam-flag", "x-spam-status")
+# A discussion list's headers (RFC 2369/2919), as inbox.mail.headers names them; a bulk sender's
+# List-Unsubscribe alone (a press release, an advisory) is still one organisation's account.
+DISCUSSION_LIST = ("list-id", "list-post")
 # What a story is about shows in its first pages; reading a 5 MB paste costs
 # seconds of n-grams and says no more. Flags still read the whole text.
 WORDS_LIMIT = 4000
@@ -31,6 +34,7 @@ class SortInput:
     sent_at: datetime | None  # naive UTC
     spam_headers: tuple[tuple[str, str], ...] = ()
     automatic: bool = False  # an auto-reply or a bounce: no reader's story to cluster
+    listed: bool = False  # a discussion list's post (List-Id, List-Post): the list's conversation, not a reader's account
 
     @property
     def own_words(self) -> str:
@@ -257,15 +261,18 @@ def from_mail(mail: Any) -> SortInput:
         sent_at=parsed.date,
         spam_headers=headers,
         automatic=mail.is_auto_reply or mail.is_bounce,
+        listed=any(r.startswith(DISCUSSION_LIST) for r in mail.mail_kind_reasons),
     )
 
 
 def from_tip(tip: Any, raw: bytes | None = None) -> SortInput:
     """A stored tip as sorting sees it; the server's spam verdict is read again from the raw headers."""
     headers: tuple[tuple[str, str], ...] = ()
+    listed = bool(tip.is_list)
     if raw:
         msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
         headers = tuple((k.lower(), str(v)) for k, v in msg.items() if k.lower() in SPAM_HEADERS)
+        listed = any(k.lower() in DISCUSSION_LIST for k in msg.keys())
     return SortInput(
         subject=tip.subject or "",
         new_text=own_words(tip.text_body or "", tip.new_text_end, tip.signature_start),
@@ -274,4 +281,5 @@ def from_tip(tip: Any, raw: bytes | None = None) -> SortInput:
         sent_at=tip.sent_at or tip.received_at,
         spam_headers=headers,
         automatic=bool(tip.is_auto_reply or tip.is_bounce),
+        listed=listed,
     )

@@ -105,7 +105,8 @@ def test_the_same_reader_sending_again_is_recognised(db, settings):
 def test_a_middling_match_is_suggested_and_an_editor_can_accept_it(db, settings):
     from dataclasses import replace
 
-    strict = replace(settings, sorting=replace(settings.sorting, cluster_join=0.99, cluster_suggest=0.3))
+    stories = replace(settings.sorting.stories, join=1.0, suggest=0.05)  # never joins: suggests
+    strict = replace(settings, sorting=replace(settings.sorting, stories=stories))
     first, second = store(db, strict, make_mail(subject="Polling place moved", body=STORY),
                           make_mail(sender="deb@example.net", subject="polling place", body=PARAPHRASE))
     with db() as session, session.begin():
@@ -160,19 +161,18 @@ def test_the_deadline_is_stored_resolved_from_the_message_date(db, settings):
     assert why["urgent"]["deadline"] == {"phrase": "weekday", "date": "2023-12-05", "days_after_sent": 6}
 
 
-def test_a_signature_committed_late_by_another_worker_is_picked_up(db, settings):
+def test_a_story_row_committed_late_by_another_worker_is_picked_up(db, settings):
     """Worker B's batch committed first, so the sorter passed A's lower ids before A committed."""
-    from inbox.sort.clusters import LSHIndex, to_bytes
+    from inbox.sort.stories_index import StoryIndex
 
     first, _ = store(db, settings, make_mail(subject="a", body=STORY), make_mail(subject="b", body=OTHER_STORY))
     with db() as session:
         sorter = Sorter.load(settings, session)
-        stored = session.scalars(select(TipSignature.minhash).where(TipSignature.tip_id == first)).one()
-    sorter.index = LSHIndex()  # as if the first row had not been visible when the sorter passed its id
+        assert session.scalars(select(TipSignature.terms).where(TipSignature.tip_id == first)).one()
+    sorter.stories.index = StoryIndex(settings.sorting.stories.window_days)  # as if A's rows had not been visible
     with db() as session:
         sorter.refresh(session, force=True)
-    assert sorter.index.signature_of(first) is not None
-    assert to_bytes(sorter.index.signature_of(first)) == stored
+    assert first in sorter.stories.index.story_of
 
 
 def test_auto_replies_are_not_clustered(db, settings):

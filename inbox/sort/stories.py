@@ -1,0 +1,103 @@
+"""What a tip tells, for the story index: its terms and its meaning (the pure part).
+
+    found = stories.features(subject, own_words)   # in any process; None: too little to compare
+    found.terms_bytes(), found.meaning_bytes()      # as stored in tip_signatures
+
+A tip's *terms* are its content words (inbox.sort.clusters) and its salient names
+(inbox.sort.salient: places and institutions, people, numbers), each with its
+count and its kinds, kept only as 4-byte hashes: never as text. Its *meaning* is
+the mean of the shipped word-piece table's vectors (inbox.sort.meaning) over its
+content words, stored as 128 signed bytes. The story index weighs them
+(inbox.sort.stories_index); design: docs/stories.md.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from inbox.sort import clusters, salient
+
+MIN_TERMS = 3  # fewer content words and names than this: too little to tell which story
+MAX_TERMS = 250  # the most frequent this many; a 4,000-character tip rarely has more
+CONTENT = 0  # a term that is only a content word; salient.NAME | WHERE | ID otherwise
+_TERM = np.dtype([("hash", "<u4"), ("kind", "u1"), ("tf", "u1")])
+
+
+def term_hash(text: str) -> int:
+    """A term's 4-byte hash, the same in every process and on every machine."""
+    return zlib.crc32(text.encode())
+
+
+def _norm(word: str) -> str:
+    """A word as content words are counted: a plural 's' dropped."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+@dataclass(frozen=True)
+class Features:
+    hashes: np.ndarray  # uint32, sorted
+    kinds: np.ndarray  # uint8 bit flags (salient.NAME | WHERE | ID), CONTENT for a content word only
+    tf: np.ndarray  # uint8: how often the term comes in the tip
+    meaning: np.ndarray | None = field(default=None, repr=False)  # float32, unit length
+
+    def terms_bytes(self) -> bytes:
+        rows = np.empty(len(self.hashes), dtype=_TERM)
+        rows["hash"], rows["kind"], rows["tf"] = self.hashes, self.kinds, self.tf
+        return rows.tobytes()
+
+    def meaning_bytes(self) -> bytes | None:
+        if self.meaning is None:
+            return None
+        return np.clip(np.rint(self.meaning * 127), -127, 127).astype(np.int8).tobytes()
+
+    @classmethod
+    def from_bytes(cls, terms: bytes, meaning: bytes | None) -> Features:
+        """Stored features back (the story index reads them at load)."""
+        rows = np.frombuffer(terms, dtype=_TERM)
+        vector = None
+        if meaning:
+            vector = np.frombuffer(meaning, dtype=np.int8).astype(np.float32) / 127.0
+            vector /= max(float(np.linalg.norm(vector)), 1e-6)
+        return cls(rows["hash"].astype(np.uint32), rows["kind"].copy(), rows["tf"].copy(), vector)
+
+    def named(self) -> np.ndarray:
+        """The hashes of the names among the terms."""
+        return self.hashes[self.kinds != CONTENT]
+
+
+def features(subject: str, body: str, embed: bool = True) -> Features | None:
+    """The terms and meaning of a tip's subject and own words, or None when too few."""
+    text = salient.own_text(subject, body)
+    words = clusters.counts(text)
+    found: dict[str, list[int]] = {w: [CONTENT, n] for w, n in words.most_common(MAX_TERMS)}
+    for name, kind in salient.names(subject, body, text).items():
+        term = " ".join(_norm(w) for w in name.split())
+        row = found.setdefault(term, [CONTENT, 1])
+        row[0] |= kind
+    if len(found) < MIN_TERMS:
+        return None
+    by_hash: dict[int, tuple[int, int]] = {}
+    for term, (kind, n) in found.items():
+        h = term_hash(term)
+        old = by_hash.get(h)
+        by_hash[h] = (kind | (old[0] if old else 0), min(255, n + (old[1] if old else 0)))
+    hashes = np.fromiter(sorted(by_hash), dtype=np.uint32, count=len(by_hash))
+    kinds = np.fromiter((by_hash[int(h)][0] for h in hashes), dtype=np.uint8, count=len(hashes))
+    tf = np.fromiter((by_hash[int(h)][1] for h in hashes), dtype=np.uint8, count=len(hashes))
+    return Features(hashes, kinds, tf, meaning_of(" ".join(words)) if embed else None)
+
+
+def meaning_of(text: str) -> np.ndarray | None:
+    """The mean word-piece vector of a text, unit length (None when no piece is known)."""
+    from inbox.sort.meaning import embedder
+
+    emb = embedder()
+    ids = emb.piece_ids(text)
+    if not ids:
+        return None
+    table = emb.table
+    vector = table.vectors[np.asarray(ids, dtype=np.int64)].astype(np.float32).mean(axis=0) * table.scale
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm > 0 else None

@@ -1,0 +1,261 @@
+"""The story index: the stories of the last days, each as a whole, and the evidence
+that a new tip tells one of them (docs/stories.md).
+
+Each story keeps an online centroid (Miranda et al. 2018, "Multilingual clustering
+of streaming news"): the sum of its members' TF-IDF vectors, every term any member
+used with the kinds it had, and the sum of their meanings. Document frequencies
+are learned online from every tip the index has seen. A new tip is compared only
+with the stories sharing its rarest terms (an inverted index), within a window of
+days around the tip's own date, never with every story.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from inbox.sort.salient import WHERE
+from inbox.sort.stories import CONTENT, Features
+
+PRIOR_TIPS = 20  # a young index counts this many more tips, so no content word looks rare by chance
+# ... and this many for a name: a given place or person is named in few of all tips a desk will ever get,
+# so five readers naming it among a young desk's first tips is no sign it is common.
+PRIOR_NAME_TIPS = 200
+COMMON_SHARE = 0.1  # a term in more of the tips than this share does not bring stories forward as candidates
+PLACE_BITS = 2.0  # a place or institution in at most a quarter of the tips speaks for or against a story
+LOOKUP_TERMS = 24  # the rarest terms of a tip that bring candidates forward
+CANDIDATES = 5  # stories scored in full per tip
+NAME_BITS_CAP = 30.0
+PARTIAL_CONFLICT = 0.5
+NAME_BITS = 4.0  # a name in more than one tip in 16 (a list's footer, the desk's own city) is no rare name
+
+
+@dataclass
+class Story:
+    key: int
+    tips: list[int]
+    vector: dict[int, float]  # term -> sum of the members' unit TF-IDF weights
+    kinds: dict[int, int]  # term -> the kinds it had in any member
+    meaning: np.ndarray | None  # the members' meanings summed
+    times: list[datetime]
+    senders: set[str]
+    counts: dict[int, int] = field(default_factory=dict)  # term -> members using it
+    _norm: float | None = None  # the centroid's length, until a member comes or goes
+    _places: list[int] | None = None  # the places and institutions most members name, likewise
+
+    first: datetime | None = None  # its members' earliest and latest dates
+    latest: datetime | None = None
+
+    @property
+    def last(self) -> datetime:
+        return self.latest
+
+    def days_from(self, at: datetime) -> float:
+        """Days from a date to the story's span (0 inside it)."""
+        if at < self.first:
+            return (self.first - at).total_seconds() / 86400
+        return max(0.0, (at - self.latest).total_seconds() / 86400)
+
+    def share(self, term: int) -> float:
+        """How much a term speaks for the story: 1 when at least half its members use it
+        (any member of a story of two), less for one member's word in a story of many."""
+        return min(1.0, 2.0 * self.counts.get(term, 0) / len(self.tips))
+
+    def norm(self) -> float:
+        if self._norm is None:
+            self._norm = math.sqrt(sum(w * w for w in self.vector.values())) or 1.0
+        return self._norm
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a tip and a story have in common, the numbers the score is made of."""
+    content: float  # TF-IDF cosine with the story's centroid
+    names: float  # bits of the names, places and numbers they share
+    meaning: float  # cosine of the meanings
+    conflict: float  # 1: each names a place or institution the other never mentions
+    gap: float  # days between the tip and the story's span of dates (0 inside it)
+    shared: tuple[int, ...] = ()  # the shared names' hashes, rarest first
+
+    def numbers(self) -> dict:
+        return {"content": round(self.content, 3), "names": round(self.names, 2), "meaning": round(self.meaning, 3),
+                "conflict": self.conflict, "gap_days": round(self.gap, 1)}
+
+
+class StoryIndex:
+    def __init__(self, window_days: float):
+        self.window = window_days
+        self.df: dict[int, int] = {}
+        self.docs = 0
+        self.seen: set[int] = set()  # tips counted in df
+        self.stories: dict[int, Story] = {}
+        self.story_of: dict[int, int] = {}  # tip id -> story key
+        self.postings: dict[int, set[int]] = {}  # term -> story keys
+        # story key -> {tip id: its features}, to rebuild a story a tip leaves (vectors are made again
+        # then: keeping every member's would double the index's memory)
+        self._members: dict[int, dict[int, Features]] = {}
+
+    def __len__(self) -> int:
+        return len(self.story_of)
+
+    def idf(self, term: int) -> float:
+        return math.log2((self.docs + PRIOR_TIPS) / (self.df.get(term, 0) + 1))
+
+    def name_idf(self, term: int) -> float:
+        return math.log2((self.docs + PRIOR_NAME_TIPS) / (self.df.get(term, 0) + 1))
+
+    def observe(self, tip_id: int, found: Features) -> None:
+        """Count a stored tip's terms in the document frequencies (once per tip)."""
+        if tip_id in self.seen:
+            return
+        self.seen.add(tip_id)
+        self.docs += 1
+        df = self.df
+        for term in found.hashes.tolist():
+            df[term] = df.get(term, 0) + 1
+
+    def vector(self, found: Features) -> dict[int, float]:
+        """The tip's TF-IDF vector (sublinear counts), unit length."""
+        idf = self.idf
+        weights = {t: (1.0 + math.log(n)) * idf(t) for t, n in zip(found.hashes.tolist(), found.tf.tolist())}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {t: w / norm for t, w in weights.items()}
+
+    def candidates(self, found: Features, at: datetime, exclude: set[int] = frozenset()) -> list[Story]:
+        """The stories within the window sharing the tip's rarest terms, most shared first."""
+        idf, df, postings = self.idf, self.df, self.postings
+        common = max(10, COMMON_SHARE * self.docs)
+        rare = sorted(((idf(t), t) for t in found.hashes.tolist() if t in postings and df.get(t, 0) <= common),
+                      reverse=True)
+        score: dict[int, float] = {}
+        for bits, term in rare[:LOOKUP_TERMS]:
+            for key in postings[term]:
+                score[key] = score.get(key, 0.0) + bits
+        out = []
+        for key in sorted(score, key=lambda k: (-score[k], k)):
+            story = self.stories[key]
+            if key in exclude or not self._within(story, at):
+                continue
+            out.append(story)
+            if len(out) == CANDIDATES:
+                break
+        return out
+
+    def _within(self, story: Story, at: datetime) -> bool:
+        return story.days_from(at) <= self.window
+
+    def evidence(self, found: Features, vector: dict[int, float], story: Story, at: datetime) -> Evidence:
+        """How a tip and a story compare (see Evidence)."""
+        idf, word_idf = self.name_idf, self.idf
+        centroid = story.vector
+        dot = sum(w * centroid.get(t, 0.0) for t, w in vector.items())
+        norm = story.norm()
+        kinds = story.kinds
+        mine = dict(zip(found.hashes.tolist(), found.kinds.tolist()))
+        # A name both sides wrote as a name is weighed as a name; one that only one side capitalised
+        # ("Emergency", "Safety" in a press release's headings) only as the word it also is. Either
+        # way by the share of the story's members using it: one reader's word in a story of many is not the story's.
+        shared = sorted(((story.share(t) * (idf(t) if k and kinds[t] else word_idf(t)), t) for t, k in mine.items()
+                         if t in kinds and (k | kinds[t]) != CONTENT and idf(t) >= NAME_BITS), reverse=True)
+        names = min(NAME_BITS_CAP, sum(b for b, _ in shared))
+        my_places = [t for t, k in mine.items() if k & WHERE and idf(t) >= PLACE_BITS]
+        if story._places is None:
+            story._places = [t for t, k in kinds.items() if k & WHERE and story.share(t) >= 1.0]
+        their_places = [t for t in story._places if idf(t) >= PLACE_BITS]
+        # Each names a place or institution the other never mentions: the same kind of event elsewhere
+        # (1), or, when they share one too ("SEPTA", the county), maybe another spot of the same place (0.5).
+        mine_unmatched = [t for t in my_places if t not in kinds]
+        theirs_unmatched = [t for t in their_places if t not in mine]
+        conflict = 0.0
+        if mine_unmatched and theirs_unmatched:
+            together = len(mine_unmatched) < len(my_places) or len(theirs_unmatched) < len(their_places)
+            conflict = PARTIAL_CONFLICT if together else 1.0
+        meaning = 0.0
+        if found.meaning is not None and story.meaning is not None:
+            length = float(np.linalg.norm(story.meaning))
+            meaning = float(found.meaning @ story.meaning) / length if length else 0.0
+        gap = story.days_from(at)
+        return Evidence(dot / norm, names, meaning, conflict, gap, tuple(t for _, t in shared[:6]))
+
+    def add(self, tip_id: int, found: Features, at: datetime, sender: str, key: int | None = None,
+            vector: dict[int, float] | None = None) -> Story:
+        """Put a tip in the story `key` (a new story of its own when None); returns the story."""
+        self.observe(tip_id, found)
+        vector = vector if vector is not None else self.vector(found)
+        old = self.story_of.get(tip_id)
+        if old is not None:
+            if old == key:
+                return self.stories[old]
+            self.remove(tip_id)
+        story = self.stories.get(key) if key is not None else None
+        if story is None:
+            key = key if key is not None else -tip_id
+            story = self.stories[key] = Story(key, [], {}, {}, None, [], set())
+        story.tips.append(tip_id)
+        story.times.append(at)
+        story.first = at if story.first is None or at < story.first else story.first
+        story.latest = at if story.latest is None or at > story.latest else story.latest
+        story._norm = story._places = None
+        counts = story.counts
+        if sender:
+            story.senders.add(sender)
+        for t, w in vector.items():
+            story.vector[t] = story.vector.get(t, 0.0) + w
+        for t, k in zip(found.hashes.tolist(), found.kinds.tolist()):
+            story.kinds[t] = story.kinds.get(t, 0) | k
+            counts[t] = counts.get(t, 0) + 1
+            self.postings.setdefault(t, set()).add(story.key)
+        if found.meaning is not None:
+            story.meaning = found.meaning.copy() if story.meaning is None else story.meaning + found.meaning
+        self.story_of[tip_id] = story.key
+        self._members.setdefault(story.key, {})[tip_id] = found
+        return story
+
+    def remove(self, tip_id: int) -> None:
+        """Take a tip out of its story (an editor split it off, or it is sorted again)."""
+        key = self.story_of.pop(tip_id, None)
+        if key is None:
+            return
+        members = self._members.get(key, {})
+        members.pop(tip_id, None)
+        story = self.stories.pop(key)
+        for t in story.kinds:
+            holders = self.postings.get(t)
+            if holders is not None:
+                holders.discard(key)
+                if not holders:
+                    del self.postings[t]
+        rest = [(tip, members[tip]) for tip in story.tips if tip != tip_id and tip in members]
+        times = {tip: when for tip, when in zip(story.tips, story.times)}
+        self._members.pop(key, None)
+        for tip, found in rest:
+            self.story_of.pop(tip, None)
+            self.add(tip, found, times[tip], "", key=key)
+        if key in self.stories:
+            self.stories[key].senders = story.senders
+
+    def rekey(self, old: int, new: int) -> None:
+        """A story got its cluster id: file it under that key."""
+        if old == new or old not in self.stories:
+            return
+        story = self.stories.pop(old)
+        story.key = new
+        self.stories[new] = story
+        self._members[new] = self._members.pop(old, {})
+        for tip in story.tips:
+            self.story_of[tip] = new
+        for t in story.kinds:
+            holders = self.postings.get(t)
+            if holders is not None:
+                holders.discard(old)
+                holders.add(new)
+
+    def forget_before(self, horizon: datetime) -> int:
+        """Drop the stories whose newest member is older than horizon; returns how many."""
+        old = [s for s in self.stories.values() if s.last < horizon]
+        for story in old:
+            for tip in list(story.tips):
+                self.remove(tip)
+        return len(old)
