@@ -6,7 +6,7 @@ new words starts) for the readers of it; the spans say exactly which pieces are
 the reader's. NULL for tips stored before: readers fall back to new_text_end.
 A plain ADD/DROP COLUMN (no table copy), so SQLite's search triggers on tips stay.
 
-Revision ID: 0008_quotes
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-02 00:30:00.000000
 """
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_quotes'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

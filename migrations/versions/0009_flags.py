@@ -1,15 +1,15 @@
 """flags: tips.deadline, the nearest date a tip's story is due by (resolved against its Date)
 
-Revision ID: 0008_flags
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 23:30:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_flags'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,16 +1,16 @@
 """stories: what the story index keeps of a tip (terms, meaning, date), editors' story
 decisions and the score's calibration; the MinHash signature is no longer required
 
-Revision ID: 0008_stories
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 23:55:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_stories'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
