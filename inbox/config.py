@@ -96,6 +96,10 @@ class BoardSettings:
     # Signs session cookies. Required outside the demo; use "env:INBOX_SECRET_KEY".
     secret_key: str = secret("")
     session_minutes: int = 480
+    # A session also ends after this many minutes without a request.
+    session_idle_minutes: int = 60
+    # Links to a mail's inline (cid:) images work this long, and only with a live session.
+    image_link_minutes: int = 10
     require_totp_for_admins: bool = False
     # Cookies only over HTTPS; turn off only for plain-HTTP localhost.
     secure_cookies: bool = True

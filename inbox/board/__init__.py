@@ -38,6 +38,11 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.extensions["inbox"] = {"settings": settings, "sessions": sessions}
+    from inbox.board.params import IdConverter
+    from inbox.board.sessions import ServerSessions
+
+    app.session_interface = ServerSessions()  # the cookie is a token; the database holds the session
+    app.url_map.converters["int"] = IdConverter  # ids in URLs: ASCII digits, within the database's integer
     # Templates' indentation is for people; the board page repeats it for every card.
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from inbox.board import audit
 from inbox.board.access import STATUSES, can_see, is_editor, may
+from inbox.board.params import is_id
 from inbox.models import Merge, Note, Tip, TipEvent, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -223,7 +224,7 @@ def bulk(session: Session, user: User, tip_ids: list[int], action: str, ip: str 
             set_status(session, user, tip_id, versions[tip_id], arg, ip)
         elif verb == "spam":
             set_status(session, user, tip_id, versions[tip_id], "spam", ip)
-        elif verb == "assign" and (arg == "none" or arg.isdigit()):
+        elif verb == "assign" and (arg == "none" or is_id(arg)):
             assign(session, user, tip_id, versions[tip_id], None if arg == "none" else int(arg), ip)
         elif verb == "claim":
             claim(session, user, tip_id, versions[tip_id], ip)

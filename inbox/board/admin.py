@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.exc import IntegrityError
 
-from inbox.board import audit
+from inbox.board import audit, sessions
 from inbox.board.auth import hash_password, require
+from inbox.board.params import int_arg
 from inbox.board.web import begin_write, client_ip, db, end_transaction, settings, user
 from inbox.models import ROLES, Mailbox, Quarantined, User, utcnow
 
@@ -37,8 +38,10 @@ def _role_and_beats() -> tuple[str, str]:
 
 @bp.route("/users")
 def users():
-    """Every account with its role, beats and second factor."""
-    return render_template("admin/users.html", users=db().scalars(select(User).order_by(User.email)).all(), roles=ROLES)
+    """Every account with its role, beats, second factor and live sessions."""
+    session, idle = db(), settings().board.session_idle_minutes
+    return render_template("admin/users.html", users=session.scalars(select(User).order_by(User.email)).all(), roles=ROLES,
+                           live=sessions.live_sessions(session, idle), live_count=sessions.live_count(session, idle))
 
 
 @bp.route("/users", methods=["POST"])
@@ -78,11 +81,25 @@ def update_user(user_id: int):
     if target.id == user().id and (role != "admin" or not active):
         abort(400, description="You cannot remove your own admin role or deactivate yourself.")
     if not active and target.active:
-        target.session_epoch += 1  # logs them out everywhere
+        sessions.end_all(session, target.id)  # logs them out everywhere
     target.role, target.beats, target.active = role, beats, active
     audit.record(session, user().id, "user_update", "user", target.id, f"role {role}, active {active}", client_ip())
     session.commit()
     flash("User updated.")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+def end_sessions(user_id: int):
+    """End every session of a user (a lost laptop, a shared computer): their cookies stop working at once."""
+    session = db()
+    target = session.get(User, user_id)
+    if target is None:
+        abort(404, description="There is no such user.")
+    ended = sessions.end_all(session, target.id)
+    audit.record(session, user().id, "sessions_end", "user", target.id, f"{ended} session(s)", client_ip())
+    session.commit()
+    flash(f"Ended {ended} session{'s' if ended != 1 else ''} of {target.label}.")
     return redirect(url_for("admin.users"))
 
 
@@ -162,18 +179,14 @@ def quarantine_discard(qid: int):
 @bp.route("/audit")
 def audit_log():
     """Who viewed, changed, exported or downloaded what, newest first."""
-    args = request.args
-    number, user_id, tip_id = args.get("page", "1"), args.get("user", ""), args.get("tip", "")
-    if not number.isdigit() or not 1 <= int(number) <= 1_000_000:
-        abort(400, description="page must be a positive whole number.")
-    if (user_id and not user_id.isdigit()) or (tip_id and not tip_id.isdigit()):
-        abort(400, description="user and tip must be numbers.")
-    action = args.get("action", "")
+    number = int_arg("page", 1, 1_000_000, default=1)
+    user_id, tip_id = int_arg("user", default=None), int_arg("tip", default=None)
+    action = request.args.get("action", "")
     if action and action not in audit.ACTIONS:
         abort(400, description="That is not an action the audit log records.")
-    rows, has_next = audit.page(db(), int(number), action, int(user_id) if user_id else None, int(tip_id) if tip_id else None)
+    rows, has_next = audit.page(db(), number, action, user_id, tip_id)
     filters = {k: v for k, v in (("action", action), ("user", user_id), ("tip", tip_id)) if v}
-    return render_template("admin/audit.html", rows=rows, page=int(number), has_next=has_next, filters=filters,
+    return render_template("admin/audit.html", rows=rows, page=number, has_next=has_next, filters=filters,
                            actions=audit.ACTIONS)
 
 

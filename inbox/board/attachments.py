@@ -9,15 +9,15 @@ import logging
 from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, abort, g, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from inbox.board import audit
+from inbox.board import audit, sessions
 from inbox.board.access import can_see
 from inbox.board.actions import ActionError, load_tip
-from inbox.board.tippage import cid_signer, cid_token_user
 from inbox.board.web import begin_write, client_ip, db, settings
 from inbox.mail.parse import extract_part
-from inbox.models import Attachment, RawMessage, Tip, User
+from inbox.models import Attachment, RawMessage, Tip, User, UserSession
 
 bp = Blueprint("attachments", __name__)
 log = logging.getLogger(__name__)
@@ -73,20 +73,52 @@ def cid_image(sha: str, content_id: str):
                 "Content-Disposition": "inline", "Content-Security-Policy": DOWNLOAD_CSP,
                 # No Cross-Origin-Resource-Policy: the sandboxed iframe's origin is opaque, and
                 # "same-origin" would block the very images this route exists for.
-                "Cache-Control": "private, max-age=600",
+                "Cache-Control": f"private, max-age={settings().board.image_link_minutes * 60}",
             })
     abort(404, description="There is no such image.")
 
 
+class ImageLinks:
+    """Signs the cid: image links of one tip page for its viewer, their session and the message.
+
+    The iframe is sandboxed without allow-same-origin, so its image requests come without
+    the session cookie: each link carries [user, message sha256, session id], signed with
+    the time. A link works for image_link_minutes, and only while that session is live:
+    after logout, a password change or an admin's "End sessions" it is a 404 at once."""
+
+    def __init__(self, secret_key: str, session_id: int | None):
+        self._signer = URLSafeTimedSerializer(secret_key, salt="cid-image-session")
+        self._session_id = session_id
+
+    def dumps(self, payload: list) -> str:
+        """The token for [user_id, sha] (tippage.mail_srcdoc calls this for every cid URL)."""
+        user_id, sha = payload
+        return self._signer.dumps([user_id, sha, self._session_id])
+
+    def viewer(self, token: str, sha: str, max_age: int, idle_minutes: int) -> User | None:
+        """The user a genuine, fresh token for this message was made for, while its session lives."""
+        try:
+            user_id, signed_sha, session_id = self._signer.loads(token, max_age=max_age)
+        except (BadSignature, ValueError, TypeError):
+            return None
+        row = db().get(UserSession, session_id) if isinstance(session_id, int) else None
+        if signed_sha != sha or not sessions.is_live(row, idle_minutes) or row.user_id != user_id:
+            return None
+        return row.user
+
+
+def image_links() -> ImageLinks:
+    """The signer for the tip page this request renders (tips._render)."""
+    row = sessions.current_row()
+    return ImageLinks(settings().board.secret_key, row.id if row is not None else None)
+
+
 def _cid_viewer(sha: str) -> User:
-    # The iframe is sandboxed without allow-same-origin, so its image requests come without
-    # the session cookie: they carry a signed token made for this viewer and this message.
     if g.get("user") is not None:
         return g.user
     board = settings().board
-    uid = cid_token_user(cid_signer(board.secret_key), request.args.get("t", ""), sha, board.session_minutes * 60)
-    user = db().get(User, uid) if uid is not None else None
-    if user is None or not user.active:
+    user = image_links().viewer(request.args.get("t", ""), sha, board.image_link_minutes * 60, board.session_idle_minutes)
+    if user is None:
         abort(404, description="There is no such image.")
     return user
 

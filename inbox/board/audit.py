@@ -21,6 +21,7 @@ ACTIONS = {
     "cluster": "an editor accepted or dismissed a \"maybe the same story\" suggestion (ids only) [tip]",
     "user_create": "an admin added a user [user]",
     "user_update": "an admin changed a user's role, beats or access [user]",
+    "sessions_end": "an admin ended every session of a user [user]",
     "quarantine_view": "an admin read a quarantined message's headers [quarantine]",
     "quarantine_retry": "an admin ran a quarantined message through the pipeline again [quarantine]",
     "quarantine_discard": "an admin decided a quarantined message is not a tip [quarantine]",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from inbox.board import statements as st
 from inbox.board.access import STATUSES, is_editor, sender_masked
+from inbox.board.params import is_id, parse_day, parse_int
 from inbox.models import Tip, User, utcnow
 from inbox.models.search import search_param
 
@@ -49,14 +50,12 @@ class Filters:
             raw = args.get(name, "")
             if raw == "":
                 return default
-            if not raw.isdigit() or not lo <= int(raw) <= hi:
-                raise ValueError(f"{name} must be a whole number from {lo} to {hi}")
-            return int(raw)
+            return parse_int(raw, name, lo, hi)
 
         def day(name):
             raw = args.get(name, "")
             try:
-                return date.fromisoformat(raw) if raw else None
+                return parse_day(raw, name) if raw else None
             except ValueError:
                 raise ValueError(f"{name} must be a date like 2026-11-28") from None
 
@@ -65,7 +64,7 @@ class Filters:
             raise ValueError("status is not one of the board's columns")
         if flag and flag not in FLAGS:
             raise ValueError("flag is not a known flag")
-        if assignee and assignee not in ("me", "none") and not assignee.isdigit():
+        if assignee and assignee not in ("me", "none") and not is_id(assignee):
             raise ValueError("assignee must be me, none or a user id")
         mailbox = num("mailbox", 1, 2**31, None)
         return cls(q=args.get("q", "").strip()[:200], topic=args.get("topic", "")[:200], mailbox=mailbox,

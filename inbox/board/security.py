@@ -5,12 +5,14 @@ HTML is shown in a sandboxed srcdoc iframe that carries its own, stricter policy
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
-import secrets
 
-from flask import Blueprint, abort, render_template, request, session
+from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from inbox.board import sessions
 
 bp = Blueprint("security", __name__)
 log = logging.getLogger(__name__)
@@ -32,12 +34,15 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
 
 
+def _csrf_for(session_token: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"csrf\0" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
 def csrf_token() -> str:
-    """The session's CSRF token, created on first use; every POST form carries it."""
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return token
+    """The session's CSRF token (every POST form carries it): derived from the cookie's
+    token, so it changes at login and needs no storage; a first visit is given a cookie."""
+    return _csrf_for(sessions.current().csrf_basis())
 
 
 @bp.app_context_processor
@@ -50,10 +55,23 @@ def _check_csrf():
     if request.method not in UNSAFE_METHODS:
         return None
     sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or ""
-    expected = session.get("csrf") or ""
+    token = sessions.current().token
+    expected = _csrf_for(token) if token else ""
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         log.info("csrf rejected for %s", request.endpoint)
         abort(400, description="This form has expired or did not come from the board. Reload the page and try again.")
+    return None
+
+
+@bp.before_app_request
+def _refuse_nul():
+    # No form or query value has a use for NUL, and PostgreSQL refuses it in text: a 400
+    # here rather than a 500 from the database.
+    fields = list(request.args.items(multi=True))
+    if request.method in UNSAFE_METHODS:
+        fields += list(request.form.items(multi=True))
+    if any("\0" in key or "\0" in value for key, value in fields):
+        abort(400, description="The request contains a NUL character, which no field of the board accepts.")
     return None
 
 

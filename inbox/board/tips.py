@@ -5,8 +5,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from inbox.board import actions, audit, suggestions
 from inbox.board.access import STATUS_LABELS, STATUSES, may
+from inbox.board.params import int_list, parse_int
 from inbox.board.queries import user_labels
-from inbox.board.tippage import cid_signer, tip_page
+from inbox.board.attachments import image_links
+from inbox.board.tippage import tip_page
 from inbox.board.web import begin_write, client_ip, db, settings, user
 
 bp = Blueprint("tips", __name__, url_prefix="/tips")
@@ -16,15 +18,13 @@ def _int(name: str, allow_none: bool = False) -> int | None:
     raw = request.form.get(name, "").strip()
     if allow_none and raw in ("", "none"):
         return None
-    if not raw.isdigit():
-        abort(400, description=f"The form is missing a valid {name}.")
-    return int(raw)
+    return parse_int(raw, name, lo=0)
 
 
 def _render(tip_id: int, conflict: str | None = None, code: int = 200):
     session = db()
     origin = request.host_url.rstrip("/")  # scheme://host:port, for the iframe's image policy
-    page = tip_page(session, user(), tip_id, cid_signer(settings().board.secret_key), origin)
+    page = tip_page(session, user(), tip_id, image_links(), origin)
     return render_template("tips/tip.html", p=page, conflict=conflict, statuses=STATUSES, labels=STATUS_LABELS,
                            users=user_labels(session)), code
 
@@ -119,7 +119,7 @@ def merge(tip_id: int):
     into = request.form.get("into", "").strip().lstrip("#")
     if not into.isdigit():
         abort(400, description="Give the number of the tip to merge into.")
-    return _act(tip_id, actions.merge, tip_id, _int("version"), int(into), message=f"Merged into #{into}.")
+    return _act(tip_id, actions.merge, tip_id, _int("version"), parse_int(into, "into"), message=f"Merged into #{into}.")
 
 
 @bp.route("/<int:tip_id>/split", methods=["POST"])
@@ -148,7 +148,7 @@ def bulk():
     ids = request.form.getlist("ids")
     if not all(i.isdigit() for i in ids):
         abort(400, description="The selection is not valid.")
-    tip_ids = [int(i) for i in ids]
+    tip_ids = int_list("ids")
     session = db()
     try:
         count = actions.bulk(session, user(), tip_ids, request.form.get("action", ""), ip=client_ip())

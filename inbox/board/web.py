@@ -65,6 +65,13 @@ def release_write_lock() -> None:
         _SQLITE_WRITERS.release()
 
 
+def end_write() -> None:
+    """Commit a short write and let the next writer in now, not at the end of the request
+    (before slow work, such as checking a password, that must not hold the lock)."""
+    db().commit()
+    release_write_lock()
+
+
 def end_transaction() -> None:
     """Commit what this request did so far and drop its snapshot or lock (before handing
     work to code with sessions of its own, or before writing after a long read)."""

@@ -125,7 +125,7 @@ def run_user(settings: Settings, args: argparse.Namespace) -> int:
     """Manage board accounts from the terminal (the first admin has no other way in)."""
     import pyotp
 
-    from inbox.board.auth import find_user, hash_password
+    from inbox.board.auth import find_user, hash_password, set_password
     from inbox.db import make_engine, session_factory, transaction
     from inbox.models import User
 
@@ -154,14 +154,13 @@ def run_user(settings: Settings, args: argparse.Namespace) -> int:
         if user is None:
             raise UsageError(f"no user {email}")
         if args.user_command == "password":
-            user.password_hash = hash_password(_password(args.password_stdin))
-            user.session_epoch += 1
-            print("Password changed; the user's sessions have ended.")
+            ended = set_password(session, user, _password(args.password_stdin))
+            print(f"Password changed; the user's sessions have ended ({ended} were open).")
         elif args.off:
-            user.totp_secret = None
+            user.totp_secret = user.totp_last_step = None
             print("Second factor turned off.")
         else:
-            user.totp_secret = pyotp.random_base32()
+            user.totp_secret, user.totp_last_step = pyotp.random_base32(), None
             print("Add this to the user's authenticator app (shown once):")
             print(pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name="Tip Inbox"))
     return 0

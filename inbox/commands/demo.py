@@ -72,7 +72,7 @@ def _stored_secret(path: Path) -> str:
 
 def reset_accounts(sessions: sessionmaker[Session]) -> dict[str, str]:
     """Create the demo accounts, or give them new random passwords; returns email -> password."""
-    from inbox.board.auth import hash_password
+    from inbox.board.auth import hash_password, set_password
     from inbox.models import User
 
     passwords = {}
@@ -81,11 +81,10 @@ def reset_accounts(sessions: sessionmaker[Session]) -> dict[str, str]:
             password = secrets.token_urlsafe(12)
             user = session.scalar(select(User).where(User.email == email))
             if user is None:
-                user = User(email=email, name=name, role=role, beats=beats, session_epoch=0)
+                user = User(email=email, name=name, role=role, beats=beats, password_hash=hash_password(password))
                 session.add(user)
             else:
-                user.session_epoch = (user.session_epoch or 0) + 1  # a new password ends old sessions
-            user.password_hash = hash_password(password)
+                set_password(session, user, password)  # a new password ends old sessions
             user.active = True
             passwords[email] = password
     return passwords

@@ -13,12 +13,13 @@ from inbox.models.core import (  # noqa: F401
 from inbox.models.board import (  # noqa: F401, E402
     ROLES,
     AuditEntry,
-    LoginAttempt,
+    LoginLimit,
     Merge,
     Note,
     SavedView,
     TipEvent,
     User,
+    UserSession,
 )
 from inbox.models import search  # noqa: F401, E402  (attaches the full-text DDL to create_all)
 from inbox.models.sorting import (  # noqa: F401, E402

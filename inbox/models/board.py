@@ -1,4 +1,5 @@
-"""The board's tables: people and their roles, what they did to tips, and the audit log.
+"""The board's tables: people and their roles, their sessions and login limits, what they
+did to tips, and the audit log.
 
 The audit log is append-only: no code path updates or deletes it, and the database
 refuses to (a trigger on SQLite and on PostgreSQL).
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import DDL, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.models.core import Base, Tip, utcnow
@@ -28,8 +29,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on password change or deactivation: older session cookies stop working.
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # The last TOTP time step (unix time // 30) a login used: a code works once, and an
+    # older one never again.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -44,17 +46,44 @@ class User(Base):
         return self.name or self.email
 
 
-class LoginAttempt(Base):
-    """One try at logging in; counted per account and per IP to rate-limit across processes."""
+class UserSession(Base):
+    """One login: the cookie carries only a random token, this row says whether it still works.
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_email_at", "email", "at"), Index("ix_login_attempts_ip_at", "ip", "at"))
+    The token itself is never stored, only its SHA-256, so a copy of the database logs
+    nobody in. Logout, a password change, deactivation or an admin revoke the row; it
+    also ends after idle_minutes without a request and session_minutes after login."""
+
+    __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(320))
-    ip: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    success: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # For the admin's list of sessions: a keyed hash of the address (which sessions share
+    # one), never the address itself; and the browser's own description of itself.
+    ip_hash: Mapped[str] = mapped_column(String(16), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # Messages for the next page ("Moved to Declined."), as JSON; the session's only data.
+    flashes: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User] = relationship()
+
+
+class LoginLimit(Base):
+    """Failed logins in the current window for one account or one client address.
+
+    One row per key, counted up by a single INSERT ... ON CONFLICT DO UPDATE ... RETURNING
+    before the password is checked, so parallel guesses cannot all pass a count that
+    none of them has added to yet. Keys are hashed: no email or address is stored."""
+
+    __tablename__ = "login_limits"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime, index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SavedView(Base):

@@ -13,6 +13,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from inbox.board import sessions as board_sessions
 from inbox.board.auth import check_password
 from inbox.cli import main
 from inbox.models import User
@@ -62,12 +63,14 @@ def test_user_add_asks_twice_when_interactive(config_file, monkeypatch, capsys):
 
 def test_user_password_change_ends_sessions_and_totp_prints_a_uri(config_file, monkeypatch, capsys, db):
     _run(config_file, monkeypatch, "user", "add", "r@x.example", "--password-stdin", stdin="first long password\n")
+    with db() as s, s.begin():
+        token, _row = board_sessions.start(s, s.scalar(select(User)), minutes=60)
     assert _run(config_file, monkeypatch, "user", "password", "r@x.example", "--password-stdin", stdin="second long password\n") == 0
     assert _run(config_file, monkeypatch, "user", "totp", "r@x.example") == 0
     uri = capsys.readouterr().out.strip().splitlines()[-1]
     with db() as s:
         user = s.scalar(select(User))
-        assert user.session_epoch == 1 and check_password(user, "second long password")
+        assert board_sessions.find(s, token, idle_minutes=60) is None and check_password(user, "second long password")
         assert pyotp.parse_uri(uri).secret == user.totp_secret
     assert _run(config_file, monkeypatch, "user", "totp", "nobody@x.example") == 2
 

@@ -34,6 +34,7 @@ ROUTES = {
     "add user": ("POST", "/admin/users", {"email": "new@newsroom.example", "role": "reporter", "password": "a long enough password"},
                  {"admin": 302, "editor": 403, "reporter": 403}),
     "update user": ("POST", "/admin/users/{user}", {"role": "editor", "beats": "", "active": "1"}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "end sessions": ("POST", "/admin/users/{user}/sessions/end", {}, {"admin": 302, "editor": 403, "reporter": 403}),
     "mailboxes": ("GET", "/admin/mailboxes", {}, {"admin": 200, "editor": 403, "reporter": 403}),
     "quarantine": ("GET", "/admin/quarantine", {}, {"admin": 200, "editor": 403, "reporter": 403}),
     "quarantined item": ("GET", "/admin/quarantine/{q}", {}, {"admin": 200, "editor": 403, "reporter": 403}),
