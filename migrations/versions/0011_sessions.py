@@ -6,16 +6,16 @@ per hashed account or address, replacing login_attempts (which stored both in cl
 and was counted with a SELECT that parallel logins all passed). users.totp_last_step
 replaces users.session_epoch, which the session rows make unnecessary.
 
-Revision ID: 0008_sessions
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-01 23:30:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_sessions'
-down_revision = '0007'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
