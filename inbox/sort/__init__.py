@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from inbox.config import Settings
 from inbox.db import RowBuffer, add_row
 from inbox.models import ModelVersion, SortDecision, Tip, TipSignature, utcnow
-from inbox.sort import duplicates, flags, learn, salient, spam
+from inbox.sort import duplicates, flags, learn, nontips, salient, spam
 from inbox.sort.clusters import LSHIndex, Match, MinHasher, words
 from inbox.sort import model as model_mod
 from inbox.sort.model import TextModel
@@ -54,15 +54,20 @@ class Sorting:
     signature: np.ndarray | None = field(default=None, repr=False)
     duplicate: Match | None = None
     keys: bytes | None = field(default=None, repr=False)  # salient names and numbers, hashed (inbox.sort.salient)
+    mail_kind: str = ""  # inbox.sort.nontips: "" for a reader's mail, else auto_reply, bounce, press_release ...
+    not_tip: bool = False  # an auto-reply, bounce, newsletter or list mail: the Not tips column
 
     def apply(self, tip: Tip) -> None:
-        """Copy the verdict onto the tip's columns; spam moves a new tip to the Spam column."""
+        """Copy the verdict onto the tip's columns; a new tip moves to Not tips or Spam."""
         tip.topic, tip.topic_confidence, tip.topic_source = self.topic, self.topic_confidence, self.topic_source
         tip.spam_score, tip.is_spam = round(self.spam_score, 4), self.is_spam
         tip.sensitive = ",".join(self.sensitive)
         tip.urgent = self.urgent
-        if self.is_spam and tip.status == "new":
+        tip.mail_kind = self.mail_kind
+        if self.is_spam and tip.status == "new":  # a not-tip that is spam is spam (auto-replies and bounces never are)
             tip.status = "spam"
+        elif self.not_tip and tip.status == "new":
+            tip.status = "not_tip"
 
 
 class Sorter:
@@ -166,8 +171,10 @@ class Sorter:
             spam_why["model_version"] = spam_model[1].version
         kinds, sensitive_rules = flags.sensitive_kinds(inp)
         urgent_rules = flags.urgency(inp)
-        # Auto-replies and bounces repeat one template: clustering them would bury real stories.
-        signature = None if inp.automatic else self.hasher.signature(words(text))
+        nontip = nontips.classify(inp)
+        # Auto-replies, bounces and newsletters repeat templates: clustering them would bury real stories.
+        automatic = inp.automatic or nontip.not_tip
+        signature = None if automatic else self.hasher.signature(words(text))
         keys = (salient.keys(inp.subject, inp.own_words) or None) if signature is not None else None
         explanation = {
             "topic": {"topic": verdict.topic, "confidence": verdict.confidence, "source": verdict.source,
@@ -175,9 +182,14 @@ class Sorter:
             "spam": {**spam_why, "threshold": cfg.spam_threshold},
             "sensitive": {"kinds": list(kinds), "rules": sensitive_rules},
             "urgent": {"rules": urgent_rules},
+            "not_tip": {"kind": nontip.kind, "not_tip": nontip.not_tip, "rules": list(nontip.reasons)},
         }
-        return Sorting(verdict.topic, verdict.confidence, verdict.source, spam_score,
-                       spam_score >= cfg.spam_threshold, kinds, bool(urgent_rules), explanation, signature, None, keys)
+        is_spam = spam_score >= cfg.spam_threshold
+        if is_spam and nontip.not_tip and nontip.kind in (nontips.AUTO_REPLY, nontips.BOUNCE):
+            is_spam = False  # machine mail quoting what was sent: Not tips, not Spam
+            explanation["spam"]["why_not"] = f"{nontip.kind}: machine mail goes to Not tips"
+        return Sorting(verdict.topic, verdict.confidence, verdict.source, spam_score, is_spam, kinds,
+                       bool(urgent_rules), explanation, signature, None, keys, nontip.kind, nontip.not_tip)
 
     def remember(self, session: Session, tip: Tip, sorting: Sorting) -> None:
         """Write the verdict for a flushed tip: its columns, the decision, its cluster, the index."""
@@ -228,6 +240,8 @@ class Sorter:
             sorting.explanation["spam"]["editor"] = "moved to the Spam column on the board"
         elif not sorting.is_spam and tip.status == "spam":
             tip.status = "new"  # the sorter put it there and no longer thinks so
+        if tip.status == "not_tip" and not sorting.not_tip and tip.mail_kind in nontips.NOT_TIP_KINDS:
+            tip.status = "new"  # the same for Not tips (a person who moved it there left no kind on it)
         signature_row = session.scalar(select(TipSignature).where(TipSignature.tip_id == tip.id))
         clustered = signature_row is not None
         if clustered:
