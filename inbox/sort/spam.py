@@ -1,5 +1,6 @@
-"""A spam score from three witnesses: the learned model, content rules, and the
-mail server's own verdict where it left one (X-Spam-Flag / X-Spam-Status).
+"""A spam score from four witnesses: the learned model, content rules, evidence
+beyond words (inbox/sort/evidence.py: links, the HTML's shape, headers, SPF/DKIM/DMARC),
+and the mail server's own verdict where it left one (X-Spam-Flag / X-Spam-Status).
 
 Each witness adds log-odds to a starting point (the model's probability, or a
 low prior before any model exists), so a rule can only push towards spam by its
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 
+from inbox.sort import evidence
 from inbox.sort.text import Scan, SortInput
 
 _I = re.IGNORECASE
@@ -21,7 +23,8 @@ PRIOR = 0.1
 # (rule name, log-odds weight, what it reads, pattern). "words" is the subject and the
 # sender's own words; "subject" the subject alone.
 SPAM_RULES: tuple[tuple[str, float, str, re.Pattern], ...] = (
-    ("click-here", 1.0, "words", re.compile(r"\bclick (?:here|below|now|(?:on )?(?:the|this) (?:\w+ )?link)\b", _I)),
+    # Half weight: "click here" is in 17 % of SpamAssassin's hard ham (newsletters, notices).
+    ("click-here", 0.5, "words", re.compile(r"\bclick (?:here|below|now|(?:on )?(?:the|this) (?:\w+ )?link)\b", _I)),
     ("act-now", 1.0, "words", re.compile(r"\b(?:act now|limited time|offer expires|expires (?:today|tonight|soon)|do(?:n'?t| not) miss out|order now|within 24 hours or)\b", _I)),
     ("guarantee", 1.0, "words", re.compile(r"\b(?:100% (?:free|guaranteed|satisfaction)|risk[- ]free|no obligation|money[- ]back guarantee|guaranteed (?:results|backlinks|ranking|traffic))\b", _I)),
     ("prize", 1.5, "words", re.compile(r"\b(?:you(?:'ve| have)? (?:won|been selected)|claim (?:your (?:prize|reward|gift)|now)|lottery winner|winning notification|gift card)\b", _I)),
@@ -69,7 +72,7 @@ def score(inp: SortInput, model_probability: float | None) -> tuple[float, dict]
     """The spam score (0-1) and how it was reached."""
     start = PRIOR if model_probability is None else min(max(model_probability, 1e-4), 1 - 1e-4)
     logit = math.log(start / (1 - start))
-    rules = fired_rules(inp)
+    rules = fired_rules(inp) + evidence.fired(inp)
     logit += sum(w for _, w in rules)
     verdict, header = server_verdict(inp)
     if verdict is not None:
