@@ -134,7 +134,8 @@ EVIDENCE: tuple[tuple[str, float, Callable[[SortInput], bool]], ...] = (
     # The receiving server's checks (RFC 8601 Authentication-Results, Received-SPF).
     ("dmarc-fail", 1.5, dmarc_fails),
     ("spf-or-dkim-fail", 1.0, spf_or_dkim_fails),
-    ("dkim-and-dmarc-pass", -0.5, aligned_and_passing),
+    # Little weight: spammers authenticate their own domains too.
+    ("dkim-and-dmarc-pass", -0.3, aligned_and_passing),
     # Every mail program sets both (RFC 5322 3.6); bulk spam tools often skip them.
     ("missing-message-id-or-date", 0.5, missing_message_id_or_date),
 )
