@@ -130,3 +130,34 @@ def _stored_orphans(session: Session, prepared: list) -> list[tuple]:
                 (Tip.in_reply_to.is_not(None)) | (Tip.references != ""))
         ).all()
     return found
+
+
+def rethread_stored(session: Session) -> int:
+    """Thread the stored follow-ups whose original is stored too but came after them (stored
+    before this rule existed); `inbox sort --all` runs it. Returns how many joined a thread."""
+    joined = 0
+    orphans = session.execute(
+        select(Tip.id, Tip.in_reply_to, Tip.references, Tip.sender_address).where(
+            Tip.thread_root_id.is_(None), (Tip.in_reply_to.is_not(None)) | (Tip.references != ""))
+        .order_by(Tip.id)
+    ).all()
+    for start in range(0, len(orphans), 500):
+        chunk = orphans[start : start + 500]
+        wanted = {mid for _, irt, refs, _ in chunk for mid in (irt, *(refs or "").split()) if mid}
+        stored: dict[str, list[tuple[int, str]]] = {}
+        for mid, tip_id, sender in session.execute(
+                select(Tip.message_id, Tip.id, Tip.sender_address).where(Tip.message_id.in_(sorted(wanted)))):
+            stored.setdefault(mid, []).append((tip_id, sender))
+        for orphan_id, irt, refs, sender in chunk:
+            for mid in [m for m in (irt, *reversed((refs or "").split())) if m]:  # the nearest first
+                parent = next((i for i, s in stored.get(mid, ()) if s == sender and i != orphan_id), None)
+                if parent is None:
+                    continue
+                root_id = session.scalar(select(Tip.thread_root_id).where(Tip.id == parent)) or parent
+                if root_id != orphan_id:  # a loop of replies stays as it is
+                    for where in (Tip.id == orphan_id, Tip.thread_root_id == orphan_id):
+                        session.execute(update(Tip).where(where).values(thread_root_id=root_id)
+                                        .execution_options(synchronize_session=False))
+                    joined += 1
+                break
+    return joined

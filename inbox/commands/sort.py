@@ -39,6 +39,10 @@ def sort_all(settings: Settings, sessions, out=None) -> int:
 
     out = out or sys.stderr
 
+    from inbox.threads import rethread_stored
+
+    with sessions() as session, session.begin():
+        print(f"threaded {rethread_stored(session)} follow-ups stored before their original", file=out)
     with sessions() as session:
         total = session.scalar(select(func.count()).select_from(Tip)) or 0
         sorter = Sorter.load(settings, session)

@@ -81,3 +81,19 @@ def test_original_that_is_itself_a_follow_up_puts_its_earlier_follow_ups_under_i
     run(db, FOLLOW_UP, start_uid=3)
     assert roots(db) == {"o-1@example.org": None, "o-2@example.org": "o-1@example.org",
                          "o-5@example.org": "o-1@example.org"}
+
+
+def test_sort_all_threads_follow_ups_stored_unthreaded_by_the_code_before(db):
+    from sqlalchemy import update
+
+    from inbox.threads import rethread_stored
+
+    run(db, ORIGINAL, FOLLOW_UP, SECOND, STRANGER)
+    with db() as s, s.begin():  # as the code before stored a follow-up that came first
+        s.execute(update(Tip).values(thread_root_id=None))
+    with db() as s, s.begin():
+        assert rethread_stored(s) == 2
+    assert roots(db) == {"o-1@example.org": None, "o-2@example.org": "o-1@example.org",
+                         "o-3@example.org": "o-1@example.org", "x-1@example.net": None}
+    with db() as s, s.begin():
+        assert rethread_stored(s) == 0  # nothing left to do: running it again changes nothing
