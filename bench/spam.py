@@ -76,21 +76,21 @@ def report(name: str, truth: list[str], lands: list[str]) -> None:
 
 
 def run(title: str, sorter: Sorter, sa: list[tuple[str, str, SortInput]], kinds: list[tuple[str, SortInput]]) -> None:
-    """Print one configuration's figures."""
+    """Print one configuration's figures (each message analysed once)."""
     print(f"\n== {title}")
-    for folder, label in SETS:
-        rows = [(lab, inp) for f, lab, inp in sa if f == folder]
+    sa_lands = [landing(sorter, inp) for _, _, inp in sa]
+    for folder, _ in SETS:
+        rows = [(lab, land) for (f, lab, _), land in zip(sa, sa_lands) if f == folder]
         if rows:
-            report(folder, [lab for lab, _ in rows], [landing(sorter, inp) for _, inp in rows])
-    all_lands = [landing(sorter, inp) for _, _, inp in sa]
-    report("spamassassin, all", [lab for _, lab, _ in sa], all_lands)
+            report(folder, [lab for lab, _ in rows], [land for _, land in rows])
+    report("spamassassin, all", [lab for _, lab, _ in sa], sa_lands)
+    nt_lands = [landing(sorter, inp) for _, inp in kinds]
     by_kind: dict[str, list[str]] = {}
-    for kind, inp in kinds:
-        by_kind.setdefault(kind, []).append(landing(sorter, inp))
+    for (kind, _), land in zip(kinds, nt_lands):
+        by_kind.setdefault(kind, []).append(land)
     for kind, lands in sorted(by_kind.items()):
         report(f"nontips: {kind}", ["spam" if kind == "spam" else "ham"] * len(lands), lands)
-    truth = ["spam" if k == "spam" else "ham" for k, _ in kinds]
-    report("nontips, all", truth, [landing(sorter, inp) for _, inp in kinds])
+    report("nontips, all", ["spam" if k == "spam" else "ham" for k, _ in kinds], nt_lands)
 
 
 def cpu_per_message(inputs: list[SortInput]) -> None:

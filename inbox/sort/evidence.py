@@ -31,6 +31,8 @@ _LOOKALIKE = re.compile(
     r"fedex|dhl|irs|wallet|bank|verify|verification|secure|security|login|signin|account|support|helpdesk|"
     r"billing|invoice|payroll|notify|alert)(?:-[a-z0-9]+)+\.|(?:^|\.)[a-z0-9]+-(?:secure|verify|login|support|"
     r"center|centre|service|services|notify|alert|alerts|billing|helpdesk)\.", _I)
+# A well-known domain worn as the start of another: "login.microsoftonline.com.auth-session.example".
+_DOMAIN_INSIDE_HOST = re.compile(r"\.(?:com|net|org|gov|edu)\.(?=[a-z0-9-]+\.)", _I)
 _SHORT_SECOND_LEVEL = {"co", "com", "org", "net", "gov", "ac", "edu"}
 
 
@@ -75,6 +77,27 @@ def lookalike_domain(inp: SortInput) -> bool:
     """The sender's domain, or a link's, dresses up as a brand or a service desk."""
     domains = [inp.sender.rpartition("@")[2]] + [host for host, _ in _links(inp)[:50]]
     return any(_LOOKALIKE.search(d + ".") for d in domains if d)
+
+
+def well_known_domain_inside_a_host(inp: SortInput) -> bool:
+    """A link's host that starts with a real site's name and ends somewhere else."""
+    return any(_DOMAIN_INSIDE_HOST.search(host) for host, _ in _links(inp)[:50])
+
+
+def cousin_of_the_recipients_domain(inp: SortInput) -> bool:
+    """The sender's or a link's domain wears the recipient organisation's name but is not
+    its domain ("newsroom-hr.example" to someone at newsroom.example): the target's cousin."""
+    to = _header(inp, "to") or ""
+    own = {registered(d) for d in re.findall(r"@([a-z0-9.-]{1,253})", to.lower())}
+    names = {d.split(".")[0] for d in own if len(d.split(".")[0]) >= 5}
+    if not names:
+        return False
+    hosts = [inp.sender.rpartition("@")[2]] + [host for host, _ in _links(inp)[:50]]
+    # Within one hyphenated label ("newsroom-hr", "newsroomexample-my"): a label that IS the name
+    # is the organisation's own page somewhere (newsroom.substack.com), and a word that merely
+    # contains it ("linuxmafia" to someone at linux.ie) is not a disguise.
+    return any(name in label and "-" in label and registered(host) not in own
+               for host in hosts if host for label in host.lower().split(".") for name in names)
 
 
 def image_only_html(inp: SortInput) -> bool:
@@ -129,6 +152,10 @@ EVIDENCE: tuple[tuple[str, float, Callable[[SortInput], bool]], ...] = (
     ("link-to-ip-address", 1.5, link_to_ip_address),
     # Brand words hyphenated into a domain ("usps-delivery...", "...-secure").
     ("lookalike-domain", 1.5, lookalike_domain),
+    # A real site's name worn at the start of another host.
+    ("well-known-domain-inside-a-host", 1.5, well_known_domain_inside_a_host),
+    # A domain dressed as the recipient's own organisation's.
+    ("cousin-of-the-recipients-domain", 1.5, cousin_of_the_recipients_domain),
     # The words are in the pictures, out of a filter's reach.
     ("image-only-html", 1.0, image_only_html),
     # The receiving server's checks (RFC 8601 Authentication-Results, Received-SPF).

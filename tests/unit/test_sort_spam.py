@@ -97,3 +97,16 @@ def test_a_newsletter_saying_click_here_stays_ham():
     value, _ = score(rich("This week", "Click here to read the full story on our site. Unsubscribe.",
                           html='<p>Click here to read</p><a href="https://click.esp.example/t">www.paper.example</a>'), None)
     assert value < 0.8
+
+
+def test_a_real_sites_name_worn_at_the_start_of_another_host_is_evidence():
+    inp = rich(html='<a href="https://login.microsoftonline.com.auth-session.example/x">Keep password</a>')
+    assert "well-known-domain-inside-a-host" in rules_of(score(inp, None)[1])
+    assert "well-known-domain-inside-a-host" not in rules_of(score(rich(html='<a href="https://www.example.com/a">a</a>'), None)[1])
+
+
+def test_a_domain_dressed_as_the_recipients_organisation_is_evidence_its_own_pages_elsewhere_are_not():
+    to = (("to", "jo@newsroom.example"), ("message-id", "<1@x>"), ("date", "Tue, 1 Dec 2026"))
+    assert "cousin-of-the-recipients-domain" in rules_of(score(rich(sender="payroll@newsroom-hr.example", headers=to), None)[1])
+    own_page = rich(html='<a href="https://newsroom.substack.com/p/1">our page</a>', sender="a@substack.com", headers=to)
+    assert "cousin-of-the-recipients-domain" not in rules_of(score(own_page, None)[1])
