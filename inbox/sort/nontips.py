@@ -153,6 +153,11 @@ def classify(inp: SortInput) -> NonTip:
         if scan.search(value, low):
             weights[kind] = weights.get(kind, 0.0) + weight
             reasons.append(f"{kind}: {name}")
+    # Responders of CRMs and ticket desks send as bulk mail: a bulk header and one auto-reply cue
+    # make an auto-reply (both are machine mail; the kind says which).
+    if by_headers.is_list and not discussion and weights.get(AUTO_REPLY, 0.0) >= 1.0:
+        weights[AUTO_REPLY] = DECIDES
+        reasons.append("auto_reply: a bulk header and an auto-reply cue")
     found = [kind for kind in ORDER if weights.get(kind, 0.0) >= DECIDES]
     if not found:
         return NonTip("", False, tuple(reasons))
