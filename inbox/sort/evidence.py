@@ -51,8 +51,18 @@ def _header(inp: SortInput, name: str) -> str | None:
     return None
 
 
+_LAST: list = [None, None]  # the last message's links: five rows read them (one process, one message at a time)
+
+
 def _links(inp: SortInput) -> list[tuple[str, str]]:
     """(href host, link text) of the HTML's links; the text part's URLs with no text."""
+    if _LAST[0] is inp:
+        return _LAST[1]
+    _LAST[0], _LAST[1] = inp, _read_links(inp)
+    return _LAST[1]
+
+
+def _read_links(inp: SortInput) -> list[tuple[str, str]]:
     found = [(m.group(1), m.group(2)) for m in _HREF.finditer(inp.html)] if "href" in inp.html else []
     hosts = [(h.group(1).lower(), text) for url, text in found if (h := _URL_HOST.match(url))]
     if "http" in inp.full_text:

@@ -141,6 +141,8 @@ def classify(inp: SortInput) -> NonTip:
         if flagged:
             weights[kind] = DECIDES
     reasons += [f"header {r}" for r in by_headers.reasons]
+    if by_headers.is_bounce or by_headers.is_auto_reply:  # machine mail whatever the body says: ORDER puts it first
+        return NonTip(BOUNCE if by_headers.is_bounce else AUTO_REPLY, True, tuple(reasons))
     text = inp.full_text
     fields = {"head": text[:HEAD], "tail": text[-TAIL:], "subject": inp.subject, "from": inp.sender,
               "any": text[:HEAD] + "\n" + text[-TAIL:] if len(text) > HEAD + TAIL else text}
