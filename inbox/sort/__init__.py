@@ -242,6 +242,9 @@ class Sorter:
             tip.status = "new"  # the sorter put it there and no longer thinks so
         if tip.status == "not_tip" and not sorting.not_tip and tip.mail_kind in nontips.NOT_TIP_KINDS:
             tip.status = "new"  # the same for Not tips (a person who moved it there left no kind on it)
+        elif sorting.not_tip and tip.status != "not_tip" and _moved_out_of_not_tips(session, tip.id):
+            sorting.not_tip = False  # a person took it out of Not tips: only a person puts it back
+            sorting.explanation["not_tip"]["editor"] = "moved out of the Not tips column on the board"
         signature_row = session.scalar(select(TipSignature).where(TipSignature.tip_id == tip.id))
         clustered = signature_row is not None
         if clustered:
@@ -259,6 +262,14 @@ class Sorter:
         else:
             self.remember(session, tip, sorting)
         return sorting
+
+
+def _moved_out_of_not_tips(session: Session, tip_id: int) -> bool:
+    """Whether a person moved this tip out of the Not tips column (its history says so)."""
+    from inbox.models import TipEvent
+
+    return session.scalar(select(TipEvent.id).where(TipEvent.tip_id == tip_id, TipEvent.kind == "status",
+                                                    TipEvent.detail.like("not\\_tip →%", escape="\\")).limit(1)) is not None
 
 
 def _editor_label(session: Session, tip_id: int, kind: str) -> SortDecision | None:

@@ -168,3 +168,26 @@ def test_resort_takes_a_tip_out_of_not_tips_when_sorting_no_longer_says_so_but_n
     with db() as s:
         assert s.get(Tip, out[0].tip_id).status == "new"
         assert s.get(Tip, out[1].tip_id).status == "not_tip"
+
+
+def test_resort_leaves_in_new_a_not_tip_a_person_moved_out_of_not_tips(db):
+    from pathlib import Path
+
+    from inbox.models import TipEvent
+    from inbox.sort import Sorter
+
+    raw = (Path(__file__).resolve().parents[1] / "fixtures" / "mail" / "list_mail.eml").read_bytes()
+    with db() as s:
+        sorter = Sorter.load(SETTINGS, s)
+    (out,) = run(db, (raw, Source("tips", "INBOX", 1, 1)), sorter=sorter)
+    with db() as s, s.begin():
+        tip = s.get(Tip, out.tip_id)
+        assert tip.status == "not_tip"
+        tip.status = "new"  # as the board's set_status records it
+        s.add(TipEvent(tip_id=tip.id, kind="status", detail="not_tip → new"))
+    with db() as s, s.begin():
+        tip = s.get(Tip, out.tip_id)
+        sorting = Sorter.load(SETTINGS, s).resort(s, tip, tip.raw.data)
+        assert sorting.explanation["not_tip"]["editor"]
+    with db() as s:
+        assert s.get(Tip, out.tip_id).status == "new"
