@@ -10,7 +10,9 @@ is stored and may be shown in places a subject should not be.
 Not used, on purpose: X-MS-Exchange-Generated-Message-Source. Exchange sets it
 on mail made by transport agents (journaling, inbox rules that forward a
 reader's mail on), which can carry a real tip; we found no documentation that
-ties it to auto-replies; nor X-MS-Exchange-Inbox-Rules-Loop, for the same reason.
+ties it to auto-replies; nor X-MS-Exchange-Inbox-Rules-Loop, for the same reason;
+nor Feedback-ID, which Gmail asks bulk senders for but Proton Mail sets on a
+person's own mail too.
 What the body says (out-of-office wording, unsubscribe footers, press releases) is
 read by inbox/sort/nontips.py, with these rows as its strongest evidence.
 """
@@ -109,8 +111,6 @@ RULES: tuple[tuple[str, str, Callable[[str], bool], str], ...] = (
     (LIST, "precedence", _precedence("bulk", "list", "junk"), "precedence: {value}"),
     # RFC 8058 one-click unsubscribe: only bulk mail offers it.
     (LIST, "list-unsubscribe-post", _present, "list-unsubscribe-post"),
-    # Gmail's bulk-sender guidelines ask campaigns for Feedback-ID; no person's client sets it.
-    (LIST, "feedback-id", _present, "feedback-id"),
     # Campaign ids of ESPs (Mailchimp's X-Campaign / X-CampaignID, Mailgun's, Sendinblue's ...).
     (LIST, "x-campaign", _present, "x-campaign"),
     (LIST, "x-campaignid", _present, "x-campaignid"),

@@ -33,6 +33,7 @@ PRESS_RELEASE, NEWSLETTER = "press_release", "newsletter"
 NOT_TIP_KINDS = frozenset({AUTO_REPLY, BOUNCE, NEWSLETTER, LIST})
 ORDER = (BOUNCE, AUTO_REPLY, PRESS_RELEASE, NEWSLETTER, LIST)
 DECIDES = 2.0
+BULK = 1.0  # bulk-mail headers without a list's name: half way to a newsletter
 # Where the body's cues are read: its start (greetings, datelines, OOF notices),
 # its end (footers), in characters.
 HEAD, TAIL = 1500, 2500
@@ -134,10 +135,14 @@ def classify(inp: SortInput) -> NonTip:
     by_headers = mail_kind(inp.headers)
     weights: dict[str, float] = {}
     reasons: list[str] = []
-    # Headers that name a list (List-Id, List-Post) say discussion; bulk headers alone a newsletter.
+    # Headers that name a list (List-Id, List-Post) say discussion, and decide. Bulk headers alone
+    # (Precedence: bulk, List-Unsubscribe, a campaign's X-Mailer) weigh BULK: groups and campaigns
+    # send one-off tips, releases and pitches through the same mailers; a newsletter also shows
+    # a newsletter's furniture (an unsubscribe footer, "view in browser", "manage preferences").
     discussion = any(r.startswith(("list-id", "list-post")) for r in by_headers.reasons)
-    bulk = NEWSLETTER if by_headers.is_list and not discussion else LIST
-    for kind, flagged in ((AUTO_REPLY, by_headers.is_auto_reply), (BOUNCE, by_headers.is_bounce), (bulk, by_headers.is_list)):
+    if by_headers.is_list:
+        weights[LIST if discussion else NEWSLETTER] = DECIDES if discussion else BULK
+    for kind, flagged in ((AUTO_REPLY, by_headers.is_auto_reply), (BOUNCE, by_headers.is_bounce)):
         if flagged:
             weights[kind] = DECIDES
     reasons += [f"header {r}" for r in by_headers.reasons]

@@ -142,7 +142,7 @@ def test_auto_reply_and_newsletter_are_stored_in_not_tips_and_a_press_release_in
                         body="FOR IMMEDIATE RELEASE\n\nThe controller today announced the audit.\n\nMedia contact: Pat Lee\n",
                         extra_headers={"Precedence": "bulk"})
     newsletter = make_mail(sender="Roundup <news@roundup.example>", subject="This week",
-                           body="Five stories.\n\nUnsubscribe\n", extra_headers={"Feedback-ID": "1:2:roundup"})
+                           body="Five stories.\n\nUnsubscribe\n", extra_headers={"Precedence": "bulk"})
     with db() as s:
         sorter = Sorter.load(SETTINGS, s)
     out = run(db, ((fixtures / "auto_reply.eml").read_bytes(), Source("tips", "INBOX", 1, 1)),

@@ -128,10 +128,12 @@ def test_subject_reasons_never_carry_the_subject():
 def test_bulk_sender_headers_mark_list_mail():
     from inbox.mail.headers import mail_kind
 
-    for header in (("feedback-id", "12:34:esp"), ("list-unsubscribe-post", "List-Unsubscribe=One-Click"),
+    for header in (("list-unsubscribe-post", "List-Unsubscribe=One-Click"),
                    ("x-campaign", "abc"), ("x-mailer", "MailChimp Mailer - **CID1**")):
         assert mail_kind((header,)).is_list, header
     assert not mail_kind((("x-mailer", "Microsoft Outlook 16.0"),)).is_list
+    # Proton Mail sets Feedback-ID on a person's own mail.
+    assert not mail_kind((("feedback-id", "fmBRMsz7ay==:Ext:ProtonMail"),)).is_list
 
 
 def test_out_of_office_subjects_in_more_languages_are_auto_replies():

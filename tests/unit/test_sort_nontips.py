@@ -45,8 +45,22 @@ def test_a_readers_tip_stays_new_with_no_kind():
 def test_newsletter_by_its_bulk_headers_goes_to_not_tips():
     raw = make_mail(sender="Weekly Roundup <news@roundup.example>", subject="This week in the county",
                     body="Five stories we liked this week.\n\nUnsubscribe: https://roundup.example/u\n",
-                    extra_headers={"Precedence": "bulk", "Feedback-ID": "12:34:roundup.example"})
+                    extra_headers={"Precedence": "bulk", "List-Unsubscribe": "<https://roundup.example/u>"})
     assert lands(read(raw)) == ("not_tip", "newsletter")
+
+
+def test_a_groups_one_off_message_through_a_bulk_mailer_stays_new():
+    raw = make_mail(sender="River Air Watch <info@riverair.example>", subject="Sensor data: H2S spike near the bridge",
+                    body="Hello,\n\nOur monitors recorded hydrogen sulfide at 31 ppb on Sunday night near the bridge.\n"
+                         "We have sent the readings to the health department.\n",
+                    extra_headers={"Precedence": "bulk", "List-Unsubscribe": "<https://lists.example.net/u/1>",
+                                   "X-Mailer": "Sendwell Campaigns 4.2"})
+    assert lands(read(raw)) == ("new", "")
+
+
+def test_a_proton_mail_letter_with_its_feedback_id_stays_new():
+    raw = make_mail(sender="quietwater@protonmail.com", extra_headers={"Feedback-ID": "LNdDJ3==:Ext:ProtonMail"})
+    assert lands(read(raw)) == ("new", "")
 
 
 def test_newsletter_without_bulk_headers_is_found_by_its_footer_and_browser_link():
@@ -99,7 +113,7 @@ def test_a_readers_forward_of_a_newsletter_stays_new():
 
 def test_spam_with_an_unsubscribe_header_is_spam_not_a_newsletter():
     inp = text("YOU HAVE WON", "Dear friend, you have won! Click here to claim your prize. Act now, 100% free, "
-               "pay a small fee!!!", headers=(("list-unsubscribe", "<mailto:u@x.example>"), ("precedence", "bulk")))
+               "pay a small fee!!!\n\nUnsubscribe", headers=(("list-unsubscribe", "<mailto:u@x.example>"), ("precedence", "bulk")))
     assert lands(inp) == ("spam", "newsletter")
 
 
