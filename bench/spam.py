@@ -12,7 +12,8 @@ Sorting.apply would put a new tip: New, Not tips or Spam. Two configurations:
   (stratified, seed 0) and measured on the other half and on every non-tip.
   That model is measured here and never shipped.
 
-Prints, per set: legitimate mail marked spam, spam caught, and (non-tips, by kind)
+Also readers' own mail (--readers: the desk's tips and the replies set by default),
+which should all land in New. Prints, per set: legitimate mail marked spam, spam caught, and (non-tips, by kind)
 how many land in New / Not tips / Spam; then the CPU each message costs the spam
 score and the not-tip rules.
 """
@@ -75,9 +76,12 @@ def report(name: str, truth: list[str], lands: list[str]) -> None:
     print("  ".join(parts))
 
 
-def run(title: str, sorter: Sorter, sa: list[tuple[str, str, SortInput]], kinds: list[tuple[str, SortInput]]) -> None:
+def run(title: str, sorter: Sorter, sa: list[tuple[str, str, SortInput]], kinds: list[tuple[str, SortInput]],
+        readers: list[tuple[str, list[SortInput]]] = ()) -> None:
     """Print one configuration's figures (each message analysed once)."""
     print(f"\n== {title}")
+    for name, inputs in readers:
+        report(f"readers: {name}", ["ham"] * len(inputs), [landing(sorter, inp) for inp in inputs])
     sa_lands = [landing(sorter, inp) for _, _, inp in sa]
     for folder, _ in SETS:
         rows = [(lab, land) for (f, lab, _), land in zip(sa, sa_lands) if f == folder]
@@ -109,6 +113,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpora", type=Path, default=Path("../shared/corpora/spamassassin"))
     ap.add_argument("--nontips", type=Path, default=Path("../shared/eval/replies/nontips"))
+    ap.add_argument("--readers", type=Path, nargs="*", default=[Path("../shared/eval/desk"), Path("../shared/eval/replies/replies")],
+                    help="folders of readers' own mail (tips, replies): every one should land in New")
     args = ap.parse_args()
     started = time.perf_counter()
     sa = [(folder, label, inp) for folder, label in SETS if (args.corpora / folder).is_dir()
@@ -117,10 +123,12 @@ def main() -> None:
     if (args.nontips / "labels.csv").is_file():
         label_of = {r["file"]: r["kind"] for r in csv.DictReader(open(args.nontips / "labels.csv", encoding="utf-8"))}
         kinds = [(label_of[name], inp) for name, inp in read_dir(args.nontips) if name in label_of]
-    print(f"read {len(sa)} SpamAssassin and {len(kinds)} non-tip messages in {time.perf_counter() - started:.1f}s")
+    readers = [(folder.name, [inp for _, inp in read_dir(folder)]) for folder in args.readers if folder.is_dir()]
+    print(f"read {len(sa)} SpamAssassin, {len(kinds)} non-tip and {sum(len(r) for _, r in readers)} readers' "
+          f"messages in {time.perf_counter() - started:.1f}s")
     settings = Settings()
     print(f"threshold {settings.sorting.spam_threshold}")
-    run("default configuration (no spam model)", Sorter(settings), sa, kinds)
+    run("default configuration (no spam model)", Sorter(settings), sa, kinds, readers)
 
     rng = np.random.default_rng(0)
     labels = np.array([lab for _, lab, _ in sa])
@@ -133,7 +141,7 @@ def main() -> None:
     trained.models["spam"] = (model, ModelVersion(id=0, kind="spam", version=0, filename="", file_sha256=""))
     held_out = [sa[i] for i in np.flatnonzero(~train)]
     run(f"trained model (on {int(train.sum())} SpamAssassin messages; measured on the other {len(held_out)})",
-        trained, held_out, kinds)
+        trained, held_out, kinds, readers)
     print()
     cpu_per_message([inp for _, _, inp in sa] + [inp for _, inp in kinds])
 
