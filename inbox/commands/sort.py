@@ -138,6 +138,10 @@ def _print_machine(row: SortDecision) -> None:
     print(f"  sensitive: {', '.join(sensitive.get('kinds', [])) or 'nothing found'}"
           + (f" (rules {', '.join(sensitive['rules'])})" if sensitive.get("rules") else ""))
     print(f"  urgent: {', '.join(why.get('urgent', {}).get('rules', [])) or 'no'}")
+    nontip = why.get("not_tip", {})
+    if nontip.get("kind"):
+        where = "Not tips" if nontip.get("not_tip") else "stays a tip"
+        print(f"  kind: {nontip['kind']} ({where}; {', '.join(nontip.get('rules', []))})")
     cluster = why.get("cluster", {})
     print(f"  cluster: {cluster.get('action', 'none')}"
           + (f" tip {cluster['tip_id']} at similarity {cluster['similarity']:.2f}" if "tip_id" in cluster else "")

@@ -191,3 +191,17 @@ def test_resort_leaves_in_new_a_not_tip_a_person_moved_out_of_not_tips(db):
         assert sorting.explanation["not_tip"]["editor"]
     with db() as s:
         assert s.get(Tip, out.tip_id).status == "new"
+
+
+def test_explain_says_what_kind_of_not_tip_it_is_and_why(db, capsys):
+    from pathlib import Path
+
+    from inbox.commands import sort as sort_command
+    from inbox.sort import Sorter
+
+    raw = (Path(__file__).resolve().parents[1] / "fixtures" / "mail" / "auto_reply.eml").read_bytes()
+    with db() as s:
+        sorter = Sorter.load(SETTINGS, s)
+    (out,) = run(db, (raw, Source("tips", "INBOX", 1, 1)), sorter=sorter)
+    assert sort_command.explain(db, out.tip_id) == 0
+    assert "kind: auto_reply (Not tips; header " in capsys.readouterr().out
