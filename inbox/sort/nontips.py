@@ -3,8 +3,9 @@
 
 Mailman-style, the evidence is data (RULES), read top to bottom, one row a rule
 with a comment. The header rule table (inbox/mail/headers.py: Auto-Submitted,
-X-Autoreply, Precedence, List-Id, Feedback-ID, multipart/report, MAILER-DAEMON,
-Return-Path <> ...) is the strongest witness and decides alone; what the body
+X-Autoreply, Precedence, List-Id, multipart/report, MAILER-DAEMON, Return-Path
+<> ...) is the strongest witness and decides alone (bulk-mail headers without a
+list's name only half way: see BULK); what the body
 says adds weight per row, and a kind is found when its weight reaches DECIDES.
 So one out-of-office phrase in a reader's letter ("I'm on leave from the plant,
 and ...") never hides it: it needs a second cue of its kind.
