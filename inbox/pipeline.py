@@ -27,7 +27,7 @@ from inbox.mail.clean import CleanMail, clean
 from inbox.mail.parse import LimitExceeded, ParsedMail, parse
 from inbox.models import RawMessage, Sighting
 from inbox.pool import SharedPool
-from inbox.sort.text import SPAM_HEADERS, from_mail
+from inbox.sort.text import SORT_HEADERS, from_mail
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class AttachmentFacts:
 @dataclass(frozen=True)
 class Prepared:
     """parse + clean's result, light enough to send between processes: mail.parsed keeps its
-    fields but not the raw bytes, the parts, the attachments' data, or headers beyond SPAM_HEADERS."""
+    fields but not the raw bytes, the parts, the attachments' data, or headers beyond SORT_HEADERS."""
 
     mail: CleanMail
     fingerprint: str
@@ -152,7 +152,7 @@ def prepare(raw: bytes, limits: LimitsSettings, analyser=None) -> Prepared | Fai
         # server's spam verdict (a re-sort without the pool's analysis reads it). Half the bytes
         # a message costs to send back, and to unpickle on the storing side.
         light = replace(parsed, raw=b"", text_parts=(), html_parts=(),
-                        headers=tuple(h for h in parsed.headers if h[0] in SPAM_HEADERS),
+                        headers=tuple(h for h in parsed.headers if h[0] in SORT_HEADERS),
                         attachments=tuple(replace(p, data=b"") for p in parsed.attachments))
         return Prepared(replace(mail, parsed=light), fp, facts, sorting)
     except LimitExceeded as exc:

@@ -1,4 +1,4 @@
-"""The store stage: idempotent save, threading, and quarantine.
+"""The store stage: idempotent save, threading (inbox/threads.py), and quarantine.
 
 Unique keys do the deduplicating, so a re-fetch after a crash, a second worker,
 or a second import stores nothing twice: a Sighting is unique per place
@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from inbox.db import RowBuffer, reserve_ids, take_write_lock
 from inbox.models import Attachment, Mailbox, Quarantined, RawMessage, Sighting, Tip, utcnow
+from inbox.threads import Threads
+from inbox.retry import discard_quarantined, retry_delay, retry_quarantined  # noqa: F401 - where callers find them
 
 if TYPE_CHECKING:
     from inbox.pipeline import Copy, Failed, Outcome, Pipeline, Prepared, Source
@@ -147,10 +149,9 @@ def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: 
     tip = known.tips.get(prep.fingerprint)
     status = "duplicate"
     if tip is None:
-        root = known.thread_root(prep)
+        root = known.threads.root(prep)
         tip = known.tips[prep.fingerprint] = _new_tip(session, known, prep, source, root, raw_id)
-        if tip.message_id:
-            known.by_message_id.setdefault(tip.message_id, []).append(tip)
+        known.threads.stored(session, tip, root)
         status = "threaded" if root is not None else "stored"
     if status != "duplicate" and sorter is not None:
         sorter.remember(session, tip, sorting)
@@ -186,11 +187,10 @@ class _Known:
         self.quarantined = set(_at_places(session, Quarantined, places, Quarantined.resolved_at.is_(None)))
         shas = {p.mail.parsed.sha256 for p in prepared if isinstance(p, Prepared)}
         self.raws = {k: v for k, v in session.execute(select(RawMessage.sha256, RawMessage.id).where(RawMessage.sha256.in_(shas)))}
-        self.stored_by_message_id = _stored_by_message_id(session, prepared)
         self.rows = RowBuffer()
         self._reserved: dict[str, list[int]] = {}  # table -> primary keys handed out, not used yet
         self._batch_size = max(1, len(batch))
-        self.by_message_id: dict[str, list[Tip]] = {}  # this batch's new tips
+        self.threads = Threads(session, prepared)
         fps = {p.fingerprint for p in prepared if isinstance(p, Prepared)}
         self.tips = {k: v for k, v in session.execute(select(Tip.fingerprint, Tip.id).where(Tip.fingerprint.in_(fps)))}
 
@@ -225,26 +225,6 @@ class _Known:
             raw_id = self.raws[sha] = self.new_id(session, "raw_messages")
             session.execute(insert(RawMessage.__table__), [_raw_row(raw_id, sha, raw)])
         return raw_id
-
-    def thread_root(self, prep: Prepared):
-        """The root of the thread this message follows up, among this batch's new tips
-        first, then the stored ones; None if it starts a thread.
-
-        Only a tip from the SAME sender counts, whatever the message quotes: joining on
-        Message-ID alone would let a stranger who quotes (or guesses) a source's
-        Message-ID put their mail into that source's thread.
-        """
-        parsed = prep.mail.parsed
-        ids = [i for i in ((parsed.in_reply_to,) + tuple(reversed(parsed.references))) if i]
-        for mid in ids:
-            for tip in self.by_message_id.get(mid, ()):
-                if tip.sender_address == parsed.from_address:
-                    return tip.thread_root_id or tip
-        for mid in ids:  # the nearest reference first
-            for tip_id, root_id, sender in self.stored_by_message_id.get(mid, ()):
-                if sender == parsed.from_address:
-                    return root_id or tip_id
-        return None
 
     def is_new(self, source: Source, prep: Prepared) -> bool:
         return self.place(source) not in self.sightings and prep.fingerprint not in self.tips
@@ -376,28 +356,6 @@ def _at_places(session: Session, model, places: set[tuple], *where) -> dict[tupl
     return found
 
 
-def _stored_by_message_id(session: Session, prepared: list) -> dict[str, list[tuple]]:
-    """Stored tips that this batch's messages refer to: message id -> [(id, root id, sender)]."""
-    from inbox.pipeline import Prepared
-
-    wanted = set()
-    for p in prepared:
-        if isinstance(p, Prepared) and p.mail.parsed.from_address:
-            parsed = p.mail.parsed
-            wanted.update(i for i in (parsed.in_reply_to, *parsed.references) if i)
-    found: dict[str, list[tuple]] = {}
-    ordered = sorted(wanted)
-    for start in range(0, len(ordered), 500):
-        rows = session.execute(
-            select(Tip.message_id, Tip.id, Tip.thread_root_id, Tip.sender_address).where(
-                Tip.message_id.in_(ordered[start : start + 500])
-            )
-        )
-        for mid, tip_id, root_id, sender in rows:
-            found.setdefault(mid, []).append((tip_id, root_id, sender))
-    return found
-
-
 class _MailboxIds:
     """Mailbox name -> id, creating the row on first sight."""
 
@@ -416,38 +374,3 @@ class _MailboxIds:
                     mid = box.id
             self.ids[name] = mid
         return self.ids[name]
-
-
-def retry_quarantined(pipeline: Pipeline, quarantine_id: int | None = None, due_only: bool = False) -> list[Outcome]:
-    """Run quarantined messages through the pipeline again (one, or every unresolved one)."""
-    from inbox.pipeline import Source
-
-    with pipeline.sessions() as session:
-        query = select(Quarantined, Mailbox.name).join(Mailbox, Mailbox.id == Quarantined.mailbox_id)
-        if quarantine_id is not None:
-            query = query.where(Quarantined.id == quarantine_id)
-        else:
-            query = query.where(Quarantined.resolved_at.is_(None))
-        rows = session.execute(query.order_by(Quarantined.id)).all()
-    items = []
-    now = utcnow()
-    for q, name in rows:
-        if due_only and q.last_failed_at and (now - q.last_failed_at).total_seconds() < retry_delay(q.attempts):
-            continue
-        items.append((q.data, Source(name, q.folder, q.uidvalidity, q.uid)))
-    return list(pipeline.process_many(items))
-
-
-def retry_delay(attempts: int) -> float:
-    """Seconds before an automatic retry: doubling from a minute, at most a day."""
-    return min(60.0 * 2 ** max(attempts - 1, 0), 86400.0)
-
-
-def discard_quarantined(sessions: sessionmaker[Session], quarantine_id: int) -> bool:
-    """An admin's decision that a quarantined message is not a tip; the row is kept as history."""
-    with sessions() as session, session.begin():
-        row = session.get(Quarantined, quarantine_id)
-        if row is None:
-            return False
-        row.resolved_at, row.resolution = utcnow(), "discarded"
-        return True

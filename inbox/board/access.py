@@ -14,8 +14,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from inbox.models import Tip, User
 
-STATUSES = ("new", "reviewing", "assigned", "pursuing", "published", "declined", "spam")
-STATUS_LABELS = {s: s.capitalize() for s in STATUSES}
+# not_tip: auto-replies, bounces, newsletters and list mail, put there by sorting (inbox/sort/nontips.py).
+STATUSES = ("new", "reviewing", "assigned", "pursuing", "published", "declined", "not_tip", "spam")
+STATUS_LABELS = {s: s.capitalize() for s in STATUSES} | {"not_tip": "Not tips"}
 EDITORS = ("admin", "editor")
 
 # action -> who may do it: "editor" (editors and admins) or "assignee" (also the reporter it is assigned to)

@@ -41,6 +41,10 @@ def sort_all(settings: Settings, sessions, out=None) -> int:
 
     out = out or sys.stderr
 
+    from inbox.threads import rethread_stored
+
+    with sessions() as session, session.begin():
+        print(f"threaded {rethread_stored(session)} follow-ups stored before their original", file=out)
     with sessions() as session, session.begin():
         total = session.scalar(select(func.count()).select_from(Tip)) or 0
         sorter = Sorter.load(settings, session)
@@ -138,6 +142,10 @@ def _print_machine(row: SortDecision) -> None:
     print(f"  sensitive: {', '.join(sensitive.get('kinds', [])) or 'nothing found'}"
           + (f" (rules {', '.join(sensitive['rules'])})" if sensitive.get("rules") else ""))
     print(f"  urgent: {', '.join(why.get('urgent', {}).get('rules', [])) or 'no'}")
+    nontip = why.get("not_tip", {})
+    if nontip.get("kind"):
+        where = "Not tips" if nontip.get("not_tip") else "stays a tip"
+        print(f"  kind: {nontip['kind']} ({where}; {', '.join(nontip.get('rules', []))})")
     cluster = why.get("cluster", {})
     print(f"  cluster: {cluster.get('action', 'none')}"
           + (f" tip {cluster['tip_id']} at score {cluster['similarity']:.2f}" if cluster.get("tip_id") else "")

@@ -10,7 +10,11 @@ is stored and may be shown in places a subject should not be.
 Not used, on purpose: X-MS-Exchange-Generated-Message-Source. Exchange sets it
 on mail made by transport agents (journaling, inbox rules that forward a
 reader's mail on), which can carry a real tip; we found no documentation that
-ties it to auto-replies.
+ties it to auto-replies; nor X-MS-Exchange-Inbox-Rules-Loop, for the same reason;
+nor Feedback-ID, which Gmail asks bulk senders for but Proton Mail sets on a
+person's own mail too.
+What the body says (out-of-office wording, unsubscribe footers, press releases) is
+read by inbox/sort/nontips.py, with these rows as its strongest evidence.
 """
 from __future__ import annotations
 
@@ -21,18 +25,32 @@ from typing import Callable
 AUTO_REPLY, BOUNCE, LIST = "auto_reply", "bounce", "list"
 
 _AUTO_SUBJECT = re.compile(
-    r"^\s*(auto|automatic reply|auto[- ]?reply|out of (the )?office|abwesenheitsnotiz|"
-    r"automatische antwort|r[ée]ponse automatique|respuesta autom[áa]tica|"
-    r"fuera de la oficina|risposta automatica)\s*(:|$)",
+    r"^\s*(auto|automatic reply|auto[- ]?reply|auto[- ]?response|out of (the )?office( (auto)?reply)?|"
+    r"abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|absence du bureau|"
+    r"respuesta autom[áa]tica|fuera de la oficina|risposta automatica|fuori ufficio|"
+    r"resposta autom[áa]tica|ausente do escrit[óo]rio|automatisch antwoord|afwezig|"
+    r"automatisk svar|autosvar|fr[åa]nvarande|frav[æa]rende|"
+    r"odpowied[źz] automatyczna|poza biurem)\s*(:|$)",
     re.IGNORECASE,
 )
 _BOUNCE_SUBJECT = re.compile(
     r"^\s*(undeliverable:|undelivered mail|delivery status notification|"
     r"mail delivery (failed|failure|subsystem)|returned mail:|delivery failure|"
-    r"failure notice|unzustellbar:|non remis)",
+    r"failure notice|unzustellbar:|non remis|no se puede entregar:|onbestelbaar:|ikke leveret:|"
+    r"message not delivered|delivery (status notification \(failure\)|incomplete)|"
+    r"mail delivery failed|returned to sender|undeliverable mail)",
     re.IGNORECASE,
 )
 _REPORT = re.compile(r"multipart/report.*report-type\s*=\s*\"?([a-z-]+)", re.IGNORECASE | re.DOTALL)
+# Bulk senders' own X-Mailer values (ESPs and list servers): what sends a campaign, not a person.
+_BULK_MAILER = re.compile(
+    r"\b(mailchimp|mailchimp mailer|sendgrid|constant ?contact|campaign ?monitor|hubspot|marketo|"
+    r"mailjet|sendinblue|brevo|klaviyo|mailgun|sparkpost|amazon ses|phplist|listserv|mailman|"
+    r"sympa|ezmlm|lyris|govdelivery|granicus|emma|icontact|aweber|getresponse|convertkit|"
+    r"substack|cision|meltwater|pr ?newswire|business ?wire|mass ?mail|bulk ?mail|newsletter|"
+    r"list ?mailer)\b",
+    re.IGNORECASE,
+)
 _DAEMON = re.compile(r"(^|[\s<\"])(mailer-daemon|postmaster)@", re.IGNORECASE)
 
 
@@ -81,6 +99,8 @@ RULES: tuple[tuple[str, str, Callable[[str], bool], str], ...] = (
     (BOUNCE, "content-type", _report("delivery-status"), "content-type: delivery-status report"),
     # RFC 5321 section 4.5.1: bounces come from the mail system's own addresses.
     (BOUNCE, "from", _DAEMON.search, "from: mailer-daemon/postmaster"),
+    # Exim lists the addresses it could not deliver to in its bounces.
+    (BOUNCE, "x-failed-recipients", _present, "x-failed-recipients"),
     # Non-standard bounces (qmail, old Exchange) still say so in the subject.
     (BOUNCE, "subject", _BOUNCE_SUBJECT.search, "subject: bounce wording"),
     # RFC 2919 / RFC 2369: mailing-list software adds these.
@@ -89,9 +109,18 @@ RULES: tuple[tuple[str, str, Callable[[str], bool], str], ...] = (
     (LIST, "list-post", _present, "list-post"),
     # Bulk senders and list servers (Mailman) set Precedence: bulk/list/junk.
     (LIST, "precedence", _precedence("bulk", "list", "junk"), "precedence: {value}"),
+    # RFC 8058 one-click unsubscribe: only bulk mail offers it.
+    (LIST, "list-unsubscribe-post", _present, "list-unsubscribe-post"),
+    # Campaign ids of ESPs (Mailchimp's X-Campaign / X-CampaignID, Mailgun's, Sendinblue's ...).
+    (LIST, "x-campaign", _present, "x-campaign"),
+    (LIST, "x-campaignid", _present, "x-campaignid"),
+    (LIST, "x-mailgun-campaign-id", _present, "x-mailgun-campaign-id"),
+    # The software that sent it names itself a bulk sender or a list server.
+    (LIST, "x-mailer", _BULK_MAILER.search, "x-mailer: bulk sender"),
 )
 
 _WANTED = frozenset(header for _, header, _, _ in RULES)
+WANTED = _WANTED  # the headers the rules read, for stages that keep only those
 
 
 @dataclass(frozen=True)

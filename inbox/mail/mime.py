@@ -6,6 +6,7 @@ a defect instead, so that parse() can only fail on a configured limit.
 from __future__ import annotations
 
 import mimetypes
+import re
 from email.message import Message
 
 from inbox.mail.decode import decode_bytes, header_text, message_ids
@@ -24,12 +25,60 @@ def raw_headers(msg: Message) -> list[tuple[str, str]]:
         return []
 
 
+# A type's leading "main/sub" token (RFC 2045 section 5.1 tokens). What follows it is
+# ignored here: "TEXT/PLAIN charset=US-ASCII" (the ";" missing) is still text/plain.
+_TYPE = re.compile(r"\s*([a-z0-9!#$%&'*+.^_`|~-]+)\s*/\s*([a-z0-9!#$%&'*+.^_`|~-]*)", re.IGNORECASE)
+# A Content-Type whose parameters follow the type with no ";" (seen from old mailers
+# and hand-written scripts); repair_content_types() puts it back before parsing.
+_MISSING_SEMICOLON = re.compile(
+    rb"^(content-type:[ \t]*[a-z0-9!#$%&'*+.^_`|~-]+/[a-z0-9!#$%&'*+.^_`|~-]+)(?=[ \t]*(?:\r?\n)?[ \t]+[a-z0-9_-]+[ \t]*=)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
 def content_type(part: Message) -> str:
-    """The part's type, lower-cased; a broken Content-Type reads as text/plain (RFC 2045)."""
+    """The part's type, lower-cased "main/sub"; one that cannot be read is text/plain (RFC 2045 5.2).
+
+    Read from the header's leading token rather than by the stdlib, which keeps
+    anything before the first ";" as the type ("text/plain charset=us-ascii").
+    """
     try:
-        return part.get_content_type()
+        value = part.get("content-type")
     except Exception:
-        return "application/octet-stream"
+        return "text/plain"
+    if value is None:
+        return part.get_default_type()  # text/plain, or message/rfc822 inside a digest
+    match = _TYPE.match(str(value))
+    if not match:
+        return "text/plain"
+    main, sub = match.group(1).lower(), match.group(2).lower()
+    if not sub:
+        return "text/plain" if main == "text" else "application/octet-stream"
+    return f"{main}/{sub}"
+
+
+def readable_type(part: Message) -> bool:
+    """Whether a Content-Type header is missing or reads as one "main/sub" token."""
+    try:
+        value = part.get("content-type")
+    except Exception:
+        return False
+    if value is None:
+        return True
+    match = _TYPE.match(str(value))
+    return bool(match and match.group(2)) and str(value)[match.end():].lstrip()[:1] in ("", ";")
+
+
+def repair_content_types(raw: bytes) -> bytes | None:
+    """The message with the ";" put back after its top-level Content-Type's type, or
+    None when it was not missing: "multipart/mixed boundary=..." then reads as multipart,
+    and "text/plain charset=..." keeps its charset."""
+    end = _HEADER_END.search(raw)
+    head = raw[: end.start()] if end else raw
+    if not _MISSING_SEMICOLON.search(head):
+        return None
+    return _MISSING_SEMICOLON.sub(rb"\1;", head, count=1) + raw[len(head):]
 
 
 def disposition(part: Message) -> str:

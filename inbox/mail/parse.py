@@ -30,6 +30,8 @@ from inbox.mail.mime import (
     forward_summary,
     payload_text,
     raw_headers,
+    readable_type,
+    repair_content_types,
 )
 
 __all__ = ["FORWARD_MARKER", "LimitExceeded", "ParsedMail", "Part", "extract_part", "parse"]
@@ -91,7 +93,7 @@ def parse(raw: bytes, limits: LimitsSettings) -> ParsedMail:
     if len(raw) > limits.max_message_bytes:
         raise LimitExceeded(f"message too big: {len(raw)} > {limits.max_message_bytes} bytes")
     try:
-        msg = _PARSER.parsebytes(raw)
+        msg = _read(raw)
     except RecursionError:
         raise LimitExceeded(f"nested too deep for the parser (limit {limits.max_depth})") from None
     except Exception as exc:  # the parser is meant never to raise; keep the bytes as text if it does
@@ -118,7 +120,7 @@ def parse(raw: bytes, limits: LimitsSettings) -> ParsedMail:
 
 def extract_part(raw: bytes, part_path: str) -> Part:
     """Get one attachment back from the stored raw bytes (the board's downloads)."""
-    node: Message = _PARSER.parsebytes(raw)
+    node: Message = _read(raw)
     in_message = True
     for index in part_path.split("."):
         if not index.isdigit():
@@ -137,6 +139,12 @@ def extract_part(raw: bytes, part_path: str) -> Part:
     return Part(**attachment_fields(node, part_path, []))
 
 
+def _read(raw: bytes) -> Message:
+    """The stdlib's reading of the message, its top-level Content-Type repaired first
+    where only the ";" before the parameters is missing (the stored bytes stay as sent)."""
+    return _PARSER.parsebytes(repair_content_types(raw) or raw)
+
+
 class _Body:
     """Walks the MIME tree once, collecting text, HTML, attachments and defects."""
 
@@ -150,6 +158,10 @@ class _Body:
     def message(self, msg: Message, path: str) -> None:
         if msg.is_multipart():
             self.children(msg, path)
+        elif _is_single_text(msg):
+            # A single-part message is its body whatever its broken type says: read as
+            # an attachment ("part-1.bin"), it would leave an empty tip.
+            self.add_text(payload_text(msg, self.defects, _join(path, 1)))
         else:
             self.leaf(msg, _join(path, 1))
 
@@ -194,6 +206,16 @@ class _Body:
     def add_text(self, text: str) -> None:
         self.text_parts.append(text)
         self.order.append(("text", len(self.text_parts) - 1))
+
+
+def _is_single_text(msg: Message) -> bool:
+    """A non-multipart message whose type cannot be read, or is a text type other than HTML."""
+    if disposition(msg) == "attachment":
+        return False
+    ctype = content_type(msg)
+    if not readable_type(msg):
+        return not ctype.startswith(("multipart/", "message/")) and ctype != "text/html"
+    return ctype.startswith("text/") and ctype not in ("text/html", "text/calendar")
 
 
 def _check_limits(msg: Message, limits: LimitsSettings) -> None:

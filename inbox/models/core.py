@@ -129,6 +129,9 @@ class Tip(Base):
     is_auto_reply: Mapped[bool] = mapped_column(Boolean, default=False)
     is_bounce: Mapped[bool] = mapped_column(Boolean, default=False)
     is_list: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What sorting found it to be besides a reader's tip (inbox/sort/nontips.py): "" for
+    # a reader's own mail, else auto_reply, bounce, newsletter, list or press_release.
+    mail_kind: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     # Sorting (sort/): topic with its confidence and who decided it, spam, flags.
     topic: Mapped[str | None] = mapped_column(String(200), index=True)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from inbox.config import Settings
 from inbox.db import RowBuffer, add_row
 from inbox.models import ModelVersion, SortDecision, Tip, utcnow
-from inbox.sort import duplicates, flags, learn, spam, stories
+from inbox.sort import duplicates, flags, learn, nontips, spam, stories
 from inbox.sort.stories import Features
 from inbox.sort.stories_store import StoryDesk
 from inbox.sort import model as model_mod
@@ -54,15 +54,20 @@ class Sorting:
     explanation: dict
     story: Features | None = field(default=None, repr=False)  # what the story index reads (inbox.sort.stories)
     deadline: datetime | None = None  # the nearest day the story is due by (inbox.sort.deadlines)
+    mail_kind: str = ""  # inbox.sort.nontips: "" for a reader's mail, else auto_reply, bounce, press_release ...
+    not_tip: bool = False  # an auto-reply, bounce, newsletter or list mail: the Not tips column
 
     def apply(self, tip: Tip) -> None:
-        """Copy the verdict onto the tip's columns; spam moves a new tip to the Spam column."""
+        """Copy the verdict onto the tip's columns; a new tip moves to Not tips or Spam."""
         tip.topic, tip.topic_confidence, tip.topic_source = self.topic, self.topic_confidence, self.topic_source
         tip.spam_score, tip.is_spam = round(self.spam_score, 4), self.is_spam
         tip.sensitive = ",".join(self.sensitive)
         tip.urgent, tip.deadline = self.urgent, self.deadline
-        if self.is_spam and tip.status == "new":
+        tip.mail_kind = self.mail_kind
+        if self.is_spam and tip.status == "new":  # a not-tip that is spam is spam (auto-replies and bounces never are)
             tip.status = "spam"
+        elif self.not_tip and tip.status == "new":
+            tip.status = "not_tip"
 
 
 class Sorter:
@@ -158,19 +163,25 @@ class Sorter:
             spam_why["model_version"] = spam_model[1].version
         kinds, sensitive_rules = flags.sensitive_kinds(inp)
         urgent = flags.urgency_of(inp)
-        # Auto-replies and bounces repeat one template, and a mailing list's posts share its footer and
-        # its threads: clustering them would bury the readers' stories (docs/stories.md).
-        story = None if inp.automatic or inp.listed else stories.features(inp.subject, inp.own_words)
+        nontip = nontips.classify(inp)
+        # Auto-replies, bounces and newsletters repeat templates, and a mailing list's posts share its
+        # footer and its threads: clustering them would bury the readers' stories (docs/stories.md).
+        clustered = not (inp.automatic or inp.listed or nontip.not_tip)
+        story = stories.features(inp.subject, inp.own_words) if clustered else None
         explanation = {
             "topic": {"topic": verdict.topic, "confidence": verdict.confidence, "source": verdict.source,
                       **verdict.explanation},
             "spam": {**spam_why, "threshold": cfg.spam_threshold},
             "sensitive": {"kinds": list(kinds), "rules": sensitive_rules},
             "urgent": urgent.why,
+            "not_tip": {"kind": nontip.kind, "not_tip": nontip.not_tip, "rules": list(nontip.reasons)},
         }
-        return Sorting(verdict.topic, verdict.confidence, verdict.source, spam_score,
-                       spam_score >= cfg.spam_threshold, kinds, bool(urgent.rules), explanation, story,
-                       urgent.deadline)
+        is_spam = spam_score >= cfg.spam_threshold
+        if is_spam and nontip.not_tip and nontip.kind in (nontips.AUTO_REPLY, nontips.BOUNCE):
+            is_spam = False  # machine mail quoting what was sent: Not tips, not Spam
+            explanation["spam"]["why_not"] = f"{nontip.kind}: machine mail goes to Not tips"
+        return Sorting(verdict.topic, verdict.confidence, verdict.source, spam_score, is_spam, kinds,
+                       bool(urgent.rules), explanation, story, urgent.deadline, nontip.kind, nontip.not_tip)
 
     def remember(self, session: Session, tip: Tip, sorting: Sorting, resort: bool = False) -> None:
         """Write the verdict for a flushed tip: its columns, the decision, its story."""
@@ -219,6 +230,11 @@ class Sorter:
             sorting.explanation["spam"]["editor"] = "moved to the Spam column on the board"
         elif not sorting.is_spam and tip.status == "spam":
             tip.status = "new"  # the sorter put it there and no longer thinks so
+        if tip.status == "not_tip" and not sorting.not_tip and tip.mail_kind in nontips.NOT_TIP_KINDS:
+            tip.status = "new"  # the same for Not tips (a person who moved it there left no kind on it)
+        elif sorting.not_tip and tip.status != "not_tip" and _moved_out_of_not_tips(session, tip.id):
+            sorting.not_tip = False  # a person took it out of Not tips: only a person puts it back
+            sorting.explanation["not_tip"]["editor"] = "moved out of the Not tips column on the board"
         if not recluster and tip.id in self.stories.index.seen:
             sorting.apply(tip)
             sorting.explanation["cluster"] = {"action": "kept", "cluster_id": tip.cluster_id}
@@ -227,6 +243,14 @@ class Sorter:
         else:
             self.remember(session, tip, sorting, resort=True)
         return sorting
+
+
+def _moved_out_of_not_tips(session: Session, tip_id: int) -> bool:
+    """Whether a person moved this tip out of the Not tips column (its history says so)."""
+    from inbox.models import TipEvent
+
+    return session.scalar(select(TipEvent.id).where(TipEvent.tip_id == tip_id, TipEvent.kind == "status",
+                                                    TipEvent.detail.like("not\\_tip →%", escape="\\")).limit(1)) is not None
 
 
 def _editor_label(session: Session, tip_id: int, kind: str) -> SortDecision | None:

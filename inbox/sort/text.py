@@ -15,14 +15,23 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from inbox.mail.headers import WANTED as _KIND_HEADERS
+
 # The mail server's verdict, where one ran a filter before us.
 SPAM_HEADERS = ("x-spam-flag", "x-spam-status")
 # A discussion list's headers (RFC 2369/2919), as inbox.mail.headers names them; a bulk sender's
 # List-Unsubscribe alone (a press release, an advisory) is still one organisation's account.
 DISCUSSION_LIST = ("list-id", "list-post")
+# Every header sorting reads: the server's verdicts (spam, SPF/DKIM/DMARC), what the
+# spam evidence checks for consistency, and what the non-tip rules read (mail/headers.py).
+SORT_HEADERS = frozenset(SPAM_HEADERS) | {
+    "authentication-results", "received-spf", "x-spam-score", "from", "message-id", "date", "to", "reply-to",
+    "return-path", "x-mailer", "mime-version", "content-type",
+} | _KIND_HEADERS
 # What a story is about shows in its first pages; reading a 5 MB paste costs
 # seconds of n-grams and says no more. Flags still read the whole text.
 WORDS_LIMIT = 4000
+HTML_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,8 @@ class SortInput:
     spam_headers: tuple[tuple[str, str], ...] = ()
     automatic: bool = False  # an auto-reply or a bounce: no reader's story to cluster
     listed: bool = False  # a discussion list's post (List-Id, List-Post): the list's conversation, not a reader's account
+    headers: tuple[tuple[str, str], ...] = ()  # (lower-cased name, decoded value) of SORT_HEADERS, in order
+    html: str = ""  # the HTML as sent (a stored tip: its sanitised HTML), up to HTML_LIMIT: the spam evidence reads its shape
 
     @property
     def own_words(self) -> str:
@@ -253,6 +264,7 @@ def from_mail(mail: Any) -> SortInput:
     """A CleanMail (inbox.mail.clean) as sorting sees it."""
     parsed = mail.parsed
     headers = tuple((name, value) for name, value in parsed.headers if name in SPAM_HEADERS)
+    html = "\n".join(parsed.html_parts)[:HTML_LIMIT] if parsed.html_parts else (mail.html or "")[:HTML_LIMIT]
     return SortInput(
         subject=parsed.subject or "",
         new_text=own_words(mail.text, mail.new_text_end, mail.signature_start),
@@ -262,6 +274,8 @@ def from_mail(mail: Any) -> SortInput:
         spam_headers=headers,
         automatic=mail.is_auto_reply or mail.is_bounce,
         listed=any(r.startswith(DISCUSSION_LIST) for r in mail.mail_kind_reasons),
+        headers=tuple((name, value) for name, value in parsed.headers if name in SORT_HEADERS),
+        html=html,
     )
 
 
@@ -269,10 +283,14 @@ def from_tip(tip: Any, raw: bytes | None = None) -> SortInput:
     """A stored tip as sorting sees it; the server's spam verdict is read again from the raw headers."""
     headers: tuple[tuple[str, str], ...] = ()
     listed = bool(tip.is_list)
+    every: tuple[tuple[str, str], ...] = ()
     if raw:
+        from inbox.mail.decode import header_text
+
         msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
         headers = tuple((k.lower(), str(v)) for k, v in msg.items() if k.lower() in SPAM_HEADERS)
         listed = any(k.lower() in DISCUSSION_LIST for k in msg.keys())
+        every = tuple((k.lower(), header_text(v)) for k, v in msg.raw_items() if k.lower() in SORT_HEADERS)
     return SortInput(
         subject=tip.subject or "",
         new_text=own_words(tip.text_body or "", tip.new_text_end, tip.signature_start),
@@ -282,4 +300,6 @@ def from_tip(tip: Any, raw: bytes | None = None) -> SortInput:
         spam_headers=headers,
         automatic=bool(tip.is_auto_reply or tip.is_bounce),
         listed=listed,
+        headers=every,
+        html=(tip.html_body or "")[:HTML_LIMIT],
     )

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from inbox.models import Tip, User
 from tests.browser.harness import login, new_context
 
-STATUSES = ["new", "reviewing", "assigned", "pursuing", "published", "declined", "spam"]
+STATUSES = ["new", "reviewing", "assigned", "pursuing", "published", "declined", "not_tip", "spam"]
 DMV = "<CAF3kx9-dmv-7720@mail.example.com>"
 SIRENS = "<sirens-dead-1104@example.com>"
 SHELTER = "<icestorm-shelter-6@example.org>"

@@ -130,3 +130,78 @@ def test_stored_bytes_fetched_again_elsewhere_are_a_sighting_with_no_parse(db, m
                            .where(Sighting.tip_id == first[0].tip_id).order_by(Sighting.id)).all()
     assert [(f, v) for f, v, _ in places] == [("INBOX", 7), ("[Gmail]/All Mail", 3), ("INBOX", 8)]
     assert len({r for _, _, r in places}) == 1
+
+
+def test_auto_reply_and_newsletter_are_stored_in_not_tips_and_a_press_release_in_new(db):
+    from pathlib import Path
+
+    from inbox.sort import Sorter
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+    release = make_mail(sender="Press Office <press@county.example>", subject="Audit released",
+                        body="FOR IMMEDIATE RELEASE\n\nThe controller today announced the audit.\n\nMedia contact: Pat Lee\n",
+                        extra_headers={"Precedence": "bulk"})
+    newsletter = make_mail(sender="Roundup <news@roundup.example>", subject="This week",
+                           body="Five stories.\n\nUnsubscribe\n", extra_headers={"Precedence": "bulk"})
+    with db() as s:
+        sorter = Sorter.load(SETTINGS, s)
+    out = run(db, ((fixtures / "auto_reply.eml").read_bytes(), Source("tips", "INBOX", 1, 1)),
+              (newsletter, Source("tips", "INBOX", 1, 2)), (release, Source("tips", "INBOX", 1, 3)),
+              (make_mail(), Source("tips", "INBOX", 1, 4)), sorter=sorter)
+    with db() as s:
+        got = [(s.get(Tip, o.tip_id).status, s.get(Tip, o.tip_id).mail_kind) for o in out]
+    assert got == [("not_tip", "auto_reply"), ("not_tip", "newsletter"), ("new", "press_release"), ("new", "")]
+
+
+def test_resort_takes_a_tip_out_of_not_tips_when_sorting_no_longer_says_so_but_not_one_a_person_put_there(db):
+    from inbox.sort import Sorter
+
+    out = run(db, (make_mail(message_id="<r-1@example.org>"), Source("tips", "INBOX", 1, 1)),
+              (make_mail(message_id="<r-2@example.org>", body="Another tip.\n"), Source("tips", "INBOX", 1, 2)))
+    with db() as s, s.begin():
+        sorter = Sorter.load(SETTINGS, s)
+        machine, person = s.get(Tip, out[0].tip_id), s.get(Tip, out[1].tip_id)
+        machine.status, machine.mail_kind = "not_tip", "newsletter"  # sorted so by older rules
+        person.status = "not_tip"  # moved there on the board
+        sorter.resort(s, machine, machine.raw.data)
+        sorter.resort(s, person, person.raw.data)
+    with db() as s:
+        assert s.get(Tip, out[0].tip_id).status == "new"
+        assert s.get(Tip, out[1].tip_id).status == "not_tip"
+
+
+def test_resort_leaves_in_new_a_not_tip_a_person_moved_out_of_not_tips(db):
+    from pathlib import Path
+
+    from inbox.models import TipEvent
+    from inbox.sort import Sorter
+
+    raw = (Path(__file__).resolve().parents[1] / "fixtures" / "mail" / "list_mail.eml").read_bytes()
+    with db() as s:
+        sorter = Sorter.load(SETTINGS, s)
+    (out,) = run(db, (raw, Source("tips", "INBOX", 1, 1)), sorter=sorter)
+    with db() as s, s.begin():
+        tip = s.get(Tip, out.tip_id)
+        assert tip.status == "not_tip"
+        tip.status = "new"  # as the board's set_status records it
+        s.add(TipEvent(tip_id=tip.id, kind="status", detail="not_tip → new"))
+    with db() as s, s.begin():
+        tip = s.get(Tip, out.tip_id)
+        sorting = Sorter.load(SETTINGS, s).resort(s, tip, tip.raw.data)
+        assert sorting.explanation["not_tip"]["editor"]
+    with db() as s:
+        assert s.get(Tip, out.tip_id).status == "new"
+
+
+def test_explain_says_what_kind_of_not_tip_it_is_and_why(db, capsys):
+    from pathlib import Path
+
+    from inbox.commands import sort as sort_command
+    from inbox.sort import Sorter
+
+    raw = (Path(__file__).resolve().parents[1] / "fixtures" / "mail" / "auto_reply.eml").read_bytes()
+    with db() as s:
+        sorter = Sorter.load(SETTINGS, s)
+    (out,) = run(db, (raw, Source("tips", "INBOX", 1, 1)), sorter=sorter)
+    assert sort_command.explain(db, out.tip_id) == 0
+    assert "kind: auto_reply (Not tips; header " in capsys.readouterr().out

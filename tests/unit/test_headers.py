@@ -123,3 +123,23 @@ def test_ordinary_subjects_that_start_alike_are_not_flagged(subject):
 def test_subject_reasons_never_carry_the_subject():
     kind = kind_of(subject="Out of Office: meeting the informant at Café Nord")
     assert kind.reasons == ("subject: auto-reply wording",)
+
+
+def test_bulk_sender_headers_mark_list_mail():
+    from inbox.mail.headers import mail_kind
+
+    for header in (("list-unsubscribe-post", "List-Unsubscribe=One-Click"),
+                   ("x-campaign", "abc"), ("x-mailer", "MailChimp Mailer - **CID1**")):
+        assert mail_kind((header,)).is_list, header
+    assert not mail_kind((("x-mailer", "Microsoft Outlook 16.0"),)).is_list
+    # Proton Mail sets Feedback-ID on a person's own mail.
+    assert not mail_kind((("feedback-id", "fmBRMsz7ay==:Ext:ProtonMail"),)).is_list
+
+
+def test_out_of_office_subjects_in_more_languages_are_auto_replies():
+    from inbox.mail.headers import mail_kind
+
+    for subject in ("Automatisch antwoord: vergadering", "Automatisk svar: møde", "Out of Office Reply: sinkholes",
+                    "Odpowiedź automatyczna: pytanie", "Resposta automática: reunião"):
+        assert mail_kind((("subject", subject),)).is_auto_reply, subject
+    assert not mail_kind((("subject", "Out of office hours the clinic turns people away"),)).is_auto_reply

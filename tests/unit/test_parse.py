@@ -257,3 +257,41 @@ def test_encoded_words_split_inside_a_character_are_joined():
 def test_a_subject_of_100000_encoded_words_decodes():
     words = " ".join("=?utf-8?q?=C3=A9?=" for _ in range(100_000))
     assert parse(mail(f"From: a@example.org\nSubject: {words}"), LIMITS).subject == "é" * 100_000
+
+
+def test_single_part_with_semicolon_missing_before_charset_is_the_body_not_an_attachment():
+    parsed = parse(fixture("content_type_no_semicolon.eml"), LIMITS)
+    assert parsed.attachments == ()
+    assert len(parsed.text_parts) == 1 and len(parsed.text_parts[0]) > 8000
+    assert parsed.text_parts[0].startswith("I drive a school bus")
+    assert parsed.content_type == "text/plain"
+    assert parsed.raw == fixture("content_type_no_semicolon.eml")  # stored as sent, only read repaired
+
+
+def test_single_part_with_type_missing_its_subtype_is_the_body():
+    parsed = parse(fixture("content_type_no_subtype.eml"), LIMITS)
+    assert parsed.attachments == ()
+    assert parsed.text_parts[0].startswith("The water main on Elm Street")
+
+
+@pytest.mark.parametrize("ctype", ["text", "TEXT/PLAIN charset=US-ASCII", "text/plain;charset", "text/", "plain",
+                                   "text/plain; charset=\"unknown-8bit\"", "Text/Plain ; format=flowed"])
+def test_single_part_body_is_text_whatever_its_broken_type(ctype):
+    parsed = parse(mail(f"From: a@example.org\nSubject: s\nContent-Type: {ctype}", "The mayor's car is parked in the fire lane.\n"), LIMITS)
+    assert parsed.attachments == ()
+    assert "fire lane" in parsed.text_parts[0]
+
+
+def test_single_part_attachment_with_a_readable_type_stays_an_attachment():
+    parsed = parse(mail("From: a@example.org\nSubject: s\nContent-Type: application/pdf\n"
+                        "Content-Disposition: attachment; filename=\"budget.pdf\"", b"%PDF-1.4"), LIMITS)
+    assert [a.filename for a in parsed.attachments] == ["budget.pdf"]
+    assert parsed.text_parts == ()
+
+
+def test_multipart_with_semicolon_missing_before_boundary_reads_its_parts():
+    raw = fixture("multipart_no_semicolon.eml")
+    parsed = parse(raw, LIMITS)
+    assert parsed.text_parts == ("Trucks dump behind the old mill every night. Photo attached.",)
+    assert [a.filename for a in parsed.attachments] == ["dump.png"]
+    assert extract_part(raw, parsed.attachments[0].part_path).data == b"hello world\n"

@@ -55,3 +55,58 @@ def test_the_model_is_the_starting_point_and_rules_add_to_it():
     assert alone == pytest.approx(0.7)
     assert with_rule > alone
     assert why["model"] == 0.7
+
+
+def rich(subject: str = "", text: str = "", html: str = "", sender: str = "s@example.org",
+         headers: tuple[tuple[str, str], ...] = (("message-id", "<1@example.org>"), ("date", "Tue, 1 Dec 2026"))) -> SortInput:
+    return SortInput(subject=subject, new_text=text, full_text=text, sender=sender, sent_at=None, headers=headers, html=html)
+
+
+def test_a_link_to_a_bare_ip_address_and_a_lookalike_domain_are_evidence():
+    _, why = score(rich(html='<a href="http://203.0.113.7/login">Sign in</a>', sender="alerts@usps-deliverycenter.example"), None)
+    assert {"link-to-ip-address", "lookalike-domain"} <= set(rules_of(why))
+
+
+def test_a_link_whose_text_names_another_site_is_evidence():
+    _, why = score(rich(html='<a href="https://evil.example/x">www.mybank.com</a>'), None)
+    assert "link-names-another-site" in rules_of(why)
+
+
+def test_image_only_html_is_evidence_but_a_picture_with_a_letter_is_not():
+    assert "image-only-html" in rules_of(score(rich(html='<img src="https://x.example/offer.png">'), None)[1])
+    letter = "The picture shows the broken levee behind the school, taken this morning at seven. " * 3
+    assert "image-only-html" not in rules_of(score(rich(text=letter, html=f'<p>{letter}</p><img src="cid:1">'), None)[1])
+
+
+def test_the_receiving_servers_dmarc_and_spf_failures_count_and_a_pass_counts_for_ham():
+    failed = (("authentication-results", "mx.example; spf=softfail smtp.mailfrom=x.example; dkim=none; dmarc=fail"),)
+    passed = (("authentication-results", "mx.example; spf=pass; dkim=pass header.d=example.org; dmarc=pass"),
+              ("message-id", "<1@example.org>"), ("date", "Tue, 1 Dec 2026"))
+    assert {"dmarc-fail", "spf-or-dkim-fail"} <= set(rules_of(score(rich(headers=failed), None)[1]))
+    assert "dkim-and-dmarc-pass" in rules_of(score(rich(headers=passed), None)[1])
+    assert score(rich(headers=passed), None)[0] < PRIOR
+
+
+def test_no_single_piece_of_evidence_moves_a_message_to_spam_without_a_model():
+    failed = (("authentication-results", "mx.example; spf=fail; dkim=fail; dmarc=fail"),)
+    value, _ = score(rich("Council vote", "The council voted tonight; look at who funded it.", headers=failed), None)
+    assert value < 0.8
+
+
+def test_a_newsletter_saying_click_here_stays_ham():
+    value, _ = score(rich("This week", "Click here to read the full story on our site. Unsubscribe.",
+                          html='<p>Click here to read</p><a href="https://click.esp.example/t">www.paper.example</a>'), None)
+    assert value < 0.8
+
+
+def test_a_real_sites_name_worn_at_the_start_of_another_host_is_evidence():
+    inp = rich(html='<a href="https://login.microsoftonline.com.auth-session.example/x">Keep password</a>')
+    assert "well-known-domain-inside-a-host" in rules_of(score(inp, None)[1])
+    assert "well-known-domain-inside-a-host" not in rules_of(score(rich(html='<a href="https://www.example.com/a">a</a>'), None)[1])
+
+
+def test_a_domain_dressed_as_the_recipients_organisation_is_evidence_its_own_pages_elsewhere_are_not():
+    to = (("to", "jo@newsroom.example"), ("message-id", "<1@x>"), ("date", "Tue, 1 Dec 2026"))
+    assert "cousin-of-the-recipients-domain" in rules_of(score(rich(sender="payroll@newsroom-hr.example", headers=to), None)[1])
+    own_page = rich(html='<a href="https://newsroom.substack.com/p/1">our page</a>', sender="a@substack.com", headers=to)
+    assert "cousin-of-the-recipients-domain" not in rules_of(score(own_page, None)[1])

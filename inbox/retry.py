@@ -1,0 +1,50 @@
+"""The quarantine's way back: retrying quarantined messages, and discarding them.
+
+(Quarantining itself is the store's: inbox.store.quarantine.)
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from inbox.models import Mailbox, Quarantined, utcnow
+
+if TYPE_CHECKING:
+    from inbox.pipeline import Outcome, Pipeline
+
+
+def retry_quarantined(pipeline: Pipeline, quarantine_id: int | None = None, due_only: bool = False) -> list[Outcome]:
+    """Run quarantined messages through the pipeline again (one, or every unresolved one)."""
+    from inbox.pipeline import Source
+
+    with pipeline.sessions() as session:
+        query = select(Quarantined, Mailbox.name).join(Mailbox, Mailbox.id == Quarantined.mailbox_id)
+        if quarantine_id is not None:
+            query = query.where(Quarantined.id == quarantine_id)
+        else:
+            query = query.where(Quarantined.resolved_at.is_(None))
+        rows = session.execute(query.order_by(Quarantined.id)).all()
+    items = []
+    now = utcnow()
+    for q, name in rows:
+        if due_only and q.last_failed_at and (now - q.last_failed_at).total_seconds() < retry_delay(q.attempts):
+            continue
+        items.append((q.data, Source(name, q.folder, q.uidvalidity, q.uid)))
+    return list(pipeline.process_many(items))
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before an automatic retry: doubling from a minute, at most a day."""
+    return min(60.0 * 2 ** max(attempts - 1, 0), 86400.0)
+
+
+def discard_quarantined(sessions: sessionmaker[Session], quarantine_id: int) -> bool:
+    """An admin's decision that a quarantined message is not a tip; the row is kept as history."""
+    with sessions() as session, session.begin():
+        row = session.get(Quarantined, quarantine_id)
+        if row is None:
+            return False
+        row.resolved_at, row.resolution = utcnow(), "discarded"
+        return True
