@@ -127,4 +127,4 @@ def test_the_explanation_says_why_it_is_not_a_tip():
     sorting = SORTER.analyse(read((FIXTURES / "auto_reply.eml").read_bytes()))
     assert sorting.explanation["not_tip"]["kind"] == "auto_reply"
     assert any(r.startswith("header ") for r in sorting.explanation["not_tip"]["rules"])
-    assert sorting.signature is None  # machine mail is never clustered
+    assert sorting.story is None  # machine mail is never clustered
