@@ -131,7 +131,7 @@ def prepare(raw: bytes, limits: LimitsSettings, analyser=None) -> Prepared | Fai
     try:
         parsed = parse(raw, limits)
         stage = "clean"
-        mail = clean(parsed)
+        mail = clean(parsed, limits)
         facts = tuple(
             AttachmentFacts(
                 part_path=p.part_path,
