@@ -57,10 +57,10 @@ def test_message_nested_too_deep_is_quarantined(db):
 def test_stage_that_raises_quarantines_then_retry_after_fix_stores(db, monkeypatch, caplog):
     real_clean = pipeline_mod.clean
 
-    def broken_clean(parsed):
+    def broken_clean(parsed, limits=None):
         if "BOOM" in parsed.subject:
             raise ValueError("clean broke on this one")
-        return real_clean(parsed)
+        return real_clean(parsed, limits)
 
     monkeypatch.setattr(pipeline_mod, "clean", broken_clean)
     bad = make_mail(subject="BOOM the sheriff", sender="Secret Source <source@example.org>")
@@ -147,7 +147,7 @@ def test_worker_housekeeping_retries_only_quarantined_messages_whose_backoff_pas
     from inbox.worker import Housekeeper
 
     real_clean = pipeline_mod.clean
-    monkeypatch.setattr(pipeline_mod, "clean", lambda parsed: (_ for _ in ()).throw(ValueError("broken")))
+    monkeypatch.setattr(pipeline_mod, "clean", lambda parsed, limits=None: (_ for _ in ()).throw(ValueError("broken")))
     with Pipeline(settings(), db, sorter=None, processes=1) as p:
         out = list(p.process_many([(make_mail(subject=f"t{n}"), Source("tips", "INBOX", 1, n)) for n in (1, 2)]))
     assert [o.status for o in out] == ["quarantined", "quarantined"]
