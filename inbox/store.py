@@ -18,7 +18,7 @@ from datetime import datetime
 import logging
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -328,6 +328,7 @@ def quarantine(session: Session, mailboxes, raw: bytes, source: Source, stage: s
             row = Quarantined(
                 sha256=hashlib.sha256(raw).hexdigest(),
                 data=raw,
+                size=len(raw),
                 mailbox_id=mailbox_id,
                 folder=source.folder,
                 uidvalidity=source.uidvalidity,
@@ -339,7 +340,9 @@ def quarantine(session: Session, mailboxes, raw: bytes, source: Source, stage: s
         else:
             row.attempts += 1
             row.stage, row.error, row.last_failed_at = stage, error, utcnow()
-            row.resolved_at = row.resolution = row.tip_id = None
+            row.resolved_at = row.resolution = row.tip_id = row.discarded_by = None
+            if not row.data:  # discarded before: keep these bytes now
+                row.data, row.size, row.sha256 = raw, len(raw), hashlib.sha256(raw).hexdigest()
         session.flush()
     return Outcome("quarantined", None, row.id, stage, error)
 
@@ -431,6 +434,8 @@ def retry_quarantined(pipeline: Pipeline, quarantine_id: int | None = None, due_
     items = []
     now = utcnow()
     for q, name in rows:
+        if q.resolution == "discarded":  # its bytes are gone: nothing to retry
+            continue
         if due_only and q.last_failed_at and (now - q.last_failed_at).total_seconds() < retry_delay(q.attempts):
             continue
         items.append((q.data, Source(name, q.folder, q.uidvalidity, q.uid)))
@@ -442,11 +447,18 @@ def retry_delay(attempts: int) -> float:
     return min(60.0 * 2 ** max(attempts - 1, 0), 86400.0)
 
 
-def discard_quarantined(sessions: sessionmaker[Session], quarantine_id: int) -> bool:
-    """An admin's decision that a quarantined message is not a tip; the row is kept as history."""
+def discard_quarantined(sessions: sessionmaker[Session], quarantine_id: int, by: str = "cli") -> bool:
+    """An admin's decision that a quarantined message is not a tip: its raw bytes are deleted
+    (SQLite overwrites them: secure_delete, then a checkpoint moves the change out of the WAL);
+    the row keeps its facts (sha256, size, stage, error, dates) and who discarded it."""
     with sessions() as session, session.begin():
         row = session.get(Quarantined, quarantine_id)
         if row is None:
             return False
-        row.resolved_at, row.resolution = utcnow(), "discarded"
-        return True
+        row.size = len(row.data) if row.data else row.size
+        row.data = b""
+        row.resolved_at, row.resolution, row.discarded_by = utcnow(), "discarded", by[:40]
+    with sessions() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    return True

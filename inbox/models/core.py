@@ -210,3 +210,7 @@ class Quarantined(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolution: Mapped[str | None] = mapped_column(String(20))  # "stored" | "discarded"
     tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="SET NULL"))
+    # The raw bytes' size, kept when a discard deletes them (data is then empty).
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    # Who discarded it: "user <id>" (the board) or "cli".
+    discarded_by: Mapped[str | None] = mapped_column(String(40))

@@ -1,0 +1,31 @@
+"""quarantine: the raw bytes' size and who discarded a message
+
+Discarding a quarantined message now deletes its raw bytes (SQLite's secure_delete
+overwrites them) and keeps the row's facts: sha256, size, stage, error, dates, and who
+discarded it ("user <id>" or "cli").
+
+Revision ID: 0008_hostile
+Revises: 0007
+Create Date: 2026-12-01 23:30:00.000000
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = '0008_hostile'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('quarantine', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('size', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('discarded_by', sa.String(length=40), nullable=True))
+    op.execute("UPDATE quarantine SET size = length(data)")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('quarantine', schema=None) as batch_op:
+        batch_op.drop_column('discarded_by')
+        batch_op.drop_column('size')
