@@ -46,6 +46,9 @@ class LimitsSettings:
     html_max_attributes: int = 100  # on one element
     html_max_references: int = 30_000  # "&amp;", "&#65;" and the like
     html_max_depth: int = 1_000  # nested block containers
+    # A tip's text body is cut here, with a note (the raw message keeps every byte): sorting,
+    # the search index and the tip page read the text, and 10 MB of it cost seconds in each.
+    text_max_chars: int = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,9 @@ class ImportSettings:
     processes: int = 0
     # Messages stored per database transaction.
     batch_size: int = 200
-    # Seconds a pool process may spend on one message (parse, clean, sort's pure part);
+    # Seconds of CPU a pool process may spend on one message (parse, clean, sort's pure part);
     # a message over it is quarantined with "time budget" and the rest of its batch is stored.
+    # A process that does not answer within twice the wall time of that is killed and replaced.
     time_budget_seconds: float = 10.0
 
 

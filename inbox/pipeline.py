@@ -334,13 +334,14 @@ class Pipeline:
 
 def _deadline(future: cf.Future, messages: int, budget: float) -> float | None:
     """How long to wait for a pool future, counted from when it is handed to a process:
-    its messages' budgets twice over (it may wait behind one chunk in the executor's
-    queue), and a budget more for the hand-over. None: no budget."""
+    its messages' (CPU) budgets twice over, as it may wait behind one chunk in the
+    executor's queue, and a budget more; all doubled, as a busy machine stretches CPU
+    seconds into more wall seconds. None: no budget."""
     if budget <= 0:
         return None
     while not future.running() and not future.done():  # still queued behind other batches
         time.sleep(0.01)
-    return budget * (2 * messages + 1)
+    return 2 * budget * (2 * messages + 1)
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

@@ -87,18 +87,20 @@ class CleanMail:
     mail_kind_reasons: tuple[str, ...]  # which header rules fired
 
 
-_DEFAULT_CAPS = HtmlCaps.of(LimitsSettings())
+_DEFAULT_LIMITS = LimitsSettings()
+_DEFAULT_CAPS = HtmlCaps.of(_DEFAULT_LIMITS)
 
 
 def clean(parsed: ParsedMail, limits: LimitsSettings | None = None) -> CleanMail:
-    """Make a parsed message safe to show and easy to read; nothing of the body is cut.
+    """Make a parsed message safe to show and easy to read; nothing of the body is cut
+    below limits.text_max_chars (1 M characters: past it, a note says how much more there is).
 
     HTML past a cap of limits' (inbox/mail/caps.py) is read as plain text, and its
     "HTML" is a note saying so: the message costs linear time, whatever its markup.
     """
     caps = _DEFAULT_CAPS if limits is None else HtmlCaps.of(limits)
     too_much = over_cap(parsed.html_parts, caps) if parsed.html_parts else None
-    text = normalise(body_text(parsed, caps if too_much else None))
+    text = cut(normalise(body_text(parsed, caps if too_much else None)), (limits or _DEFAULT_LIMITS).text_max_chars)
     new_text_end = find_quote(text, parsed.subject)
     signature_start = find_signature(text, new_text_end)
     html = None
@@ -165,6 +167,13 @@ def _sanitise(html: str, raw_sha256: str) -> str:
         url_relative=relative,
     )
     return cleaner.clean(html)
+
+
+def cut(text: str, most: int) -> str:
+    """The text, or its first `most` characters and a note of how much more the original holds."""
+    if len(text) <= most:
+        return text
+    return text[:most] + f"\n\n[... {len(text) - most:,} more characters are in the original message]"
 
 
 def not_shown_note(reason: str) -> str:

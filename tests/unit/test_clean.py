@@ -348,3 +348,12 @@ def test_a_quoted_line_rewrapped_by_the_mail_client_stays_in_the_quote():
 def test_a_short_answer_between_quotes_is_not_taken_for_a_wrapped_line():
     body = "> Did the council know?\nYes.\n> And the mayor?\n"
     assert clean_text(body).new_text_end == len("> Did the council know?\nYes.\n")
+
+
+def test_a_text_past_text_max_chars_is_cut_with_a_note_of_how_much_more_there_is():
+    limits = LimitsSettings(text_max_chars=1000)
+    mail = clean(parse(text_mail("The tip. " + "word " * 1000), limits), limits)  # 5,008 characters, normalised
+    assert mail.text.startswith("The tip. word")
+    assert mail.text.endswith("[... 4,008 more characters are in the original message]")
+    assert mail.preview.startswith("The tip.")
+    assert clean_text("The tip. " + "word " * 1000).text.endswith("word")  # the default cap is far above
