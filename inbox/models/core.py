@@ -117,7 +117,9 @@ class Tip(Base):
     text_body: Mapped[str] = mapped_column(Text, default="")
     new_text_end: Mapped[int] = mapped_column(Integer, default=0)
     signature_start: Mapped[int | None] = mapped_column(Integer)
-    html_body: Mapped[str | None] = mapped_column(Text)  # sanitised; never the original
+    # Sanitised; never the original. Loaded when first read, so that listing tips (a thread,
+    # a cluster) never reads megabytes of HTML; the tip page reads it only under board.max_html_bytes.
+    html_body: Mapped[str | None] = mapped_column(Text, deferred=True)
     preview: Mapped[str] = mapped_column(String(500), default="")
     defects: Mapped[str] = mapped_column(Text, default="")
 
