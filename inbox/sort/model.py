@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -176,14 +177,15 @@ def train_and_save(models_dir: Path, kind: str, version: int, texts: Sequence[st
     started = time.perf_counter()
     model = TextModel.for_kind(kind).fit(texts, labels)
     seconds = time.perf_counter() - started
-    models_dir.mkdir(parents=True, exist_ok=True)
+    models_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     # A random part: two processes training the same version never overwrite each other's file.
     filename = f"{kind}-v{version}-{secrets.token_hex(4)}.joblib"
     path = models_dir / filename
     tmp = path.with_suffix(".tmp")
     import joblib
 
-    joblib.dump(model, tmp)
+    with _private(tmp, "wb") as out:
+        joblib.dump(model, out)
     tmp.replace(path)
     label_counts = {str(k): int(v) for k, v in zip(*np.unique(np.asarray(labels), return_counts=True))}
     saved = SavedModel(
@@ -197,8 +199,8 @@ def train_and_save(models_dir: Path, kind: str, version: int, texts: Sequence[st
         seconds=round(seconds, 3),
         trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    sidecar = path.with_suffix(".json")
-    sidecar.write_text(json.dumps(saved.__dict__, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    with _private(path.with_suffix(".json"), "w") as sidecar:
+        sidecar.write(json.dumps(saved.__dict__, indent=2, sort_keys=True) + "\n")
     return model, saved
 
 
@@ -213,6 +215,13 @@ def load_model(models_dir: Path, filename: str, expected_sha256: str) -> TextMod
     if not isinstance(model, TextModel):
         raise UnsafeModelFile(f"{path.name}: not a model of ours")
     return model
+
+
+def _private(path: Path, mode: str):
+    """A new file only its owner may read (0600), whatever the umask: models learn from tips."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file of that name keeps its mode through O_CREAT
+    return os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
 
 
 def _file_sha256(path: Path) -> str:
