@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.config import Settings, SortingSettings
+from inbox.db import make_engine, session_factory, take_write_lock
 from inbox.models import ModelVersion, RawMessage, SortDecision, Tip
 from inbox.sort import model as model_mod
 from inbox.sort.text import from_tip
@@ -119,30 +120,43 @@ def retrain(settings: Settings, sessions: sessionmaker[Session], kind: str) -> M
         log.info("retrain %s: skipped, a retrain is already running", kind)
         return None
     try:
-        with sessions() as session:
-            return _retrain(settings, session, kind)
+        return _retrain(settings, sessions, kind)
     finally:
         _retrain_lock.release()
 
 
-def _retrain(settings: Settings, session: Session, kind: str) -> ModelVersion | None:
-    texts, labels, last = training_set(session, kind)
+def _retrain(settings: Settings, sessions: sessionmaker[Session], kind: str) -> ModelVersion | None:
+    """Read, train, write the file, register it: each database step a short transaction of its own.
+
+    SQLite cannot turn a read transaction into a write once another connection has committed
+    since it began ("database is locked", at once, whatever the busy timeout): the board writes
+    an audit row on every page view, so a read held open through seconds of training always
+    lost that race. Now the read ends before training; the registration takes the write lock
+    first (waiting its turn); and a model file is never left behind without its row.
+    """
+    with sessions() as session:
+        texts, labels, last = training_set(session, kind)
+        current = latest_version(session, kind)
     if len(set(labels)) < 2:
         log.info("retrain %s: skipped, needs labels of two kinds (have %d labelled tips)", kind, len(labels))
         return None
-    current = latest_version(session, kind)
     version = (current.version if current else 0) + 1
-    _, saved = model_mod.train_and_save(models_dir(settings), kind, version, texts, labels)
+    folder = models_dir(settings)
+    _, saved = model_mod.train_and_save(folder, kind, version, texts, labels)
     row = ModelVersion(kind=kind, version=version, filename=saved.filename, file_sha256=saved.file_sha256,
                        data_sha256=saved.data_sha256, samples=saved.samples, labels=json.dumps(saved.labels),
                        last_decision_id=last, seconds=saved.seconds)
-    session.add(row)
     try:
-        session.commit()
+        with sessions() as session, session.begin():
+            take_write_lock(session)
+            session.add(row)
     except IntegrityError:  # another process wrote this version first; its model stands
-        session.rollback()
+        model_mod.remove(folder, saved.filename)
         log.info("retrain %s: version %d already written by another process", kind, version)
         return None
+    except BaseException:
+        model_mod.remove(folder, saved.filename)
+        raise
     log.info("retrained %s: version %d on %d labels in %.2fs", kind, version, saved.samples, saved.seconds)
     return row
 
@@ -161,12 +175,16 @@ def retrain_if_due(settings: Settings, sessions: sessionmaker[Session]) -> list[
 
 
 def start_retrain(settings: Settings, sessions: sessionmaker[Session]) -> threading.Thread:
-    """Retrain in a background thread (for the board, after record_correction said it is due)."""
+    """Retrain in a background thread (for the board, after record_correction said it is due),
+    on a connection of its own: an engine made for it, not one of the board's requests'."""
     def run() -> None:
+        engine = make_engine(sessions.kw["bind"].url.render_as_string(hide_password=False))
         try:
-            retrain_if_due(settings, sessions)
+            retrain_if_due(settings, session_factory(engine))
         except Exception:  # noqa: BLE001 - a failed retrain keeps the old model; say so and carry on
             log.exception("background retrain failed")
+        finally:
+            engine.dispose()
 
     thread = threading.Thread(target=run, name="inbox-retrain", daemon=True)
     thread.start()

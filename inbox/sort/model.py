@@ -204,6 +204,13 @@ def train_and_save(models_dir: Path, kind: str, version: int, texts: Sequence[st
     return model, saved
 
 
+def remove(models_dir: Path, filename: str) -> None:
+    """Delete a model file and its sidecar (a model that was never registered)."""
+    path = models_dir / Path(filename).name
+    for stale in (path, path.with_suffix(".json"), path.with_suffix(".tmp")):
+        stale.unlink(missing_ok=True)
+
+
 def load_model(models_dir: Path, filename: str, expected_sha256: str) -> TextModel:
     """Unpickle a model file we wrote, after checking its hash against our record."""
     path = models_dir / Path(filename).name
