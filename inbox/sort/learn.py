@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -108,9 +109,25 @@ def training_set(session: Session, kind: str) -> tuple[list[str], list[str], int
         ids = sorted(labels)[start:start + 500]
         for tip, raw in session.execute(
                 select(Tip, RawMessage.data).join(RawMessage, RawMessage.id == Tip.raw_message_id).where(Tip.id.in_(ids))):
-            texts.append(from_tip(tip, raw).words)
+            texts.append(without_identity(from_tip(tip, raw).words, tip.sender_name))
             out.append(labels[tip.id])
     return texts, out, last
+
+
+# Left out of what the models learn, though the file keeps only hash buckets (model.HashedGrams):
+# a bucket can still be tested for a guessed name, so a reader's identity is never trained on.
+_EMAIL = re.compile(r"\S+@\S+")
+_PHONE = re.compile(r"\+?\d[\d ().-]{5,}\d")
+
+
+def without_identity(text: str, sender_name: str | None) -> str:
+    """A training text without e-mail addresses, phone numbers or the words of the sender's name."""
+    text = _PHONE.sub(" ", _EMAIL.sub(" ", text))
+    names = {word.strip(".,'\"()") for word in (sender_name or "").split()}
+    names = sorted((n for n in names if len(n) > 1), key=len, reverse=True)
+    if names:
+        text = re.sub(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b", " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def retrain(settings: Settings, sessions: sessionmaker[Session], kind: str) -> ModelVersion | None:
