@@ -63,10 +63,17 @@ class HashedGrams:
         return self
 
     def _counts(self, texts):
-        from sklearn.feature_extraction.text import HashingVectorizer
+        hasher = self.__dict__.get("_hasher")
+        if hasher is None:  # made once per process: sorting calls this for every message
+            from sklearn.feature_extraction.text import HashingVectorizer
 
-        return HashingVectorizer(analyzer=self.analyzer, ngram_range=self.ngram_range, n_features=HASH_BUCKETS,
-                                 alternate_sign=False, norm=None, dtype=np.float32).transform(texts)
+            hasher = self._hasher = HashingVectorizer(analyzer=self.analyzer, ngram_range=self.ngram_range,
+                                                      n_features=HASH_BUCKETS, alternate_sign=False, norm=None,
+                                                      dtype=np.float32)
+        return hasher.transform(texts)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_hasher"}
 
     def fit(self, texts, y=None) -> HashedGrams:
         self.fit_transform(texts)
@@ -86,8 +93,10 @@ class HashedGrams:
         buckets = self.buckets_
         column = np.searchsorted(buckets, counts.indices)
         known = buckets[np.minimum(column, len(buckets) - 1)] == counts.indices
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        return csr_matrix((counts.data[known], (rows[known], column[known])), shape=(counts.shape[0], len(buckets)))
+        # The bucket -> column map keeps each row's order, so the rows stay as they are, less the unknown.
+        indptr = np.concatenate(([0], np.cumsum(known)))[counts.indptr]
+        return csr_matrix((counts.data[known], column[known].astype(np.int32), indptr),
+                          shape=(counts.shape[0], len(buckets)))
 
 
 class TextModel:
