@@ -158,7 +158,7 @@ def test_an_attribute_bomb_opens_as_text_with_a_note_and_runs_nothing(browser, b
     login(page, bomb_board, "editor")
     watch.reset()
     assert page.goto(f"/tips/{outcome.tip_id}", wait_until="load").status == 200
-    assert "the tip about the depot" in page.locator("#tip-text").inner_text()
+    assert "Payload 1 as text." in page.locator("#tip-text").inner_text()  # the mail's text part
     note = page.frame_locator("iframe#mail-html").locator("p.not-shown").inner_text()
     assert "100,000 attributes" in note and "not shown" in note
     assert watch.scripts_that_ran(page) == [] and watch.foreign_requests() == []
