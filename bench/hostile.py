@@ -113,7 +113,7 @@ def add_old_big_tip(url: str) -> int:
                               .returning(RawMessage.id)).scalar_one()
         tip_id = conn.execute(insert(Tip).values(
             fingerprint="old-big-tip", raw_message_id=raw_id, subject="An old 20 MB newsletter",
-            text_body="The newsletter, as text.", new_text_end=24, preview="The newsletter", html_body=html,
+            text_body="The newsletter, as text.", new_text_end=24, preview="The newsletter", html_body=html, html_size=len(html),
             sender_name="Old", sender_address="old@example.org", received_at=utcnow(), status="new",
         ).returning(Tip.id)).scalar_one()
         conn.execute(insert(User).values(email="editor@bench.example", name="Bench Editor", role="editor", beats="",

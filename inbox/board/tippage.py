@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox.board.access import is_editor, may, sender_masked, visible_clause
@@ -94,7 +94,7 @@ def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSeri
     """Everything the tip page shows; raises NotFound/Forbidden like the actions do."""
     tip = load_tip(session, user, tip_id)
     # Tip.html_body is deferred: read only if small enough to embed (8 readers of a 20 MB part took 1.1 GB).
-    html_chars = session.scalar(select(func.length(Tip.html_body)).where(Tip.id == tip.id)) or 0
+    html_chars = tip.html_size if tip.html_size is not None else len(tip.html_body or "")
     root = session.get(Tip, tip.thread_root_id) if tip.thread_root_id else tip
     visible = visible_clause(user)
     limit = [] if visible is None else [visible]

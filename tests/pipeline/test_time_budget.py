@@ -82,5 +82,6 @@ def test_hostile_mail_under_the_caps_is_stored_not_quarantined(db):
         outcomes = list(pipeline.process_many(items))
     assert [o.status for o in outcomes] == ["stored"] * 11
     with db() as s:
-        notes = [s.get(Tip, o.tip_id).html_body for o in outcomes[:3]]
-    assert all(note.startswith('<p class="not-shown">') for note in notes), notes
+        tips = [s.get(Tip, o.tip_id) for o in outcomes[:3]]
+        notes = [(t.html_body, t.html_size) for t in tips]
+    assert all(note.startswith('<p class="not-shown">') and size == len(note) for note, size in notes), notes
