@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Callable
 
@@ -37,7 +38,13 @@ def _commands() -> list[Command]:
     return COMMANDS
 
 
+# Everything the commands create (var/, the database and its WAL/SHM, models, the demo's
+# secret) is for this user alone: tips name their sources.
+UMASK = 0o077
+
+
 def main(argv: list[str] | None = None) -> int:
+    os.umask(UMASK)
     parser = argparse.ArgumentParser(prog="inbox", description="Tip Inbox: reader tips from mailbox to board.")
     parser.add_argument("--config", metavar="PATH", help="configuration file (default ./config.toml if present)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level (may include message details)")

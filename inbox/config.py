@@ -38,6 +38,17 @@ class LimitsSettings:
     max_message_bytes: int = 50 * 1024 * 1024
     max_parts: int = 500
     max_depth: int = 20
+    # How much HTML the clean stage reads (inbox/mail/caps.py): HTML past any of these is
+    # read as plain text and shown with a note, so that no message stalls the pipeline.
+    # Gmail clips a message's HTML at 102 kB; mail needs nowhere near these.
+    html_max_bytes: int = 2_000_000
+    html_max_tags: int = 30_000
+    html_max_attributes: int = 100  # on one element
+    html_max_references: int = 30_000  # "&amp;", "&#65;" and the like
+    html_max_depth: int = 1_000  # nested block containers
+    # A tip's text body is cut here, with a note (the raw message keeps every byte): sorting,
+    # the search index and the tip page read the text, and 10 MB of it cost seconds in each.
+    text_max_chars: int = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,10 @@ class ImportSettings:
     processes: int = 0
     # Messages stored per database transaction.
     batch_size: int = 200
+    # Seconds of CPU a pool process may spend on one message (parse, clean, sort's pure part);
+    # a message over it is quarantined with "time budget" and the rest of its batch is stored.
+    # A process that does not answer within twice the wall time of that is killed and replaced.
+    time_budget_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,9 @@ class BoardSettings:
     threads: int = 8
     # waitress processes sharing the port (Python runs one thread at a time per process).
     processes: int = 1
+    # The most sanitised HTML a tip page embeds; a bigger HTML part is left out, with a
+    # note and the original as a download (8 clients on a 46 MB page took 2.1 GB).
+    max_html_bytes: int = 2_000_000
 
 
 @dataclass(frozen=True)

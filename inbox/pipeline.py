@@ -14,6 +14,7 @@ import concurrent.futures as cf
 import hashlib
 import logging
 import os
+import time
 from collections import deque
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -26,7 +27,7 @@ from inbox.config import LimitsSettings, Settings
 from inbox.mail.clean import CleanMail, clean
 from inbox.mail.parse import LimitExceeded, ParsedMail, parse
 from inbox.models import RawMessage, Sighting
-from inbox.pool import SharedPool
+from inbox.pool import OverBudget, SharedPool, time_budget
 from inbox.sort.text import SORT_HEADERS, from_mail
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,9 @@ STAGES = ("parse", "clean", "sort", "store")
 # Batches handed to the pool before the oldest is stored: with two, the pool always
 # has the next one queued while this process stores and fetches.
 AHEAD = 2
+# A batch this small is prepared in the storing process (no pool round trip) if every
+# message in it is at most this big; a bigger one goes to the pool, under its time budget.
+LOCAL_MOST_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -125,40 +129,48 @@ def fingerprint(parsed: ParsedMail) -> str:
     return h.hexdigest()
 
 
-def prepare(raw: bytes, limits: LimitsSettings, analyser=None) -> Prepared | Failed:
-    """The parse and clean stages for one message, and sort's pure part; never raises."""
-    stage = "parse"
+def prepare(raw: bytes, limits: LimitsSettings, analyser=None, budget: float = 0) -> Prepared | Failed:
+    """The parse and clean stages for one message, and sort's pure part; never raises.
+    Past `budget` seconds (in a pool process's main thread) it gives up: Failed, "time budget"."""
+    stage = ["parse"]  # the stage running now, for the error
     try:
-        parsed = parse(raw, limits)
-        stage = "clean"
-        mail = clean(parsed)
-        facts = tuple(
-            AttachmentFacts(
-                part_path=p.part_path,
-                filename=p.filename,
-                content_type=p.content_type,
-                size=len(p.data),
-                sha256=hashlib.sha256(p.data).hexdigest(),
-                content_id=p.content_id,
-                inline=p.inline,
-            )
-            for p in parsed.attachments
-        )
-        fp = fingerprint(parsed)
-        stage = "sort"
-        sorting = analyser.analyse(from_mail(mail)) if analyser is not None else None
-        # Drop what the storing process never reads: the bytes it already holds (raw), attachment
-        # data, the parts (clean's text and html replace them) and every header but the mail
-        # server's spam verdict (a re-sort without the pool's analysis reads it). Half the bytes
-        # a message costs to send back, and to unpickle on the storing side.
-        light = replace(parsed, raw=b"", text_parts=(), html_parts=(),
-                        headers=tuple(h for h in parsed.headers if h[0] in SORT_HEADERS),
-                        attachments=tuple(replace(p, data=b"") for p in parsed.attachments))
-        return Prepared(replace(mail, parsed=light), fp, facts, sorting)
+        with time_budget(budget):
+            return _prepare(raw, limits, analyser, stage)
+    except OverBudget:
+        return Failed(stage[0], f"time budget: over {budget:g} s")
     except LimitExceeded as exc:
-        return Failed(stage, f"over a limit: {exc}")
+        return Failed(stage[0], f"over a limit: {exc}")
     except Exception as exc:  # noqa: BLE001 - any failure quarantines this one message
-        return Failed(stage, describe(exc))
+        return Failed(stage[0], describe(exc))
+
+
+def _prepare(raw: bytes, limits: LimitsSettings, analyser, stage: list[str]) -> Prepared:
+    parsed = parse(raw, limits)
+    stage[0] = "clean"
+    mail = clean(parsed, limits)
+    facts = tuple(
+        AttachmentFacts(
+            part_path=p.part_path,
+            filename=p.filename,
+            content_type=p.content_type,
+            size=len(p.data),
+            sha256=hashlib.sha256(p.data).hexdigest(),
+            content_id=p.content_id,
+            inline=p.inline,
+        )
+        for p in parsed.attachments
+    )
+    fp = fingerprint(parsed)
+    stage[0] = "sort"
+    sorting = analyser.analyse(from_mail(mail)) if analyser is not None else None
+    # Drop what the storing process never reads: the bytes it already holds (raw), attachment
+    # data, the parts (clean's text and html replace them) and every header but the mail
+    # server's spam verdict (a re-sort without the pool's analysis reads it). Half the bytes
+    # a message costs to send back, and to unpickle on the storing side.
+    light = replace(parsed, raw=b"", text_parts=(), html_parts=(),
+                    headers=tuple(h for h in parsed.headers if h[0] in SORT_HEADERS),
+                    attachments=tuple(replace(p, data=b"") for p in parsed.attachments))
+    return Prepared(replace(mail, parsed=light), fp, facts, sorting)
 
 
 _ANALYSER: tuple[object, object] | None = None  # (model files, Sorter) in a pool process
@@ -175,7 +187,8 @@ def _prepare_chunk(args: tuple[list[bytes], Settings, tuple | None]) -> list[Pre
 
             _ANALYSER = (model_files, DefaultSorter.analyser(settings, model_files))
         analyser = _ANALYSER[1]
-    return [prepare(raw, settings.limits, analyser) for raw in raws]
+    budget = settings.imports.time_budget_seconds
+    return [prepare(raw, settings.limits, analyser, budget) for raw in raws]
 
 
 def describe(exc: BaseException) -> str:
@@ -230,27 +243,64 @@ class Pipeline:
             yield from store_batch(self, batch, self._collect(work))
 
     def _submit(self, raws: list[bytes]):
-        """Start the pure stages for a batch: in the pool, or here for one process or a few
-        messages. Copies of stored messages skip them."""
+        """Start the pure stages for a batch: in the pool, or here for a few small messages
+        (or one process). Copies of stored messages skip them. A big message always goes to
+        the pool, where its time budget holds."""
         copies = self._copies(raws)
         todo = [raw for i, raw in enumerate(raws) if i not in copies]
         sorter = self.sorter
         analyser = sorter if hasattr(sorter, "analyse") else None
-        if self.processes <= 1 or len(todo) < 8:
-            return len(raws), copies, [prepare(raw, self.settings.limits, analyser) for raw in todo]
-        pool = self.pool.get()
+        budget = self.settings.imports.time_budget_seconds
+        small = all(len(raw) <= LOCAL_MOST_BYTES for raw in todo)
+        if small and (self.processes <= 1 or len(todo) < 8):
+            return len(raws), copies, [prepare(raw, self.settings.limits, analyser, budget) for raw in todo]
         model_files = sorter.model_files() if analyser is not None else None
         size = max(1, len(todo) // (self.processes * 4))
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-        return len(raws), copies, [pool.submit(_prepare_chunk, (chunk, self.settings, model_files)) for chunk in chunks]
+        return len(raws), copies, [(chunk, self._start(chunk, model_files)) for chunk in chunks]
+
+    def _start(self, chunk: list[bytes], model_files) -> tuple[cf.Future, cf.ProcessPoolExecutor, tuple]:
+        pool = self.pool.get()
+        return pool.submit(_prepare_chunk, (chunk, self.settings, model_files)), pool, model_files
 
     def _collect(self, submitted) -> list[Prepared | Copy | Failed]:
         """A submitted batch's results, in the batch's order."""
         count, copies, work = submitted
-        if work and isinstance(work[0], cf.Future):
-            work = [result for fut in work for result in fut.result()]
+        if work and isinstance(work[0], tuple):
+            work = [result for chunk, started in work for result in self._results(chunk, started)]
         done = iter(work)
         return [copies[i] if i in copies else next(done) for i in range(count)]
+
+    def _results(self, chunk: list[bytes], started: tuple) -> list[Prepared | Failed]:
+        """A chunk's results from the pool, within the chunk's time budget.
+
+        A pool process past it is stuck where the budget's timer cannot reach (Rust, C):
+        the pool is killed and replaced, and the chunk's messages go again one at a time,
+        so the one that overruns is quarantined ("time budget") and the rest are stored.
+        A pool process that died (killed, out of memory, a crash) is handled the same way.
+        """
+        future, pool, model_files = started
+        budget = self.settings.imports.time_budget_seconds
+        try:
+            return future.result(timeout=_deadline(future, len(chunk), budget))
+        except cf.TimeoutError:
+            log.warning("a pool process overran its time budget on a chunk of %d messages; replacing the pool", len(chunk))
+            self.pool.kill(pool)
+        except (cf.process.BrokenProcessPool, cf.CancelledError):
+            log.warning("the pool broke under a chunk of %d messages; trying them one at a time", len(chunk))
+        return [self._alone(raw, model_files) for raw in chunk]
+
+    def _alone(self, raw: bytes, model_files) -> Prepared | Failed:
+        """One message in the pool by itself, its budget enforced from outside too."""
+        budget = self.settings.imports.time_budget_seconds
+        future, pool, _ = self._start([raw], model_files)
+        try:
+            return future.result(timeout=_deadline(future, 1, budget))[0]
+        except cf.TimeoutError:
+            self.pool.kill(pool)
+            return Failed("prepare", f"time budget: over {budget:g} s (its pool process was stopped)")
+        except (cf.process.BrokenProcessPool, cf.CancelledError):
+            return Failed("prepare", "its pool process died on this message")
 
     def _copies(self, raws: list[bytes]) -> dict[int, Copy]:
         """The batch's messages whose bytes are stored already, by position: one query by hash.
@@ -280,6 +330,18 @@ class Pipeline:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _deadline(future: cf.Future, messages: int, budget: float) -> float | None:
+    """How long to wait for a pool future, counted from when it is handed to a process:
+    its messages' (CPU) budgets twice over, as it may wait behind one chunk in the
+    executor's queue, and a budget more; all doubled, as a busy machine stretches CPU
+    seconds into more wall seconds. None: no budget."""
+    if budget <= 0:
+        return None
+    while not future.running() and not future.done():  # still queued behind other batches
+        time.sleep(0.01)
+    return 2 * budget * (2 * messages + 1)
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

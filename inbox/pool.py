@@ -9,7 +9,10 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import signal
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 # What the pool's server imports once; each pool process is forked from it with
 # them in place, sharing those pages, instead of importing them again.
@@ -60,6 +63,19 @@ class SharedPool:
         except RuntimeError:  # closed meanwhile: a head start only, nothing lost
             pass
 
+    def kill(self, pool: cf.ProcessPoolExecutor) -> None:
+        """Kill a pool whose process is stuck (in C or Rust code, deaf to signals): its work
+        in flight fails with BrokenProcessPool, and the next get() starts a new pool."""
+        with self._lock:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                try:
+                    process.kill()
+                except (OSError, AttributeError):  # gone already
+                    pass
+            pool.shutdown(wait=False, cancel_futures=True)
+            if self._pool is pool:
+                self._pool = None
+
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
@@ -74,3 +90,33 @@ class SharedPool:
 
 def _ready() -> None:
     """The empty task start() sends each process."""
+
+
+class OverBudget(Exception):
+    """A message took longer than its time budget (raised inside the pool process)."""
+
+
+def _over_budget(signum, frame) -> None:
+    raise OverBudget
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise OverBudget in this (main) thread once it has used `seconds` of CPU.
+
+    CPU time, not wall time: on a busy machine (here, 20 processes on two cores) a
+    message waits for a core ten times longer than it works, and must not be
+    quarantined for that. The timer interrupts Python code, and C code that checks
+    for signals; a call into Rust or C that never returns to Python is caught by the
+    parent's deadline instead (Pipeline._results, wall time), which kills the process.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGPROF, _over_budget)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.models import Mailbox, Quarantined, utcnow
@@ -29,6 +29,8 @@ def retry_quarantined(pipeline: Pipeline, quarantine_id: int | None = None, due_
     items = []
     now = utcnow()
     for q, name in rows:
+        if q.resolution == "discarded":  # its bytes are gone: nothing to retry
+            continue
         if due_only and q.last_failed_at and (now - q.last_failed_at).total_seconds() < retry_delay(q.attempts):
             continue
         items.append((q.data, Source(name, q.folder, q.uidvalidity, q.uid)))
@@ -40,11 +42,18 @@ def retry_delay(attempts: int) -> float:
     return min(60.0 * 2 ** max(attempts - 1, 0), 86400.0)
 
 
-def discard_quarantined(sessions: sessionmaker[Session], quarantine_id: int) -> bool:
-    """An admin's decision that a quarantined message is not a tip; the row is kept as history."""
+def discard_quarantined(sessions: sessionmaker[Session], quarantine_id: int, by: str = "cli") -> bool:
+    """An admin's decision that a quarantined message is not a tip: its raw bytes are deleted
+    (SQLite overwrites them: secure_delete, then a checkpoint moves the change out of the WAL);
+    the row keeps its facts (sha256, size, stage, error, dates) and who discarded it."""
     with sessions() as session, session.begin():
         row = session.get(Quarantined, quarantine_id)
         if row is None:
             return False
-        row.resolved_at, row.resolution = utcnow(), "discarded"
-        return True
+        row.size = len(row.data) if row.data else row.size
+        row.data = b""
+        row.resolved_at, row.resolution, row.discarded_by = utcnow(), "discarded", by[:40]
+    with sessions() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    return True

@@ -18,7 +18,7 @@ from datetime import datetime
 import logging
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -309,6 +309,7 @@ def quarantine(session: Session, mailboxes, raw: bytes, source: Source, stage: s
             row = Quarantined(
                 sha256=hashlib.sha256(raw).hexdigest(),
                 data=raw,
+                size=len(raw),
                 mailbox_id=mailbox_id,
                 folder=source.folder,
                 uidvalidity=source.uidvalidity,
@@ -320,7 +321,9 @@ def quarantine(session: Session, mailboxes, raw: bytes, source: Source, stage: s
         else:
             row.attempts += 1
             row.stage, row.error, row.last_failed_at = stage, error, utcnow()
-            row.resolved_at = row.resolution = row.tip_id = None
+            row.resolved_at = row.resolution = row.tip_id = row.discarded_by = None
+            if not row.data:  # discarded before: keep these bytes now
+                row.data, row.size, row.sha256 = raw, len(raw), hashlib.sha256(raw).hexdigest()
         session.flush()
     return Outcome("quarantined", None, row.id, stage, error)
 

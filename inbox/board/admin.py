@@ -167,7 +167,7 @@ def quarantine_discard(qid: int):
     from inbox.store import discard_quarantined
 
     end_transaction()  # discard_quarantined writes with a session of its own
-    if not discard_quarantined(_sessions(), qid):
+    if not discard_quarantined(_sessions(), qid, by=f"user {user().id}"):
         abort(404, description="There is no such quarantined message.")
     session = db()
     audit.record(session, user().id, "quarantine_discard", "quarantine", qid, ip=client_ip())

@@ -47,6 +47,7 @@ class TipPage:
     allowed: dict[str, bool]
     why: dict  # sorting's reasons for the topic ({} before sorting ran)
     suggestions: list = field(default_factory=list)  # open "maybe the same story" suggestions (suggestions.Suggestion)
+    html_left_out: int = 0  # characters of mail HTML too big to embed (board.max_html_bytes); 0: none
 
 
 def split_text(text: str, new_end: int, signature_start: int | None) -> TextParts:
@@ -88,9 +89,12 @@ def mail_srcdoc(html_body: str | None, user_id: int, signer: URLSafeTimedSeriali
     return head + body + "</body></html>"
 
 
-def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSerializer, origin: str) -> TipPage:
+def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSerializer, origin: str,
+             max_html: int = 2_000_000) -> TipPage:
     """Everything the tip page shows; raises NotFound/Forbidden like the actions do."""
     tip = load_tip(session, user, tip_id)
+    # Tip.html_body is deferred: read only if small enough to embed (8 readers of a 20 MB part took 1.1 GB).
+    html_chars = tip.html_size if tip.html_size is not None else len(tip.html_body or "")
     root = session.get(Tip, tip.thread_root_id) if tip.thread_root_id else tip
     visible = visible_clause(user)
     limit = [] if visible is None else [visible]
@@ -114,7 +118,8 @@ def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSeri
     return TipPage(
         tip=tip, root=root, masked=masked,
         text=split_text(tip.text_body, tip.new_text_end, tip.signature_start),
-        srcdoc=mail_srcdoc(tip.html_body, user.id, signer, origin),
+        srcdoc=mail_srcdoc(tip.html_body, user.id, signer, origin) if html_chars <= max_html else None,
+        html_left_out=html_chars if html_chars > max_html else 0,
         thread=thread, same_sender=same_sender, cluster=cluster, events=events, notes=notes,
         merged_into=merged, assignee=session.get(User, tip.assignee_id) if tip.assignee_id else None,
         allowed=allowed, why=topic_reasons(session, tip.id), suggestions=open_for_tip(session, user, tip),

@@ -24,7 +24,7 @@ def _int(name: str, allow_none: bool = False) -> int | None:
 def _render(tip_id: int, conflict: str | None = None, code: int = 200):
     session = db()
     origin = request.host_url.rstrip("/")  # scheme://host:port, for the iframe's image policy
-    page = tip_page(session, user(), tip_id, image_links(), origin)
+    page = tip_page(session, user(), tip_id, image_links(), origin, settings().board.max_html_bytes)
     return render_template("tips/tip.html", p=page, conflict=conflict, statuses=STATUSES, labels=STATUS_LABELS,
                            users=user_labels(session)), code
 

@@ -169,14 +169,19 @@ def run_quarantine(settings: Settings, args: argparse.Namespace) -> int:
             if q is None:
                 raise UsageError(f"no quarantined message {args.id}")
             print(f"id: {q.id}\nstage: {q.stage}\nerror: {q.error}\nattempts: {q.attempts}")
-            print(f"folder: {q.folder}\nuid: {q.uid} (uidvalidity {q.uidvalidity})\nsize: {len(q.data)} bytes, sha256 {q.sha256}")
-            print(f"resolution: {q.resolution or 'waiting'}\n\n--- headers ---")
-            print(raw_headers(q.data))
+            size = q.size if q.size is not None else len(q.data)
+            print(f"folder: {q.folder}\nuid: {q.uid} (uidvalidity {q.uidvalidity})\nsize: {size} bytes, sha256 {q.sha256}")
+            print(f"resolution: {q.resolution or 'waiting'}" + (f" by {q.discarded_by}" if q.discarded_by else ""))
+            if q.data:
+                print("\n--- headers ---")
+                print(raw_headers(q.data))
+            else:
+                print("(the raw bytes were deleted when it was discarded)")
         return 0
     if args.action == "discard":
         if not discard_quarantined(sessions, args.id):
             raise UsageError(f"no quarantined message {args.id}")
-        print(f"discarded {args.id}")
+        print(f"discarded {args.id}: its raw bytes are deleted, the row's facts kept")
         return 0
     with Pipeline(settings, sessions) as pipeline:
         outcomes = retry_quarantined(pipeline, args.id)

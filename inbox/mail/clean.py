@@ -18,6 +18,8 @@ from urllib.parse import quote, unquote
 
 import nh3
 
+from inbox.config import LimitsSettings
+from inbox.mail.caps import HtmlCaps, flatten, over_cap
 from inbox.mail.headers import mail_kind
 from inbox.mail.html_text import STRUCTURE_TAGS, html_to_text
 from inbox.mail.parse import ParsedMail
@@ -60,20 +62,7 @@ _BAD_STYLE = ("expression", "url(", "\\", "@import", "javascript:", "behavior", 
 _SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 _NO_BLANKS = dict.fromkeys(range(0x21))  # browsers skip these inside a URL scheme
 PREVIEW_CHARS = 300
-# html5ever (inside nh3) slows down quadratically with the nesting depth of block
-# containers: 100,000 nested <div>s took two minutes, 8,000 took 0.13 s. HTML
-# nested deeper than _MAX_DEPTH is shown as escaped text instead; the depth is
-# only counted for documents with many tags, so ordinary mail pays nothing.
-_MAX_DEPTH = 1_000
-_COUNT_DEPTH_FROM = 5_000
-# Measured: each of these, 20,000 deep, took 1.5-5 s in nh3 (ins 0.1 s); other tags stay linear.
-_TAG = re.compile(
-    r"<(/?)(address|article|aside|blockquote|center|del|details|dialog|dir|div|dl|fieldset|figcaption|"
-    r"figure|footer|form|header|hgroup|ins|listing|main|menu|nav|ol|optgroup|pre|rb|rp|rt|rtc|search|"
-    r"section|summary|ul)\b[^<>]*>",
-    re.IGNORECASE,
-)
-_ANY_TAG = re.compile(r"<[^<>]*>")  # [^<>], not [^>]: linear even when no ">" follows
+_PREVIEW_READS = 64_000
 # Reduces mail HTML to well-formed structure before html_to_text reads it (linear, in Rust).
 _STRUCTURE = nh3.Cleaner(
     tags=set(STRUCTURE_TAGS - DROPPED_WITH_CONTENT),
@@ -101,13 +90,26 @@ class CleanMail:
     mail_kind_reasons: tuple[str, ...]  # which header rules fired
 
 
-def clean(parsed: ParsedMail) -> CleanMail:
-    """Make a parsed message safe to show and easy to read; nothing of the body is cut."""
-    text = normalise(body_text(parsed))
+_DEFAULT_LIMITS = LimitsSettings()
+_DEFAULT_CAPS = HtmlCaps.of(_DEFAULT_LIMITS)
+
+
+def clean(parsed: ParsedMail, limits: LimitsSettings | None = None) -> CleanMail:
+    """Make a parsed message safe to show and easy to read; nothing of the body is cut
+    below limits.text_max_chars (1 M characters: past it, a note says how much more there is).
+
+    HTML past a cap of limits' (inbox/mail/caps.py) is read as plain text, and its
+    "HTML" is a note saying so: the message costs linear time, whatever its markup.
+    """
+    caps = _DEFAULT_CAPS if limits is None else HtmlCaps.of(limits)
+    too_much = over_cap(parsed.html_parts, caps) if parsed.html_parts else None
+    text = cut(normalise(body_text(parsed, caps if too_much else None)), (limits or _DEFAULT_LIMITS).text_max_chars)
     reply = split_reply(text, parsed.subject, parsed.from_name)
     html = None
-    if parsed.html_parts:
-        html = "\n<hr>\n".join(sanitise(part, parsed.sha256) for part in parsed.html_parts)
+    if too_much:
+        html = not_shown_note(too_much)
+    elif parsed.html_parts:
+        html = "\n<hr>\n".join(_sanitise(part, parsed.sha256) for part in parsed.html_parts)
     kind = mail_kind(parsed.headers)
     return CleanMail(
         parsed=parsed,
@@ -129,8 +131,14 @@ def cid_url(raw_sha256: str, content_id: str) -> str:
     return f"/cid/{raw_sha256}/{quote(content_id, safe='')}"
 
 
-def sanitise(html: str, raw_sha256: str) -> str:
-    """Untrusted mail HTML -> HTML safe to show (in the board's sandboxed iframe)."""
+def sanitise(html: str, raw_sha256: str, caps: HtmlCaps = _DEFAULT_CAPS) -> str:
+    """Untrusted mail HTML -> HTML safe to show (in the board's sandboxed iframe); HTML
+    past a cap becomes the note that says so."""
+    too_much = over_cap((html,), caps)
+    return not_shown_note(too_much) if too_much else _sanitise(html, raw_sha256)
+
+
+def _sanitise(html: str, raw_sha256: str) -> str:
     own = f"/cid/{raw_sha256}/"
 
     def attribute(tag: str, name: str, value: str) -> str | None:
@@ -150,8 +158,6 @@ def sanitise(html: str, raw_sha256: str) -> str:
         # The only relative URLs allowed are the ones `attribute` just wrote.
         return url if url.startswith(own) and ".." not in url else None
 
-    if _too_deep(html):
-        return f"<pre>{htmllib.escape(_flatten(html))}</pre>"
     cleaner = nh3.Cleaner(
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
@@ -166,12 +172,28 @@ def sanitise(html: str, raw_sha256: str) -> str:
     return cleaner.clean(html)
 
 
-def body_text(parsed: ParsedMail) -> str:
-    """The text body in reading order; HTML-only parts read as plain text."""
+def cut(text: str, most: int) -> str:
+    """The text, or its first `most` characters and a note of how much more the original holds."""
+    if len(text) <= most:
+        return text
+    return text[:most] + f"\n\n[... {len(text) - most:,} more characters are in the original message]"
+
+
+def not_shown_note(reason: str) -> str:
+    """What the mail's HTML view shows in place of HTML past a cap: why, and where the words are."""
+    return ('<p class="not-shown"><em>The formatted version of this message is not shown: '
+            f"{htmllib.escape(reason)}. Its words are in the text above; the original message is kept "
+            "and editors can download it.</em></p>")
+
+
+def body_text(parsed: ParsedMail, plain: HtmlCaps | None = None) -> str:
+    """The text body in reading order; HTML-only parts read as plain text (the cheapest
+    way when `plain`, the caps the HTML passed)."""
     order = parsed.reading_order or tuple(("text", i) for i in range(len(parsed.text_parts)))
     if not order:
         order = tuple(("html", i) for i in range(len(parsed.html_parts)))
-    pieces = [parsed.text_parts[i] if kind == "text" else _read_html(parsed.html_parts[i]) for kind, i in order]
+    read_html = _read_html if plain is None else (lambda html: flatten(html, plain))
+    pieces = [parsed.text_parts[i] if kind == "text" else read_html(parsed.html_parts[i]) for kind, i in order]
     return "\n\n".join(piece for piece in pieces if piece.strip())
 
 
@@ -204,7 +226,9 @@ def normalise(text: str) -> str:
 
 def preview(text: str, reply: Reply) -> str:
     """About 300 characters of the reader's new words, cut at a word."""
-    words = " ".join(reply.new_text(text).split()) or " ".join(text.replace(">", " ").split()[:100])
+    # 300 characters are found in the first _PREVIEW_READS of the reader's words: a 3 MB reply read whole took seconds.
+    words = (" ".join(reply.new_text(text)[:_PREVIEW_READS].split())
+             or " ".join(text[:_PREVIEW_READS].replace(">", " ").split()[:100]))
     if len(words) <= PREVIEW_CHARS:
         return words
     cut = words.rfind(" ", 0, PREVIEW_CHARS)
@@ -214,22 +238,7 @@ def preview(text: str, reply: Reply) -> str:
 
 
 def _read_html(html: str) -> str:
-    return _flatten(html) if _too_deep(html) else html_to_text(_STRUCTURE.clean(html))
-
-
-def _too_deep(html: str) -> bool:
-    if html.count("<") < _COUNT_DEPTH_FROM:
-        return False
-    depth = 0
-    for match in _TAG.finditer(html):
-        depth += -1 if match.group(1) else 1
-        if depth > _MAX_DEPTH:
-            return True
-    return False
-
-
-def _flatten(html: str) -> str:
-    return htmllib.unescape(_ANY_TAG.sub(" ", html))
+    return html_to_text(_STRUCTURE.clean(html))
 
 
 def _dangerous_style(value: str) -> bool:

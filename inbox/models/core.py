@@ -26,7 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 
 def utcnow() -> datetime:
@@ -121,7 +121,12 @@ class Tip(Base):
     # The reader's own words as [[start, end], ...] in text_body: banners, quotes and the signature
     # left out, several pieces for answers between quotes (mail/quotes.py); None on older tips.
     new_text_spans: Mapped[list | None] = mapped_column(JSON)
-    html_body: Mapped[str | None] = mapped_column(Text)  # sanitised; never the original
+    # Sanitised; never the original. Loaded when first read, so that listing tips (a thread,
+    # a cluster) never reads megabytes of HTML; the tip page reads it only under board.max_html_bytes.
+    html_body: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # Its length, kept beside it (set with it, below): SQLite reads all of a value to take its
+    # length(), so 8 readers asking for a 20 MB part's length took 170 MB.
+    html_size: Mapped[int | None] = mapped_column(Integer)
     preview: Mapped[str] = mapped_column(String(500), default="")
     defects: Mapped[str] = mapped_column(Text, default="")
 
@@ -154,6 +159,11 @@ class Tip(Base):
         back_populates="tip", order_by="Attachment.position", cascade="all, delete-orphan"
     )
     sightings: Mapped[list[Sighting]] = relationship(back_populates="tip", cascade="all, delete-orphan")
+
+    @validates("html_body")
+    def _html_size(self, _key: str, html: str | None) -> str | None:
+        self.html_size = len(html) if html else None
+        return html
 
 
 class Attachment(Base):
@@ -218,3 +228,7 @@ class Quarantined(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolution: Mapped[str | None] = mapped_column(String(20))  # "stored" | "discarded"
     tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="SET NULL"))
+    # The raw bytes' size, kept when a discard deletes them (data is then empty).
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    # Who discarded it: "user <id>" (the board) or "cli".
+    discarded_by: Mapped[str | None] = mapped_column(String(40))

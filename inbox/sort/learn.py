@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.config import Settings, SortingSettings
+from inbox.db import make_engine, session_factory, take_write_lock
 from inbox.models import ModelVersion, RawMessage, SortDecision, Tip
 from inbox.sort import model as model_mod
 from inbox.sort.text import from_tip
@@ -107,9 +109,25 @@ def training_set(session: Session, kind: str) -> tuple[list[str], list[str], int
         ids = sorted(labels)[start:start + 500]
         for tip, raw in session.execute(
                 select(Tip, RawMessage.data).join(RawMessage, RawMessage.id == Tip.raw_message_id).where(Tip.id.in_(ids))):
-            texts.append(from_tip(tip, raw).words)
+            texts.append(without_identity(from_tip(tip, raw).words, tip.sender_name))
             out.append(labels[tip.id])
     return texts, out, last
+
+
+# Left out of what the models learn, though the file keeps only hash buckets (model.HashedGrams):
+# a bucket can still be tested for a guessed name, so a reader's identity is never trained on.
+_EMAIL = re.compile(r"\S+@\S+")
+_PHONE = re.compile(r"\+?\d[\d ().-]{5,}\d")
+
+
+def without_identity(text: str, sender_name: str | None) -> str:
+    """A training text without e-mail addresses, phone numbers or the words of the sender's name."""
+    text = _PHONE.sub(" ", _EMAIL.sub(" ", text))
+    names = {word.strip(".,'\"()") for word in (sender_name or "").split()}
+    names = sorted((n for n in names if len(n) > 1), key=len, reverse=True)
+    if names:
+        text = re.sub(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b", " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def retrain(settings: Settings, sessions: sessionmaker[Session], kind: str) -> ModelVersion | None:
@@ -119,30 +137,43 @@ def retrain(settings: Settings, sessions: sessionmaker[Session], kind: str) -> M
         log.info("retrain %s: skipped, a retrain is already running", kind)
         return None
     try:
-        with sessions() as session:
-            return _retrain(settings, session, kind)
+        return _retrain(settings, sessions, kind)
     finally:
         _retrain_lock.release()
 
 
-def _retrain(settings: Settings, session: Session, kind: str) -> ModelVersion | None:
-    texts, labels, last = training_set(session, kind)
+def _retrain(settings: Settings, sessions: sessionmaker[Session], kind: str) -> ModelVersion | None:
+    """Read, train, write the file, register it: each database step a short transaction of its own.
+
+    SQLite cannot turn a read transaction into a write once another connection has committed
+    since it began ("database is locked", at once, whatever the busy timeout): the board writes
+    an audit row on every page view, so a read held open through seconds of training always
+    lost that race. Now the read ends before training; the registration takes the write lock
+    first (waiting its turn); and a model file is never left behind without its row.
+    """
+    with sessions() as session:
+        texts, labels, last = training_set(session, kind)
+        current = latest_version(session, kind)
     if len(set(labels)) < 2:
         log.info("retrain %s: skipped, needs labels of two kinds (have %d labelled tips)", kind, len(labels))
         return None
-    current = latest_version(session, kind)
     version = (current.version if current else 0) + 1
-    _, saved = model_mod.train_and_save(models_dir(settings), kind, version, texts, labels)
+    folder = models_dir(settings)
+    _, saved = model_mod.train_and_save(folder, kind, version, texts, labels)
     row = ModelVersion(kind=kind, version=version, filename=saved.filename, file_sha256=saved.file_sha256,
                        data_sha256=saved.data_sha256, samples=saved.samples, labels=json.dumps(saved.labels),
                        last_decision_id=last, seconds=saved.seconds)
-    session.add(row)
     try:
-        session.commit()
+        with sessions() as session, session.begin():
+            take_write_lock(session)
+            session.add(row)
     except IntegrityError:  # another process wrote this version first; its model stands
-        session.rollback()
+        model_mod.remove(folder, saved.filename)
         log.info("retrain %s: version %d already written by another process", kind, version)
         return None
+    except BaseException:
+        model_mod.remove(folder, saved.filename)
+        raise
     log.info("retrained %s: version %d on %d labels in %.2fs", kind, version, saved.samples, saved.seconds)
     return row
 
@@ -161,12 +192,16 @@ def retrain_if_due(settings: Settings, sessions: sessionmaker[Session]) -> list[
 
 
 def start_retrain(settings: Settings, sessions: sessionmaker[Session]) -> threading.Thread:
-    """Retrain in a background thread (for the board, after record_correction said it is due)."""
+    """Retrain in a background thread (for the board, after record_correction said it is due),
+    on a connection of its own: an engine made for it, not one of the board's requests'."""
     def run() -> None:
+        engine = make_engine(sessions.kw["bind"].url.render_as_string(hide_password=False))
         try:
-            retrain_if_due(settings, sessions)
+            retrain_if_due(settings, session_factory(engine))
         except Exception:  # noqa: BLE001 - a failed retrain keeps the old model; say so and carry on
             log.exception("background retrain failed")
+        finally:
+            engine.dispose()
 
     thread = threading.Thread(target=run, name="inbox-retrain", daemon=True)
     thread.start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -38,6 +39,66 @@ class UnsafeModelFile(Exception):
     """A model file whose hash is not the one we recorded: never unpickled."""
 
 
+# Hash buckets for n-grams: a few in a hundred of the n-grams of 5,000 tips share one.
+HASH_BUCKETS = 2 ** 20
+
+
+class HashedGrams:
+    """n-gram counts by hash bucket, kept to the buckets training saw: what a CountVectorizer
+    does with its vocabulary, but the model holds bucket numbers and never a word of the
+    tips it learned from (a vocabulary held sources' names and phone numbers, readable in
+    the model file). Unknown buckets are dropped, as unknown words were."""
+
+    def __init__(self, analyzer: str = "word", ngram_range: tuple[int, int] = (1, 1)):
+        self.analyzer = analyzer
+        self.ngram_range = ngram_range
+        self.buckets_: np.ndarray | None = None
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {"analyzer": self.analyzer, "ngram_range": self.ngram_range}
+
+    def set_params(self, **params) -> HashedGrams:
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def _counts(self, texts):
+        hasher = self.__dict__.get("_hasher")
+        if hasher is None:  # made once per process: sorting calls this for every message
+            from sklearn.feature_extraction.text import HashingVectorizer
+
+            hasher = self._hasher = HashingVectorizer(analyzer=self.analyzer, ngram_range=self.ngram_range,
+                                                      n_features=HASH_BUCKETS, alternate_sign=False, norm=None,
+                                                      dtype=np.float32)
+        return hasher.transform(texts)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_hasher"}
+
+    def fit(self, texts, y=None) -> HashedGrams:
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts, y=None):
+        counts = self._counts(texts)
+        self.buckets_ = np.unique(counts.indices).astype(np.int32)
+        return self._known(counts)
+
+    def transform(self, texts):
+        return self._known(self._counts(texts))
+
+    def _known(self, counts):
+        from scipy.sparse import csr_matrix
+
+        buckets = self.buckets_
+        column = np.searchsorted(buckets, counts.indices)
+        known = buckets[np.minimum(column, len(buckets) - 1)] == counts.indices
+        # The bucket -> column map keeps each row's order, so the rows stay as they are, less the unknown.
+        indptr = np.concatenate(([0], np.cumsum(known)))[counts.indptr]
+        return csr_matrix((counts.data[known], column[known].astype(np.int32), indptr),
+                          shape=(counts.shape[0], len(buckets)))
+
+
 class TextModel:
     """A linear text classifier with calibrated probabilities; labels are strings.
 
@@ -49,15 +110,16 @@ class TextModel:
     """
 
     def __init__(self, c: float = 0.4, balanced: bool = False, meaning: bool = False):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import FeatureUnion
+        from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.pipeline import FeatureUnion, make_pipeline
 
         # Kept after a sweep of about 40 variants with bench/topics.py (char ranges, C, losses,
         # NB ensembles, LSA): none beat these by more than the spread between fold seeds (NYT
         # headlines 0.557 with these alone, 0.552-0.567 for all of them; bill titles 0.811).
+        # TF-IDF over hashed n-grams (HashedGrams), not a vocabulary: the file keeps no word.
         parts = [
-            ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), dtype=np.float32)),
-            ("chars", TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(4, 5), dtype=np.float32)),
+            ("words", make_pipeline(HashedGrams("word", (1, 2)), TfidfTransformer(sublinear_tf=True))),
+            ("chars", make_pipeline(HashedGrams("char_wb", (4, 5)), TfidfTransformer(sublinear_tf=True))),
         ]
         if meaning:
             # What the words mean, beside which words they are (inbox.sort.meaning): what lifted
@@ -176,14 +238,15 @@ def train_and_save(models_dir: Path, kind: str, version: int, texts: Sequence[st
     started = time.perf_counter()
     model = TextModel.for_kind(kind).fit(texts, labels)
     seconds = time.perf_counter() - started
-    models_dir.mkdir(parents=True, exist_ok=True)
+    models_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     # A random part: two processes training the same version never overwrite each other's file.
     filename = f"{kind}-v{version}-{secrets.token_hex(4)}.joblib"
     path = models_dir / filename
     tmp = path.with_suffix(".tmp")
     import joblib
 
-    joblib.dump(model, tmp)
+    with _private(tmp, "wb") as out:
+        joblib.dump(model, out)
     tmp.replace(path)
     label_counts = {str(k): int(v) for k, v in zip(*np.unique(np.asarray(labels), return_counts=True))}
     saved = SavedModel(
@@ -197,9 +260,16 @@ def train_and_save(models_dir: Path, kind: str, version: int, texts: Sequence[st
         seconds=round(seconds, 3),
         trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    sidecar = path.with_suffix(".json")
-    sidecar.write_text(json.dumps(saved.__dict__, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    with _private(path.with_suffix(".json"), "w") as sidecar:
+        sidecar.write(json.dumps(saved.__dict__, indent=2, sort_keys=True) + "\n")
     return model, saved
+
+
+def remove(models_dir: Path, filename: str) -> None:
+    """Delete a model file and its sidecar (a model that was never registered)."""
+    path = models_dir / Path(filename).name
+    for stale in (path, path.with_suffix(".json"), path.with_suffix(".tmp")):
+        stale.unlink(missing_ok=True)
 
 
 def load_model(models_dir: Path, filename: str, expected_sha256: str) -> TextModel:
@@ -213,6 +283,13 @@ def load_model(models_dir: Path, filename: str, expected_sha256: str) -> TextMod
     if not isinstance(model, TextModel):
         raise UnsafeModelFile(f"{path.name}: not a model of ours")
     return model
+
+
+def _private(path: Path, mode: str):
+    """A new file only its owner may read (0600), whatever the umask: models learn from tips."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file of that name keeps its mode through O_CREAT
+    return os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
 
 
 def _file_sha256(path: Path) -> str:

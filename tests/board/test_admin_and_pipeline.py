@@ -61,7 +61,7 @@ def test_admin_retries_a_quarantined_message_into_a_tip(settings, db, client_for
             "quarantine_view", "quarantine_retry"]
 
 
-def test_admin_discards_a_quarantined_message_and_the_row_stays_as_history(db, client_for):
+def test_admin_discards_a_quarantined_message_its_bytes_go_and_the_row_stays_as_history(db, client_for, users):
     with db() as s, s.begin():
         box = Mailbox(name="tips")
         s.add(box)
@@ -73,7 +73,8 @@ def test_admin_discards_a_quarantined_message_and_the_row_stays_as_history(db, c
     assert client_for("admin").post(f"/admin/quarantine/{qid}/discard").status_code == 302
     with db() as s:
         row = s.get(Quarantined, qid)
-        assert row.resolution == "discarded" and row.data == b"garbage"
+        assert row.resolution == "discarded" and row.data == b"" and row.size == len(b"garbage")
+        assert row.discarded_by == f"user {users['admin'][0]}"
 
 
 def test_admin_adds_a_user_who_can_then_log_in(client_for, db):

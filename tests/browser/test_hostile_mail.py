@@ -138,3 +138,28 @@ def test_every_page_carries_the_content_security_policy(page, board):
         policy = response.headers.get("content-security-policy", "")
         assert "script-src 'self'" in policy and "default-src" in policy, f"{response.url}: {policy!r}"
         assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";")[0], response.url
+
+
+@pytest.fixture(scope="module")
+def bomb_board(tmp_path_factory):
+    """A board whose database also holds the 1.1 MB attribute bomb (100,000 attributes on one element)."""
+    bomb = "<p " + " ".join(f"a{i}=v" for i in range(100_000)) + ">the tip about the depot</p>"
+    running = start_board(tmp_path_factory.mktemp("bomb-board"), [(html_mail(1, "attribute bomb", bomb), Source("bomb", "INBOX", 1, 1))])
+    yield running
+    running.close()
+
+
+def test_an_attribute_bomb_opens_as_text_with_a_note_and_runs_nothing(browser, bomb_board):
+    (outcome,) = bomb_board.extra_outcomes
+    assert outcome.status == "stored"
+    context = new_context(browser, bomb_board)
+    page = context.new_page()
+    watch = Watch(page, bomb_board.host)
+    login(page, bomb_board, "editor")
+    watch.reset()
+    assert page.goto(f"/tips/{outcome.tip_id}", wait_until="load").status == 200
+    assert "Payload 1 as text." in page.locator("#tip-text").inner_text()  # the mail's text part
+    note = page.frame_locator("iframe#mail-html").locator("p.not-shown").inner_text()
+    assert "100,000 attributes" in note and "not shown" in note
+    assert watch.scripts_that_ran(page) == [] and watch.foreign_requests() == []
+    context.close()

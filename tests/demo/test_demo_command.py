@@ -7,6 +7,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from inbox.cli import main
 from inbox.commands.demo import DEMO_USERS
@@ -38,7 +39,7 @@ def demo_runs(tmp_path_factory):
 def _tip(sessions, message_id: str) -> Tip:
     # The store keeps Message-IDs without their angle brackets.
     with sessions() as s:
-        return s.scalar(select(Tip).where(Tip.message_id == message_id.strip("<>")))
+        return s.scalar(select(Tip).where(Tip.message_id == message_id.strip("<>")).options(undefer(Tip.html_body)))
 
 
 def test_demo_creates_sqlite_under_var_and_stores_every_message(demo_runs):

@@ -188,3 +188,66 @@ def test_the_inbox_sort_command_end_to_end(db, db_url, settings, editor, tmp_pat
     assert main(["--config", str(config), "sort", "--explain", str(ids[0])]) == 0
     assert "editor editor@newsroom.example set topic to 'Zoo'" in capsys.readouterr().out
     assert main(["--config", str(config), "sort", "--explain", "999999"]) == 2
+
+
+def _board_writing(db, user_id: int, stop):
+    """What the board does all day: a short write transaction (an audit row) every few ms."""
+    import time
+
+    from inbox.db import take_write_lock
+    from inbox.models import AuditEntry
+
+    writes = 0
+    while not stop.is_set():
+        with db() as session, session.begin():
+            take_write_lock(session)
+            session.add(AuditEntry(user_id=user_id, action="view", object_type="tip", object_id=writes))
+        writes += 1
+        time.sleep(0.003)
+    return writes
+
+
+def _model_files(settings) -> set[str]:
+    folder = Path(settings.data_dir) / "models"
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+def test_the_boards_retrain_succeeds_while_the_board_writes(db, settings, editor):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    few = replace(settings, sorting=replace(settings.sorting, retrain_after=10))
+    zoo, parks = store(db, settings, ZOO), store(db, settings, PARKS)
+    correct_all(db, zoo, "Zoo", editor)
+    correct_all(db, parks, "Parks", editor)
+    stop = threading.Event()
+    with ThreadPoolExecutor(1) as pool:
+        board = pool.submit(_board_writing, db, editor, stop)
+        learn.start_retrain(few, db).join(timeout=300)
+        stop.set()
+        assert board.result() > 0  # the board wrote meanwhile
+    with db() as session:
+        rows = list(session.scalars(select(ModelVersion)))
+    assert [(r.kind, r.version) for r in rows] == [("topics", 1)]
+    assert _model_files(settings) == {rows[0].filename, rows[0].filename.replace(".joblib", ".json")}
+
+
+def test_a_retrain_that_cannot_register_its_model_leaves_no_file(db, settings, editor, monkeypatch):
+    from inbox.sort import model as model_mod
+
+    zoo, parks = store(db, settings, ZOO), store(db, settings, PARKS)
+    correct_all(db, zoo, "Zoo", editor)
+    correct_all(db, parks, "Parks", editor)
+    real = model_mod.train_and_save
+
+    def another_process_wins(folder, kind, version, texts, labels):
+        # While this one trained, another process registered the same version.
+        trained = real(folder, kind, version, texts, labels)
+        with db() as session, session.begin():
+            session.add(ModelVersion(kind=kind, version=version, filename="theirs.joblib", file_sha256="0" * 64,
+                                     data_sha256="0" * 64, samples=1, labels="{}", last_decision_id=0, seconds=0))
+        return trained
+
+    monkeypatch.setattr(model_mod, "train_and_save", another_process_wins)
+    assert learn.retrain(settings, db, "topics") is None
+    assert _model_files(settings) == set()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -57,10 +58,10 @@ def test_message_nested_too_deep_is_quarantined(db):
 def test_stage_that_raises_quarantines_then_retry_after_fix_stores(db, monkeypatch, caplog):
     real_clean = pipeline_mod.clean
 
-    def broken_clean(parsed):
+    def broken_clean(parsed, limits=None):
         if "BOOM" in parsed.subject:
             raise ValueError("clean broke on this one")
-        return real_clean(parsed)
+        return real_clean(parsed, limits)
 
     monkeypatch.setattr(pipeline_mod, "clean", broken_clean)
     bad = make_mail(subject="BOOM the sheriff", sender="Secret Source <source@example.org>")
@@ -147,7 +148,7 @@ def test_worker_housekeeping_retries_only_quarantined_messages_whose_backoff_pas
     from inbox.worker import Housekeeper
 
     real_clean = pipeline_mod.clean
-    monkeypatch.setattr(pipeline_mod, "clean", lambda parsed: (_ for _ in ()).throw(ValueError("broken")))
+    monkeypatch.setattr(pipeline_mod, "clean", lambda parsed, limits=None: (_ for _ in ()).throw(ValueError("broken")))
     with Pipeline(settings(), db, sorter=None, processes=1) as p:
         out = list(p.process_many([(make_mail(subject=f"t{n}"), Source("tips", "INBOX", 1, n)) for n in (1, 2)]))
     assert [o.status for o in out] == ["quarantined", "quarantined"]
@@ -159,3 +160,47 @@ def test_worker_housekeeping_retries_only_quarantined_messages_whose_backoff_pas
         assert s.get(Quarantined, out[0].quarantine_id).resolution == "stored"
         assert s.get(Quarantined, out[1].quarantine_id).resolution is None
     assert tips(db) == 1
+
+
+def test_discard_deletes_the_raw_bytes_and_keeps_the_rows_facts_and_who(db, db_url, tmp_path, capsys):
+    from inbox.cli import main
+
+    marker = "Marker7f3aQuarantinedSourceWords"
+    raw = make_mail(body=f"{marker} " + "x" * 5000)
+    with Pipeline(settings(max_message_bytes=2000), db, sorter=None, processes=1) as p:
+        (out,) = list(p.process_many([(raw, Source("tips", "INBOX", 1, 1))]))
+    with db() as s:
+        before = s.get(Quarantined, out.quarantine_id)
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "{db_url}"\n')
+    assert main(["--config", str(config), "quarantine", "discard", str(out.quarantine_id)]) == 0
+    assert "raw bytes are deleted" in capsys.readouterr().out
+    with db() as s:
+        row = s.get(Quarantined, out.quarantine_id)
+        assert row.data == b"" and row.resolution == "discarded" and row.discarded_by == "cli"
+        assert (row.sha256, row.size, row.stage, row.error, row.first_failed_at) == (
+            before.sha256, len(raw), "parse", before.error, before.first_failed_at)
+        assert row.resolved_at is not None
+    if db_url.startswith("sqlite"):
+        path = Path(db_url.split("///", 1)[1])
+        files = [f for f in (path, path.with_name(path.name + "-wal")) if f.exists()]
+        assert files and all(marker.encode() not in f.read_bytes() for f in files)
+    # A discarded message has nothing left to retry, and is not retried.
+    with Pipeline(settings(), db, sorter=None, processes=1) as p:
+        assert retry_quarantined(p, out.quarantine_id) == []
+
+
+def test_a_discarded_message_fetched_again_is_quarantined_with_its_bytes(db):
+    from inbox.store import discard_quarantined
+
+    raw = make_mail(body="y" * 5000)
+    with Pipeline(settings(max_message_bytes=2000), db, sorter=None, processes=1) as p:
+        (out,) = list(p.process_many([(raw, Source("tips", "INBOX", 1, 1))]))
+        assert discard_quarantined(db, out.quarantine_id, by="user 3")
+        with db() as s:
+            assert s.get(Quarantined, out.quarantine_id).discarded_by == "user 3"
+        (again,) = list(p.process_many([(raw, Source("tips", "INBOX", 1, 1))]))
+    assert again.quarantine_id == out.quarantine_id
+    with db() as s:
+        row = s.get(Quarantined, out.quarantine_id)
+        assert row.data == raw and row.resolution is None and row.discarded_by is None and row.attempts == 2

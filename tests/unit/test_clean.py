@@ -260,15 +260,67 @@ def test_preview_of_a_bottom_posted_reply_skips_the_quote_and_its_attribution():
     assert mail.new_text_end == len(mail.text)
 
 
-def test_html_nested_absurdly_deep_is_shown_as_escaped_text():
-    hostile = "<div>" * 6000 + "<b>the tip</b><script>alert(1)</script>"
-    html = sanitise(hostile, SHA)
-    assert html.startswith("<pre>") and html.endswith("</pre>")
-    assert "the tip" in html and "<script" not in html and "<b>" not in html
+def hostile(name: str):
+    """A message from bench/hostile_mail.py's collection, parsed and cleaned."""
+    spec = importlib.util.spec_from_file_location("hostile_mail", BENCH.with_name("hostile_mail.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return clean(parse(module.HOSTILE[name](), LimitsSettings()))
+
+
+def test_html_nested_absurdly_deep_is_read_as_text_with_a_note():
+    hostile_html = "<div>" * 6000 + "<b>the tip</b><script>alert(1)</script>"
+    html = sanitise(hostile_html, SHA)
+    assert "not shown: HTML nested over 1,000 deep" in html
+    assert "<script" not in html and "<b>" not in html
+    mail = clean(parse(f"Content-Type: text/html\r\n\r\n{hostile_html}".encode(), LimitsSettings()))
+    assert "the tip" in mail.text and mail.html == html
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("attribute bomb 1.1 MB", "an element with 100,000 attributes, over the 100"),
+    ("attribute bomb 2.3 MB", "an element with 200,000 attributes"),
+    ("200,000 elements", "400,000 tags, over the 30,000"),
+    ("300,000 entities", "300,000 character references, over the 30,000"),
+    ("deep <div> 200,000", "tags, over the 30,000"),
+    ("5 MB attribute values", "characters of HTML, over the 2,000,000"),
+])
+def test_hostile_html_is_read_as_plain_text_with_a_note_saying_why(name, reason):
+    mail = hostile(name)
+    assert mail.html.startswith('<p class="not-shown">') and reason in mail.html, mail.html
+    assert len(mail.html) < 1000
+
+
+def test_html_past_a_cap_keeps_the_words_in_the_text():
+    words = hostile("attribute bomb 1.1 MB").text
+    assert words == "the tip"
+    assert hostile("300,000 entities").text.startswith("&amp;&#x41;")  # too many to decode: kept as written
+
+
+def test_a_big_newsletter_keeps_its_text_part_and_shows_the_note_for_its_html():
+    mail = hostile("20 MB HTML newsletter")
+    assert mail.text.startswith("The newsletter, as text.")
+    assert "characters of HTML, over the 2,000,000" in mail.html
+
+
+def test_the_html_caps_come_from_the_configuration():
+    html = "<table>" + "<tr><td><p>item</p></td></tr>" * 10 + "</table>"
+    raw = f"Content-Type: text/html\r\n\r\n{html}".encode()
+    assert "<table>" in clean(parse(raw, LimitsSettings())).html
+    tight = LimitsSettings(html_max_tags=40)
+    mail = clean(parse(raw, tight), tight)
+    assert "62 tags, over the 40 the board reads" in mail.html
+    assert mail.text.split() == ["item"] * 10
+
+
+def test_ordinary_mail_is_under_every_html_cap():
+    for path in sorted(FIXTURES.glob("*.eml")):
+        mail = cleaned(path.name)
+        assert mail.html is None or "not-shown" not in mail.html, path.name
 
 
 def test_ordinary_big_html_is_not_mistaken_for_hostile_nesting():
-    newsletter = "<table>" + "<tr><td><div><p>item <a href='https://example.org/'>link</a></p></div></td></tr>" * 3000
+    newsletter = "<table>" + "<tr><td><div><p>item <a href='https://example.org/'>link</a></p></div></td></tr>" * 2500
     assert sanitise(newsletter + "</table>", SHA).startswith("<table>")
 
 
@@ -296,3 +348,12 @@ def test_a_quoted_line_rewrapped_by_the_mail_client_stays_in_the_quote():
 def test_a_short_answer_between_quotes_is_not_taken_for_a_wrapped_line():
     body = "> Did the council know?\nYes.\n> And the mayor?\n"
     assert clean_text(body).new_text_end == len("> Did the council know?\nYes.\n")
+
+
+def test_a_text_past_text_max_chars_is_cut_with_a_note_of_how_much_more_there_is():
+    limits = LimitsSettings(text_max_chars=1000)
+    mail = clean(parse(text_mail("The tip. " + "word " * 1000), limits), limits)  # 5,008 characters, normalised
+    assert mail.text.startswith("The tip. word")
+    assert mail.text.endswith("[... 4,008 more characters are in the original message]")
+    assert mail.preview.startswith("The tip.")
+    assert clean_text("The tip. " + "word " * 1000).text.endswith("word")  # the default cap is far above

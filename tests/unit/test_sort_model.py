@@ -53,3 +53,35 @@ def test_a_file_that_changed_since_we_wrote_it_is_never_unpickled(tmp_path):
     path.write_bytes(path.read_bytes() + b"tampered")
     with pytest.raises(UnsafeModelFile):
         load_model(tmp_path, saved.filename, saved.file_sha256)
+
+
+IDENTITIES = ["Rosalind Okonkwo-Pereira", "555-867-5309", "rosalind.okp@example.org", "Quillfeather"]
+
+
+def test_a_saved_model_holds_no_word_of_the_tips_it_learned_from(tmp_path):
+    import joblib
+
+    texts = [f"{t}. Call me, Rosalind Okonkwo-Pereira, at 555-867-5309 or rosalind.okp@example.org; "
+             f"my neighbour Quillfeather saw it too" for t in TEXTS]
+    model, saved = train_and_save(tmp_path, "topics", 1, texts, LABELS)
+    assert model.scores("ballots at the precinct")["Elections"] > 0.5  # it still learned the topics
+    data = (tmp_path / saved.filename).read_bytes().lower()
+    _, plain = train_and_save(tmp_path, "topics", 2, TEXTS, LABELS)  # the same model's own names ("FeatureUnion")
+    baseline = (tmp_path / plain.filename).read_bytes().lower()
+    pieces = {w.lower() for identity in IDENTITIES for w in identity.replace("-", " ").replace("@", " ").split()}
+    grams = {p[i:i + 4] for p in pieces if len(p) >= 6 for i in range(len(p) - 3)}  # the char 4-grams too
+    assert [p for p in pieces | grams if p.encode() in data and p.encode() not in baseline] == []
+    assert all(p.encode() not in data for p in pieces)
+    loaded = joblib.load(tmp_path / saved.filename)
+    kept = [part for _, part in loaded.features.transformer_list]
+    assert not any(hasattr(step, "vocabulary_") for part in kept for step in getattr(part, "steps", [(None, part)])
+                   for step in [step[1]])
+
+
+def test_training_texts_leave_out_the_senders_name_phones_and_addresses():
+    from inbox.sort.learn import without_identity
+
+    text = "Subject\nRosalind Okonkwo-Pereira here: call 555-867-5309 or +1 (555) 867 5309, rosalind.okp@example.org. The ballots were lost."
+    kept = without_identity(text, "Rosalind Okonkwo-Pereira")
+    assert "ballots were lost" in kept
+    assert not any(piece.lower() in kept.lower() for piece in ("Rosalind", "Okonkwo", "555", "867", "@"))
