@@ -56,8 +56,9 @@ def test_a_message_over_its_time_budget_is_quarantined_and_the_rest_stored(db):
 
 
 def test_a_pool_process_stuck_past_its_budget_is_replaced_and_the_batch_goes_on(db):
-    # 200,000 attributes on one element: minutes inside nh3's Rust code, where no timer reaches.
-    stuck = (hostile_mail.attribute_bomb(200_000), Source("tips", "INBOX", 1, 1))
+    # 400,000 attributes on one element: quadratic in nh3's Rust code (200,000 took 10 s on an idle
+    # machine, so 400,000 are well past the chunk's 10 s deadline), where no timer reaches.
+    stuck = (hostile_mail.attribute_bomb(400_000), Source("tips", "INBOX", 1, 1))
     items = ordinary(16)
     items.insert(3, stuck)
     with Pipeline(settings(budget=1.0), db, sorter=None) as pipeline:
