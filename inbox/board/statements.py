@@ -119,6 +119,15 @@ def search_roots(dialect: str, newest: int | None):
     return select(func.coalesce(Tip.thread_root_id, Tip.id)).where(or_(*(Tip.id.in_(ids) for ids in matched))).distinct()
 
 
+@lru_cache(maxsize=8)
+def search_hits(dialect: str, newest: int | None):
+    """(id, root, sender_address) of every tip whose text or notes match :q (for viewers some
+    of whose hits may be protected readers'); from the covering indexes and the sender's."""
+    matched = id_selects(dialect, newest)
+    return select(Tip.id, func.coalesce(Tip.thread_root_id, Tip.id).label("root"), Tip.sender_address).where(
+        or_(*(Tip.id.in_(ids) for ids in matched)))
+
+
 CARD_COLUMNS = (
     Tip.id, Tip.status, Tip.version, Tip.subject, Tip.preview, Tip.sender_name, Tip.sender_address, Tip.topic,
     Tip.received_at, Tip.urgent, Tip.sensitive, Tip.is_auto_reply, Tip.is_bounce, Tip.is_list, Tip.is_spam,

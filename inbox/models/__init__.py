@@ -28,3 +28,8 @@ from inbox.models.sorting import (  # noqa: F401, E402
     SortDecision,
     TipSignature,
 )
+from inbox.models.readers import (  # noqa: F401, E402
+    IDENTITY_RISKS,
+    Reader,
+    ReaderGrant,
+)
