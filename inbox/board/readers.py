@@ -77,9 +77,11 @@ def _reader_of(session: Session, editor: User, tip_id: int, action: str) -> tupl
     return tip, reader_for(session, tip.sender_address, create=True)
 
 
-def _history(session: Session, tip: Tip, editor: User, kind: str, detail: str, ip: str, action: str, reader: Reader):
+def _history(session: Session, tip: Tip, editor: User, kind: str, detail: str, ip: str, action: str, reader: Reader,
+             reason: str = ""):
+    # The tip's history (which reporters read) never carries the editor's reason: it may name the reader.
     session.add(TipEvent(tip_id=tip.id, user_id=editor.id, kind=kind, detail=detail))
-    audit.record(session, editor.id, action, "reader", reader.id, f"tip {tip.id}: {detail}", ip)
+    audit.record(session, editor.id, action, "reader", reader.id, f"tip {tip.id}: {detail}" + (f" ({reason})" if reason else ""), ip)
     log.info("reader %s %s by user %s (tip %s)", reader.id, kind, editor.id, tip.id)
 
 
@@ -88,7 +90,7 @@ def protect(session: Session, editor: User, tip_id: int, reason: str, ip: str = 
     tip, reader = _reader_of(session, editor, tip_id, "protect")
     reason = reason.strip()[:400] or "an editor's decision"
     reader.protected, reader.why, reader.changed_at, reader.changed_by = True, f"editor: {reason}", utcnow(), editor.id
-    _history(session, tip, editor, "protect", f"reader protected ({reason})", ip, "reader_protect", reader)
+    _history(session, tip, editor, "protect", "reader protected", ip, "reader_protect", reader, reason)
 
 
 def unprotect(session: Session, editor: User, tip_id: int, reason: str, ip: str = "") -> None:
@@ -100,7 +102,7 @@ def unprotect(session: Session, editor: User, tip_id: int, reason: str, ip: str 
     if not reader.protected:
         raise ActionError("This reader is not protected.")
     reader.protected, reader.why, reader.changed_at, reader.changed_by = False, f"unprotected: {reason}", utcnow(), editor.id
-    _history(session, tip, editor, "unprotect", f"reader no longer protected ({reason})", ip, "reader_unprotect", reader)
+    _history(session, tip, editor, "unprotect", "reader no longer protected", ip, "reader_unprotect", reader, reason)
 
 
 def grant(session: Session, editor: User, tip_id: int, user_id: int, reason: str, ip: str = "") -> None:
@@ -119,7 +121,7 @@ def grant(session: Session, editor: User, tip_id: int, user_id: int, reason: str
     if held is not None:
         raise ActionError(f"{grantee.label} may see this reader already.")
     session.add(ReaderGrant(reader_id=reader.id, user_id=grantee.id, granted_by=editor.id, reason=reason))
-    _history(session, tip, editor, "grant", f"{grantee.label} may see the reader", ip, "reader_grant", reader)
+    _history(session, tip, editor, "grant", f"{grantee.label} may see the reader", ip, "reader_grant", reader, reason)
 
 
 def revoke(session: Session, editor: User, tip_id: int, grant_id: int, ip: str = "") -> None:
