@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -172,10 +173,10 @@ def search_roots(session: Session, words: str, dialect: str, newest: int | None 
     if not q.strip():
         return []
     hits = session.execute(st.search_hits(dialect, newest), {"q": q}).all()
-    readers.load(h.sender_address for h in hits)
+    readers.load(h.sender_address for h in hits if h.protected)
     roots, doubtful = set(), {}
     for h in hits:
-        if readers.masked(h.sender_address):
+        if h.protected and readers.masked(h.sender_address):
             doubtful.setdefault(h.id, h)
         else:
             roots.add(h.root)
@@ -192,13 +193,26 @@ def _redacted_hits(session: Session, words: str, doubtful: dict, found: set[int]
     notes: dict[int, list[str]] = {}
     for tip_id, body in session.execute(select(Note.tip_id, Note.body).where(Note.tip_id.in_(list(wanted)))):
         notes.setdefault(tip_id, []).append(body)
-    for tip in session.scalars(select(Tip).where(Tip.id.in_(list(wanted)))):
+    columns = (Tip.id, Tip.subject, Tip.sender_name, Tip.sender_address, Tip.text_body, Tip.new_text_end, Tip.signature_start)
+    for tip in session.execute(select(*columns).where(Tip.id.in_(list(wanted)))):
         who = redact.Who(tip.sender_name, tip.sender_address)
-        texts = [redact.visible_text(tip.subject, tip.text_body, tip.new_text_end, tip.signature_start, who)]
-        texts += [redact.redact(body, who) for body in notes.get(tip.id, [])]
-        if any(redact.matches_redacted(words, t) for t in texts):
+        if redact.matches_words(words, _visible_words(tip, who)) or any(
+                redact.matches_redacted(words, redact.redact(body, who)) for body in notes.get(tip.id, [])):
             kept.add(wanted[tip.id].root)
     return kept
+
+
+@lru_cache(maxsize=4096)
+def _visible_words_cached(key: tuple, subject: str, text: str, new_end: int, signature_start: int | None,
+                          who: redact.Who) -> frozenset[str]:
+    return redact.words_of(redact.visible_text(subject, text, new_end, signature_start, who))
+
+
+def _visible_words(tip, who: redact.Who) -> frozenset[str]:
+    # A tip's text never changes once stored: what a masked viewer may read of it is kept (as its
+    # set of words, ~10 kB) for the next searches, 4,096 tips at most per process.
+    return _visible_words_cached((tip.id, len(tip.text_body), tip.sender_address, tip.sender_name), tip.subject,
+                                 tip.text_body, tip.new_text_end, tip.signature_start, who)
 
 
 def board_page(session: Session, user: User, f: Filters, dialect: str, users: dict[int, str],

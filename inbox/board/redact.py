@@ -20,21 +20,25 @@ _I = re.IGNORECASE
 # Sensitive kinds whose every match is withheld: each names or reaches a person.
 WITHHELD_KINDS = {"email": "[address withheld]", "phone": "[phone withheld]", "ssn": "[number withheld]",
                   "alien_number": "[number withheld]"}
-_WITHHELD = tuple((WITHHELD_KINDS[kind], rx) for kind, _name, rx in SENSITIVE_RULES if kind in WITHHELD_KINDS)
+# (marker, pattern, what a match needs: "@", "digits" (three in a row, or a separated run) or "" for named rules)
+_WITHHELD = tuple((WITHHELD_KINDS[kind], rx, "@" if kind == "email" else ("" if name.endswith("-named") else "digits"))
+                  for kind, name, rx in SENSITIVE_RULES if kind in WITHHELD_KINDS)
+_DIGITS = re.compile(r"\d[\s.-]?\d[\s.-]?\d")
 # A street address the reader gives as their own (a story's street stays: it is the story).
 _STREET = next(rx.pattern for kind, name, rx in SENSITIVE_RULES if name == "house-number-street")
 _HOME = re.compile(
     r"(?:\b(?:i|we) (?:live|lived|stay|rent)(?: (?:at|on|in))?|\bmy (?:home|house|address|apartment|place)"
     r"(?: is| at)?|\bour (?:home|house|address|apartment)(?: is| at)?|\b(?:vivo|vivimos) en|\bmi casa(?: en| es)?)"
     rf"[\s:,]+(?P<street>{_STREET}(?:,?\s*(?:apt|apartment|unit|suite)\.?\s*#?\s*\d+[a-z]?)?)", _I)
-# Lines that introduce quoted mail and name its writer (in the languages quotes.py reads).
-ATTRIBUTION_LINES = (
-    re.compile(r"^[>\s]*(?:on|am|le|el|il|op|den|d[ae]n|w dniu)\s.{0,400}?"
-               r"(?:wrote|schrieb|a [ée]crit|escribi[óo]|ha scritto|schreef|skrev|napisa[łl]\w*)\s*:\s*$", _I),
-    re.compile(r"^[>\s]*.{1,200}\b(?:wrote|writes|schrieb|a [ée]crit|escribi[óo]):\s*$", _I),
-    re.compile(r"^[>\s]*\*?(?:from|von|de|da|van|från|od|sent|to|an|à|para|aan|till|cc|reply-to)\s*:\*?\s.*$", _I),
-    re.compile(r"^[>\s]*.{0,200}<[^<>\s]+@[^<>\s]+>.{0,200}:\s*$"),  # "26.06.2014, X <x@y>:"
-)
+# Lines that introduce quoted mail and name its writer (in the languages quotes.py reads), one
+# alternative a row; matched over the whole text at once (multiline), not line by line.
+ATTRIBUTION_LINES = re.compile("|".join(f"(?:{row})" for row in (
+    r"^[>\t ]*(?:on|am|le|el|il|op|den|d[ae]n|w dniu)[\t ][^\n]{0,400}?"
+    r"(?:wrote|schrieb|a [ée]crit|escribi[óo]|ha scritto|schreef|skrev|napisa[łl]\w*)[\t ]*:[\t ]*$",
+    r"^[>\t ]*[^\n]{1,200}\b(?:wrote|writes|schrieb|a [ée]crit|escribi[óo]):[\t ]*$",
+    r"^[>\t ]*\*?(?:from|von|de|da|van|från|od|sent|to|an|à|para|aan|till|cc|reply-to)[\t ]*:\*?[\t ][^\n]*$",
+    r"^[>\t ]*[^\n]{0,200}<[^<>\s]+@[^<>\s]+>[^\n]{0,200}:[\t ]*$",  # "26.06.2014, X <x@y>:"
+)), re.IGNORECASE | re.MULTILINE)
 # Webmail domains say nothing about who a reader is; any other domain may (a family's own).
 COMMON_DOMAINS = frozenset({
     "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com", "msn.com", "icloud.com",
@@ -90,21 +94,27 @@ def redact(text: str, who: Who) -> str:
     """text with the reader's identity, every phone, address and ID number, and attribution lines withheld."""
     if not text:
         return text
-    lines = text.split("\n")
-    text = "\n".join(ATTRIBUTION if any(rx.match(line) for rx in ATTRIBUTION_LINES) else line for line in lines)
-    for marker, rx in _WITHHELD:
-        text = rx.sub(marker, text)
+    text = ATTRIBUTION_LINES.sub(ATTRIBUTION, text)
+    text = _withhold_numbers(text)
     text = _HOME.sub(lambda m: m.group(0)[: m.start("street") - m.start(0)] + "[home address withheld]", text)
     pattern = _terms_pattern(identity_terms(who))
     return pattern.sub(NAME, text) if pattern is not None else text
+
+
+def _withhold_numbers(text: str) -> str:
+    # Every rule but the named ones needs an "@" or three digits in a row: skip them when absent.
+    has_at, has_digits = "@" in text, _DIGITS.search(text) is not None
+    for marker, rx, needs in _WITHHELD:
+        if (needs == "@" and has_at) or (needs == "digits" and has_digits) or needs == "":
+            text = rx.sub(marker, text)
+    return text
 
 
 def redact_line(text: str, who: Who) -> str:
     """A subject or a note's line: the identity and numbers withheld (no attribution rule)."""
     if not text:
         return text
-    for marker, rx in _WITHHELD:
-        text = rx.sub(marker, text)
+    text = _withhold_numbers(text)
     pattern = _terms_pattern(identity_terms(who))
     return pattern.sub(NAME, text) if pattern is not None else text
 
@@ -141,11 +151,18 @@ def query_words(words: str) -> list[str]:
     return re.findall(r"\w+", words.lower())
 
 
+def words_of(visible: str) -> frozenset[str]:
+    """The stemmed words of a redacted text (the markers are not words of the reader's)."""
+    return frozenset(_stem(w) for w in re.findall(r"\w+", _MARKERS.sub(" ", visible).lower()))
+
+
+def matches_words(words: str, present: frozenset[str]) -> bool:
+    """Whether every word of the query is among the words a viewer may read."""
+    wanted = {_stem(w) for w in query_words(words)}
+    return bool(wanted) and wanted <= present
+
+
 def matches_redacted(words: str, visible: str) -> bool:
     """Whether every word of the query occurs in what the viewer may read (so a hit on the
     reader's name, address, phone or signature alone is no hit)."""
-    wanted = {_stem(w) for w in query_words(words)}
-    if not wanted:
-        return False
-    present = {_stem(w) for w in re.findall(r"\w+", _MARKERS.sub(" ", visible).lower())}
-    return wanted <= present
+    return matches_words(words, words_of(visible))

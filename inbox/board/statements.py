@@ -15,7 +15,7 @@ from sqlalchemy import Integer, any_, bindparam, column, exists, func, or_, sele
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
-from inbox.models import Attachment, ClusterSuggestion, Sighting, Tip
+from inbox.models import Attachment, ClusterSuggestion, Reader, Sighting, Tip
 from inbox.models.search import id_selects
 
 FLAG_CLAUSES = {
@@ -121,11 +121,12 @@ def search_roots(dialect: str, newest: int | None):
 
 @lru_cache(maxsize=8)
 def search_hits(dialect: str, newest: int | None):
-    """(id, root, sender_address) of every tip whose text or notes match :q (for viewers some
-    of whose hits may be protected readers'); from the covering indexes and the sender's."""
+    """(id, root, sender_address, protected) of every tip whose text or notes match :q (for
+    viewers some of whose hits may be protected readers')."""
     matched = id_selects(dialect, newest)
-    return select(Tip.id, func.coalesce(Tip.thread_root_id, Tip.id).label("root"), Tip.sender_address).where(
-        or_(*(Tip.id.in_(ids) for ids in matched)))
+    protected = exists().where(Reader.address == Tip.sender_address, Reader.protected.is_(True))
+    return select(Tip.id, func.coalesce(Tip.thread_root_id, Tip.id).label("root"), Tip.sender_address,
+                  protected.label("protected")).where(or_(*(Tip.id.in_(ids) for ids in matched)))
 
 
 CARD_COLUMNS = (

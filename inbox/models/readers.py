@@ -68,29 +68,36 @@ def identity_risks(sensitive: str) -> list[str]:
 
 
 def protect_if_at_risk(session: Session, address: str, sensitive: str, received_at: datetime | None = None) -> bool:
-    """Sorting's hook: protect the tip's reader when the tip carries an identity risk.
+    """Sorting's hook for one tip: protect its reader when it carries an identity risk (see protect_at_risk)."""
+    return bool(protect_at_risk(session, [(address, sensitive, received_at)]))
 
-    Costs nothing for a tip without one; otherwise one upsert. A reader an editor
-    unprotected is protected again only by a tip that arrived after that decision
-    (new evidence), not by re-sorting the old ones. True when the row says protected."""
-    risks = identity_risks(sensitive)
-    if not risks or not address:
-        return False
+
+def protect_at_risk(session: Session, tips: list[tuple[str, str, datetime | None]]) -> int:
+    """Protect the readers of the tips (address, sensitive kinds, received) that carry an identity risk.
+
+    Costs nothing for tips without one; otherwise one upsert statement for all of them (the
+    store calls it once a batch). changed_at records the evidence: the tip's arrival. A
+    reader an editor unprotected is protected again only by a tip that arrived after that
+    decision (new evidence), never by re-sorting the old ones. Returns the readers at risk."""
     now = utcnow()
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    rows: dict[str, dict] = {}
+    for address, sensitive, received_at in tips:
+        risks = identity_risks(sensitive) if sensitive else []
+        if risks and address and address not in rows:
+            rows[address] = {"address": address, "protected": True, "why": risks[0], "changed_at": received_at or now,
+                             "changed_by": None, "pseudonym_seed": secrets.token_hex(8), "created_at": now}
+    if not rows:
+        return 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = Reader.__table__
-    stmt = insert(table).values(address=address, protected=True, why=risks[0], changed_at=now, changed_by=None,
-                                pseudonym_seed=secrets.token_hex(8), created_at=now)
-    excluded = stmt.excluded
-    new_evidence = (table.c.changed_by.is_(None)) | (table.c.changed_at < (received_at or now))
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert(table).values(list(rows.values()))
+    new_evidence = table.c.changed_by.is_(None) | (table.c.changed_at < stmt.excluded.changed_at)
+    session.execute(stmt.on_conflict_do_update(
         index_elements=[table.c.address],
-        set_={"protected": True, "why": excluded.why, "changed_at": excluded.changed_at, "changed_by": None},
+        set_={"protected": True, "why": stmt.excluded.why, "changed_at": stmt.excluded.changed_at, "changed_by": None},
         where=table.c.protected.is_(False) & new_evidence,
-    )
-    session.execute(stmt)
-    return True
+    ))
+    return len(rows)
 
 
 def reader_for(session: Session, address: str, create: bool = False) -> Reader | None:

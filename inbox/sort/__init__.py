@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from inbox.config import Settings
 from inbox.db import RowBuffer, add_row
 from inbox.models import ModelVersion, SortDecision, Tip, TipSignature, utcnow
-from inbox.models.readers import identity_risks, protect_if_at_risk
+from inbox.models.readers import identity_risks, protect_at_risk, protect_if_at_risk
 from inbox.sort import duplicates, flags, learn, salient, spam
 from inbox.sort.clusters import LSHIndex, Match, MinHasher, words
 from inbox.sort import model as model_mod
@@ -209,8 +209,7 @@ class Sorter:
         try:
             yield
             duplicates.recount(session, self._touched)
-            for tip in self._at_risk.values():  # one upsert per reader, after the store wrote the tips
-                protect_if_at_risk(session, tip.sender_address, tip.sensitive, tip.received_at)
+            protect_at_risk(session, [(t.sender_address, t.sensitive, t.received_at) for t in self._at_risk.values()])
         finally:
             self._touched = self._rows = self._at_risk = None
 
