@@ -287,3 +287,16 @@ def test_sorting_protects_the_reader_when_a_stored_tip_carries_an_identity_risk(
     with db() as s:
         rows = {r.address: (r.protected, r.why) for r in s.scalars(select(Reader))}
     assert rows == {"ana@example.net": (True, "immigration_status")}
+
+
+def test_re_sorting_a_stored_tip_protects_its_reader(db):
+    from inbox.config import Settings
+    from inbox.sort import Sorter
+
+    with db() as s, s.begin():
+        tip = make_tip(s, subject="My status", body="I am undocumented and my landlord threatens to call ICE.",
+                       sender="tenant@example.org", sender_name="Tess Tenant")
+        sorter = Sorter.load(Settings(), s)
+        sorter.resort(s, tip)
+    with db() as s:
+        assert s.scalar(select(Reader.protected).where(Reader.address == "tenant@example.org")) is True
