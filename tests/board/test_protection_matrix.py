@@ -48,6 +48,8 @@ def world(db, users):
                               topic="courts", thread_root_id=off.id)
         plain = make_tip(s, subject="Court clerk quits", body="The clerk quit.", sender="clerk@example.org",
                          sender_name="Carl Clerk", topic="courts")
+        plain_follow = make_tip(s, subject="Re: Court clerk quits", body="She cleared her desk.", sender="clerk@example.org",
+                                sender_name="Carl Clerk", topic="transit", thread_root_id=plain.id)
         s.add(Note(tip_id=root.id, user_id=users["editor"][0], body="Maria Lopez called back from 555-867-5309."))
         s.add(SortDecision(tip_id=root.id, kind="sort", value="courts", source="rules", confidence=0.9, explanation=json.dumps({"topic": {
             "topic": "courts", "rules": [{"topic": "courts", "kind": "sender_domain", "match": "lopezfamily.net"},
@@ -55,7 +57,7 @@ def world(db, users):
         protect_if_at_risk(s, ADDRESS, root.sensitive, root.received_at)
         granted = make_user(s, "reporter", "granted@newsroom.example", beats="courts")
         ids = dict(root=root.id, follow=follow.id, ordinary=ordinary.id, mate=mate.id, off=off.id,
-                   off_follow=off_follow.id, plain=plain.id, granted=granted.id)
+                   off_follow=off_follow.id, plain=plain.id, plain_follow=plain_follow.id, granted=granted.id)
     return ids
 
 
@@ -97,6 +99,13 @@ def test_protected_reader_is_shown_only_to_editors_admins_and_grantees(page, rol
             assert "Maria" in html
     else:
         assert _leaks(html) == [], html[:3000]
+
+
+@pytest.mark.parametrize("path", ["/", "/tips/{plain}", "/tips/{plain_follow}", "/?q=clerk"])
+@pytest.mark.parametrize("role", ["reporter", "granted", "editor", "admin"])
+def test_a_reader_who_is_not_protected_is_shown_to_everyone_who_may_open_the_tip(path, role, client_for, app, world):
+    html = _client(client_for, app, role, world).get(path.format(**world)).get_data(as_text=True)
+    assert "Carl Clerk" in html and "Reader " not in html.split('id="tip-sender"')[-1][:40]
 
 
 def test_reporter_sees_one_stable_pseudonym_on_every_page(client_for, db, world, settings):
