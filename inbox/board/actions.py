@@ -42,13 +42,14 @@ class NotFound(ActionError):
 
 
 def load_tip(session: Session, user: User, tip_id: int) -> Tip:
-    """The tip if it exists and user may see it (a follow-up is seen with its thread)."""
+    """The tip if it exists and user may see it (a follow-up is seen with its thread, and only so).
+
+    A tip the user may not open is "not found", like one that does not exist: ids are
+    sequential, and a 403 would confirm that a guessed one is a tip."""
     tip = session.get(Tip, tip_id)
-    if tip is None:
+    root = session.get(Tip, tip.thread_root_id) if tip is not None and tip.thread_root_id else None
+    if tip is None or not can_see(user, tip, root):
         raise NotFound("There is no such tip.")
-    root = session.get(Tip, tip.thread_root_id) if tip.thread_root_id else None
-    if not can_see(user, tip, root):
-        raise Forbidden("This tip is not on your beats and not assigned to you.")
     return tip
 
 
@@ -211,6 +212,8 @@ def _story_decision(session: Session, tip_id: int, other_id: int, same: bool, so
 
 def bulk(session: Session, user: User, tip_ids: list[int], action: str, ip: str = "") -> int:
     """Apply one action ("status:X", "assign:ID", "assign:none", "claim", "spam") to each selected tip."""
+    if not is_editor(user):
+        raise Forbidden("Only editors act on many tips at once.")  # reporters claim one tip at a time
     if not tip_ids:
         raise ActionError("Select some cards first.")
     if len(tip_ids) > BULK_LIMIT:

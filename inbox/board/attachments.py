@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from inbox.board import audit, sessions
-from inbox.board.access import can_see
+from inbox.board.access import Readers, can_see
 from inbox.board.actions import ActionError, load_tip
 from inbox.board.web import begin_write, client_ip, db, settings
 from inbox.mail.parse import extract_part
@@ -39,9 +39,11 @@ def download(tip_id: int, attachment_id: int):
     """An attachment, always as a download; audited."""
     session = db()
     try:
-        load_tip(session, g.user, tip_id)
+        tip = load_tip(session, g.user, tip_id)
     except ActionError as exc:
         abort(exc.code, description=str(exc))
+    if Readers(session, g.user, settings().board.secret_key).masked(tip.sender_address):
+        abort(403, description="The reader is protected: their files are withheld unless an editor grants you access.")
     att = session.get(Attachment, attachment_id)
     if att is None or att.tip_id != tip_id:
         abort(404, description="There is no such attachment.")

@@ -28,7 +28,7 @@ def index():
     session, me = db(), user()
     filters = _filters(request.args)
     users = user_labels(session)
-    page = board_page(session, me, filters, dialect(), users)
+    page = board_page(session, me, filters, dialect(), users, settings().board.secret_key)
     return render_template(
         "board/board.html", page=page, filters=filters, statuses=STATUSES, labels=STATUS_LABELS, flags=FLAGS,
         topics=topics(session), users=users, editor=is_editor(me),

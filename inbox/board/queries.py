@@ -4,21 +4,25 @@ However many cards are shown, the page costs the same queries: one for the colum
 totals, one (a UNION of per-column LIMITs) for the card ids, and one for the cards
 with their cluster sizes, attachment and follow-up counts and whether a "maybe the
 same story" suggestion is open. A search replaces the totals and ids with two: the
-matching threads, and their columns.
+matching threads, and their columns; for a viewer who may not see some protected
+readers, one more query finds which hits are theirs, and those count only when the
+words occur in what the viewer may read of them (inbox.board.redact.matches_redacted).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inbox.board import redact
 from inbox.board import statements as st
-from inbox.board.access import STATUSES, is_editor, sender_masked
+from inbox.board.access import STATUSES, Readers, is_editor
 from inbox.board.params import is_id, parse_day, parse_int
-from inbox.models import Tip, User, utcnow
+from inbox.models import Note, Tip, User, utcnow
 from inbox.models.search import search_param
 
 FLAGS = tuple(st.FLAG_CLAUSES)
@@ -80,13 +84,13 @@ class Filters:
 
 @dataclass
 class Card:
-    """One card as the board shows it; sender None means masked."""
+    """One card as the board shows it; a masked reader's card carries the pseudonym and no preview."""
     id: int
     status: str
     version: int
     subject: str
     preview: str
-    sender: str | None  # None: masked
+    sender: str  # the name or address; the pseudonym when masked
     topic: str | None
     received_at: datetime
     age: str
@@ -99,6 +103,8 @@ class Card:
     attachments: int = 0
     followups: int = 0
     suggested: bool = False  # an open "maybe the same story" suggestion involves it
+    masked: bool = False  # a protected reader this viewer may not see
+    protected: bool = False  # a protected reader (editors see a badge)
 
 
 @dataclass
@@ -150,21 +156,74 @@ def shape_and_params(user: User, f: Filters, dialect: str, statuses: list[str]) 
     return shape, params
 
 
-def search_roots(session: Session, words: str, dialect: str, newest: int | None = None) -> list[int]:
-    """The threads (root ids) whose tips or notes contain the words."""
+def search_roots(session: Session, words: str, dialect: str, newest: int | None = None,
+                 readers: Readers | None = None) -> list[int]:
+    """The threads (root ids) whose tips or notes contain the words.
+
+    With readers (a viewer who is not an editor), the words are plain words that must all
+    occur (no operators: a "-name" query must not tell a protected reader's tips apart),
+    and a hit on a tip of a reader the viewer may not see counts only when the words
+    occur in that tip's redacted text, or in one of its notes with the identity withheld."""
+    if readers is None:
+        q = search_param(words, dialect)
+        return list(session.scalars(st.search_roots(dialect, newest), {"q": q})) if q.strip() else []
+    words = " ".join(redact.query_words(words))
     q = search_param(words, dialect)
     if not q.strip():
         return []
-    return list(session.scalars(st.search_roots(dialect, newest), {"q": q}))
+    hits = session.execute(st.search_hits(dialect, newest), {"q": q}).all()
+    readers.load(h.sender_address for h in hits if h.protected)
+    roots, doubtful = set(), {}
+    for h in hits:
+        if h.protected and readers.masked(h.sender_address):
+            doubtful.setdefault(h.id, h)
+        else:
+            roots.add(h.root)
+    roots.update(_redacted_hits(session, words, doubtful, roots))
+    return sorted(roots)
 
 
-def board_page(session: Session, user: User, f: Filters, dialect: str, users: dict[int, str]) -> BoardPage:
-    """The columns and cards for one board page; users maps ids to labels for assignees."""
+def _redacted_hits(session: Session, words: str, doubtful: dict, found: set[int]) -> set[int]:
+    """The roots of the doubtful hits whose words survive redaction (their texts and notes are read)."""
+    wanted = {i: h for i, h in doubtful.items() if h.root not in found}
+    if not wanted:
+        return set()
+    kept: set[int] = set()
+    notes: dict[int, list[str]] = {}
+    for tip_id, body in session.execute(select(Note.tip_id, Note.body).where(Note.tip_id.in_(list(wanted)))):
+        notes.setdefault(tip_id, []).append(body)
+    columns = (Tip.id, Tip.subject, Tip.sender_name, Tip.sender_address, Tip.text_body, Tip.new_text_end, Tip.signature_start)
+    for tip in session.execute(select(*columns).where(Tip.id.in_(list(wanted)))):
+        who = redact.Who(tip.sender_name, tip.sender_address)
+        if redact.matches_words(words, _visible_words(tip, who)) or any(
+                redact.matches_redacted(words, redact.redact(body, who)) for body in notes.get(tip.id, [])):
+            kept.add(wanted[tip.id].root)
+    return kept
+
+
+@lru_cache(maxsize=4096)
+def _visible_words_cached(key: tuple, subject: str, text: str, new_end: int, signature_start: int | None,
+                          who: redact.Who) -> frozenset[str]:
+    return redact.words_of(redact.visible_text(subject, text, new_end, signature_start, who))
+
+
+def _visible_words(tip, who: redact.Who) -> frozenset[str]:
+    # A tip's text never changes once stored: what a masked viewer may read of it is kept (as its
+    # set of words, ~10 kB) for the next searches, 4,096 tips at most per process.
+    return _visible_words_cached((tip.id, len(tip.text_body), tip.sender_address, tip.sender_name), tip.subject,
+                                 tip.text_body, tip.new_text_end, tip.signature_start, who)
+
+
+def board_page(session: Session, user: User, f: Filters, dialect: str, users: dict[int, str],
+               secret: str = "") -> BoardPage:
+    """The columns and cards for one board page; users maps ids to labels for assignees;
+    secret (the app's key) makes protected readers' pseudonyms."""
     statuses = [f.status] if f.status else list(STATUSES)
     shape, params = shape_and_params(user, f, dialect, statuses)
     offset = (f.page - 1) * f.per
+    readers = Readers(session, user, secret)
     if f.q:
-        totals, ids = _search_columns(session, shape, params, f, offset)
+        totals, ids = _search_columns(session, shape, params, f, offset, None if is_editor(user) else readers)
         cap = SEARCH_CAP + 1  # totals never reach it: no "+" on search columns
     else:
         # Totals are counted up to a cap ("1000+"): an exact count of 100,000 tips costs more
@@ -173,15 +232,19 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
         totals = dict(zip(statuses, session.execute(st.totals(shape), {**params, "cap": cap}).one()))
         ids = list(session.scalars(st.card_ids(shape), {**params, "per": f.per, "offset": offset}))
     rows = session.execute(st.CARDS, {"ids": ids}).all()
+    readers.load(r.sender_address for r in rows)
     now = utcnow()
     columns = {s: Column(s, min(totals[s], cap - 1), totals[s] >= cap) for s in statuses}
     for r in rows:
         if r.status not in columns:
             continue  # moved to another column between our two queries
-        masked = sender_masked(user, r.sensitive, r.assignee_id)
+        who = readers.of(r.sender_address)
+        subject = r.subject or "(no subject)"
+        if who.masked:
+            subject = redact.redact_line(subject, redact.Who(r.sender_name, r.sender_address))
         columns[r.status].cards.append(Card(
-            id=r.id, status=r.status, version=r.version, subject=r.subject or "(no subject)",
-            preview="" if masked else r.preview, sender=None if masked else (r.sender_name or r.sender_address),
+            id=r.id, status=r.status, version=r.version, subject=subject, masked=who.masked, protected=who.protected,
+            preview="" if who.masked else r.preview, sender=who.pseudonym if who.masked else (r.sender_name or r.sender_address),
             topic=r.topic, received_at=r.received_at, age=age(r.received_at, now), urgent=r.urgent,
             sensitive=r.sensitive, automatic=r.is_auto_reply or r.is_bounce or r.is_list, is_spam=r.is_spam,
             assignee=users.get(r.assignee_id, "") if r.assignee_id else "",
@@ -192,12 +255,12 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
     return BoardPage([columns[s] for s in statuses], has_next, f)
 
 
-def _search_columns(session: Session, shape: st.Shape, params: dict, f: Filters, offset: int):
+def _search_columns(session: Session, shape: st.Shape, params: dict, f: Filters, offset: int, readers: Readers | None):
     # Search once, then split the matches into columns here rather than searching once per
     # column. Only the newest SEARCH_CAP matching threads are shown (ids grow with arrival);
     # with a date filter the whole index is searched so that older matches can be reached.
     newest = None if (f.since or f.until) else SEARCH_CAP * 2
-    roots = search_roots(session, f.q, shape.dialect, newest)
+    roots = search_roots(session, f.q, shape.dialect, newest, readers)
     found = st.found_param(roots, shape.dialect)
     rows = session.execute(st.search_matches(shape), {**params, "found": found})
     matches = sorted(((tip_id, status) for tip_id, status in rows), reverse=True)  # newest first

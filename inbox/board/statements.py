@@ -15,7 +15,7 @@ from sqlalchemy import Integer, any_, bindparam, column, exists, func, or_, sele
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
-from inbox.models import Attachment, ClusterSuggestion, Sighting, Tip
+from inbox.models import Attachment, ClusterSuggestion, Reader, Sighting, Tip
 from inbox.models.search import id_selects
 
 FLAG_CLAUSES = {
@@ -117,6 +117,16 @@ def search_roots(dialect: str, newest: int | None):
     thread_root_id comes from the covering index ix_tips_board_id, not from the rows."""
     matched = id_selects(dialect, newest)
     return select(func.coalesce(Tip.thread_root_id, Tip.id)).where(or_(*(Tip.id.in_(ids) for ids in matched))).distinct()
+
+
+@lru_cache(maxsize=8)
+def search_hits(dialect: str, newest: int | None):
+    """(id, root, sender_address, protected) of every tip whose text or notes match :q (for
+    viewers some of whose hits may be protected readers')."""
+    matched = id_selects(dialect, newest)
+    protected = exists().where(Reader.address == Tip.sender_address, Reader.protected.is_(True))
+    return select(Tip.id, func.coalesce(Tip.thread_root_id, Tip.id).label("root"), Tip.sender_address,
+                  protected.label("protected")).where(or_(*(Tip.id.in_(ids) for ids in matched)))
 
 
 CARD_COLUMNS = (

@@ -18,8 +18,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from inbox.board import audit
-from inbox.board.access import may, sender_masked, visible_clause
+from inbox.board.access import Readers, may, visible_clause
 from inbox.board.actions import Conflict, Forbidden, NotFound, load_tip
+from inbox.board.redact import Who, redact_line
 from inbox.models import ClusterSuggestion, Tip, TipEvent, User
 from inbox.models.sorting import KEYS_SIGNAL, SortDecision
 
@@ -29,11 +30,11 @@ SIGNAL_LABELS = {"keys": "shares names and numbers", "wording": "similar wording
 
 @dataclass
 class Suggestion:
-    """One open suggestion as the tip page shows it; sender None means masked."""
+    """One open suggestion as the tip page shows it (a masked reader's pseudonym as the sender)."""
     id: int
     other_id: int
     subject: str
-    sender: str | None  # None: masked
+    sender: str
     percent: int
     signal: str  # "keys" or "wording" (SIGNAL_LABELS has the words)
 
@@ -42,7 +43,7 @@ class Suggestion:
         return SIGNAL_LABELS[self.signal]
 
 
-def open_for_tip(session: Session, user: User, tip: Tip) -> list[Suggestion]:
+def open_for_tip(session: Session, user: User, tip: Tip, readers: Readers) -> list[Suggestion]:
     """The open suggestions involving this tip (either side) whose other tip the user may see."""
     rows = list(session.scalars(
         select(ClusterSuggestion).where(ClusterSuggestion.status == "open",
@@ -55,19 +56,26 @@ def open_for_tip(session: Session, user: User, tip: Tip) -> list[Suggestion]:
     others = {t.id: t for t in session.scalars(
         select(Tip).where(Tip.id.in_(set(other_of.values())), *([] if visible is None else [visible])))}
     signals = _signals(session, {r.tip_id for r in rows})
+    readers.load(t.sender_address for t in others.values())
     shown = []
     for r in rows:
         other = others.get(other_of[r.id])
         if other is None or other.id == tip.id:
             continue
-        masked = sender_masked(user, other.sensitive, other.assignee_id)
+        who = readers.of(other.sender_address)
         by_keys = signals.get(r.tip_id, {}).get(r.other_tip_id) == KEYS_SIGNAL
         shown.append(Suggestion(
-            id=r.id, other_id=other.id, subject=other.subject or "(no subject)",
-            sender=None if masked else (other.sender_name or other.sender_address or ""),
+            id=r.id, other_id=other.id, subject=shown_subject(other, who),
+            sender=who.pseudonym if who.masked else (other.sender_name or other.sender_address or ""),
             percent=round(max(0.0, min(1.0, r.similarity or 0.0)) * 100), signal="keys" if by_keys else "wording",
         ))
     return shown
+
+
+def shown_subject(tip: Tip, who) -> str:
+    """A suggested tip's subject, a masked reader's identity withheld."""
+    subject = tip.subject or "(no subject)"
+    return redact_line(subject, Who(tip.sender_name, tip.sender_address)) if who.masked else subject
 
 
 def _signals(session: Session, tip_ids: set[int]) -> dict[int, dict[int, str]]:

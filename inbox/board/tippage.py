@@ -1,21 +1,32 @@
 """The tip page as data: the text in its parts, the mail HTML for the sandboxed iframe, and
-everything around the tip (thread, same sender, cluster, suggestions, history, notes)."""
+everything around the tip (thread, same sender, cluster, suggestions, history, notes).
+
+Every sender on the page is looked up once (access.Readers); a protected reader the
+viewer may not see comes out of here already redacted (inbox.board.redact): pseudonym,
+redacted subject, body and notes, no HTML, no attachment names, a count for "other
+tips from this reader", no sender_domain reasons. Templates only print what is here."""
 from __future__ import annotations
 
 import html
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from inbox.board.access import is_editor, may, sender_masked, visible_clause
+if TYPE_CHECKING:
+    from inbox.board.attachments import ImageLinks
+
+from inbox.board import redact
+from inbox.board.access import Identity, Readers, is_editor, may, visible_clause
 from inbox.board.actions import load_tip
+from inbox.board.readers import ReaderPanel, reader_panel
 from inbox.board.security import mail_csp
 from inbox.board.suggestions import open_for_tip
-from inbox.models import Merge, Note, Tip, TipEvent, User
+from inbox.models import Attachment, Merge, Note, Tip, TipEvent, User
 from inbox.models.sorting import SortDecision
 
 CID_URL = re.compile(r"(/cid/([0-9a-f]{64})/[^\"'\s<>?#]+)")
@@ -30,24 +41,51 @@ class TextParts:
 
 
 @dataclass
+class Link:
+    """Another tip as a list on the tip page shows it (subject redacted when its reader is masked)."""
+    id: int
+    subject: str
+    received_at: datetime
+    sender: str  # the name, or the pseudonym
+
+
+@dataclass
+class NoteView:
+    """A note as the viewer reads it (a protected reader's identity withheld from it)."""
+    body: str
+    author: str
+    created_at: datetime
+
+
+@dataclass
 class TipPage:
     """Everything the tip page template needs, without a request."""
     tip: Tip
     root: Tip
-    masked: bool
+    reader: Identity  # who sent it, as this viewer may know it
+    sender: str  # "Name <address>" or the pseudonym
+    subject: str
     text: TextParts
     srcdoc: str | None
-    thread: list[Tip]
-    same_sender: list[Tip]
-    cluster: list[Tip]
+    attachments: list[Attachment]  # empty when masked: attachment_count says how many
+    attachment_count: int
+    thread: list[Link]
+    same_sender: list[Link]  # empty when masked: same_sender_count says how many
+    same_sender_count: int
+    cluster: list[Link]
     events: list[TipEvent]
-    notes: list[Note]
+    notes: list[NoteView]
     merged_into: Merge | None
     assignee: User | None
     allowed: dict[str, bool]
     why: dict  # sorting's reasons for the topic ({} before sorting ran)
     suggestions: list = field(default_factory=list)  # open "maybe the same story" suggestions (suggestions.Suggestion)
     html_left_out: int = 0  # characters of mail HTML too big to embed (board.max_html_bytes); 0: none
+    panel: ReaderPanel | None = None  # editors: protect / unprotect, grants
+
+    @property
+    def masked(self) -> bool:
+        return self.reader.masked
 
 
 def split_text(text: str, new_end: int, signature_start: int | None) -> TextParts:
@@ -60,21 +98,7 @@ def split_text(text: str, new_end: int, signature_start: int | None) -> TextPart
     return TextParts(text[:end], "", text[end:])
 
 
-def cid_signer(secret_key: str) -> URLSafeTimedSerializer:
-    """Signs cid image URLs: the sandboxed iframe's image requests carry no cookies."""
-    return URLSafeTimedSerializer(secret_key, salt="cid-image")
-
-
-def cid_token_user(signer: URLSafeTimedSerializer, token: str, sha: str, max_age: int) -> int | None:
-    """The user id a cid token was made for, if it is genuine, fresh and for this message."""
-    try:
-        uid, signed_sha = signer.loads(token, max_age=max_age)
-    except (BadSignature, ValueError, TypeError):
-        return None
-    return uid if signed_sha == sha else None
-
-
-def mail_srcdoc(html_body: str | None, user_id: int, signer: URLSafeTimedSerializer, origin: str) -> str | None:
+def mail_srcdoc(html_body: str | None, user_id: int, signer: ImageLinks, origin: str) -> str | None:
     """The sanitised HTML as an iframe document under its own CSP, cid URLs signed for this viewer."""
     if not html_body:
         return None
@@ -89,8 +113,8 @@ def mail_srcdoc(html_body: str | None, user_id: int, signer: URLSafeTimedSeriali
     return head + body + "</body></html>"
 
 
-def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSerializer, origin: str,
-             max_html: int = 2_000_000) -> TipPage:
+def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, origin: str,
+             max_html: int = 2_000_000, secret: str = "") -> TipPage:
     """Everything the tip page shows; raises NotFound/Forbidden like the actions do."""
     tip = load_tip(session, user, tip_id)
     # Tip.html_body is deferred: read only if small enough to embed (8 readers of a 20 MB part took 1.1 GB).
@@ -98,32 +122,81 @@ def tip_page(session: Session, user: User, tip_id: int, signer: URLSafeTimedSeri
     root = session.get(Tip, tip.thread_root_id) if tip.thread_root_id else tip
     visible = visible_clause(user)
     limit = [] if visible is None else [visible]
-    thread = list(session.scalars(select(Tip).where((Tip.id == root.id) | (Tip.thread_root_id == root.id))
+    thread = list(session.scalars(select(Tip).where((Tip.id == root.id) | (Tip.thread_root_id == root.id), *limit)
                                   .order_by(Tip.received_at, Tip.id)))
     thread_ids = [t.id for t in thread]
-    masked = sender_masked(user, root.sensitive or tip.sensitive, root.assignee_id)
-    same_sender = [] if masked or not tip.sender_address else list(session.scalars(
+    same_sender = [] if not tip.sender_address else list(session.scalars(
         select(Tip).where(Tip.sender_address == tip.sender_address, Tip.id.not_in(thread_ids), *limit)
         .order_by(Tip.received_at.desc()).limit(20)))
     cluster = [] if tip.cluster_id is None else list(session.scalars(
         select(Tip).where(Tip.cluster_id == tip.cluster_id, Tip.id != tip.id, *limit)
         .order_by(Tip.received_at.desc()).limit(50)))
+    readers = Readers(session, user, secret).load(t.sender_address for t in [tip, *thread, *cluster])
+    me = readers.of(tip.sender_address)
+    who = redact.Who(tip.sender_name, tip.sender_address)
     events = list(session.scalars(select(TipEvent).where(TipEvent.tip_id == tip.id).order_by(TipEvent.id)))
-    notes = list(session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.id)))
+    notes = [NoteView(redact.redact(n.body, who) if me.masked else n.body, n.user.label, n.created_at)
+             for n in session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.id))]
     merged = session.scalar(select(Merge).where(Merge.tip_id == tip.id, Merge.split_at.is_(None))
                             .order_by(Merge.id.desc()).limit(1))
     allowed = {a: may(user, a, tip)
                for a in ("assign", "status", "topic", "merge", "cluster", "split", "spam", "export", "claim", "note")}
     allowed["claim"] = allowed["claim"] and tip.assignee_id != user.id and (tip.assignee_id is None or is_editor(user))
+    allowed["export"] = allowed["export"] and not me.masked
+    files = [a for a in tip.attachments if not a.inline]
+    if me.masked:
+        text = TextParts(*redact.redact_body(tip.text_body, tip.new_text_end, tip.signature_start, who))
+    else:
+        text = split_text(tip.text_body, tip.new_text_end, tip.signature_start)
     return TipPage(
-        tip=tip, root=root, masked=masked,
-        text=split_text(tip.text_body, tip.new_text_end, tip.signature_start),
-        srcdoc=mail_srcdoc(tip.html_body, user.id, signer, origin) if html_chars <= max_html else None,
-        html_left_out=html_chars if html_chars > max_html else 0,
-        thread=thread, same_sender=same_sender, cluster=cluster, events=events, notes=notes,
-        merged_into=merged, assignee=session.get(User, tip.assignee_id) if tip.assignee_id else None,
-        allowed=allowed, why=topic_reasons(session, tip.id), suggestions=open_for_tip(session, user, tip),
+        tip=tip, root=root, reader=me, sender=sender_label(tip, me), subject=shown_subject(tip, me), text=text,
+        srcdoc=None if me.masked or html_chars > max_html else mail_srcdoc(tip.html_body, user.id, signer, origin),
+        html_left_out=html_chars if html_chars > max_html and not me.masked else 0,
+        attachments=[] if me.masked else files, attachment_count=len(files),
+        thread=[link(t, readers.of(t.sender_address)) for t in thread],
+        same_sender=[] if me.masked else [link(t, me) for t in same_sender],
+        same_sender_count=_count_same_sender(session, tip, thread_ids, limit) if me.masked else len(same_sender),
+        cluster=[link(t, readers.of(t.sender_address)) for t in cluster],
+        events=events, notes=notes, merged_into=merged,
+        assignee=session.get(User, tip.assignee_id) if tip.assignee_id else None,
+        allowed=allowed, why=without_sender(topic_reasons(session, tip.id)) if me.masked else topic_reasons(session, tip.id),
+        suggestions=open_for_tip(session, user, tip, readers),
+        panel=reader_panel(session, user, tip, me) if is_editor(user) or me.granted else None,
     )
+
+
+def _count_same_sender(session: Session, tip: Tip, thread_ids: list[int], limit: list) -> int:
+    return session.scalar(select(func.count()).select_from(Tip).where(
+        Tip.sender_address == tip.sender_address, Tip.id.not_in(thread_ids), *limit)) or 0
+
+
+def sender_label(tip: Tip, who: Identity) -> str:
+    """How the page names a tip's sender for this viewer."""
+    if who.masked:
+        return who.pseudonym
+    if tip.sender_name:
+        return f"{tip.sender_name} <{tip.sender_address}>"
+    return tip.sender_address or "unknown sender"
+
+
+def shown_subject(tip: Tip, who: Identity) -> str:
+    """The subject, with a masked reader's identity withheld from it."""
+    subject = tip.subject or "(no subject)"
+    return redact.redact_line(subject, redact.Who(tip.sender_name, tip.sender_address)) if who.masked else subject
+
+
+def link(tip: Tip, who: Identity) -> Link:
+    """Another tip for a list, as this viewer may see it."""
+    return Link(tip.id, shown_subject(tip, who), tip.received_at,
+                who.pseudonym if who.masked else (tip.sender_name or tip.sender_address))
+
+
+def without_sender(reasons: dict) -> dict:
+    """The topic's reasons without any rule on the sender's domain (it says where they write from)."""
+    if not reasons.get("rules"):
+        return reasons
+    rules = [r for r in reasons["rules"] if not (isinstance(r, dict) and r.get("kind") == "sender_domain")]
+    return {**reasons, "rules": rules}
 
 
 def topic_reasons(session: Session, tip_id: int) -> dict:

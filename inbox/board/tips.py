@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from inbox.board import actions, audit, suggestions
-from inbox.board.access import STATUS_LABELS, STATUSES, may
+from inbox.board.access import STATUS_LABELS, STATUSES, Readers, may
 from inbox.board.params import int_list, parse_int
 from inbox.board.queries import user_labels
 from inbox.board.attachments import image_links
@@ -24,7 +24,8 @@ def _int(name: str, allow_none: bool = False) -> int | None:
 def _render(tip_id: int, conflict: str | None = None, code: int = 200):
     session = db()
     origin = request.host_url.rstrip("/")  # scheme://host:port, for the iframe's image policy
-    page = tip_page(session, user(), tip_id, image_links(), origin, settings().board.max_html_bytes)
+    board = settings().board
+    page = tip_page(session, user(), tip_id, image_links(), origin, board.max_html_bytes, board.secret_key)
     return render_template("tips/tip.html", p=page, conflict=conflict, statuses=STATUSES, labels=STATUS_LABELS,
                            users=user_labels(session)), code
 
@@ -169,7 +170,7 @@ def export(tip_id: int):
         tip = actions.load_tip(session, me, tip_id)
     except actions.ActionError as exc:
         abort(exc.code, description=str(exc))
-    if not may(me, "export", tip):
+    if not may(me, "export", tip) or Readers(session, me, settings().board.secret_key).masked(tip.sender_address):
         abort(403, description="Only editors may export the original message.")
     data = tip.raw.data
     begin_write()

@@ -31,3 +31,8 @@ from inbox.models.sorting import (  # noqa: F401, E402
     StoryDecision,
     TipSignature,
 )
+from inbox.models.readers import (  # noqa: F401, E402
+    IDENTITY_RISKS,
+    Reader,
+    ReaderGrant,
+)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from inbox.config import Settings
 from inbox.db import RowBuffer, add_row
 from inbox.models import ModelVersion, SortDecision, Tip, utcnow
+from inbox.models.readers import identity_risks, protect_at_risk, protect_if_at_risk
 from inbox.sort import duplicates, flags, learn, nontips, spam, stories
 from inbox.sort.stories import Features
 from inbox.sort.stories_store import StoryDesk
@@ -81,6 +82,7 @@ class Sorter:
         self._signatures_checked = self._models_checked = 0.0
         self._touched: set[int] | None = None  # clusters to recount, and
         self._rows: RowBuffer | None = None  # the store's rows, during a batch (see batch())
+        self._at_risk: dict[str, Tip] | None = None  # readers to protect at the batch's end, by address
 
     @classmethod
     def load(cls, settings: Settings, session: Session) -> Sorter:
@@ -186,6 +188,7 @@ class Sorter:
     def remember(self, session: Session, tip: Tip, sorting: Sorting, resort: bool = False) -> None:
         """Write the verdict for a flushed tip: its columns, the decision, its story."""
         sorting.apply(tip)
+        self._protect(session, tip)
         if tip.thread_root_id is not None:
             cluster = {"action": "none", "why": "a follow-up in a thread is not a new story"}
         else:
@@ -202,12 +205,22 @@ class Sorter:
         """Around one batch of remember() calls in one transaction: clusters' counts are
         recounted once at the end instead of after every join (each would need a flush),
         and the decisions and signatures go into the store's rows (written by the store)."""
-        self._touched, self._rows = set(), rows
+        self._touched, self._rows, self._at_risk = set(), rows, {}
         try:
             yield
             duplicates.recount(session, self._touched)
+            protect_at_risk(session, [(t.sender_address, t.sensitive, t.received_at) for t in self._at_risk.values()])
         finally:
-            self._touched = self._rows = None
+            self._touched = self._rows = self._at_risk = None
+
+    def _protect(self, session: Session, tip: Tip) -> None:
+        # An identity risk protects the tip's reader (inbox.models.readers); nothing to do for most tips.
+        if not tip.sensitive or not identity_risks(tip.sensitive):
+            return
+        if self._at_risk is None:
+            protect_if_at_risk(session, tip.sender_address, tip.sensitive, tip.received_at)
+        else:
+            self._at_risk.setdefault(tip.sender_address, tip)
 
     def resort(self, session: Session, tip: Tip, raw: bytes | None = None, recluster: bool = False) -> Sorting:
         """Sort a stored tip again (after rules or models changed); editors' labels still win.
@@ -237,6 +250,7 @@ class Sorter:
             sorting.explanation["not_tip"]["editor"] = "moved out of the Not tips column on the board"
         if not recluster and tip.id in self.stories.index.seen:
             sorting.apply(tip)
+            self._protect(session, tip)
             sorting.explanation["cluster"] = {"action": "kept", "cluster_id": tip.cluster_id}
             session.add(SortDecision(tip_id=tip.id, kind="sort", value=sorting.topic, source=sorting.topic_source,
                                      confidence=sorting.topic_confidence, explanation=json.dumps(sorting.explanation)))

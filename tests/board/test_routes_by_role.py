@@ -1,10 +1,11 @@
-"""Every route × every role: allowed, forbidden (403), or sent to the login page."""
+"""Every route × every role: allowed, forbidden (403), not found (404: a tip one may not open), or
+sent to the login page. Protected readers × roles: tests/board/test_protection_matrix.py."""
 from __future__ import annotations
 
 import pytest
 
-from inbox.models import ClusterSuggestion, Mailbox, Quarantined
-from tests.board.factories import add_attachment, make_tip, raw_mail
+from inbox.models import ClusterSuggestion, Mailbox, Quarantined, Reader, ReaderGrant
+from tests.board.factories import add_attachment, make_tip, make_user, raw_mail
 
 LOGIN = "login"
 # route -> (method, path, form, {role: expected status}); None role = not logged in.
@@ -13,15 +14,15 @@ ROUTES = {
     "board": ("GET", "/", {}, {"admin": 200, "editor": 200, "reporter": 200}),
     "help": ("GET", "/help", {}, {"admin": 200, "editor": 200, "reporter": 200}),
     "tip page": ("GET", "/tips/{tip}", {}, {"admin": 200, "editor": 200, "reporter": 200}),
-    "off-beat tip page": ("GET", "/tips/{other}", {}, {"admin": 200, "editor": 200, "reporter": 403}),
+    "off-beat tip page": ("GET", "/tips/{other}", {}, {"admin": 200, "editor": 200, "reporter": 404}),
     "export original": ("GET", "/tips/{tip}/raw", {}, {"admin": 200, "editor": 200, "reporter": 403}),
     "download attachment": ("GET", "/tips/{tip}/attachments/{att}", {}, {"admin": 200, "editor": 200, "reporter": 200}),
-    "off-beat attachment": ("GET", "/tips/{other}/attachments/{other_att}", {}, {"admin": 200, "editor": 200, "reporter": 403}),
+    "off-beat attachment": ("GET", "/tips/{other}/attachments/{other_att}", {}, {"admin": 200, "editor": 200, "reporter": 404}),
     "set status": ("POST", "/tips/{tip}/status", {"status": "reviewing", "version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
     "mark spam": ("POST", "/tips/{tip}/spam", {"version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
     "assign": ("POST", "/tips/{tip}/assign", {"assignee_id": "{user}", "version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
     "claim": ("POST", "/tips/{tip}/claim", {"version": "1"}, {"admin": 302, "editor": 302, "reporter": 302}),
-    "claim off-beat": ("POST", "/tips/{other}/claim", {"version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "claim off-beat": ("POST", "/tips/{other}/claim", {"version": "1"}, {"admin": 302, "editor": 302, "reporter": 404}),
     "correct topic": ("POST", "/tips/{tip}/topic", {"topic": "elections", "version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
     "add note": ("POST", "/tips/{tip}/notes", {"body": "Called the clerk."}, {"admin": 302, "editor": 302, "reporter": 302}),
     "merge": ("POST", "/tips/{tip}/merge", {"into": "{other}", "version": "1"}, {"admin": 302, "editor": 302, "reporter": 403}),
@@ -29,6 +30,12 @@ ROUTES = {
     "accept suggestion": ("POST", "/tips/{tip}/suggestions/{sugg}/accept", {}, {"admin": 302, "editor": 302, "reporter": 403}),
     "dismiss suggestion": ("POST", "/tips/{tip}/suggestions/{sugg}/dismiss", {}, {"admin": 302, "editor": 302, "reporter": 403}),
     "bulk": ("POST", "/tips/bulk", {"ids": "{tip}", "action": "status:declined"}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "bulk claim": ("POST", "/tips/bulk", {"ids": "{tip}", "action": "claim"}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "protect reader": ("POST", "/tips/{tip}/reader/protect", {"reason": "asked"}, {"admin": 302, "editor": 302, "reporter": 403}),
+    "unprotect reader": ("POST", "/tips/{other}/reader/unprotect", {"reason": "cleared"}, {"admin": 302, "editor": 302, "reporter": 404}),
+    "grant reader": ("POST", "/tips/{other}/reader/grants", {"user_id": "{user2}", "reason": "her story"},
+                     {"admin": 302, "editor": 302, "reporter": 404}),
+    "revoke grant": ("POST", "/tips/{other}/reader/grants/{grant}/revoke", {}, {"admin": 302, "editor": 302, "reporter": 404}),
     "save view": ("POST", "/views", {"name": "Courts", "query": "topic=courts"}, {"admin": 302, "editor": 302, "reporter": 302}),
     "users": ("GET", "/admin/users", {}, {"admin": 200, "editor": 403, "reporter": 403}),
     "add user": ("POST", "/admin/users", {"email": "new@newsroom.example", "role": "reporter", "password": "a long enough password"},
@@ -62,9 +69,16 @@ def objects(db, users):
         s.add(q)
         sugg = ClusterSuggestion(tip_id=tip.id, other_tip_id=other.id, similarity=0.4)
         s.add(sugg)
+        reader = Reader(address=other.sender_address, protected=True, why="anonymity")
+        s.add(reader)
+        s.flush()
+        second = make_user(s, "reporter", "second@newsroom.example", beats="transit")
+        grant = ReaderGrant(reader_id=reader.id, user_id=users["reporter"][0], granted_by=users["editor"][0], reason="x")
+        s.add(grant)
         s.flush()
         return {"tip": tip.id, "other": other.id, "att": att.id, "other_att": other_att.id, "q": q.id,
-                "user": users["reporter"][0], "sugg": sugg.id}
+                "user": users["reporter"][0], "sugg": sugg.id,
+                "grant": grant.id, "user2": second.id}
 
 
 def _fill(text: str, objects: dict) -> str:
@@ -110,7 +124,7 @@ def test_every_registered_route_is_in_the_matrix(app):
 def _rule_of(path: str) -> str:
     replacements = {"{tip}": "<int:tip_id>", "{other}": "<int:tip_id>", "{att}": "<int:attachment_id>",
                     "{other_att}": "<int:attachment_id>", "{q}": "<int:qid>", "{user}": "<int:user_id>",
-                    "{sugg}": "<int:suggestion_id>"}
+                    "{sugg}": "<int:suggestion_id>", "{grant}": "<int:grant_id>", "{user2}": "<int:user_id>"}
     for key, value in replacements.items():
         path = path.replace(key, value)
     return path

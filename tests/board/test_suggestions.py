@@ -11,6 +11,7 @@ from inbox.board.access import STATUSES
 from inbox.models import AuditEntry, Cluster, ClusterSuggestion, Tip, TipEvent
 from inbox.models.sorting import SortDecision
 from tests.board.conftest import board_queries
+from inbox.models.readers import protect_if_at_risk
 from tests.board.factories import make_tip
 
 
@@ -106,18 +107,20 @@ def test_reporter_sees_the_list_read_only_and_is_refused_on_post(client_for, db)
         assert s.get(ClusterSuggestion, sid).status == "open"
 
 
-def test_reporter_never_sees_an_off_beat_other_tip_and_masked_senders_stay_withheld(client_for, db):
+def test_reporter_never_sees_an_off_beat_other_tip_and_protected_readers_stay_withheld(client_for, db):
     with db() as s, s.begin():
         mine = make_tip(s, topic="courts", subject="Judge asleep")
         off_beat = make_tip(s, topic="transit", subject="Bus depot secrets")
-        sensitive = make_tip(s, topic="courts", sensitive="health", sender_name="Jane Source", sender="jane@example.org")
+        sensitive = make_tip(s, topic="courts", sensitive="anonymity", sender_name="Jane Source", sender="jane@example.org",
+                             subject="Jane Source on the judge")
+        protect_if_at_risk(s, sensitive.sender_address, sensitive.sensitive)
         s.add_all([ClusterSuggestion(tip_id=mine.id, other_tip_id=off_beat.id, similarity=0.4),
                    ClusterSuggestion(tip_id=mine.id, other_tip_id=sensitive.id, similarity=0.5)])
     page = client_for("reporter").get(f"/tips/{mine.id}").get_data(as_text=True)
     items = BeautifulSoup(page, "html.parser").select("#suggestions li.suggestion")
     assert [li["data-other-tip-id"] for li in items] == [str(sensitive.id)]
     assert "Bus depot" not in page and "Jane Source" not in page and "jane@example.org" not in page
-    assert items[0].select_one(".suggestion-sender").get_text() == "withheld"
+    assert items[0].select_one(".suggestion-sender").get_text().startswith("Reader ")  # the protected reader's pseudonym
 
 
 def test_decided_unknown_or_foreign_suggestion_gets_a_clean_message(client_for, db):

@@ -7,6 +7,7 @@ import re
 from bs4 import BeautifulSoup
 
 from inbox.board.security import mail_csp
+from inbox.models.readers import protect_if_at_risk
 from tests.board.factories import add_attachment, make_tip, raw_mail
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -46,16 +47,18 @@ def test_mail_html_is_only_inside_a_sandboxed_srcdoc_iframe_with_its_own_csp(cli
     assert not soup.find_all(attrs={"onerror": True})
 
 
-def test_sensitive_sender_is_masked_for_reporters_not_assigned(client_for, db, users):
+def test_protected_reader_is_masked_for_reporters_even_when_assigned(client_for, db, users):
     with db() as s, s.begin():
-        masked = make_tip(s, topic="courts", sensitive="health", sender_name="Jane Source", sender="jane@example.org").id
-        theirs = make_tip(s, topic="courts", sensitive="health", sender_name="Jim Source", sender="jim@example.org",
+        masked = make_tip(s, topic="courts", sensitive="anonymity", sender_name="Jane Source", sender="jane@example.org",
                           assignee_id=users["reporter"][0]).id
+        protect_if_at_risk(s, "jane@example.org", "anonymity")
+        health = make_tip(s, topic="courts", sensitive="health", sender_name="Jim Source", sender="jim@example.org").id
     reporter = client_for("reporter")
     page = reporter.get(f"/tips/{masked}").get_data(as_text=True)
     assert "Jane Source" not in page and "jane@example.org" not in page
-    assert 'id="tip-sender">withheld<' in page
-    assert "Jim Source" in reporter.get(f"/tips/{theirs}").get_data(as_text=True)
+    assert re.search(r'id="tip-sender" data-masked="1">Reader [0-9A-F]{6}<', page)
+    # A sensitive kind that is no identity risk (health) does not protect its reader.
+    assert "Jim Source" in reporter.get(f"/tips/{health}").get_data(as_text=True)
     board = reporter.get("/").get_data(as_text=True)
     assert "Jane Source" not in board and 'data-masked="1"' in board and "Jim Source" in board
     editor = client_for("editor")
