@@ -102,6 +102,9 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     ("minor", "named-age", re.compile(
         rf"\b(?!{_NOT_NAMES})[A-Z][a-z]{{1,15}},? (?:(?:is|was) )?(?:(?:1[0-7]|[1-9])[- ][Yy]ears?[- ][Oo]ld|[Aa]ge (?:1[0-7]|[1-9])\b)"
         r"|\b(?:1[0-7]|[1-9])[- ][Yy]ear[- ][Oo]ld [A-Z][a-z]{1,15}\b"
+        # ... or the child named beside the age: "a 13-year-old student, Emily ...", "an 8-year-old boy named Leo".
+        r"|\b(?:1[0-7]|[1-9])[- ][Yy]ear[- ][Oo]ld (?:student|pupil|girl|boy|child|kid|son|daughter|"
+        r"grandson|granddaughter|nephew|niece|camper|player)(?:,| named| called) [A-Z][a-z]{1,15}\b"
         r"|\b(?:1[0-2]|[1-9])(?:st|nd|rd|th)[- ][Gg]rader,? [A-Z][a-z]{1,15}\b")),
     ("minor", "name-and-age", re.compile(r"\b(?!Grade|Room|Route|Ward|District|Unit|Exit|Item|Page)[A-Z][a-z]{1,15} \((?:1[0-7]|[1-9])\)")),
     ("minor", "sender-is-a-minor", re.compile(
@@ -121,7 +124,7 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"my name|this to me|it to me|me to this|me\b)", _I)),
     ("anonymity", "anonymous", re.compile(
         r"\b(?:anonymity|anonymously|(?:stay|remain|(?<!not )be|being|kept|keep (?:me|it|this)|go|as an?) anonymous|"
-        r"anonymous(?:,| if| please| source)|off the record|on background|not for attribution|"
+        r"anonymous(?:,| if| please| source)|(?<!told us )(?<!told me )(?<!told him )(?<!told her )(?<!told them )(?<!said )(?<!spoke )(?<!talked )(?<!speaking )(?<!talking )(?:off the record|on background)|not for attribution|"
         r"unnamed source|confidential source|(?:leave|keep) (?:my name|me) out|name withheld|withhold my name|"
         r"not (?:be |being )?(?:named|identified|quoted)|(?:can'?t|cannot|can not|shouldn'?t|mustn'?t|won'?t|must not) be "
         r"(?:named|identified|quoted|recogni[sz]ed|known)|(?:identify|identifies|identified) me|traced? (?:back )?to me|"
