@@ -120,7 +120,7 @@ def demo_files(settings: Settings) -> list[Path]:
     """What a demo run leaves under data_dir, as far as it exists: the SQLite database with
     its WAL files, the trained models, the secret key (a new one ends old sessions)."""
     database = sqlite_path(settings.database_url)
-    data_dir = Path(settings.data_dir)
+    data_dir = Path(settings.data_dir).resolve()
     candidates = [Path(f"{database}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
     candidates += [data_dir / "models", data_dir / "demo-secret-key"]
     return [p for p in candidates if p.exists()]
