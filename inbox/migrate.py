@@ -16,7 +16,7 @@ from inbox.db import create_sqlite_folder, make_engine, sqlite_path
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # package data: in the wheel too
 VERSION_TABLE = "alembic_version"  # Alembic's own, one row: the revision the schema is at
 
 
