@@ -87,4 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m inbox.cli` runs this file as __main__, a second copy of the module: the
+    # commands raise inbox.cli's UsageError, so that copy's main must be the one that runs.
+    from inbox.cli import main as package_main
+
+    sys.exit(package_main())

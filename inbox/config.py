@@ -25,6 +25,13 @@ def secret(default: str = "") -> typing.Any:
     return field(default=default, metadata={"secret": True})
 
 
+def one_of(default: str, *others: str) -> typing.Any:
+    """A string field with a fixed set of values, checked when the file loads (so every
+    command refuses a typo, not only the one that uses the key). A value written
+    "move:Folder" stands for "move:" followed by any non-empty name."""
+    return field(default=default, metadata={"choices": (default, *others)})
+
+
 @dataclass(frozen=True)
 class DatabaseSettings:
     # SQLAlchemy URL. Default: embedded SQLite under data_dir.
@@ -70,7 +77,7 @@ class MailboxSettings:
     host: str = "127.0.0.1"
     port: int = 993
     # "tls" (implicit TLS), "starttls", or "plain" (loopback hosts only).
-    tls: str = "tls"
+    tls: str = one_of("tls", "starttls", "plain")
     ca_file: str = ""
     username: str = ""
     password: str = secret("")
@@ -79,7 +86,7 @@ class MailboxSettings:
     oauth2_token_command: str = ""
     folders: tuple[str, ...] = ("INBOX",)
     # "none" (read-only), "flag-seen", or "move:Folder".
-    after_store: str = "none"
+    after_store: str = one_of("none", "flag-seen", "move:Folder")
     # First sync bound: an ISO date ("2026-01-01") and/or a number of days.
     since: str = ""
     backfill_days: int = 0
@@ -137,7 +144,7 @@ class BoardSettings:
 class RuleSettings:
     # "keyword" (one word, plurals too), "phrase" (words in this order),
     # "regex" (Python syntax, case-insensitive) or "sender_domain" (and its subdomains).
-    kind: str = "keyword"
+    kind: str = one_of("keyword", "phrase", "regex", "sender_domain")
     match: str = ""
     weight: float = 1.0
     # A hard rule decides the topic by itself, whatever the model says.
@@ -225,7 +232,26 @@ def load(path: str | os.PathLike | None, environ: typing.Mapping[str, str] | Non
 def from_dict(data: dict, environ: typing.Mapping[str, str] | None = None) -> Settings:
     """Build Settings from parsed TOML; raises ConfigError naming the bad key."""
     environ = os.environ if environ is None else environ
-    return _build(Settings, data, "", environ)
+    settings = _build(Settings, data, "", environ)
+    if settings.database.url:
+        from inbox.db import UnsupportedURL, normalise_url
+
+        try:
+            url = normalise_url(settings.database.url)
+        except UnsupportedURL as exc:
+            raise ConfigError(f"database.url: {exc}") from None
+        settings = dataclasses.replace(settings, database=dataclasses.replace(settings.database, url=url))
+    return settings
+
+
+def _check_choice(choices: tuple[str, ...], raw: str, name: str) -> None:
+    for choice in choices:
+        prefix, colon, _placeholder = choice.partition(":")
+        if not colon and raw == choice:
+            return
+        if colon and raw.startswith(prefix + ":") and raw != prefix + ":":
+            return
+    raise ConfigError(f"{name}: expected one of {', '.join(choices)}, got {raw!r}")
 
 
 def _build(cls: type, data: typing.Any, where: str, environ) -> typing.Any:
@@ -240,6 +266,8 @@ def _build(cls: type, data: typing.Any, where: str, environ) -> typing.Any:
         if f is None:
             raise ConfigError(f"{name}: unknown key")
         values[f.name] = _convert(hints[f.name], raw, name, environ, f.metadata.get("secret", False))
+        if "choices" in f.metadata:
+            _check_choice(f.metadata["choices"], values[f.name], name)
     return cls(**values)
 
 

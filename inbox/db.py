@@ -1,7 +1,8 @@
 """Engine and sessions, shared by the worker, the importer and the board.
 
 SQLite is the embedded default (WAL, foreign keys, secure_delete);
-PostgreSQL via ``postgresql+psycopg://`` is the store several processes share.
+PostgreSQL through psycopg 3 (``postgresql://`` or ``postgresql+psycopg://``)
+is the store several processes share. No other database or driver is supported.
 """
 from __future__ import annotations
 
@@ -15,12 +16,59 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
+# URL scheme -> the scheme SQLAlchemy is given. A bare "postgresql://" would make
+# SQLAlchemy pick psycopg2, which is not installed: psycopg 3 is the driver here.
+SCHEMES = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+SUPPORTED = "sqlite:///PATH or postgresql://USER@HOST/DB (psycopg 3)"
+
+
+class UnsupportedURL(ValueError):
+    """A database URL this project cannot use; the message names its scheme, never the rest
+    (which may hold a password)."""
+
+
+def normalise_url(url: str) -> str:
+    """url with the scheme SQLAlchemy needs for the drivers installed here, or UnsupportedURL."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise UnsupportedURL(f"not a database URL: expected {SUPPORTED}")
+    target = SCHEMES.get(scheme.lower())
+    if target is None:
+        dialect, _, driver = scheme.partition("+")
+        if dialect.lower() in ("sqlite", "postgresql", "postgres"):
+            raise UnsupportedURL(f"the driver {driver} is not supported: use {SUPPORTED}")
+        raise UnsupportedURL(f"{dialect} is not supported: use {SUPPORTED}")
+    return f"{target}://{rest}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and for :memory:)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
+def create_sqlite_folder(url: str) -> None:
+    """Make the folder a SQLite database is to live in (0700) and its empty file (0600):
+    only commands that create the database (`db upgrade`, `demo`) call it, so a typo in a
+    path makes no folders. Made before SQLite opens the file, whatever the process's umask:
+    SQLite gives the WAL and SHM files the database's mode."""
+    path = sqlite_path(url)
+    if path is not None:
+        _private_file(path)
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
-    """An engine for url; SQLite files get their folder and their pragmas."""
+    """An engine for url (psycopg 3 for PostgreSQL); SQLite files get their pragmas."""
+    url = normalise_url(url)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            _private_file(Path(path))
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy issue BEGIN itself so transactions really are transactions.

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 
-from inbox.db import make_engine
+from inbox.db import create_sqlite_folder, make_engine, sqlite_path
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # package data: in the wheel too
 VERSION_TABLE = "alembic_version"  # Alembic's own, one row: the revision the schema is at
 
 
@@ -33,6 +33,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Create or migrate the schema at url to revision."""
     from alembic import command
 
+    create_sqlite_folder(url)
     command.upgrade(alembic_config(url), revision)
 
 
@@ -43,7 +44,11 @@ def downgrade(url: str, revision: str) -> None:
 
 
 def current(url: str) -> str | None:
-    """The database's revision; None for a database with no tables yet."""
+    """The database's revision; None for a database with no tables yet (or no file yet:
+    asking must not create one)."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return None
     engine = make_engine(url)
     try:
         with engine.connect() as conn:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.config import ConfigError, Settings
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 
 

@@ -109,10 +109,21 @@ def add_user_arguments(p: argparse.ArgumentParser) -> None:
     totp.add_argument("--off", action="store_true", help="turn the second factor off instead")
 
 
+def has_terminal() -> bool:
+    """Whether getpass can ask someone: it reads the controlling terminal, not stdin."""
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        return False
+    return True
+
+
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
+        if not has_terminal():
+            raise UsageError("no terminal to ask for the password: pipe it in with --password-stdin")
         password = getpass.getpass("Password: ")
         if getpass.getpass("Again: ") != password:
             raise UsageError("the passwords differ")
@@ -126,10 +137,11 @@ def run_user(settings: Settings, args: argparse.Namespace) -> int:
     import pyotp
 
     from inbox.board.auth import find_user, hash_password, set_password
-    from inbox.db import make_engine, session_factory, transaction
+    from inbox.commands.data import open_sessions
+    from inbox.db import transaction
     from inbox.models import User
 
-    sessions = session_factory(make_engine(settings.database_url))
+    sessions = open_sessions(settings)
     if args.user_command == "list":
         with sessions() as session:
             for u in session.scalars(select(User).order_by(User.email)):

@@ -5,8 +5,10 @@ It creates the embedded SQLite database under data_dir (./var), migrates it,
 imports the bundled demo mailbox through the real pipeline (which sorts when a
 sorter is installed), and serves the board on http://127.0.0.1:5000.
 
-Running it again reuses the database: the import finds every message already
-stored, and the three demo accounts get new passwords (old sessions end).
+Running it again reuses the database, and says so: the import finds every
+message already stored, and the three demo accounts get new passwords (old
+sessions end). `--reset` starts over: it removes the demo's SQLite database, its
+trained models and its secret key first, naming each.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import dataclasses
 import logging
 import os
 import secrets
+import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inbox import migrate
 from inbox.config import Settings
-from inbox.db import make_engine, session_factory
+from inbox.db import make_engine, session_factory, sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +115,33 @@ def prepare(settings: Settings) -> Demo:
     return Demo(settings, sessions, passwords, counts)
 
 
+def demo_files(settings: Settings) -> list[Path]:
+    """What a demo run leaves under data_dir, as far as it exists: the SQLite database with
+    its WAL files, the trained models, the secret key (a new one ends old sessions)."""
+    database = sqlite_path(settings.database_url)
+    data_dir = Path(settings.data_dir).resolve()
+    candidates = [Path(f"{database}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
+    candidates += [data_dir / "models", data_dir / "demo-secret-key"]
+    return [p for p in candidates if p.exists()]
+
+
+def reset(settings: Settings) -> list[Path]:
+    """Remove what a previous demo left (see demo_files); refuses any database but the
+    embedded SQLite file, which is the only one the demo may throw away."""
+    from inbox.cli import UsageError
+
+    if sqlite_path(settings.database_url) is None:
+        raise UsageError("--reset only removes an embedded SQLite database: database.url names another one")
+    removed = demo_files(settings)
+    for path in removed:
+        print(f"Removing {path}")
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    return removed
+
+
 def serve(demo: Demo) -> None:
     """The board on the demo's host and port, through `inbox serve`'s own code, until Ctrl-C."""
     from inbox.commands.board import serve_board
@@ -123,9 +153,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default=None, help="address to serve on (default board.host, 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port to serve on (default board.port, 5000)")
     p.add_argument("--no-serve", action="store_true", help="prepare the database and accounts, then exit")
+    p.add_argument("--reset", action="store_true",
+                   help="start over: remove the demo's database, models and secret key under data_dir first")
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.reset:
+        reset(settings)
+    database = sqlite_path(settings.database_url)
+    if database is not None and database.exists():
+        print(f"Reusing {settings.data_dir}/: the demo database is kept "
+              "(`inbox demo --reset` starts over).")
     demo = prepare(demo_settings(settings, args.host, args.port))
     counts = demo.counts
     print(

@@ -40,14 +40,19 @@ def run_status(settings: Settings, args: argparse.Namespace) -> int:
 
     rows = {h.name: h for h in syncstate.health(open_sessions(settings))}
     configured = [box.name for box in settings.mailboxes]
-    names = configured + sorted(n for n in rows if n not in configured and rows[n].folders)
+    # The configured mailboxes first, synced or not, then every other one the database
+    # knows (as the admin page lists them): an old configuration's, the demo's, imports'.
+    names = configured + sorted(n for n in rows if n not in configured)
     now = utcnow()
     unhealthy = False
     for name in names:
         h = rows.get(name)
         if h is None:
-            print(f"{name}: never synced")
+            print(f"{name}: never synced (configured; `inbox worker` syncs it)")
             unhealthy = True
+            continue
+        if name not in configured and not h.folders:
+            print(f"{name}: not synced over IMAP (messages imported from files)")
             continue
         state = "ok" if h.consecutive_failures == 0 and h.last_success_at else "FAILING" if h.consecutive_failures else "never synced"
         print(f"{name}: {state}; last sync {_ago(h.last_success_at, now)}; waiting {h.messages_waiting}; "
@@ -62,7 +67,7 @@ def run_status(settings: Settings, args: argparse.Namespace) -> int:
         )
         unhealthy = unhealthy or bool(stale) or h.consecutive_failures > 0
     if not names:
-        print("no mailboxes configured or synced")
+        print("no mailboxes configured, and none in the database")
     return 1 if args.fail_stale_minutes and unhealthy else 0
 
 

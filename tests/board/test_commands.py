@@ -57,6 +57,7 @@ def test_user_add_refuses_short_passwords_and_duplicates(config_file, monkeypatc
 def test_user_add_asks_twice_when_interactive(config_file, monkeypatch, capsys):
     answers = iter(["first password here", "second password here"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr("inbox.commands.board.has_terminal", lambda: True)
     assert _run(config_file, monkeypatch, "user", "add", "c@d.example") == 2
     assert "differ" in capsys.readouterr().err
 
