@@ -34,10 +34,12 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
     ("email", "email-address", re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[a-z]{2,24}\b", _I)),
     # A house number, one to three capitalised words, and a street type.
     ("street_address", "house-number-street", re.compile(
-        r"\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][\w'-]*\s+){1,3}"
+        r"\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][\w'-]*|\d{1,3}(?:st|nd|rd|th))\s+){1,3}"
         r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy)\b\.?")),
     ("street_address", "apartment-unit", re.compile(r"\b(?:apt|apartment|unit|suite)\.?\s*#?\s*\d+[a-z]?\b", _I)),
     ("ssn", "ssn-dashed", re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")),
+    # An ITIN, the tax number of people who cannot have an SSN (many of them immigrants): 9XX with the IRS's middle ranges.
+    ("ssn", "itin-dashed", re.compile(r"(?<![\d-])9\d{2}-(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])-\d{4}(?![\d-])")),
     ("ssn", "ssn-named", re.compile(r"\b(?:ssn|social security (?:number|no\.?|#))\W{0,3}\d", _I)),
     ("alien_number", "a-number", re.compile(r"(?<![\w-])A[- ]?(?:\d{3}[- ]?\d{3}[- ]?\d{3}|\d{8})(?![\w-])")),
     ("alien_number", "a-number-named", re.compile(r"\b(?:a-number|alien (?:registration )?(?:number|no\.?|#))", _I)),
@@ -166,6 +168,48 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
 )
 
 
+# Phone numbers and e-mail addresses count only as a third private person's: not the sender's
+# own (their signature, "call me at"), not an office's or a hotline's, not a forwarded memo's headers.
+CONTACT_KINDS = frozenset(("phone", "email"))
+_CONTACT_RULES = {name: rx for kind, name, rx in SENSITIVE_RULES if kind in CONTACT_KINDS}
+# A line of a forwarded or quoted message's header block: its addresses are correspondents', not a tip's subject.
+_HEADER_LINE = re.compile(r"^[ >*]*(?:from|to|cc|bcc|sent|date|reply-to|de|para|von|an|envoy[ée]|[àa]|fra|til|"
+                          r"fr[åa]n|till|od|do|van|aan|da|a)\s*:|\b(?:wrote|schrieb|escribi[óo]|a [ée]crit|escreveu|"
+                          r"ha scritto|schreef|skrev|pisze)\b", re.I)
+# RFC 2142 and the common role mailboxes: an organisation's desk, not a person.
+_ROLE_ADDRESS = re.compile(
+    r"^(?:info|contact|press|media|news|newsroom|tips?|office|admin|support|help|hello|team|staff|allstaff|all|hr|"
+    r"dispatch|drivers|sales|service|services|noreply|no-reply|donotreply|elections?|clerk|cityclerk|council|mayor|"
+    r"president|managers?|communications|comms|pr|publicsafety|webmaster|postmaster|abuse|security|billing|"
+    r"accounts?|frontdesk|reception|inquiries|enquiries|feedback|editor|editors|desk)[._@-]", re.I)
+# Words just before a number that make it the sender's own or a public line.
+_OWN_OR_PUBLIC_NUMBER = re.compile(
+    r"(?:(?:call|text|reach|contact|phone|ring) me|my (?:cell|phone|number|mobile|direct line|line)|me at|"
+    r"office|hotline|helpline|tip ?line|main (?:line|number)|switchboard|dispatch|press|media|public|"
+    r"call(?:back)? (?:us|center|centre)|our (?:number|line|office)|toll|fax|tel\.?|phone:|ph\.?|cell:|mobile:)"
+    r"[^\n\d]{0,25}$", re.I)
+_TOLL_FREE = re.compile(r"^\D*(?:\+?1\D*)?\(?8(?:00|33|44|55|66|77|88)\b")
+
+
+def _a_third_persons(kind: str, rule: str, inp: SortInput) -> bool:
+    """Whether one of the reader's own words' matches of a contact rule is a third private person's."""
+    text = f"{inp.subject}\n{inp.own_words}"
+    sender = inp.sender.lower()
+    for m in _CONTACT_RULES[rule].finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        if _HEADER_LINE.search(text[line_start:line_end if line_end >= 0 else len(text)]):
+            continue
+        value = m.group(0)
+        if kind == "email":
+            if value.lower() == sender or _ROLE_ADDRESS.match(value):
+                continue
+        elif _TOLL_FREE.match(value) or _OWN_OR_PUBLIC_NUMBER.search(text[max(line_start, m.start() - 40):m.start()]):
+            continue
+        return True
+    return False
+
+
 def _sender_is_a_throwaway(sender: str) -> bool:
     """A free mailbox whose name says it was made to send this: "ward4.tips@", "anon.nurse@"."""
     local, _, domain = sender.partition("@")
@@ -285,7 +329,7 @@ def sensitive_kinds(inp: SortInput) -> tuple[tuple[str, ...], list[str]]:
             tokens = set(_TOKEN.findall(lowered)) if tokens is None else tokens
             if gate.isdisjoint(tokens):
                 continue
-        if scan.search(text, lowered):
+        if scan.search(text, lowered) and (kind not in CONTACT_KINDS or _a_third_persons(kind, name, inp)):
             kinds.add(kind)
             names.append(name)
     if "anonymity" not in kinds and _sender_is_a_throwaway(inp.sender):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from inbox.db import make_engine
+from inbox.db import create_sqlite_folder, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +52,9 @@ def test_the_demo_leaves_nothing_another_user_can_read(tmp_path):
 
 
 def test_the_wal_and_shm_files_take_the_databases_mode_even_under_umask_022(tmp_path, umask_022):
-    engine = make_engine(f"sqlite:///{tmp_path / 'state' / 'inbox.db'}")
+    url = f"sqlite:///{tmp_path / 'state' / 'inbox.db'}"
+    create_sqlite_folder(url)  # as `db upgrade` and `demo` do: no other command makes the folder
+    engine = make_engine(url)
     with engine.connect() as conn:
         conn.execute(text("CREATE TABLE t (x)"))
         conn.execute(text("INSERT INTO t VALUES (1)"))

@@ -16,8 +16,8 @@ def tip(text: str, subject: str = "", sent: datetime | None = SENT) -> SortInput
 
 
 @pytest.mark.parametrize("text, kind", [
-    ("call me at (555) 201-3344 after six", "phone"),
-    ("my cell is +44 20 7946 0958", "phone"),
+    ("her son's cell is (555) 201-3344, call him after six", "phone"),
+    ("the landlord's own number is +44 20 7946 0958", "phone"),
     ("write to maria.l@example.net", "email"),
     ("she lives at 1423 North Maple Street", "street_address"),
     ("the family in apt 4B", "street_address"),
@@ -53,10 +53,31 @@ def test_ordinary_text_is_not_sensitive(text):
     assert sensitive_kinds(tip(text)) == ((), [])
 
 
-def test_the_signature_and_quote_are_scanned_too():
-    inp = SortInput(subject="", new_text="see below", full_text="see below\n-- \nAna, 555-201-3344",
-                    sender="a@example.org", sent_at=SENT)
-    assert sensitive_kinds(inp)[0] == ("phone",)
+def test_the_senders_own_number_and_an_office_line_are_not_a_third_persons_phone():
+    for words in ("call me at 555-201-3344 after six", "my cell: 555-201-3344", "the county office line is 555-201-3344",
+                  "their hotline, 1-800-555-0199, never answers"):
+        assert "phone" not in sensitive_kinds(tip(words))[0], words
+    own_sig = SortInput(subject="", new_text="see below", full_text="see below\n-- \nAna, 555-201-3344",
+                        sender="a@example.org", sent_at=SENT)
+    assert sensitive_kinds(own_sig)[0] == ()  # the reader's signature is their own, not a third person's
+
+
+def test_the_senders_own_address_a_role_mailbox_and_forwarded_headers_are_not_a_third_persons_email():
+    for words in ("reach me at a@example.org", "write to press@county.example.gov or info@county.example.gov",
+                  "---------- Forwarded message ---------\nFrom: Pat Lee <pat.lee@example.com>\nSubject: memo"):
+        inp = SortInput(subject="", new_text=words, full_text=words, sender="a@example.org", sent_at=SENT)
+        assert "email" not in sensitive_kinds(inp)[0], words
+    assert "email" in sensitive_kinds(tip("my neighbor's address is maria.l@example.net"))[0]
+
+
+def test_an_itin_is_recorded_as_a_tax_number_and_the_advertising_range_too():
+    assert "ssn" in sensitive_kinds(tip("my ITIN is 912-70-1234"))[0]
+    assert "ssn" in sensitive_kinds(tip("the label showed 987-65-4325 through the window"))[0]
+    assert "ssn" not in sensitive_kinds(tip("case 912-45-1234 was filed"))[0]  # not an ITIN middle group
+
+
+def test_an_ordinal_street_is_a_street_address():
+    assert "street_address" in sensitive_kinds(tip("She lives at 1142 East 29th Street, the yellow house"))[0]
 
 
 def test_rule_names_never_carry_the_matched_value():
