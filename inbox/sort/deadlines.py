@@ -54,6 +54,9 @@ PHRASES: tuple[tuple[str, re.Pattern], ...] = (
                         r"la semana que viene|esta semana)\b")),
     ("in-days", re.compile(rf"\b(?:in|within|en|dentro de) ({_COUNT}) (days?|hours?|weeks?|d[ií]as?|horas?|semanas?)\b")),
     ("from-today", re.compile(rf"\b({_COUNT}) (days?|weeks?) (?:from today|from now)\b")),
+    # "with three days left", "two weeks away", "four days to go": counted from the message's date, like "in".
+    ("days-left", re.compile(rf"\b({_COUNT}) (days?|weeks?|d[ií]as?|semanas?) (?:left|away|to go|remaining|out|"
+                             r"until|till|quedan|faltan)\b")),
 )
 _SCANS = tuple((kind, Scan(rx)) for kind, rx in PHRASES)
 # Words one of which a phrase needs, where its own literals are too common ("on", "in"):
@@ -61,6 +64,7 @@ _SCANS = tuple((kind, Scan(rx)) for kind, rx in PHRASES)
 _GATES: dict[str, frozenset[str]] = {
     "month-day": frozenset(_MONTHS) - {"may", "mar"}, "day-month": frozenset(_MONTHS) - {"may", "mar"},
     "in-days": frozenset("day days hour hours week weeks dia dias día días hora horas semana semanas".split()),
+    "days-left": frozenset("day days week weeks dia dias día días semana semanas".split()),
 }
 _ORDINAL = re.compile(r"\d(?:st|nd|rd|th)\b")
 # "may" and "mar" are words too: those months only with a day beside them.
@@ -114,7 +118,7 @@ def find(text: str, sent: datetime) -> list[Found]:
             continue
         for m in scan.pattern.finditer(text):
             lead = text[max(0, m.start() - 24):m.start()].rstrip()
-            if _RECURRING.search(lead) or (kind == "in-days" and _RATE_LEAD.search(lead)):
+            if _RECURRING.search(lead) or (kind in ("in-days", "days-left") and _RATE_LEAD.search(lead)):
                 continue
             if kind in _DATE_KINDS and _is_timestamp(text, m):
                 continue

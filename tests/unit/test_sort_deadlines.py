@@ -117,3 +117,12 @@ def test_may_the_month_is_read_and_may_the_word_is_not():
 ])
 def test_a_date_that_stamps_a_message_is_no_deadline(text):
     assert due(text) is None
+
+
+def test_days_left_or_away_count_from_the_message_date():
+    sent = datetime(2023, 12, 9, 11, 0)
+    (left,) = deadlines.find("with three days left that is not enough notice", sent)
+    assert (left.day, left.past) == (date(2023, 12, 12), False)
+    (away,) = deadlines.find("the vote is two weeks away", sent)
+    assert away.day == date(2023, 12, 23)
+    assert deadlines.find("it happened three days before the vote", sent) == []
