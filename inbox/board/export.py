@@ -2,7 +2,7 @@
 
 The rows are the threads the board would show under the same filters (queries.Filters and
 statements.where, so a reporter gets only their beats and assignments), newest first, read
-in chunks of CHUNK by keyset (id < the last id sent): memory stays flat however many rows
+in chunks of CHUNK by keyset (ids below the last one sent): memory stays flat however many rows
 there are, and each chunk is written out before the next is read. A search exports every
 matching thread, not only the board's newest SEARCH_CAP.
 
@@ -49,11 +49,11 @@ def cell(value) -> str:
 
 @lru_cache(maxsize=64)
 def chunk_statement(shape: st.Shape):
-    """The next :chunk threads under the shape's filters with ids below :after, newest first."""
+    """The next :chunk threads under the shape's filters with ids up to :upto, newest first."""
     cluster_size = select(func.count()).where(_member.cluster_id == Tip.cluster_id).scalar_subquery()
     query = select(Tip.id, Tip.received_at, Tip.status, Tip.topic, Tip.urgent, Tip.deadline, Tip.sensitive,
                    Tip.cluster_id, cluster_size.label("cluster_size"), Tip.sender_name, Tip.sender_address,
-                   Tip.subject, Tip.assignee_id).where(*st.where(shape), Tip.id < bindparam("after"))
+                   Tip.subject, Tip.assignee_id).where(*st.where(shape), Tip.id <= bindparam("upto"))
     if len(shape.statuses) == 1:
         query = query.where(Tip.status == bindparam("status"))
     return query.order_by(Tip.id.desc()).limit(bindparam("chunk"))
@@ -81,7 +81,7 @@ def _as_csv(rows: list[list[str]]) -> str:
 
 
 def rows(session: Session, viewer: User, f: Filters, secret: str) -> Iterator[list[list[str]]]:
-    """The export as chunks of rows (the header first): the threads viewer may open under f."""
+    """The export as chunks of rows, the header atop the first: the threads viewer may open under f."""
     dialect = session.get_bind().dialect.name
     statuses = [f.status] if f.status else list(STATUSES)
     shape, params = shape_and_params(viewer, f, dialect, statuses)
@@ -91,18 +91,15 @@ def rows(session: Session, viewer: User, f: Filters, secret: str) -> Iterator[li
     if f.status:
         params["status"] = f.status
     statement, users = chunk_statement(shape), user_labels(session)
-    yield [list(HEADER)]
-    after = MAX_ID + 1
+    header, upto = [list(HEADER)], MAX_ID
     while True:
-        found = session.execute(statement, {**params, "after": after, "chunk": CHUNK}).all()
-        if not found:
-            return
+        found = session.execute(statement, {**params, "upto": upto, "chunk": CHUNK}).all()
         # One Readers per chunk: its memory of who is protected stays one chunk's worth.
         readers = Readers(session, viewer, secret).load(r.sender_address for r in found)
-        yield [_row(r, readers, users) for r in found]
+        yield header + [_row(r, readers, users) for r in found]
         if len(found) < CHUNK:
             return
-        after = found[-1].id
+        header, upto = [], found[-1].id - 1
 
 
 def stream(sessions: sessionmaker[Session], viewer_id: int | None, f: Filters, secret: str, ip: str = "",
