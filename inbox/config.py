@@ -138,6 +138,9 @@ class BoardSettings:
     # The most sanitised HTML a tip page embeds; a bigger HTML part is left out, with a
     # note and the original as a download (8 clients on a 46 MB page took 2.1 GB).
     max_html_bytes: int = 2_000_000
+    # /metrics answers loopback callers, and others that send "Authorization: Bearer <this>";
+    # empty: loopback only. Use "env:INBOX_METRICS_TOKEN".
+    metrics_token: str = secret("")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ ACTIONS = {
     "view": "a tip page was opened [tip]",
     "download": "an attachment was downloaded [attachment]",
     "export": "a tip's original message was downloaded [tip]",
+    "csv_export": "a board view or search was exported as CSV (the filters and the row count) [board]",
     "change": "a tip's status, assignee, topic, thread or spam verdict changed [tip]",
     "note": "a note was written on a tip [tip]",
     "cluster": "an editor accepted or dismissed a \"maybe the same story\" suggestion (ids only) [tip]",

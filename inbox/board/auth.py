@@ -31,7 +31,8 @@ bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
 # cid images check their own signed token or the session (see attachments._cid_viewer).
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.healthz", "static", "attachments.cid_image"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.healthz", "static", "attachments.cid_image",
+                              "metrics.metrics"})  # /metrics checks its own callers (loopback or token)
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
 WRONG = "Wrong email, password or code."

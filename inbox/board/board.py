@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from inbox.board.access import STATUS_LABELS, STATUSES, is_editor
+from inbox.board.access import STATUS_LABELS, STATUSES, is_editor, may
 from inbox.board.queries import FLAGS, Filters, board_page, topics, user_labels
 from inbox.board.web import db, dialect, settings, user
 from inbox.models import Mailbox, SavedView
@@ -31,7 +31,7 @@ def index():
     page = board_page(session, me, filters, dialect(), users, settings().board.secret_key)
     return render_template(
         "board/board.html", page=page, filters=filters, statuses=STATUSES, labels=STATUS_LABELS, flags=FLAGS,
-        topics=topics(session), users=users, editor=is_editor(me),
+        topics=topics(session), users=users, editor=is_editor(me), may_export=may(me, "export", None),
         mailboxes=session.execute(select(Mailbox.id, Mailbox.name).order_by(Mailbox.name)).all(),
         views=session.scalars(select(SavedView).where(SavedView.user_id == me.id).order_by(SavedView.name)).all(),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from inbox.commands import board
 from inbox.commands import data
 from inbox.commands import demo
+from inbox.commands import export
 from inbox.commands import sort
 from inbox.commands import worker
 
@@ -19,5 +20,6 @@ COMMANDS = [
     ("status", "each mailbox's health: last sync, last error, failures in a row, messages waiting", worker.add_status_arguments, worker.run_status),
     ("demo", "the whole trip on this machine: demo accounts, the bundled demo mailbox, the board on :5000", demo.add_arguments, demo.run),
     ("serve", "serve the triage board with waitress (prints its URL)", board.add_serve_arguments, board.run_serve),
+    ("export", "a board view or search as CSV on stdout: export [--status S] [--topic T] [--query Q] [--as EMAIL]", export.add_arguments, export.run),
     ("user", "board accounts: user add EMAIL --role editor | user list | user password EMAIL | user totp EMAIL", board.add_user_arguments, board.run_user),
 ]

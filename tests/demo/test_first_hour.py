@@ -29,6 +29,7 @@ ARGUMENTS = {
     "demo": ["--no-serve"],
     "serve": ["--port", "0"],
     "user": ["list"],
+    "export": ["--status", "new"],
 }
 
 
