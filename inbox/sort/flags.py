@@ -184,10 +184,12 @@ _ROLE_ADDRESS = re.compile(
     r"accounts?|frontdesk|reception|inquiries|enquiries|feedback|editor|editors|desk)[._@-]", re.I)
 # Words just before a number that make it the sender's own or a public line.
 _OWN_OR_PUBLIC_NUMBER = re.compile(
-    r"(?:(?:call|text|reach|contact|phone|ring) me|my (?:cell|phone|number|mobile|direct line|line)|me at|"
+    r"\b(?:(?:call|text|reach|contact|phone|ring) me|my (?:cell|phone|number|mobile|direct line|line)|me at|"
     r"office|hotline|helpline|tip ?line|main (?:line|number)|switchboard|dispatch|press|media|public|"
-    r"call(?:back)? (?:us|center|centre)|our (?:number|line|office)|toll|fax|tel\.?|phone:|ph\.?|cell:|mobile:)"
-    r"[^\n\d]{0,25}$", re.I)
+    r"call(?:back)? (?:us|center|centre)|our (?:number|line|office)|toll(?:-free)?|fax)\b"
+    r"[^\n\d\w]{0,3}(?:(?:is|at|on|number|line)\W{1,3}){0,2}$"
+    # a contact block's label: "Cell: 555-…", "Tel. 555-…" (a signature's, an office's)
+    r"|\b(?:tel|ph|cell|mobile|phone|fax)\s*[.:]\s*$", re.I)
 _TOLL_FREE = re.compile(r"^\D*(?:\+?1\D*)?\(?8(?:00|33|44|55|66|77|88)\b")
 
 

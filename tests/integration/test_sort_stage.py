@@ -45,7 +45,7 @@ def tips(db, ids):
 
 
 def test_a_stored_tip_gets_its_topic_flags_and_a_decision_with_reasons(db, settings):
-    (tid,) = store(db, settings, make_mail(subject="Polling place moved", body=STORY + "Call me: 555-201-3344\n"))
+    (tid,) = store(db, settings, make_mail(subject="Polling place moved", body="The poll worker's own cell is 555-201-3344.\n" + STORY))
     (tip,) = tips(db, [tid])
     assert (tip.topic, tip.topic_source) == ("Elections", "rules")
     assert tip.topic_confidence >= settings.sorting.min_confidence
