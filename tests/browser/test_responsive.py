@@ -145,6 +145,8 @@ def test_on_a_phone_the_tips_text_spans_the_screen_and_its_actions_stay_in_view(
     share = page.evaluate("document.querySelector('#tip-text pre.new-text').getBoundingClientRect().width / window.innerWidth")
     assert share >= 0.9, f"the tip's text is {share:.0%} of the screen's width"
     bar = page.locator("main#tip section.actions")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "responsive-tip-editor-phone-screen.png")  # as the phone shows it
     for where in ("0", "document.body.scrollHeight / 2"):
         page.evaluate(f"window.scrollTo(0, {where})")
         box = bar.bounding_box()
