@@ -177,3 +177,24 @@ def test_dark_mode_follows_the_system_and_focus_is_visible(sized):
     page.keyboard.press("Tab")
     outline = page.evaluate("[getComputedStyle(document.activeElement).outlineStyle, getComputedStyle(document.activeElement).outlineWidth]")
     assert outline == ["solid", "3px"], outline
+
+
+def test_apply_with_nothing_selected_says_so_beside_the_button_and_stays(sized):
+    page = sized("editor", DESKTOP)
+    url = page.url
+    page.click("#bulk-submit")
+    message = page.locator("#bulk-error")
+    assert message.is_visible() and "Select some cards first" in message.inner_text()
+    assert page.url == url and page.locator("main#board").count() == 1
+    page.locator("input.card-select").first.check()
+    assert not message.is_visible()
+
+
+def test_an_error_page_has_the_layout_and_its_link_goes_back(sized):
+    page = sized("reporter", PHONE)
+    page.goto("/tips/999999")
+    assert page.locator("main#error[data-code='404'] .error-advice").is_visible()
+    assert page.locator("header#top").is_visible()
+    _no_sideways_scroll(page)
+    page.click("a.error-back")
+    page.wait_for_selector("main#board")

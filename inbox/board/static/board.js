@@ -126,6 +126,22 @@
     if (box && !PHONE.matches) { box.open = true; }
   }
 
+  // "Apply to selected" with nothing ticked: say so beside the button instead of sending
+  // the form to a 400 page (which is what happens without the script).
+  function bulkForm() {
+    var form = document.getElementById("bulk-form");
+    var error = document.getElementById("bulk-error");
+    if (!form || !error) { return; }
+    form.addEventListener("submit", function (e) {
+      if (document.querySelector("input.card-select[form=bulk-form]:checked")) { error.hidden = true; return; }
+      e.preventDefault();
+      error.hidden = false;
+    });
+    document.addEventListener("change", function (e) {
+      if (e.target.matches && e.target.matches("input.card-select")) { error.hidden = true; }
+    });
+  }
+
   function backLinks() {
     document.querySelectorAll("a[data-history-back]").forEach(function (a) {
       if (window.history.length < 2 || a.getAttribute("href") !== "/") { return; }
@@ -157,6 +173,7 @@
     if (board) { boardPage(board); }
     if (board && switcher) { statusSwitcher(board, switcher); }
     filterFields();
+    bulkForm();
     backLinks();
     if (document.getElementById("tip")) { tipPage(); }
   });
