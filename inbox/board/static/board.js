@@ -123,7 +123,9 @@
   // Wide screens show every filter; a phone keeps them behind the "Filters" button.
   function filterFields() {
     var box = document.getElementById("filter-fields");
-    if (box && !PHONE.matches) { box.open = true; }
+    if (!box) { return; }
+    if (!PHONE.matches) { box.open = true; }
+    PHONE.addEventListener("change", function () { if (!PHONE.matches) { box.open = true; } });
   }
 
   // "Apply to selected" with nothing ticked: say so beside the button instead of sending
