@@ -109,3 +109,16 @@ def test_a_client_that_accepts_only_json_gets_json(boom_app, client_for, path, c
 def test_a_browser_that_accepts_anything_gets_the_page(client_for):
     response = client_for("editor").get("/no/such/page", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_when_the_layout_itself_cannot_read_the_database_the_error_is_still_a_page(client_for, monkeypatch):
+    editor = client_for("editor")
+
+    def broken(*_args):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("inbox.board.admin.mailbox_problems", broken)
+    response = editor.get("/no/such/page")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    soup = _page(response)
+    assert soup.select_one("main#error .error-message").get_text() and soup.select_one("link[rel=stylesheet]")
