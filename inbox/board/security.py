@@ -9,10 +9,11 @@ import hashlib
 import hmac
 import logging
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from inbox.board import sessions
+from inbox.board.web import error_response
 
 bp = Blueprint("security", __name__)
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def _security_headers(response):
 
 @bp.app_errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    return render_template("errors/error.html", code=exc.code, title=exc.name, message=exc.description), exc.code
+    return error_response(exc.code, exc.name, exc.description)
 
 
 @bp.app_errorhandler(Exception)
@@ -99,5 +100,6 @@ def _unexpected_error(exc: Exception):
     # Never show the exception: it may quote a tip. The log gets the type and the endpoint only.
     log.error("unhandled %s in %s", type(exc).__name__, request.endpoint, exc_info=False)
     log.debug("traceback", exc_info=exc)
-    message = "Something went wrong on the board. The error has been logged; try again, or tell an admin."
-    return render_template("errors/error.html", code=500, title="Server error", message=message), 500
+    if "db" in g:
+        g.db.rollback()  # the layout reads the database: not in a transaction the error broke
+    return error_response(500, "Server error", "Something went wrong on the board, and the error has been logged.")

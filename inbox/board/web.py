@@ -76,3 +76,42 @@ def end_transaction() -> None:
     """Commit what this request did so far and drop its snapshot or lock (before handing
     work to code with sessions of its own, or before writing after a long read)."""
     db().commit()
+
+
+# What each error means for the person in front of the board, after what happened.
+NEXT_STEPS = {
+    400: "Go back, correct what the message names and send it again; what you typed is still in the form there.",
+    403: "Your role does not allow this. An editor can do it, or can give you access.",
+    404: "The link may be old or mistyped, or the item was merged or deleted. Look for it on the board.",
+    405: "This address does not take that kind of request: use the board's own buttons and links.",
+    409: "Someone changed this at the same time. Reload the page to see their change, then try again.",
+    413: "The form sent too much at once. Send less (a shorter note, fewer selected tips).",
+    429: "Too many attempts in a short time. Wait a few minutes, then try again.",
+    500: "Try again in a moment. If it keeps happening, tell an admin the time it happened.",
+}
+
+
+def wants_json() -> bool:
+    """Whether the client asked for JSON rather than a page (a script's fetch, not a browser)."""
+    accept = request.accept_mimetypes
+    return accept.best_match(["text/html", "application/json"]) == "application/json" and (
+        accept["application/json"] > accept["text/html"])
+
+
+def error_response(code: int, title: str, message: str | None):
+    """An error as a page in the board's layout (or JSON when only JSON is wanted), with what to do next."""
+    from flask import jsonify, render_template
+
+    advice = NEXT_STEPS.get(code, NEXT_STEPS[500] if code >= 500 else NEXT_STEPS[400])
+    if wants_json():
+        return jsonify(error=title, code=code, message=message or title, next=advice), code
+    tip_id = (request.view_args or {}).get("tip_id")
+    back = f"/tips/{tip_id}" if isinstance(tip_id, int) and request.method != "GET" else None
+    values = {"code": code, "title": title, "message": message or title, "advice": advice, "back": back}
+    try:
+        return render_template("errors/error.html", **values), code
+    except Exception:  # noqa: BLE001 - the layout needs the database (the banner): a page without it
+        if "db" in g:
+            g.db.rollback()
+        g.user = None
+        return render_template("errors/error.html", **values), code

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import getpass
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -98,7 +100,8 @@ def add_user_arguments(p: argparse.ArgumentParser) -> None:
     add.add_argument("email")
     add.add_argument("--role", choices=("admin", "editor", "reporter"), default="reporter")
     add.add_argument("--name", default="")
-    add.add_argument("--beats", default="", help="comma-separated topics a reporter sees")
+    add.add_argument("--beats", default="", help="comma-separated topics a reporter sees, from the desk's list "
+                     "(case-insensitive; a word or the start of a name will do: \"courts,elections\")")
     add.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
     sub.add_parser("list", help="list users, their roles and beats")
     pw = sub.add_parser("password", help="set a new password (logs the user out everywhere)")
@@ -107,6 +110,52 @@ def add_user_arguments(p: argparse.ArgumentParser) -> None:
     totp = sub.add_parser("totp", help="turn on a TOTP second factor and print its setup URI")
     totp.add_argument("email")
     totp.add_argument("--off", action="store_true", help="turn the second factor off instead")
+
+
+def desk_topics(settings: Settings) -> tuple[str, ...]:
+    """The desk's topic names: [sorting] topics, or the built-in desk."""
+    from inbox.sort.topics import default_topics
+
+    return tuple(t.name for t in settings.sorting.topics or default_topics())
+
+
+def match_beats(given: str, topics: tuple[str, ...]) -> str:
+    """The comma-separated beats as the desk spells its topics, or UsageError in one line.
+
+    Each beat is a topic's name in any case, the start of one ("courts" for "Courts &
+    lawsuits") or one of its words ("lawsuits"), when only one topic fits; a typo is
+    refused with the nearest name (difflib), so it never becomes an empty board."""
+    chosen: list[str] = []
+    for beat in (b.strip() for b in given.split(",")):
+        if beat:
+            topic = _match_beat(beat, topics)
+            if "," in topic:
+                raise UsageError(f"the topic {topic!r} has a comma in its name, which beats cannot hold yet")
+            if topic not in chosen:
+                chosen.append(topic)
+    return ",".join(chosen)
+
+
+def _match_beat(beat: str, topics: tuple[str, ...]) -> str:
+    wanted = beat.casefold()
+    exact = [t for t in topics if t.casefold() == wanted]
+    if exact:
+        return exact[0]
+    fits = [t for t in topics if t.casefold().startswith(wanted) or wanted in _words(t)]
+    if len(fits) == 1:
+        return fits[0]
+    if fits:
+        raise UsageError(f"the beat {beat!r} fits several topics ({'; '.join(fits)}): give more of the name")
+    # The nearest by whole names and by single words ("courst" is near "courts").
+    spellings = {t.casefold(): t for t in topics}
+    spellings.update({w: t for t in topics for w in _words(t) if w not in spellings})
+    near = difflib.get_close_matches(wanted, spellings, n=1, cutoff=0.6)
+    hint = f"did you mean {spellings[near[0]]!r}?" if near else f"the desk's topics are: {'; '.join(topics)}"
+    raise UsageError(f"no topic {beat!r} on the desk: {hint}")
+
+
+def _words(topic: str) -> list[str]:
+    return re.findall(r"\w+", topic.casefold())
 
 
 def has_terminal() -> bool:
@@ -152,11 +201,12 @@ def run_user(settings: Settings, args: argparse.Namespace) -> int:
     if args.user_command == "add":
         if "@" not in email:
             raise UsageError(f"{args.email!r} is not an email address")
+        beats = match_beats(args.beats, desk_topics(settings))
         password = _password(args.password_stdin)
         with transaction(sessions) as session:
             if find_user(session, email) is not None:
                 raise UsageError(f"a user {email} already exists")
-            user = User(email=email, name=args.name, role=args.role, beats=args.beats, password_hash=hash_password(password))
+            user = User(email=email, name=args.name, role=args.role, beats=beats, password_hash=hash_password(password))
             session.add(user)
             session.flush()
             print(f"Added user {user.id} ({args.role}).")

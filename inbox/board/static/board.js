@@ -2,6 +2,8 @@
 // every action also works with the plain forms and links, without this script.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+  var PHONE = window.matchMedia("(max-width: 720px)");
 
   function typing(target) {
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
@@ -18,7 +20,10 @@
   }
 
   function boardPage(board) {
-    var cards = function () { return Array.prototype.slice.call(board.querySelectorAll("article.card")); };
+    // Only the cards on screen: on a phone, those of the list the switcher shows.
+    var cards = function () {
+      return Array.prototype.slice.call(board.querySelectorAll("article.card")).filter(function (c) { return c.offsetParent !== null; });
+    };
     var current = null;
 
     function select(card) {
@@ -88,6 +93,64 @@
     });
   }
 
+  // A phone shows one status list at a time; the switcher's links pick it (and the URL's
+  // #column-STATUS keeps it across a reload). Without the script the lists stack.
+  function statusSwitcher(board, switcher) {
+    var links = Array.prototype.slice.call(switcher.querySelectorAll("a.switch"));
+    function show(status) {
+      board.querySelectorAll("section.column").forEach(function (col) {
+        col.classList.toggle("active", col.getAttribute("data-status") === status);
+      });
+      links.forEach(function (a) {
+        var on = a.getAttribute("data-status") === status;
+        if (on) { a.setAttribute("aria-current", "true"); } else { a.removeAttribute("aria-current"); }
+        if (on && PHONE.matches) { a.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+      });
+    }
+    links.forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        if (!PHONE.matches) { return; }
+        e.preventDefault();
+        show(a.getAttribute("data-status"));
+        history.replaceState(null, "", a.getAttribute("href"));
+      });
+    });
+    var fromHash = /^#column-/.test(location.hash) && links.filter(function (a) { return a.getAttribute("href") === location.hash; })[0];
+    var first = fromHash || links.filter(function (a) { return !a.classList.contains("empty"); })[0] || links[0];
+    if (first) { show(first.getAttribute("data-status")); }
+  }
+
+  // Wide screens show every filter; a phone keeps them behind the "Filters" button.
+  function filterFields() {
+    var box = document.getElementById("filter-fields");
+    if (!box) { return; }
+    if (!PHONE.matches) { box.open = true; }
+    PHONE.addEventListener("change", function () { if (!PHONE.matches) { box.open = true; } });
+  }
+
+  // "Apply to selected" with nothing ticked: say so beside the button instead of sending
+  // the form to a 400 page (which is what happens without the script).
+  function bulkForm() {
+    var form = document.getElementById("bulk-form");
+    var error = document.getElementById("bulk-error");
+    if (!form || !error) { return; }
+    form.addEventListener("submit", function (e) {
+      if (document.querySelector("input.card-select[form=bulk-form]:checked")) { error.hidden = true; return; }
+      e.preventDefault();
+      error.hidden = false;
+    });
+    document.addEventListener("change", function (e) {
+      if (e.target.matches && e.target.matches("input.card-select")) { error.hidden = true; }
+    });
+  }
+
+  function backLinks() {
+    document.querySelectorAll("a[data-history-back]").forEach(function (a) {
+      if (window.history.length < 2 || a.getAttribute("href") !== "/") { return; }
+      a.addEventListener("click", function (e) { e.preventDefault(); window.history.back(); });
+    });
+  }
+
   function tipPage() {
     var focus = function (selector) {
       return function () { var el = document.querySelector(selector); if (el) { el.focus(); } };
@@ -108,7 +171,12 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var board = document.getElementById("board");
+    var switcher = document.getElementById("status-switcher");
     if (board) { boardPage(board); }
+    if (board && switcher) { statusSwitcher(board, switcher); }
+    filterFields();
+    bulkForm();
+    backLinks();
     if (document.getElementById("tip")) { tipPage(); }
   });
 }());
