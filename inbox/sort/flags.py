@@ -134,6 +134,14 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"attached|public|published|used|on (?:this|it|anything))|"
         r"between (?:you and me|us)|keep (?:this|it|me) (?:confidential|private|quiet|anonymous|between)|"
         r"confidential(?:ly|ity)? (?:please|if|request)|protect my (?:identity|name|job|privacy))\b", _I)),
+    # The reader keeps this away from where they work: writes from a private account, asks not to be reached at work.
+    ("anonymity", "kept-from-work", re.compile(
+        r"\b(?:(?:writing|emailing|e-mailing|sending (?:this|you this)|contacting you) (?:you |to you )?(?:from|on) "
+        r"(?:my |a )?(?:personal|private|home|other|separate) (?:account|e-?mail|address|phone)|"
+        r"(?:don'?t|do not|please don'?t|never) (?:call|email|e-mail|contact|reach|text) (?:me )?"
+        r"(?:(?:at|on|through|via) (?:my |the )?|my )(?:desk|work|office|job|agency|department|company)(?:'s)? ?(?:line|phone|number|e-?mail|address)?|"
+        r"(?:not|never) (?:from|on|using) (?:my |a )?(?:work|office|agency|department|company) (?:account|e-?mail|computer|phone)|"
+        r"desde mi (?:correo|cuenta) personal)\b", _I)),
     ("anonymity", "fears-for-job", re.compile(
         r"\b(?:(?:be|get|being|getting) (?:fired|sacked|terminated|let go|blacklisted|written up|disciplined|"
         r"transferred|punished|deported|evicted)|fire (?:me|us)\b|(?:lose|losing|lost|cost me|risk(?:ing)?) (?:my|our) (?:job|jobs|position|career|license|housing|apartment|lease)|"
@@ -303,6 +311,7 @@ GATES: dict[str, frozenset[str]] = {name: frozenset(words.split()) for name, wor
     "do-not-name-me": "use using print printing publish publishing mention mentioning include including put putting "
                       "reveal revealing share sharing give giving attach attaching quote quoting name naming "
                       "identify identifying credit attribute cite list disclose tie connect link linking",
+    "kept-from-work": "personal private home other separate desk work office job agency department company",
     "fears-for-job": "fired sacked terminated let blacklisted written disciplined transferred punished deported "
                      "evicted fire lose losing lost cost risk risking job whistleblower whistleblowers "
                      "whistleblowing whistle retaliate retaliated retaliating retaliation retaliatory afraid scared "

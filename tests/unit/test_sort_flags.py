@@ -303,3 +303,18 @@ def test_a_rules_word_gate_never_hides_a_match():
         for text in texts + [t.upper() for t in texts]:
             if scan.search(text, text.lower()):
                 assert not gate.isdisjoint(flags._TOKEN.findall(text.lower())), (name, text)
+
+
+@pytest.mark.parametrize("words", [
+    "I'm writing from my personal account because of what I do there.",
+    "Please don't call my desk line.",
+    "Don't email me at work, ever.",
+    "Te escribo desde mi correo personal.",
+])
+def test_a_reader_keeping_this_from_their_work_is_anonymity(words):
+    assert "anonymity" in sensitive_kinds(tip(words))[0]
+
+
+def test_reaching_an_office_is_not_keeping_it_from_work():
+    for words in ("I called the office line and nobody answered.", "They don't call the office anymore."):
+        assert "anonymity" not in sensitive_kinds(tip(words))[0]
