@@ -47,9 +47,9 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from inbox.board import admin, attachments, auth, board, readers, security, tips
+    from inbox.board import admin, attachments, auth, board, holds, readers, security, tips
 
-    for module in (auth, security, board, tips, readers, admin, attachments):
+    for module in (auth, security, board, tips, readers, admin, holds, attachments):
         app.register_blueprint(module.bp)
 
     @app.teardown_appcontext

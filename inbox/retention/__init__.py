@@ -103,10 +103,10 @@ def run_if_due(sessions: sessionmaker[Session], settings: Settings) -> RunResult
     return run(sessions, settings)
 
 
-def purge_date(session: Session, settings: Settings, tip: Tip) -> datetime | None:
+def purge_date(session: Session, rules: tuple[RetentionRule, ...], tip: Tip) -> datetime | None:
     """When the rules will purge this tip as it stands (its status now), or None: never."""
     boxes: set[str] | None = None
-    for rule in settings.retention.rules:
+    for rule in rules:
         if rule.status != tip.status:
             continue
         if rule.mailbox:
