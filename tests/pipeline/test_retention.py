@@ -216,3 +216,27 @@ def test_backup_writes_a_private_snapshot_that_opens_with_the_tips(db, engine, t
     with sqlite3.connect(target) as snapshot:
         assert snapshot.execute("SELECT count(*) FROM tips").fetchone() == (2,)
         assert snapshot.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_the_commands_plan_hold_and_run_by_counts_never_content(db, engine, tmp_path, capsys):
+    cfg = settings(tmp_path)
+    ids = store(db, cfg, *(make_mail(subject=f"Cheap watches {n}", sender=f"w{n}@example.net") for n in range(3)))
+    age(db, ids, "spam", 9)
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "{engine.url.render_as_string(hide_password=False)}"\n')
+    run = lambda *args: main(["--config", str(config), *args])  # noqa: E731
+
+    assert run("hold", "add", "--tip", str(ids[0]), "--reason", "subpoena 113") == 0
+    assert run("hold", "add", "--tip", str(ids[0])) == 2  # a hold needs a reason
+    assert run("retention", "plan") == 0
+    assert run("hold", "list") == 0
+    out = capsys.readouterr().out
+    assert "2 to purge      1 held   spam after 7 days" in out and "tip " + str(ids[0]) in out
+    assert "Cheap watches" not in out and "example.net" not in out
+
+    assert run("retention", "run") == 0
+    assert "2 tip(s) purged" in capsys.readouterr().out and count(db, Tip) == 1
+    with db() as s:
+        hold_id = s.scalar(select(Hold.id))
+    assert run("hold", "lift", str(hold_id)) == 0 and run("retention", "run") == 0
+    assert count(db, Tip) == 0 and count(db, Hold, Hold.lifted_at.is_not(None)) == 1
