@@ -240,3 +240,21 @@ def test_the_commands_plan_hold_and_run_by_counts_never_content(db, engine, tmp_
         hold_id = s.scalar(select(Hold.id))
     assert run("hold", "lift", str(hold_id)) == 0 and run("retention", "run") == 0
     assert count(db, Tip) == 0 and count(db, Hold, Hold.lifted_at.is_not(None)) == 1
+
+
+def test_the_workers_housekeeping_purges_by_the_rules(db, tmp_path):
+    import threading
+
+    from inbox.worker import Housekeeper
+
+    cfg = settings(tmp_path)
+    old, fresh = store(db, cfg, make_mail(subject="Cheap watches"), make_mail(subject="Bus depot overtime"))
+    age(db, [old], "spam", 8)
+    keeper = Housekeeper(cfg, db, threading.Event())
+    try:
+        keeper.once()
+    finally:
+        keeper.pipeline.close()
+    with db() as s:
+        assert list(s.scalars(select(Tip.id))) == [fresh]
+        assert s.scalar(select(func.count()).select_from(RetentionRun).where(RetentionRun.finished_at.is_not(None))) == 1
