@@ -85,9 +85,8 @@ def run(sessions: sessionmaker[Session], settings: Settings, by: str = "retentio
     if result.total or unfinished:
         with transaction(sessions) as session:
             purge.compact_search(session)
-        if settings.retention.vacuum:
-            purge.vacuum(sessions.kw["bind"])
-            result.vacuumed = True
+        purge.release(sessions.kw["bind"], settings.retention.vacuum)
+        result.vacuumed = settings.retention.vacuum
     with transaction(sessions) as session:  # this run and any killed one before it are finished now
         session.execute(update(RetentionRun).where(RetentionRun.id <= run_id, RetentionRun.finished_at.is_(None))
                         .values(finished_at=utcnow()))
@@ -148,5 +147,4 @@ def finish(sessions: sessionmaker[Session], settings: Settings) -> None:
     """After a deletion outside a run: the search index compacted, and VACUUM when configured."""
     with transaction(sessions) as session:
         purge.compact_search(session)
-    if settings.retention.vacuum:
-        purge.vacuum(sessions.kw["bind"])
+    purge.release(sessions.kw["bind"], settings.retention.vacuum)

@@ -6,7 +6,7 @@ decisions, events, merges; its notes explicitly (so the notes' search rows go by
 trigger); its raw bytes unless another tip or sighting still uses them; the copies the
 quarantine kept of them; and a reader row left with no tip. A tombstone (ids, dates,
 reason, who) is written in the same transaction. What the database then keeps in freed
-pages is for vacuum() (see README, "Retention").
+pages is for release() (see README, "Retention").
 """
 from __future__ import annotations
 
@@ -131,16 +131,20 @@ def compact_search(session: Session) -> None:
         session.execute(text("INSERT INTO notes_fts(notes_fts) VALUES ('optimize')"))
 
 
-def vacuum(engine: Engine) -> None:
-    """Give the freed space back so deleted bytes leave the files: SQLite rewrites the file
-    (VACUUM) and empties the WAL; PostgreSQL marks dead rows' space reusable (plain VACUUM)."""
+def release(engine: Engine, vacuum: bool) -> None:
+    """Let deleted bytes leave the files. SQLite (secure_delete zeroes what a delete frees):
+    VACUUM when asked (the file rewritten and shrunk), then always a checkpoint that empties
+    the WAL, whose frames still hold the pages as they were; until then the database file
+    keeps the old pages too. PostgreSQL: VACUUM when asked (dead rows' space made reusable)."""
     if engine.dialect.name == "sqlite":
         raw = engine.raw_connection()
         try:
-            raw.driver_connection.execute("VACUUM")
+            if vacuum:
+                raw.driver_connection.execute("VACUUM")
             raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
         return
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM")
+    if vacuum:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM")

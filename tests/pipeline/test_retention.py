@@ -80,9 +80,12 @@ def count(db, model, *where) -> int:
         return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def test_a_purged_tip_leaves_no_trace_of_its_marker_anywhere_in_the_database(db, engine, tmp_path):
+@pytest.mark.parametrize("vacuum", [True, False], ids=["vacuum", "checkpoint only"])
+def test_a_purged_tip_leaves_no_trace_of_its_marker_anywhere_in_the_database(db, engine, tmp_path, vacuum):
+    """SQLite: with secure_delete and the search index compacted, the checkpoint after a run is
+    what takes the old pages out of the file and the WAL; VACUUM then also shrinks the file."""
     marker = f"zq{uuid.uuid4().hex[:12]}x7"
-    cfg = settings(tmp_path)
+    cfg = settings(tmp_path, vacuum=vacuum)
     gone, kept = store(db, cfg, marked_mail(marker), make_mail(subject="Bus depot overtime"))
     with transaction(db) as s:
         author = User(email="editor@newsroom.example", password_hash="x", role="editor")
@@ -97,7 +100,7 @@ def test_a_purged_tip_leaves_no_trace_of_its_marker_anywhere_in_the_database(db,
 
     result = retention.run(db, cfg)
 
-    assert result.purged["spam after 7 days"] == 1 and result.vacuumed
+    assert result.purged["spam after 7 days"] == 1 and result.vacuumed == vacuum
     assert found_anywhere(engine, marker) == []
     with db() as s:
         assert s.get(Tip, gone) is None and s.get(Tip, kept) is not None
