@@ -195,6 +195,41 @@ class SortingSettings:
 
 
 @dataclass(frozen=True)
+class RetentionRule:
+    # Tips in this status whose arrival is older than `days` are purged (a tombstone stays).
+    status: str = one_of("spam", "declined", "not_tip", "published", "new", "reviewing", "assigned", "pursuing")
+    days: int = 30
+    # Only tips seen in this mailbox (its [[mailbox]] name, or "import"); "": every mailbox.
+    mailbox: str = ""
+
+    @property
+    def label(self) -> str:
+        """How plans, tombstones and logs name the rule: "declined after 30 days [tips]"."""
+        return f"{self.status} after {self.days} days" + (f" [{self.mailbox}]" if self.mailbox else "")
+
+
+DEFAULT_RETENTION = (
+    RetentionRule("spam", 7),
+    RetentionRule("declined", 30),
+    RetentionRule("not_tip", 14),
+    RetentionRule("published", 365),
+)
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    # The rules; a status no rule names (new, reviewing, assigned, pursuing by default) is kept for ever.
+    rules: tuple[RetentionRule, ...] = DEFAULT_RETENTION
+    # Tips purged per transaction: a killed run loses at most one batch's work, and a re-run finishes.
+    batch_size: int = 200
+    # After a run that purged anything: VACUUM (SQLite rewrites the file, so freed pages leave it;
+    # PostgreSQL marks the dead rows' space reusable). Off: the bytes stay until the next VACUUM.
+    vacuum: bool = True
+    # The worker's housekeeping runs the rules this often.
+    every_hours: float = 24.0
+
+
+@dataclass(frozen=True)
 class Settings:
     # Where the embedded database, models and other state live.
     data_dir: str = "var"
@@ -204,6 +239,7 @@ class Settings:
     worker: WorkerSettings = WorkerSettings()
     board: BoardSettings = BoardSettings()
     sorting: SortingSettings = SortingSettings()
+    retention: RetentionSettings = RetentionSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
 
     @property

@@ -271,6 +271,7 @@ class Housekeeper(threading.Thread):
 
     def once(self) -> None:
         """One round; a failure is logged (its type only) and tried again next round."""
+        from inbox import retention
         from inbox.sort import learn
         from inbox.store import retry_quarantined
 
@@ -282,6 +283,9 @@ class Housekeeper(threading.Thread):
                          _ids(o.tip_id for o in outcomes))
             for row in learn.retrain_if_due(self.settings, self.sessions):
                 log.info("retrained %s model: version %d on %d labels", row.kind, row.version, row.samples)
+            purged = retention.run_if_due(self.sessions, self.settings)  # daily; the last run's time is stored
+            if purged is not None:
+                log.info("retention purged=%d %s", purged.total, dict(purged.purged))
         except Exception as exc:  # noqa: BLE001 - housekeeping must never stop the worker
             log.warning("housekeeping failed: %s", describe(exc))
 

@@ -30,6 +30,11 @@ ACTIONS = {
     "quarantine_view": "an admin read a quarantined message's headers [quarantine]",
     "quarantine_retry": "an admin ran a quarantined message through the pipeline again [quarantine]",
     "quarantine_discard": "an admin decided a quarantined message is not a tip [quarantine]",
+    "hold_add": "an admin put a legal hold on a tip, a story or a reader (hold id, what kind) [hold]",
+    "hold_lift": "an admin lifted a legal hold [hold]",
+    "tip_delete": "an admin deleted a tip now (a tombstone stays) [tip]",
+    "reader_forget": "an admin forgot a reader: every tip of one sender deleted (the count) [tip]",
+    "retention_run": "the retention rules purged tips (counts by rule) [retention]",
 }
 PAGE_SIZE = 100
 

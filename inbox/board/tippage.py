@@ -28,6 +28,8 @@ from inbox.board.security import mail_csp
 from inbox.board.suggestions import open_for_tip
 from inbox.models import Attachment, Merge, Note, Tip, TipEvent, User
 from inbox.models.sorting import SortDecision
+from inbox.retention import purge_date
+from inbox.retention.holds import holds_on
 
 CID_URL = re.compile(r"(/cid/([0-9a-f]{64})/[^\"'\s<>?#]+)")
 
@@ -82,6 +84,8 @@ class TipPage:
     suggestions: list = field(default_factory=list)  # open "maybe the same story" suggestions (suggestions.Suggestion)
     html_left_out: int = 0  # characters of mail HTML too big to embed (board.max_html_bytes); 0: none
     panel: ReaderPanel | None = None  # editors: protect / unprotect, grants
+    holds: list = field(default_factory=list)  # the legal holds that keep it (models.Hold)
+    purge_at: datetime | None = None  # when the retention rules purge it as it stands; None: never
 
     @property
     def masked(self) -> bool:
@@ -114,7 +118,7 @@ def mail_srcdoc(html_body: str | None, user_id: int, signer: ImageLinks, origin:
 
 
 def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, origin: str,
-             max_html: int = 2_000_000, secret: str = "") -> TipPage:
+             max_html: int = 2_000_000, secret: str = "", retention_rules: tuple = ()) -> TipPage:
     """Everything the tip page shows; raises NotFound/Forbidden like the actions do."""
     tip = load_tip(session, user, tip_id)
     # Tip.html_body is deferred: read only if small enough to embed (8 readers of a 20 MB part took 1.1 GB).
@@ -162,6 +166,7 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
         allowed=allowed, why=without_sender(topic_reasons(session, tip.id)) if me.masked else topic_reasons(session, tip.id),
         suggestions=open_for_tip(session, user, tip, readers),
         panel=reader_panel(session, user, tip, me) if is_editor(user) or me.granted else None,
+        holds=holds_on(session, tip), purge_at=purge_date(session, retention_rules, tip),
     )
 
 

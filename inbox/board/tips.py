@@ -25,7 +25,8 @@ def _render(tip_id: int, conflict: str | None = None, code: int = 200):
     session = db()
     origin = request.host_url.rstrip("/")  # scheme://host:port, for the iframe's image policy
     board = settings().board
-    page = tip_page(session, user(), tip_id, image_links(), origin, board.max_html_bytes, board.secret_key)
+    page = tip_page(session, user(), tip_id, image_links(), origin, board.max_html_bytes, board.secret_key,
+                    settings().retention.rules)
     return render_template("tips/tip.html", p=page, conflict=conflict, statuses=STATUSES, labels=STATUS_LABELS,
                            users=user_labels(session)), code
 

@@ -8,6 +8,7 @@ from inbox.commands import board
 from inbox.commands import data
 from inbox.commands import demo
 from inbox.commands import export
+from inbox.commands import retention
 from inbox.commands import sort
 from inbox.commands import worker
 
@@ -21,5 +22,9 @@ COMMANDS = [
     ("demo", "the whole trip on this machine: demo accounts, the bundled demo mailbox, the board on :5000", demo.add_arguments, demo.run),
     ("serve", "serve the triage board with waitress (prints its URL)", board.add_serve_arguments, board.run_serve),
     ("export", "a board view or search as CSV on stdout: export [--status S] [--topic T] [--query Q] [--as EMAIL]", export.add_arguments, export.run),
+    ("retention", "purge tips by the retention rules: retention plan | retention run", retention.add_retention_arguments, retention.run_retention),
+    ("hold", "legal holds: hold add --tip ID|--cluster ID|--reader EMAIL --reason R | hold list | hold lift ID", retention.add_hold_arguments, retention.run_hold),
+    ("forget", "delete every tip of one sender: forget EMAIL (counts) | forget EMAIL --yes", retention.add_forget_arguments, retention.run_forget),
+    ("backup", "a consistent snapshot of the SQLite database: backup PATH (PostgreSQL: prints the pg_dump command)", retention.add_backup_arguments, retention.run_backup),
     ("user", "board accounts: user add EMAIL --role editor | user list | user password EMAIL | user totp EMAIL", board.add_user_arguments, board.run_user),
 ]

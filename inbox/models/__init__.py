@@ -36,3 +36,9 @@ from inbox.models.readers import (  # noqa: F401, E402
     Reader,
     ReaderGrant,
 )
+from inbox.models.retention import (  # noqa: F401, E402
+    HOLD_KINDS,
+    Hold,
+    RetentionRun,
+    Tombstone,
+)

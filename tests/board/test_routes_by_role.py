@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbox.models import ClusterSuggestion, Mailbox, Quarantined, Reader, ReaderGrant
+from inbox.models import ClusterSuggestion, Hold, Mailbox, Quarantined, Reader, ReaderGrant
 from tests.board.factories import add_attachment, make_tip, make_user, raw_mail
 
 LOGIN = "login"
@@ -48,6 +48,14 @@ ROUTES = {
     "quarantined item": ("GET", "/admin/quarantine/{q}", {}, {"admin": 200, "editor": 403, "reporter": 403}),
     "discard quarantined": ("POST", "/admin/quarantine/{q}/discard", {}, {"admin": 302, "editor": 403, "reporter": 403}),
     "audit log": ("GET", "/admin/audit", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "holds": ("GET", "/admin/holds", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "put hold": ("POST", "/admin/holds", {"kind": "tip", "target": "{tip}", "reason": "subpoena"},
+                 {"admin": 302, "editor": 403, "reporter": 403}),
+    "lift hold": ("POST", "/admin/holds/{hold}/lift", {}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "confirm deleting a tip": ("GET", "/admin/tips/{tip}/delete", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "delete a tip": ("POST", "/admin/tips/{tip}/delete", {"count": "1"}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "confirm forgetting a reader": ("GET", "/admin/tips/{tip}/forget", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "forget a reader": ("POST", "/admin/tips/{tip}/forget", {"count": "2"}, {"admin": 302, "editor": 403, "reporter": 403}),
     "log out": ("POST", "/logout", {}, {"admin": 302, "editor": 302, "reporter": 302}),
 }
 
@@ -76,8 +84,10 @@ def objects(db, users):
         second = make_user(s, "reporter", "second@newsroom.example", beats="transit")
         grant = ReaderGrant(reader_id=reader.id, user_id=users["reporter"][0], granted_by=users["editor"][0], reason="x")
         s.add(grant)
+        hold = Hold(kind="cluster", cluster_id=1, reason="x", created_by="cli")
+        s.add(hold)
         s.flush()
-        return {"tip": tip.id, "other": other.id, "att": att.id, "other_att": other_att.id, "q": q.id,
+        return {"hold": hold.id, "tip": tip.id, "other": other.id, "att": att.id, "other_att": other_att.id, "q": q.id,
                 "user": users["reporter"][0], "sugg": sugg.id,
                 "grant": grant.id, "user2": second.id}
 
@@ -127,7 +137,7 @@ def _rule_of(path: str) -> str:
     path = path.partition("?")[0]
     replacements = {"{tip}": "<int:tip_id>", "{other}": "<int:tip_id>", "{att}": "<int:attachment_id>",
                     "{other_att}": "<int:attachment_id>", "{q}": "<int:qid>", "{user}": "<int:user_id>",
-                    "{sugg}": "<int:suggestion_id>", "{grant}": "<int:grant_id>", "{user2}": "<int:user_id>"}
+                    "{sugg}": "<int:suggestion_id>", "{grant}": "<int:grant_id>", "{hold}": "<int:hold_id>", "{user2}": "<int:user_id>"}
     for key, value in replacements.items():
         path = path.replace(key, value)
     return path

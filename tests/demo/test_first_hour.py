@@ -30,6 +30,10 @@ ARGUMENTS = {
     "serve": ["--port", "0"],
     "user": ["list"],
     "export": ["--status", "new"],
+    "retention": ["plan"],
+    "hold": ["list"],
+    "forget": ["nobody@example.org"],
+    "backup": ["backup.db"],
 }
 
 
