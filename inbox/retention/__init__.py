@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.config import RetentionRule, Settings
 from inbox.db import transaction
-from inbox.models import Mailbox, RetentionRun, Sighting, Tip, utcnow
+from inbox.models import Mailbox, RetentionRun, Sighting, Tip, TipEvent, utcnow
 from inbox.retention import purge
 from inbox.retention.purge import Held, held_clause, held_ids
 
@@ -42,9 +42,18 @@ class RunResult:
         return sum(self.purged.values())
 
 
+def _age_from():
+    """When a tip's age starts: the last change anyone made to it on the board, else when the desk
+    stored it, else its received time. So a backfill of old mail is not purged on arrival, and a
+    tip declined today keeps its 30 days however old it is."""
+    changed = select(func.max(TipEvent.at)).where(TipEvent.tip_id == Tip.id).scalar_subquery()
+    stored = select(func.min(Sighting.seen_at)).where(Sighting.tip_id == Tip.id).scalar_subquery()
+    return func.coalesce(changed, stored, Tip.received_at)
+
+
 def _due(rule: RetentionRule, now: datetime, held: bool = False):
     """The select of the ids of tips this rule purges now (or, held=True, would but for a hold)."""
-    query = select(Tip.id).where(Tip.status == rule.status, Tip.received_at < now - timedelta(days=rule.days),
+    query = select(Tip.id).where(Tip.status == rule.status, _age_from() < now - timedelta(days=rule.days),
                                  held_clause() if held else ~held_clause())
     if rule.mailbox:
         query = query.where(exists().where(Sighting.tip_id == Tip.id, Sighting.mailbox_id == Mailbox.id,
@@ -114,7 +123,8 @@ def purge_date(session: Session, rules: tuple[RetentionRule, ...], tip: Tip) -> 
                                             .where(Sighting.tip_id == tip.id)))
             if rule.mailbox not in boxes:
                 continue
-        return tip.received_at + timedelta(days=rule.days)
+        start = session.scalar(select(_age_from()).where(Tip.id == tip.id)) or tip.received_at
+        return start + timedelta(days=rule.days)
     return None
 
 

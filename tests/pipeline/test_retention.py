@@ -19,7 +19,7 @@ from inbox.cli import main
 from inbox.config import ImportSettings, RetentionSettings, Settings
 from inbox.db import sqlite_path, transaction
 from inbox.models import (Attachment, Hold, Note, RawMessage, Reader, RetentionRun, Sighting, SortDecision, Tip,
-                          TipSignature, Tombstone, User, utcnow)
+                          TipEvent, TipSignature, Tombstone, User, utcnow)
 from inbox.pipeline import Pipeline, Source
 from inbox.retention import holds, purge
 from tests.mailfactory import make_mail
@@ -49,8 +49,11 @@ def store(db, cfg: Settings, *raws: bytes) -> list[int]:
 
 
 def age(db, ids, status: str, days: int) -> None:
+    """As if the desk stored these tips `days` ago (a tip's age counts from when it was stored)."""
+    then = utcnow() - timedelta(days=days)
     with transaction(db) as s:
-        s.execute(update(Tip).where(Tip.id.in_(ids)).values(status=status, received_at=utcnow() - timedelta(days=days)))
+        s.execute(update(Tip).where(Tip.id.in_(ids)).values(status=status, received_at=then))
+        s.execute(update(Sighting).where(Sighting.tip_id.in_(ids)).values(seen_at=then))
 
 
 def found_anywhere(engine, marker: str) -> list[str]:
@@ -132,6 +135,25 @@ def test_a_plan_and_a_run_keep_what_a_hold_names(db, tmp_path):
         holds.lift(s, reader.id, "cli")
         s.commit()
         assert retention.plan(s, cfg)[0].due == 1
+
+
+def test_age_counts_from_when_the_desk_stored_a_tip_or_last_changed_it_not_from_its_date(db, tmp_path):
+    from datetime import datetime, timezone
+
+    cfg = settings(tmp_path)
+    old = datetime(2019, 3, 1, tzinfo=timezone.utc)  # a backfill of old mail: Date headers years ago
+    ids = store(db, cfg, *(make_mail(subject=f"Old offer {n}", sender=f"Seller {n} <seller{n}@example.net>", date=old)
+                           for n in range(2)))
+    with transaction(db) as s:
+        s.execute(update(Tip).where(Tip.id.in_(ids)).values(status="spam"))
+    with db() as s:
+        assert retention.plan(s, cfg)[0].due == 0  # stored today: not purged on arrival
+    age(db, ids, "spam", 10)
+    with transaction(db) as s:  # someone moved one of them to Spam on the board yesterday
+        s.add(TipEvent(tip_id=ids[0], kind="status", detail="new → spam", at=utcnow() - timedelta(days=1)))
+    assert retention.run(db, cfg).total == 1
+    with db() as s:
+        assert list(s.scalars(select(Tip.id))) == [ids[0]]
 
 
 def test_forgetting_a_reader_deletes_every_tip_of_theirs_and_nothing_else(db, engine, tmp_path, capsys):
