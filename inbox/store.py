@@ -18,7 +18,7 @@ from datetime import datetime
 import logging
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 

@@ -19,8 +19,6 @@ NO_BID = "<20261102083114.4471@mail.example.org>"
 
 
 def _payloads(shared_dir) -> list[dict]:
-    if shared_dir is None:
-        pytest.fail("../shared is missing: the XSS sweep reads shared/corpora/xss/dompurify-payloads.json", pytrace=False)
     return json.loads((shared_dir / "corpora" / "xss" / "dompurify-payloads.json").read_text(encoding="utf-8"))
 
 
