@@ -33,7 +33,7 @@ from inbox.db import make_engine, session_factory  # noqa: E402
 from inbox.mail import files  # noqa: E402
 from inbox.models import Tip  # noqa: E402
 from inbox.pipeline import Pipeline, Prepared, prepare  # noqa: E402
-from inbox.sort import flags  # noqa: E402
+from inbox.sort import flags, urgency  # noqa: E402
 from inbox.sort.text import from_mail, from_tip  # noqa: E402
 
 # The labels' spelling of a kind -> the sorter's.
@@ -148,7 +148,7 @@ def flag_cost(inputs: list) -> float:
         start = time.process_time()
         for inp in inputs:
             flags.sensitive_kinds(inp)
-            flags.urgency(inp)
+            urgency.urgency(inp)
         best = min(best, time.process_time() - start)
     return 1000 * best / max(1, len(inputs))
 
@@ -169,7 +169,7 @@ def report_corpus(folder: str) -> None:
     urgent = 0
     for inp in inputs:
         kinds.update(flags.sensitive_kinds(inp)[0])
-        urgent += bool(flags.urgency(inp))
+        urgent += bool(urgency.urgency(inp))
     n = max(1, len(inputs))
     print(f"corpus:       {folder}: {len(inputs)} messages, flags+urgency {flag_cost(inputs):.3f} ms CPU a message")
     print("  flagged:    " + "  ".join(f"{k} {c / n:.1%}" for k, c in sorted(kinds.items())) + f"  urgent {urgent / n:.1%}")

@@ -25,7 +25,7 @@ from inbox.config import Settings
 from inbox.db import RowBuffer, add_row
 from inbox.models import ModelVersion, SortDecision, Tip, utcnow
 from inbox.models.readers import identity_risks, protect_at_risk, protect_if_at_risk
-from inbox.sort import duplicates, flags, learn, nontips, spam, stories
+from inbox.sort import duplicates, flags, learn, nontips, spam, stories, urgency
 from inbox.sort.stories import Features
 from inbox.sort.stories_store import StoryDesk
 from inbox.sort import model as model_mod
@@ -164,7 +164,7 @@ class Sorter:
         if spam_model:
             spam_why["model_version"] = spam_model[1].version
         kinds, sensitive_rules = flags.sensitive_kinds(inp)
-        urgent = flags.urgency_of(inp)
+        urgent = urgency.urgency_of(inp)
         nontip = nontips.classify(inp)
         # Auto-replies, bounces and newsletters repeat templates, and a mailing list's posts share its
         # footer and its threads: clustering them would bury the readers' stories (docs/stories.md).

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pytest
 
 from inbox.sort import deadlines
-from inbox.sort.flags import urgency_of
+from inbox.sort.urgency import urgency_of
 from inbox.sort.text import SortInput
 
 TUESDAY = datetime(2023, 11, 28, 15, 0)  # Tue 28 Nov 2023: a month end two days on

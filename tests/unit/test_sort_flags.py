@@ -5,7 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from inbox.sort.flags import sensitive_kinds, urgency, urgency_of
+from inbox.sort.flags import sensitive_kinds
+from inbox.sort.urgency import urgency, urgency_of
 from inbox.sort.text import SortInput
 
 SENT = datetime(2026, 11, 20, 9, 30)  # a Friday

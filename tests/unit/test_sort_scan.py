@@ -9,7 +9,7 @@ import pytest
 from inbox.config import from_dict
 from inbox.mail.clean import clean
 from inbox.mail.parse import parse
-from inbox.sort import flags, spam
+from inbox.sort import flags, spam, urgency
 from inbox.sort.text import Scan, from_mail, needles, quick
 
 DEMO = Path(__file__).resolve().parents[2] / "inbox" / "demo" / "mailbox"
@@ -84,7 +84,7 @@ def _texts() -> list[str]:
     return texts
 
 
-TABLES = ([rx for _, _, rx in flags.SENSITIVE_RULES] + [rx for _, rx in flags.URGENT_RULES]
+TABLES = ([rx for _, _, rx in flags.SENSITIVE_RULES] + [rx for _, rx in urgency.URGENT_RULES]
           + [rx for *_, rx in spam.SPAM_RULES])
 
 
