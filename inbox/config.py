@@ -230,6 +230,21 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class JobsSettings:
+    # Where jobs wait: "sqlite" (a file under data_dir, no service: the embedded default) or
+    # "redis" (several machines share one queue). "immediate" runs a job inside the call that
+    # queued it (tests, one-off scripts).
+    backend: str = one_of("sqlite", "redis", "immediate")
+    # The SQLite file (default <data_dir>/jobs.sqlite).
+    path: str = ""
+    redis_url: str = secret("redis://127.0.0.1:6379/0")
+    # Threads running jobs in each consumer.
+    workers: int = 2
+    # `inbox worker` also runs the jobs; false: run `inbox jobs run` yourself (elsewhere).
+    in_worker: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     # Where the embedded database, models and other state live.
     data_dir: str = "var"
@@ -240,6 +255,7 @@ class Settings:
     board: BoardSettings = BoardSettings()
     sorting: SortingSettings = SortingSettings()
     retention: RetentionSettings = RetentionSettings()
+    jobs: JobsSettings = JobsSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
 
     @property

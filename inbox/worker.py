@@ -324,6 +324,7 @@ def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False,
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     pool = pool or SharedPool(settings.imports.processes).start()
+    consumer = None
     try:
         workers = folder_workers(settings, sessions, stop, once, pool)
         if not workers:
@@ -334,6 +335,10 @@ def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False,
         housekeeper = Housekeeper(settings, sessions, stop)
         if not once:
             housekeeper.start()
+        if not once and settings.jobs.in_worker and settings.jobs.backend != "immediate":
+            from inbox.jobs import Queue
+
+            consumer = Queue(settings).start_background()
         for w in workers:
             w.start()
         for w in workers:
@@ -346,6 +351,8 @@ def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False,
             return 1
         return 0
     finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
         pool.close()
         # Once a signal has asked for the stop, the handler stays: a second signal during the
         # rest of the shutdown still exits at once with 128 + its number, rather than killing

@@ -53,13 +53,11 @@ def _act(tip_id: int, fn, *args, message: str, learns: bool = False):
 
 
 def _start_retrain() -> None:
-    # Editors' labels made a retrain due: sorting retrains in a background thread, never in
-    # the request (and the worker picks the new model up on its next pass).
-    from flask import current_app
+    # Editors' labels made a retrain due: the jobs consumer retrains, never the request (and
+    # the worker picks the new model up on its next pass).
+    from inbox.board.web import jobs
 
-    from inbox.sort.learn import start_retrain
-
-    start_retrain(settings(), current_app.extensions["inbox"]["sessions"])
+    jobs().enqueue("sort.retrain")
 
 
 @bp.route("/<int:tip_id>")

@@ -11,6 +11,7 @@ from inbox.config import Settings
 from inbox.models import User
 
 _SQLITE_WRITERS = threading.Lock()
+_JOBS_LOCK = threading.Lock()
 
 
 def settings() -> Settings:
@@ -23,6 +24,18 @@ def db() -> Session:
     if "db" not in g:
         g.db = current_app.extensions["inbox"]["sessions"]()
     return g.db
+
+
+def jobs():
+    """The desk's job queue (inbox/jobs), made on first use: replies, notifications, retrains."""
+    state = current_app.extensions["inbox"]
+    if "jobs" not in state:
+        with _JOBS_LOCK:
+            if "jobs" not in state:
+                from inbox.jobs import Queue
+
+                state["jobs"] = Queue(settings())
+    return state["jobs"]
 
 
 def dialect() -> str:

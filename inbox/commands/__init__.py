@@ -8,6 +8,7 @@ from inbox.commands import board
 from inbox.commands import data
 from inbox.commands import demo
 from inbox.commands import export
+from inbox.commands import jobs
 from inbox.commands import retention
 from inbox.commands import sort
 from inbox.commands import worker
@@ -20,6 +21,7 @@ COMMANDS = [
     ("worker", "sync the configured mailboxes until stopped (IDLE or polling); --once for one pass", worker.add_worker_arguments, worker.run_worker),
     ("status", "each mailbox's health: last sync, last error, failures in a row, messages waiting", worker.add_status_arguments, worker.run_status),
     ("demo", "the whole trip on this machine: demo accounts, the bundled demo mailbox, the board on :5000", demo.add_arguments, demo.run),
+    ("jobs", "the job queue (replies, notifications, webhooks, retrains): jobs run | jobs status", jobs.add_arguments, jobs.run),
     ("serve", "serve the triage board with waitress (prints its URL)", board.add_serve_arguments, board.run_serve),
     ("export", "a board view or search as CSV on stdout: export [--status S] [--topic T] [--query Q] [--as EMAIL]", export.add_arguments, export.run),
     ("retention", "purge tips by the retention rules: retention plan | retention run", retention.add_retention_arguments, retention.run_retention),

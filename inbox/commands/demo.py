@@ -121,7 +121,7 @@ def demo_files(settings: Settings) -> list[Path]:
     database = sqlite_path(settings.database_url)
     data_dir = Path(settings.data_dir).resolve()
     candidates = [Path(f"{database}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
-    candidates += [data_dir / "models", data_dir / "demo-secret-key"]
+    candidates += [data_dir / "models", data_dir / "demo-secret-key", data_dir / "jobs.sqlite"]
     return [p for p in candidates if p.exists()]
 
 
@@ -143,10 +143,16 @@ def reset(settings: Settings) -> list[Path]:
 
 
 def serve(demo: Demo) -> None:
-    """The board on the demo's host and port, through `inbox serve`'s own code, until Ctrl-C."""
+    """The board on the demo's host and port, through `inbox serve`'s own code, until Ctrl-C,
+    with the job queue running in the same process (the demo starts no worker)."""
     from inbox.commands.board import serve_board
+    from inbox.jobs import Queue
 
-    serve_board(demo.settings)
+    consumer = Queue(demo.settings).start_background()
+    try:
+        serve_board(demo.settings)
+    finally:
+        consumer.stop(graceful=True)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -7,7 +7,8 @@ Retraining never runs in the worker's hot path. It runs
 - in the worker's idle time: the worker calls `retrain_if_due(settings, sessions)`
   between passes (cheap when nothing is due: two COUNT queries);
 - from the board: `record_correction` returns True when a retrain is due, and
-  the board then calls `start_retrain(settings, sessions)`, a daemon thread.
+  the board then queues the "sort.retrain" job (inbox/jobs), which the jobs
+  consumer runs with `retrain_job`.
 Sorters pick up a new model version by themselves (Sorter.refresh).
 """
 from __future__ import annotations
@@ -191,21 +192,11 @@ def retrain_if_due(settings: Settings, sessions: sessionmaker[Session]) -> list[
     return done
 
 
-def start_retrain(settings: Settings, sessions: sessionmaker[Session]) -> threading.Thread:
-    """Retrain in a background thread (for the board, after record_correction said it is due),
-    on a connection of its own: an engine made for it, not one of the board's requests'."""
-    def run() -> None:
-        engine = make_engine(sessions.kw["bind"].url.render_as_string(hide_password=False))
-        try:
-            retrain_if_due(settings, session_factory(engine))
-        except Exception:  # noqa: BLE001 - a failed retrain keeps the old model; say so and carry on
-            log.exception("background retrain failed")
-        finally:
-            engine.dispose()
-
-    thread = threading.Thread(target=run, name="inbox-retrain", daemon=True)
-    thread.start()
-    return thread
+def retrain_job(ctx) -> None:
+    """The queue's "sort.retrain" job (inbox/jobs/table.py): the board queues it when editors'
+    labels made a retrain due; it runs on the jobs consumer, never in a request."""
+    for row in retrain_if_due(ctx.settings, ctx.sessions):
+        log.info("retrained %s model: version %d on %d labels", row.kind, row.version, row.samples)
 
 
 def load_latest(settings: Settings, session: Session, kind: str) -> tuple[model_mod.TextModel, ModelVersion] | None:
