@@ -29,22 +29,17 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from inbox.mail import quote_tables as t
-from inbox.mail.signatures import find_signature, is_mobile_tag
+from inbox.mail.separators import (
+    RULE, attribution_at, unquoted, hard_separator, history_block, mbox_from, next_filled, odd_marker, quote_follows,
+    is_quoted, wrapped_quote_line,
+)
+from inbox.mail.signatures import find_signature
 
 NEW, QUOTE, HEAD, BANNER, FOOTER, FORWARD = "new", "quote", "head", "banner", "footer", "forward"
 
 # ">" and Supercite's initials ("BM>", The Bat! and Emacs), indented or not.
-_MARKERS = re.compile(r"^[ \t]*([A-Za-z]{0,4}>[ \t]?)*")
-_QUOTED = re.compile(r"[ \t]*[A-Za-z]{0,4}>")
-_RULE = re.compile(r"^\s*([_\-=‐—]{8,}|-{3}|_{3,})\s*$")
-_ORIGINAL = re.compile(r"^[-‐_=*\s]*(" + t.ORIGINAL_MESSAGE + r")[-‐_=*\s:]*$", re.IGNORECASE)
 _FORWARD = re.compile(r"^[-‐_=*\s]*(" + t.FORWARD_MARKER + r")[-‐_=*\s:]*$", re.IGNORECASE)
-_LETTER_BEFORE, _LETTER_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
-_VERB = re.compile(_LETTER_BEFORE + "(" + t.ATTRIBUTION_VERB + ")" + _LETTER_AFTER, re.IGNORECASE)
-_OPENING = re.compile(r"^(" + t.ATTRIBUTION_OPENING + r")\s", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
 _COLON_END = re.compile(r"[:：][ \t]*$", re.MULTILINE)
-_ODD_MARKERS = frozenset("|#):}")
 _INITIALS = re.compile(r"^([A-Z]{2,3}):\s+\S")
 
 
@@ -105,26 +100,26 @@ def _classify(lines: list[str], forwarding: bool, ends: set[int]) -> list[str]:
         if not line.strip():
             i += 1
             continue
-        quoted = _quoted(line) or (marker is not None and line.lstrip(" \t").startswith(marker))
+        quoted = is_quoted(line) or (marker is not None and line.lstrip(" \t").startswith(marker))
         maybe = _may_separate(line)
-        if (maybe or i in ends) and not line.startswith(">") and _FORWARD.match(_bare(line)):
+        if (maybe or i in ends) and not line.startswith(">") and _FORWARD.match(unquoted(line)):
             kinds[i:] = [FORWARD] * (n - i)
             break
         if quoted:
-            if mode == "marked" and not _mbox_from(lines, i):
+            if mode == "marked" and not mbox_from(lines, i):
                 kinds[i] = QUOTE
-            elif mode == NEW and _history_block(lines, i, first):
+            elif mode == NEW and history_block(lines, i, first):
                 mode = "marked"
                 kinds[i] = QUOTE
             i += 1
             continue
-        if mode == "marked" and _wrapped_quote_line(lines, i):
+        if mode == "marked" and wrapped_quote_line(lines, i):
             kinds[i] = QUOTE
             i += 1
             continue
-        hard, lead = _hard_separator(lines, i) if maybe else (0, 0)
+        hard, lead = hard_separator(lines, i) if maybe else (0, 0)
         if hard:
-            if _quote_follows(lines, i + hard):
+            if quote_follows(lines, i + hard):
                 kinds[i : i + hard] = [HEAD] * hard  # Outlook Express: the block, then ">" lines
                 mode = "marked"
                 i += hard
@@ -138,10 +133,10 @@ def _classify(lines: list[str], forwarding: bool, ends: set[int]) -> list[str]:
             else:
                 _unmarked_quote(lines, kinds, i)
                 break
-        span, strong = _attribution_at(lines, i) if i in ends or i + 1 in ends or i + 2 in ends else (0, False)
+        span, strong = attribution_at(lines, i) if i in ends or i + 1 in ends or i + 2 in ends else (0, False)
         if span:
-            marker = marker or _odd_marker(lines, i + span)
-            if marker or _quote_follows(lines, i + span):
+            marker = marker or odd_marker(lines, i + span)
+            if marker or quote_follows(lines, i + span):
                 kinds[i : i + span] = [HEAD] * span
                 mode = "marked"
                 i += span
@@ -171,157 +166,35 @@ def _unmarked_quote(lines: list[str], kinds: list[str], i: int) -> None:
 
 def _banner(lines: list[str], kinds: list[str]) -> int:
     """Mark a gateway banner's paragraph at the top; return the first line after it."""
-    first = _next_filled(lines, 0)
+    first = next_filled(lines, 0)
     if first is None or not t.BANNER.match(lines[first][:120]):
         return first or 0
     end = first
     while end < len(lines) and lines[end].strip():
         end += 1
-    after = _next_filled(lines, end)
+    after = next_filled(lines, end)
     if after is None or end - first > 5:
         return first  # a banner is a short paragraph above the reader's words, never all of them
     kinds[first:end] = [BANNER] * (end - first)
     return after
 
 
-def _hard_separator(lines: list[str], i: int) -> tuple[int, int]:
-    """(lines, lines before the header block) of an original-message line or Outlook block at i; (0, 0) if none."""
-    line = lines[i]
-    dashed = "--" in line or "__" in line or "‐‐" in line or "==" in line or "原始" in line
-    if dashed and _ORIGINAL.match(_bare(line)):
-        below = _next_filled(lines, i + 1)
-        block = _header_block(lines, below) if below is not None else 0
-        return (below + block - i, 0) if block else (1, 0)
-    if dashed and _RULE.match(line):
-        below = _next_filled(lines, i + 1)
-        block = _header_block(lines, below) if below is not None else 0
-        return (below + block - i, below - i) if block else (0, 0)
-    block = _header_block(lines, i)
-    return block, 0
 
 
-def _header_block(lines: list[str], i: int) -> int:
-    """How many From/Sent/To/Subject lines (any order, any of the languages) start at i; 0 if no block."""
-    if ":" not in lines[i][:40] and "：" not in lines[i][:40]:
-        return 0
-    if i > 0 and t.RAW_HEADER.match(_bare(lines[i - 1])):
-        return 0  # the end of pasted raw headers, not a client's block
-    kinds, addressed = [], False
-    for j in range(i, min(i + 10, len(lines))):
-        bare = _bare(lines[j])
-        match = t.HEADER_LINE.match(bare)
-        if not match:
-            if t.RAW_HEADER.match(bare):
-                return 0  # Message-Id, Reply-To, X-...: headers pasted or forwarded raw, not a reply's block
-            wrapped = kinds and kinds[-1] in ("to", "cc") and bare and j + 1 < len(lines)
-            if wrapped and t.HEADER_LINE.match(_bare(lines[j + 1])):
-                kinds.append("")  # a long To: or Cc: list wrapped onto the next line
-                continue
-            break
-        kind = t.HEADER_LABELS.get(" ".join(match.group("label").lower().split()), "")
-        kinds.append(kind)
-        addressed = addressed or (kind == "sender" and "@" in match.group("value"))
-    found = (
-        len(kinds) >= 2
-        and kinds[0] in ("sender", "date")
-        and "sender" in kinds
-        and ("subject" in kinds or addressed)
-        and ("date" in kinds or "subject" in kinds)
-    )
-    return len(kinds) if found else 0
 
 
-def _attribution_at(lines: list[str], i: int) -> tuple[int, bool]:
-    """(lines spanned, strong) of an attribution starting at line i; (0, False) if none.
-
-    Strong ones ("On <date>, X wrote:", opening word and date, or a date and an
-    address) may introduce an unmarked quote; weak ones ("X wrote:", a date and
-    an address with no verb) only count above ">" lines.
-    """
-    for span in (1, 2, 3):
-        last = i + span - 1
-        if last >= len(lines) or not lines[last].strip():
-            return 0, False
-        if not lines[last].rstrip().endswith((":", "：")):
-            continue
-        parts = [_bare(line) for line in lines[i : last + 1]]
-        chunk = " ".join(parts)
-        if len(chunk) > 400:
-            return 0, False
-        if span > 1 and not _opens_attribution(parts[0]):
-            return 0, False  # a sentence of new words above an attribution is not part of it
-        dated = bool(_DIGIT.search(chunk))
-        if _VERB.search(chunk):
-            if dated and (_OPENING.match(chunk) or "@" in chunk):
-                return span, True
-            if dated or len(chunk) <= 200:
-                return span, False
-        elif dated and "@" in chunk:
-            return span, False
-        return 0, False
-    return 0, False
 
 
-def _quote_follows(lines: list[str], i: int) -> bool:
-    """Whether ">" lines come within the next three lines written (a client may put a note first)."""
-    seen = 0
-    for line in lines[i : i + 12]:
-        if line.strip():
-            if _quoted(line):
-                return True
-            seen += 1
-            if seen == 3:
-                break
-    return False
 
 
-def _odd_marker(lines: list[str], i: int) -> str | None:
-    """The character older clients quote with instead of ">" ("| ", "# ", ") "), if the lines below share one."""
-    filled = [line.lstrip(" \t") for line in lines[i : i + 8] if line.strip()][:4]
-    if len(filled) >= 2 and filled[0][:1] in _ODD_MARKERS and all(line[:1] == filled[0][:1] for line in filled[:2]):
-        return filled[0][:1]
-    return None
 
 
-def _opens_attribution(first: str) -> bool:
-    """Whether the first of several lines can begin an attribution (not end a sentence of new words)."""
-    if _OPENING.match(first) or "@" in first or "<" in first:
-        return True
-    return first[-1:] not in ".!?" and bool(_DIGIT.search(first))
 
 
-def _history_block(lines: list[str], i: int, first: int) -> bool:
-    """Whether a ">" block met in the new words is quoted history, not a line the reader pasted."""
-    if i == first:
-        return True  # a message that opens with a quote answers it below (bottom-posted, interleaved)
-    end = i
-    while end < len(lines) and _quoted(lines[end]):
-        end += 1
-    for j in range(i, min(end, i + 4)):
-        bare = _bare(lines[j])
-        if bare and (_ORIGINAL.match(bare) or _header_block(lines, j) or _attribution_at(lines, j)[0]):
-            return True
-    after = _next_filled(lines, end)
-    if after is None:
-        return True  # the quote ends the message
-    follow = lines[after].strip()
-    return follow == "--" or is_mobile_tag(follow)
 
 
-def _mbox_from(lines: list[str], i: int) -> bool:
-    """A new line that mbox storage turned into ">From ..." (it quotes nothing)."""
-    return lines[i].startswith(">From ") and not (i > 0 and _quoted(lines[i - 1]))
 
 
-def _wrapped_quote_line(lines: list[str], i: int) -> bool:
-    """A short line between two quoted ones: the end of a quoted line some client re-wrapped."""
-    return (
-        0 < i < len(lines) - 1
-        and len(lines[i]) <= 30
-        and _quoted(lines[i - 1])
-        and _quoted(lines[i + 1])
-        and len(lines[i - 1]) >= 60
-    )
 
 
 # --- pieces and offsets ----------------------------------------------------------------------
@@ -353,7 +226,7 @@ def _list_footer(lines: list[str], first: int, last: int) -> int | None:
     """Where a mailing list's or group's footer ends a piece (a "-- " or rule line, then unsubscribe words)."""
     for k in range(max(first, last - 10), last + 1):
         opener = lines[k].strip()
-        if opener == "--" or _RULE.match(opener) or opener.startswith("-----"):
+        if opener == "--" or RULE.match(opener) or opener.startswith("-----"):
             if t.LIST_FOOTER.search(" ".join(lines[k : min(last + 1, k + 5)])[:500]):
                 return k
     return None
@@ -375,25 +248,14 @@ def _new_text_end(lines, starts, kinds, pieces, signature, length) -> int:
 # --- small helpers ----------------------------------------------------------------------------
 
 
-def _quoted(line: str) -> bool:
-    """A ">" line, also indented as MH and exmh write them (" > "), or led by initials ("BM> ")."""
-    return line[:1] == ">" or (">" in line[:8] and bool(_QUOTED.match(line)))
 
 
-def _bare(line: str) -> str:
-    """The line without its quote markers and surrounding spaces."""
-    return _MARKERS.sub("", line, count=1).strip() if ">" in line[:8] else line.strip()
 
 
 def _line_starts(lines: list[str]) -> list[int]:
     return [0, *accumulate(len(line) + 1 for line in lines)][:-1]
 
 
-def _next_filled(lines: list[str], i: int) -> int | None:
-    for j in range(i, len(lines)):
-        if lines[j].strip():
-            return j
-    return None
 
 
 def _trim_up(lines: list[str], last: int, first: int) -> int:
