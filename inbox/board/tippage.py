@@ -36,10 +36,13 @@ CID_URL = re.compile(r"(/cid/([0-9a-f]{64})/[^\"'\s<>?#]+)")
 
 @dataclass
 class TextParts:
-    """The body in three parts; nothing is cut away."""
+    """The body in three parts, and the same text in reading order as pieces ("new", "quoted",
+    "signature"), so that answers written between quotes or under one show where they stand;
+    nothing is cut away."""
     new: str
     signature: str
     quoted: str
+    pieces: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -102,6 +105,47 @@ def split_text(text: str, new_end: int, signature_start: int | None) -> TextPart
     return TextParts(text[:end], "", text[end:])
 
 
+def text_pieces(text: str, spans: list | None, new_end: int, signature_start: int | None) -> list[tuple[str, str]]:
+    """The body as (kind, text) pieces in reading order, from the reader's own spans (clean's
+    new_text_spans): what lies between and around them is quoted history, a banner or a footer,
+    and the signature is its own piece. Rows stored before spans existed read as one cut."""
+    n = len(text)
+    valid = [(a, b) for a, b in (spans or []) if 0 <= a < b <= n]
+    if not valid:
+        end = new_end if 0 < new_end <= n else n
+        valid = [(0, end)]
+    sig = signature_start if signature_start is not None and 0 <= signature_start < n else None
+    cuts: list[tuple[str, int, int]] = []
+    pos = 0
+    for a, b in sorted(valid):
+        if a > pos:
+            cuts.append(("quoted", pos, a))
+        cuts.append(("new", max(a, pos), b))
+        pos = max(pos, b)
+    if pos < n:
+        cuts.append(("quoted", pos, n))
+    if sig is not None:  # the signature runs from its start to the quote below it, or to the end
+        sig_end = new_end if sig < new_end <= n else n
+        split = []
+        for kind, a, b in cuts:
+            lo, hi = max(a, sig), min(b, sig_end)
+            if lo >= hi:
+                split.append((kind, a, b))
+                continue
+            split += [(kind, a, lo), ("signature", lo, hi), (kind, hi, b)]
+        cuts = split
+    pieces: list[tuple[str, str]] = []
+    for kind, a, b in cuts:
+        chunk = text[a:b]
+        if not chunk.strip():
+            continue
+        if pieces and pieces[-1][0] == kind:
+            pieces[-1] = (kind, pieces[-1][1] + chunk)
+        else:
+            pieces.append((kind, chunk.lstrip("\n")))
+    return pieces
+
+
 def mail_srcdoc(html_body: str | None, user_id: int, signer: ImageLinks, origin: str) -> str | None:
     """The sanitised HTML as an iframe document under its own CSP, cid URLs signed for this viewer."""
     if not html_body:
@@ -148,10 +192,14 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
     allowed["claim"] = allowed["claim"] and tip.assignee_id != user.id and (tip.assignee_id is None or is_editor(user))
     allowed["export"] = allowed["export"] and not me.masked
     files = [a for a in tip.attachments if not a.inline]
+    pieces = text_pieces(tip.text_body, tip.new_text_spans, tip.new_text_end, tip.signature_start)
     if me.masked:
-        text = TextParts(*redact.redact_body(tip.text_body, tip.new_text_end, tip.signature_start, who))
+        text = TextParts(*redact.redact_body(tip.text_body, tip.new_text_end, tip.signature_start, who),
+                         pieces=tuple((k, redact.SIGNATURE if k == "signature" else redact.redact(chunk, who))
+                                      for k, chunk in pieces))
     else:
         text = split_text(tip.text_body, tip.new_text_end, tip.signature_start)
+        text = TextParts(text.new, text.signature, text.quoted, tuple(pieces))
     return TipPage(
         tip=tip, root=root, reader=me, sender=sender_label(tip, me), subject=shown_subject(tip, me), text=text,
         srcdoc=None if me.masked or html_chars > max_html else mail_srcdoc(tip.html_body, user.id, signer, origin),

@@ -79,6 +79,26 @@ def test_quoted_text_and_signature_are_kept_but_collapsed(client_for, db):
     assert not soup.select_one("details.quoted").has_attr("open")
 
 
+def test_answers_under_and_between_quotes_show_where_they_stand(client_for, db):
+    """A bottom-posted, interleaved reply: the reader's words are the stored spans, the quotes
+    around them collapse, and the answer under the quote is not hidden inside "Quoted text"."""
+    from inbox.mail.quotes import split_reply
+
+    body = ("On Mon, Jan 5, 2026 at 9:00 AM Desk <desk@station.example> wrote:\n> Which school?\n\n"
+            "Lincoln Elementary, the one on Fifth.\n\n> And when?\n\nEvery morning this week.\n")
+    reply = split_reply(body)
+    assert len(reply.spans) == 2  # the quote tables found both answers
+    with db() as s, s.begin():
+        tip = make_tip(s, body=body)
+        tip.new_text_spans = [list(span) for span in reply.spans]
+        tip.new_text_end, tip.signature_start = reply.new_text_end, None
+    soup = BeautifulSoup(client_for("editor").get(f"/tips/{tip.id}").get_data(as_text=True), "html.parser")
+    pieces = [(el.name, el.get_text()) for el in soup.select("#tip-text > *")]
+    assert [name for name, _ in pieces] == ["details", "pre", "details", "pre"]
+    assert "Lincoln Elementary" in pieces[1][1] and "Every morning" in pieces[3][1]
+    assert "Which school?" in pieces[0][1] and "And when?" in pieces[2][1]
+
+
 def test_tip_page_shows_the_thread_other_tips_from_the_sender_and_the_cluster(client_for, db):
     with db() as s, s.begin():
         root = make_tip(s, subject="Ballots in a dumpster", sender="voter@example.org", cluster_id=5, age_hours=5)
