@@ -169,3 +169,19 @@ def test_jobs_run_refuses_no_threads_in_one_line(tmp_path, capsys):
     config.write_text(f'data_dir = "{tmp_path / "var"}"\n', encoding="utf-8")
     assert main(["--config", str(config), "jobs", "run", "--workers", "0"]) == 2
     assert capsys.readouterr().err == "inbox: --workers: give 1 or more\n"
+
+
+def test_the_redis_storage_shares_jobs_between_queues(settings):
+    """Several machines share one Redis: a job queued by one Queue runs on another's consumer."""
+    on_redis = replace(settings, jobs=JobsSettings(backend="redis", redis_url="redis://127.0.0.1:6379/13"))
+    producer = Queue(on_redis, sessions=object(), jobs=TABLE, periodic=())
+    producer.huey.flush()
+    producer.enqueue("t.record", tip_id=11)
+    assert producer.depth()["pending"] == 1
+    consumer = Queue(on_redis, sessions=object(), jobs=TABLE, periodic=()).start_background(workers=1)
+    try:
+        wait_for_event()
+    finally:
+        consumer.stop(graceful=True)
+        producer.huey.flush()
+    assert CALLS == [("record", 0, False, {"tip_id": 11})]
