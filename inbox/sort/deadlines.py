@@ -84,7 +84,7 @@ _PAST = re.compile(
     r"earlier|already|yesterday|stolen|broken|taken|given|done|seen|gone|written|shot|left|found|held|kept|made|"
     r"paid|lost|ran|spoke|stood|thought|wrote|began|brought|bought|caught|fell|felt|heard|knew|led|sold|"
     r"fue|fueron|hubo|pas[oó]|ocurri[oó]|dijo|dijeron|votaron|desde|pasado)\b|"
-    r"\b\w{3,}(?<!need)(?<!schedul)(?<!plann)(?<!expect)(?<!suppos)(?<!slat)ed\b")
+    r"\b\w{3,}(?<!need)(?<!want)(?<!schedul)(?<!plann)(?<!expect)(?<!suppos)(?<!slat)ed\b")
 _RECURRING = re.compile(r"\b(?:every|each|cada|todos los|los)$")
 _PAST_LEAD = re.compile(r"\b(?:last|this past|since|from|el pasado|desde)$")
 _DATE_AFTER = re.compile(rf",? (?:{_MONTH})\b")
@@ -183,15 +183,31 @@ _EVENT = re.compile(r"'s (?:\w+ )?(?:meeting|hearing|vote|rally|session|deadline
 _IS_ON = re.compile(r"(?:\bis|\bare|'s|'re|\bes|\bson|\bwill be|\bset for|\bscheduled for|\bdue) (?:on )?$")
 
 
+# Someone's whereabouts now: "I'm at my sister's", "we are staying with friends".
+_STATE = re.compile(r"\b(?:i|we|she|he|they)(?:['’]m|['’]re|['’]s| am| are| is) (?:at|in|with|staying|sleeping)\b")
+
+
 def _today_is_past(text: str, m: re.Match) -> bool:
     """"Today" is the story's clock only when its words point ahead ("the vote is today",
     "they clear the camp tonight", "tonight's meeting"), not when they tell the day's news."""
     if text.startswith("'s", m.end()):
         return not _EVENT.match(text, m.end())
+    start, end = _bounds(text, m)
+    if _STATE.search(text, start, m.start()) and not _FUTURE.search(text, start, end):
+        return True  # "I'm at my mom's tonight": where things stand today, not what is due
     if _IS_ON.search(text, max(0, m.start() - 16), m.start()):
         return False
     evening = m[0] in ("tonight", "tonite", "later today", "esta noche")
     return _points_back(text, m, default=not evening, future_only=not evening)
+
+
+# A time of day after a weekday, as an invitation or a notice gives it: "Sunday from 2 to 5 p.m.", "Tuesday at 7pm".
+_APPOINTMENT = re.compile(r",? (?:from |at |starting at )?\d{1,2}(?::\d{2})? ?(?:(?:-|–|to|until) ?\d{1,2}(?::\d{2})? ?)?"
+                          r"(?:a\.?m|p\.?m)\b|,? from \d{1,2}(?::\d{2})? (?:to|until|till|-) ?\d")
+
+
+# Words before "Monday's meeting" that make it a thing to go to (not "a statement on Monday's meeting").
+_TO_ATTEND = re.compile(r"\b(?:at|to|for|before|until|ahead of|attend|attending)\s$")
 
 
 # The word before a weekday, looked for after the weekday is found: "next", "last", "every", "el".
@@ -213,7 +229,16 @@ def _weekday(m: re.Match, base: date, text: str, past_lead: bool) -> list[Found]
     back = past_lead or lead in ("last", "past") or after == "pasado"
     if not back and lead not in ("this", "next", "coming", "este", "próximo", "proximo") and after != "que viene" \
             and not _IS_ON.search(text, max(0, m.start() - 16), m.start()):
-        back = _points_back(text, m, default=True)  # a tip tells what happened, unless its words say otherwise
+        event = _EVENT.match(text, m.end()) if _TO_ATTEND.search(text, max(0, m.start() - 16), m.start()) else None
+        clock = _APPOINTMENT.match(text, m.end())
+        if event:  # "speak at Monday's board meeting": a thing to go to, named by its day; ahead unless it "was"
+            back = _PAST.match(text, event.end() + 1) is not None
+        elif clock:  # "Sunday from 2 to 5 p.m. we invite…": a plan, unless the words after say "was"
+            tail = re.split(r"[.!?\n]", text[clock.end():clock.end() + 60].lstrip(". "), maxsplit=1)[0]
+            cue = _nearest_cue("", tail, ((_FUTURE, False), (_PAST, True)))
+            back = cue is not None and cue[1]
+        else:  # a tip tells what happened, unless its words say otherwise
+            back = _points_back(text, m, default=True)
     if back:
         return [Found("weekday", base - timedelta(days=(base.weekday() - wanted) % 7 or 7), True)]
     if lead == "next" and ahead <= 1:

@@ -190,11 +190,15 @@ _ROLE_ADDRESS = re.compile(
 # Words just before a number that make it the sender's own or a public line.
 _OWN_OR_PUBLIC_NUMBER = re.compile(
     r"\b(?:(?:call|text|reach|contact|phone|ring) me|my (?:cell|phone|number|mobile|direct line|line)|me at|"
+    r"call(?: back)?|"  # a number given to be called ("Call 555-…", "the number to call back is …"): not an exposure
     r"office|hotline|helpline|tip ?line|main (?:line|number)|switchboard|dispatch|press|media|public|"
     r"call(?:back)? (?:us|center|centre)|our (?:number|line|office)|toll(?:-free)?|fax)\b"
     r"[^\n\d\w]{0,3}(?:(?:is|at|on|number|line)\W{1,3}){0,2}$"
     # a contact block's label: "Cell: 555-…", "Tel. 555-…" (a signature's, an office's)
     r"|\b(?:tel|ph|cell|mobile|phone|fax)\s*[.:]\s*$", re.I)
+# A contact block's line ("Contact: Ana Ruiz, organizer, 555-…", "Media contact: …"): a press release's
+# or an office's published contact, whoever it names.
+_CONTACT_LINE = re.compile(r"\W*(?:(?:media|press|news) )?contacts?\s*[:-]", re.I)
 _TOLL_FREE = re.compile(r"^\D*(?:\+?1\D*)?\(?8(?:00|33|44|55|66|77|88)\b")
 
 
@@ -211,7 +215,8 @@ def _a_third_persons(kind: str, rule: str, inp: SortInput) -> bool:
         if kind == "email":
             if value.lower() == sender or _ROLE_ADDRESS.match(value):
                 continue
-        elif _TOLL_FREE.match(value) or _OWN_OR_PUBLIC_NUMBER.search(text[max(line_start, m.start() - 40):m.start()]):
+        elif (_TOLL_FREE.match(value) or _CONTACT_LINE.match(text, line_start)
+              or _OWN_OR_PUBLIC_NUMBER.search(text[max(line_start, m.start() - 40):m.start()])):
             continue
         return True
     return False

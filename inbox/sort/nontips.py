@@ -143,6 +143,10 @@ def classify(inp: SortInput) -> NonTip:
     discussion = any(r.startswith(("list-id", "list-post")) for r in by_headers.reasons)
     if by_headers.is_list:
         weights[LIST if discussion else NEWSLETTER] = DECIDES if discussion else BULK
+    # RFC 8058's one-click unsubscribe and Precedence: bulk together: a mailing to subscribers (a
+    # statement notice, a shipping notice, an agency's weekly report), whatever its words.
+    one_click = not discussion and "list-unsubscribe-post" in by_headers.reasons \
+        and any(r.startswith("precedence") for r in by_headers.reasons)
     for kind, flagged in ((AUTO_REPLY, by_headers.is_auto_reply), (BOUNCE, by_headers.is_bounce)):
         if flagged:
             weights[kind] = DECIDES
@@ -166,6 +170,9 @@ def classify(inp: SortInput) -> NonTip:
     if by_headers.is_list and not discussion and weights.get(AUTO_REPLY, 0.0) >= 1.0:
         weights[AUTO_REPLY] = DECIDES
         reasons.append("auto_reply: a bulk header and an auto-reply cue")
+    if one_click and not weights.get(PRESS_RELEASE):  # a release's cue keeps a release a release (a tip)
+        weights[NEWSLETTER] = max(weights.get(NEWSLETTER, 0.0), DECIDES)
+        reasons.append("newsletter: one-click unsubscribe and a bulk precedence")
     found = [kind for kind in ORDER if weights.get(kind, 0.0) >= DECIDES]
     if not found:
         return NonTip("", False, tuple(reasons))

@@ -126,3 +126,19 @@ def test_days_left_or_away_count_from_the_message_date():
     (away,) = deadlines.find("the vote is two weeks away", sent)
     assert away.day == date(2023, 12, 23)
     assert deadlines.find("it happened three days before the vote", sent) == []
+
+
+def test_a_weekday_with_a_time_of_day_is_a_plan_unless_its_words_say_it_was():
+    # TUESDAY 28 Nov 2023: that Sunday is 3 Dec, that Friday 1 Dec
+    assert due("We decided to hold an open house. On Sunday from 2 to 5 p.m. neighbours can visit.") == date(2023, 12, 3)
+    assert due("Thursday at 2 p.m. was the time they used the office for it.") is None
+
+
+def test_an_event_to_attend_named_by_its_day_is_ahead():
+    assert due("We wanted to speak at Friday's school board meeting but they changed the rules.") == date(2023, 12, 1)
+    assert due("The commissioner issued a statement on Friday's special meeting.") is None
+
+
+def test_where_someone_is_tonight_is_no_deadline():
+    assert due("My landlord changed the locks. I'm at my mom's tonight.") is None
+    assert due("They clear the camp tonight.") == date(2023, 11, 28)

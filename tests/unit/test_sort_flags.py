@@ -63,6 +63,16 @@ def test_the_senders_own_number_and_an_office_line_are_not_a_third_persons_phone
     assert sensitive_kinds(own_sig)[0] == ()  # the reader's signature is their own, not a third person's
 
 
+def test_a_press_contact_line_and_a_number_given_to_call_are_not_a_third_persons_phone():
+    for words in ("FOR IMMEDIATE RELEASE\n\nContact: Dana Whitlock, organizer, 412-555-0170\n\nTenants met",
+                  "Media contact: Lee Ortiz, Emergency Coordinator, 570-555-0133",
+                  "The clerk said the number to call back is 610-555-0102 but nobody picks up.",
+                  "Our cat is missing since Tuesday. Call 484-555-0119 any time."):
+        assert "phone" not in sensitive_kinds(tip(words))[0], words
+    # a named neighbour's number, not offered as a line to call, still counts
+    assert "phone" in sensitive_kinds(tip("Contacts at the plant? Ray's cell is 484-555-0119, he saw it."))[0]
+
+
 def test_the_senders_own_address_a_role_mailbox_and_forwarded_headers_are_not_a_third_persons_email():
     for words in ("reach me at a@example.org", "write to press@county.example.gov or info@county.example.gov",
                   "---------- Forwarded message ---------\nFrom: Pat Lee <pat.lee@example.com>\nSubject: memo"):
@@ -82,7 +92,7 @@ def test_an_ordinal_street_is_a_street_address():
 
 
 def test_rule_names_never_carry_the_matched_value():
-    kinds, names = sensitive_kinds(tip("ssn 123-45-6789, call 555-201-3344, mail ana@example.org"))
+    kinds, names = sensitive_kinds(tip("ssn 123-45-6789, his number 555-201-3344, mail ana@example.org"))
     assert kinds == ("email", "phone", "ssn")
     joined = " ".join(names)
     for value in ("123-45-6789", "555-201-3344", "ana@example.org"):

@@ -58,6 +58,18 @@ def test_a_groups_one_off_message_through_a_bulk_mailer_stays_new():
     assert lands(read(raw)) == ("new", "")
 
 
+def test_a_notice_with_one_click_unsubscribe_and_bulk_precedence_goes_to_not_tips():
+    one_click = {"Precedence": "bulk", "List-Unsubscribe": "<https://shop.example/u/9>",
+                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    raw = make_mail(sender="Orders <orders@shop.example>", subject="Your order has shipped",
+                    body="Your order is on its way.\nTrack it at https://shop.example/track/1\n", extra_headers=one_click)
+    assert lands(read(raw)) == ("not_tip", "newsletter")
+    release = make_mail(sender="Press <press@agency.example>", subject="FOR IMMEDIATE RELEASE: new clinic hours",
+                        body="FOR IMMEDIATE RELEASE\n\nThe agency opens two clinics on Monday.\n\n###\n",
+                        extra_headers=one_click)
+    assert lands(read(release))[0] == "new"  # a release through the same mailer stays a tip
+
+
 def test_a_proton_mail_letter_with_its_feedback_id_stays_new():
     raw = make_mail(sender="quietwater@protonmail.com", extra_headers={"Feedback-ID": "LNdDJ3==:Ext:ProtonMail"})
     assert lands(read(raw)) == ("new", "")
