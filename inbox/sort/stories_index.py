@@ -179,6 +179,23 @@ class StoryIndex:
         gap = story.days_from(at)
         return Evidence(dot / norm, names, meaning, conflict, gap, tuple(t for _, t in shared[:6]))
 
+    def lone_tips(self, story: Story, others: list[Story]) -> list[tuple[int, Features, datetime, str, Evidence]]:
+        """The tips standing alone among `others` (a new tip's candidate stories), each with its
+        evidence for `story` as it is now: a tip that arrived before the accounts that made the
+        story whole scored against its first member alone; it is scored again against them all."""
+        out = []
+        for other in others:
+            if other.key == story.key or len(other.tips) != 1:
+                continue
+            tip = other.tips[0]
+            found = self._members.get(other.key, {}).get(tip)
+            if found is None:
+                continue
+            at = other.times[0]
+            sender = next(iter(other.senders), "")
+            out.append((tip, found, at, sender, self.evidence(found, self.vector(found), story, at)))
+        return out
+
     def add(self, tip_id: int, found: Features, at: datetime, sender: str, key: int | None = None,
             vector: dict[int, float] | None = None) -> Story:
         """Put a tip in the story `key` (a new story of its own when None); returns the story."""
