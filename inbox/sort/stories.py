@@ -24,6 +24,7 @@ from inbox.sort import clusters, salient
 MIN_TERMS = 3  # fewer content words and names than this: too little to tell which story
 MAX_TERMS = 250  # the most frequent this many; a 4,000-character tip rarely has more
 CONTENT = 0  # a term that is only a content word; salient.NAME | WHERE | ID otherwise
+NUMBERED = 8  # "precinct #": the tip numbers a precinct (with NUMBERED alone: no word of the tip, only this)
 _TERM = np.dtype([("hash", "<u4"), ("kind", "u1"), ("tf", "u1")])
 
 
@@ -106,6 +107,10 @@ def features(subject: str, body: str, embed: bool = True) -> Features | None:
         term = " ".join(_norm(w) for w in name.split())
         row = found.setdefault(term, [CONTENT, 1])
         row[0] |= kind
+        noun, _, number = term.rpartition(" ")
+        if kind & salient.ID and noun and number[:1].isdigit() and not kind & salient.WHERE:
+            # "precinct 14" is also "precinct #": two tips naming precinct 14 and precinct 3 tell of two places
+            found.setdefault(noun + " #", [NUMBERED, 1])
     if len(found) < MIN_TERMS:
         return None
     by_hash: dict[int, tuple[int, int]] = {}

@@ -16,8 +16,8 @@ from datetime import datetime
 
 import numpy as np
 
-from inbox.sort.salient import WHERE
-from inbox.sort.stories import CONTENT, Features
+from inbox.sort.salient import ID, WHERE
+from inbox.sort.stories import CONTENT, NUMBERED, Features
 
 PRIOR_TIPS = 20  # a young index counts this many more tips, so no content word looks rare by chance
 # ... and this many for a name: a given place or person is named in few of all tips a desk will ever get,
@@ -158,7 +158,8 @@ class StoryIndex:
         # ("Emergency", "Safety" in a press release's headings) only as the word it also is. Either
         # way by the share of the story's members using it: one reader's word in a story of many is not the story's.
         shared = sorted(((story.share(t) * (idf(t) if k and kinds[t] else word_idf(t)), t) for t, k in mine.items()
-                         if t in kinds and (k | kinds[t]) != CONTENT and idf(t) >= NAME_BITS), reverse=True)
+                         if t in kinds and (k | kinds[t]) not in (CONTENT, NUMBERED) and idf(t) >= NAME_BITS),
+                        reverse=True)
         names = min(NAME_BITS_CAP, sum(b for b, _ in shared))
         my_places = [t for t, k in mine.items() if k & WHERE and idf(t) >= PLACE_BITS]
         if story._places is None:
@@ -172,6 +173,8 @@ class StoryIndex:
         if mine_unmatched and theirs_unmatched:
             together = len(mine_unmatched) < len(my_places) or len(theirs_unmatched) < len(their_places)
             conflict = PARTIAL_CONFLICT if together else 1.0
+        if conflict < 1.0 and self._numbers_differ(mine, story):
+            conflict = max(conflict, PARTIAL_CONFLICT) if shared else 1.0
         meaning = 0.0
         if found.meaning is not None and story.meaning is not None:
             length = float(np.linalg.norm(story.meaning))
@@ -195,6 +198,17 @@ class StoryIndex:
             sender = next(iter(other.senders), "")
             out.append((tip, found, at, sender, self.evidence(found, self.vector(found), story, at)))
         return out
+
+    @staticmethod
+    def _numbers_differ(mine: dict[int, int], story: Story) -> bool:
+        """Both number the same kind of thing ("precinct #") and share no number of it: precinct 14
+        and precinct 3, Route 22 and Route 51 — the same kind of event at another place."""
+        kinds = story.kinds
+        if not any(k == NUMBERED and kinds.get(t) == NUMBERED for t, k in mine.items()):
+            return False
+        my_ids = [t for t, k in mine.items() if k & ID and not k & WHERE]
+        their_ids = [t for t, k in kinds.items() if k & ID and not k & WHERE and story.share(t) >= 1.0]
+        return bool(my_ids) and bool(their_ids) and not any(t in kinds for t in my_ids)
 
     def add(self, tip_id: int, found: Features, at: datetime, sender: str, key: int | None = None,
             vector: dict[int, float] | None = None) -> Story:

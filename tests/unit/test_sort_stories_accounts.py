@@ -121,3 +121,18 @@ def test_days_apart_weigh_against_a_story():
     assert stories_score.logit(near) - stories_score.logit(far) == pytest.approx(
         stories_score.GAP * (far.gap - near.gap))
     assert far.gap == pytest.approx(6.0) and stories_score.logit(far) < stories_score.logit(near)
+
+
+def test_the_same_kind_of_numbered_place_with_another_number_is_evidence_against(index):
+    moved = feats("polling place moved", "The election office moved the precinct 14 polling place to the fire hall "
+                                          "and sent no letters to the voters there.")
+    purge = feats("purge letters", "The election office mailed letters to voters in precinct 3 saying they will be "
+                                   "removed from the rolls.")
+    again = feats("precinct 14", "Precinct 14 voters got no letter about the polling place moving to the fire hall.")
+    for tip, found in ((1, moved), (2, purge), (3, again)):
+        index.observe(tip, found)
+    story = index.add(1, moved, T0, "a@example.org")
+    other = index.evidence(purge, index.vector(purge), story, T0)
+    same = index.evidence(again, index.vector(again), story, T0)
+    assert other.conflict == 1.0 and same.conflict == 0.0
+    assert stories.term_hash("precinct #") not in set(other.shared)  # numbering a precinct is no shared name
