@@ -166,7 +166,7 @@ class StorySettings:
     # Tips are compared with the stories active this many days around their own date.
     window_days: float = 14.0
     # The score (0-1, the probability that a tip tells a story) to join its cluster, or to suggest it.
-    join: float = 0.82
+    join: float = 0.7
     suggest: float = 0.27
     # Editors' same/different-story decisions that make a recalibration of the thresholds due.
     recalibrate_after: int = 10

@@ -12,7 +12,9 @@ content words, stored as 128 signed bytes. The story index weighs them
 """
 from __future__ import annotations
 
+import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +24,7 @@ from inbox.sort import clusters, salient
 MIN_TERMS = 3  # fewer content words and names than this: too little to tell which story
 MAX_TERMS = 250  # the most frequent this many; a 4,000-character tip rarely has more
 CONTENT = 0  # a term that is only a content word; salient.NAME | WHERE | ID otherwise
+NUMBERED = 8  # "precinct #": the tip numbers a precinct (with NUMBERED alone: no word of the tip, only this)
 _TERM = np.dtype([("hash", "<u4"), ("kind", "u1"), ("tf", "u1")])
 
 
@@ -30,9 +33,34 @@ def term_hash(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
+_DOUBLED = re.compile(r"([bdfgklmnprtz])\1$")
+
+
+def stem(word: str) -> str:
+    """A word's stem, so readers' inflections meet ("plowed", "plowing", "plow"; "closed", "closes",
+    "closing", "close"): a plural 's', then '-ing' or '-ed', then a final 'e' or a doubled consonant
+    dropped. A light, rule-only stemmer: the same in every language it sees, wrong only in ways that
+    are the same for every reader (two words sharing a stem rarely tell different stories)."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+        if word.endswith("ie") and len(word) > 4:
+            word = word[:-2] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        word = word[:-3]
+    elif len(word) > 4 and word.endswith("ied"):
+        word = word[:-3] + "y"
+    elif len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+        word = word[:-2]
+    else:
+        return word[:-1] if len(word) > 4 and word.endswith("e") and not word.endswith("ee") else word
+    if _DOUBLED.search(word):
+        return word[:-1]
+    return word[:-1] if len(word) > 4 and word.endswith("e") and not word.endswith("ee") else word
+
+
 def _norm(word: str) -> str:
-    """A word as content words are counted: a plural 's' dropped."""
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+    """A word as content words are counted: its stem."""
+    return stem(word)
 
 
 @dataclass(frozen=True)
@@ -71,11 +99,18 @@ def features(subject: str, body: str, embed: bool = True) -> Features | None:
     """The terms and meaning of a tip's subject and own words, or None when too few."""
     text = salient.own_text(subject, body)
     words = clusters.counts(text)
-    found: dict[str, list[int]] = {w: [CONTENT, n] for w, n in words.most_common(MAX_TERMS)}
+    stems: Counter[str] = Counter()
+    for w, n in words.items():
+        stems[stem(w) if "-" not in w else w] += n
+    found: dict[str, list[int]] = {w: [CONTENT, n] for w, n in stems.most_common(MAX_TERMS)}
     for name, kind in salient.names(subject, body, text).items():
         term = " ".join(_norm(w) for w in name.split())
         row = found.setdefault(term, [CONTENT, 1])
         row[0] |= kind
+        noun, _, number = term.rpartition(" ")
+        if kind & salient.ID and noun and number[:1].isdigit() and not kind & salient.WHERE:
+            # "precinct 14" is also "precinct #": two tips naming precinct 14 and precinct 3 tell of two places
+            found.setdefault(noun + " #", [NUMBERED, 1])
     if len(found) < MIN_TERMS:
         return None
     by_hash: dict[int, tuple[int, int]] = {}

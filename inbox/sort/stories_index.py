@@ -16,8 +16,8 @@ from datetime import datetime
 
 import numpy as np
 
-from inbox.sort.salient import WHERE
-from inbox.sort.stories import CONTENT, Features
+from inbox.sort.salient import ID, WHERE
+from inbox.sort.stories import CONTENT, NUMBERED, Features
 
 PRIOR_TIPS = 20  # a young index counts this many more tips, so no content word looks rare by chance
 # ... and this many for a name: a given place or person is named in few of all tips a desk will ever get,
@@ -158,7 +158,8 @@ class StoryIndex:
         # ("Emergency", "Safety" in a press release's headings) only as the word it also is. Either
         # way by the share of the story's members using it: one reader's word in a story of many is not the story's.
         shared = sorted(((story.share(t) * (idf(t) if k and kinds[t] else word_idf(t)), t) for t, k in mine.items()
-                         if t in kinds and (k | kinds[t]) != CONTENT and idf(t) >= NAME_BITS), reverse=True)
+                         if t in kinds and (k | kinds[t]) not in (CONTENT, NUMBERED) and idf(t) >= NAME_BITS),
+                        reverse=True)
         names = min(NAME_BITS_CAP, sum(b for b, _ in shared))
         my_places = [t for t, k in mine.items() if k & WHERE and idf(t) >= PLACE_BITS]
         if story._places is None:
@@ -172,12 +173,42 @@ class StoryIndex:
         if mine_unmatched and theirs_unmatched:
             together = len(mine_unmatched) < len(my_places) or len(theirs_unmatched) < len(their_places)
             conflict = PARTIAL_CONFLICT if together else 1.0
+        if conflict < 1.0 and self._numbers_differ(mine, story):
+            conflict = max(conflict, PARTIAL_CONFLICT) if shared else 1.0
         meaning = 0.0
         if found.meaning is not None and story.meaning is not None:
             length = float(np.linalg.norm(story.meaning))
             meaning = float(found.meaning @ story.meaning) / length if length else 0.0
         gap = story.days_from(at)
         return Evidence(dot / norm, names, meaning, conflict, gap, tuple(t for _, t in shared[:6]))
+
+    def lone_tips(self, story: Story, others: list[Story]) -> list[tuple[int, Features, datetime, str, Evidence]]:
+        """The tips standing alone among `others` (a new tip's candidate stories), each with its
+        evidence for `story` as it is now: a tip that arrived before the accounts that made the
+        story whole scored against its first member alone; it is scored again against them all."""
+        out = []
+        for other in others:
+            if other.key == story.key or len(other.tips) != 1:
+                continue
+            tip = other.tips[0]
+            found = self._members.get(other.key, {}).get(tip)
+            if found is None:
+                continue
+            at = other.times[0]
+            sender = next(iter(other.senders), "")
+            out.append((tip, found, at, sender, self.evidence(found, self.vector(found), story, at)))
+        return out
+
+    @staticmethod
+    def _numbers_differ(mine: dict[int, int], story: Story) -> bool:
+        """Both number the same kind of thing ("precinct #") and share no number of it: precinct 14
+        and precinct 3, Route 22 and Route 51 — the same kind of event at another place."""
+        kinds = story.kinds
+        if not any(k == NUMBERED and kinds.get(t) == NUMBERED for t, k in mine.items()):
+            return False
+        my_ids = [t for t, k in mine.items() if k & ID and not k & WHERE]
+        their_ids = [t for t, k in kinds.items() if k & ID and not k & WHERE and story.share(t) >= 1.0]
+        return bool(my_ids) and bool(their_ids) and not any(t in kinds for t in my_ids)
 
     def add(self, tip_id: int, found: Features, at: datetime, sender: str, key: int | None = None,
             vector: dict[int, float] | None = None) -> Story:

@@ -124,7 +124,8 @@ class StoryDesk:
         exclude = {index.story_of[t] for t in cannot if t in index.story_of}
         best: tuple[float, Story, Evidence] | None = None
         sender = (tip.sender_address or "").lower()
-        for story in index.candidates(found, at, exclude):
+        candidates = index.candidates(found, at, exclude)
+        for story in candidates:
             if story.tips == [tip.id]:
                 continue
             evidence = index.evidence(found, vector, story, at)
@@ -159,7 +160,36 @@ class StoryDesk:
             return {"action": "suggested", **facts}
         duplicates.join(session, tip, other, touched)
         self._place(tip, found, at, vector, other)
-        return {"action": "joined", "cluster_id": tip.cluster_id, **facts}
+        pulled = self._pull_lone_tips(session, tip, candidates, touched)
+        return {"action": "joined", "cluster_id": tip.cluster_id, **facts, **({"pulled_in": pulled} if pulled else {})}
+
+    def _pull_lone_tips(self, session: Session, tip: Tip, candidates: list[Story], touched: set[int] | None) -> list[int]:
+        """After a join, the tips standing alone among the candidates are scored again against the
+        story as it now is, and join it at the join threshold: a tip that arrived before the
+        accounts that make its story clear (or an original after its echoes) is not left out
+        for good. Editors' "different stories" decisions still keep a pair apart. Returns their ids."""
+        index = self.index
+        key = index.story_of.get(tip.id)
+        story = index.stories.get(key) if key is not None else None
+        if story is None:
+            return []
+        pulled = []
+        for other_id, other_found, other_at, other_sender, evidence in index.lone_tips(story, candidates):
+            if other_sender and story.senders == {other_sender} and evidence.content < SAME_READER_CONTENT:
+                continue
+            if self.calibration.probability(stories_score.logit(evidence)) < self.settings.join:
+                continue
+            _must, cannot = _constraints(session, other_id)
+            if any(index.story_of.get(t) == story.key for t in cannot):
+                continue
+            lone = _tip(session, other_id)
+            if lone is None or lone.thread_root_id is not None:
+                continue
+            duplicates.join(session, lone, tip, touched)
+            self._add(other_id, other_found, other_at, lone.sender_address, tip.cluster_id)
+            pulled.append(other_id)
+            log.info("story: tip %s joined cluster %s on a second look (after tip %s)", other_id, tip.cluster_id, tip.id)
+        return pulled
 
     def _place(self, tip: Tip, found: Features, at: datetime, vector: dict, other: Tip) -> None:
         """Put the tip in the story of `other` in memory, filed under their cluster's id."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from itertools import count
 
 import pytest
@@ -152,3 +153,47 @@ def test_a_newsletters_next_issue_does_not_join_its_last_one(db, settings):
     ids = store(db, settings, *(make_mail(sender="weekly@millbrook.example", subject=f"Millbrook Weekly #{n}",
                                           body=template.format(story=text)) for n, text in enumerate(issues)))
     assert clusters_of(db, ids) == [None, None]
+
+
+def test_a_tip_that_arrived_before_the_accounts_that_make_its_story_clear_joins_them(db, settings):
+    """A terse note first, a parent's account (not like enough to join it alone), then a
+    neighbour's that joins the parent's: the note is scored again against the story of two."""
+    from tests.unit.test_sort_stories_accounts import BACKGROUND, LONE, NEIGHBOUR, PARENT
+
+    when = datetime(2026, 1, 12, 8, tzinfo=timezone.utc)
+    background = [make_mail(sender=f"reader{i}@example.org", subject=s, body=b, date=when - timedelta(days=3))
+                  for i, (s, b) in enumerate(BACKGROUND)]
+    store(db, settings, *background)
+    ids = store(db, settings,
+                make_mail(sender="son@example.com", subject=LONE[0], body=LONE[1], date=when),
+                make_mail(sender="dana@example.org", subject=PARENT[0], body=PARENT[1], date=when + timedelta(hours=1)),
+                make_mail(sender="n@example.net", subject=NEIGHBOUR[0], body=NEIGHBOUR[1],
+                          date=when + timedelta(hours=2)))
+    lone, parent, neighbour = clusters_of(db, ids)
+    assert parent is not None and lone == parent == neighbour
+    with db() as session:
+        why = {t: json.loads(e)["cluster"] for t, e in session.execute(
+            select(SortDecision.tip_id, SortDecision.explanation).where(SortDecision.tip_id.in_(ids)))}
+        cluster = session.get(Cluster, parent)
+    assert why[ids[1]]["action"] != "joined"  # the parent did not join the note by itself
+    assert why[ids[2]]["action"] == "joined" and why[ids[2]]["pulled_in"] == [ids[0]]
+    assert (cluster.size, cluster.readers) == (3, 3)
+
+
+def test_an_editors_different_story_keeps_a_lone_tip_out_of_a_story_that_grows(db, settings):
+    from tests.unit.test_sort_stories_accounts import BACKGROUND, LONE, NEIGHBOUR, PARENT
+
+    when = datetime(2026, 1, 12, 8, tzinfo=timezone.utc)
+    store(db, settings, *[make_mail(sender=f"reader{i}@example.org", subject=s, body=b, date=when - timedelta(days=3))
+                          for i, (s, b) in enumerate(BACKGROUND)])
+    lone_id, parent_id = store(db, settings,
+                               make_mail(sender="son@example.com", subject=LONE[0], body=LONE[1], date=when),
+                               make_mail(sender="dana@example.org", subject=PARENT[0], body=PARENT[1],
+                                         date=when + timedelta(hours=1)))
+    with db() as session:
+        record_decision(session, None, lone_id, parent_id, False, "dismiss", None, settings.sorting.stories)
+        session.commit()
+    (neighbour_id,) = store(db, settings, make_mail(sender="n@example.net", subject=NEIGHBOUR[0], body=NEIGHBOUR[1],
+                                                    date=when + timedelta(hours=2)))
+    lone, parent, neighbour = clusters_of(db, [lone_id, parent_id, neighbour_id])
+    assert parent is not None and neighbour == parent and lone != parent
