@@ -141,7 +141,7 @@ def test_a_tip_imported_while_another_browser_is_open_appears_there(opened, card
     assert "1 new" in watcher.inner_text("#live-status")
     # Someone else's change: the admin moves it; the editor's board marks it, no reload either.
     other.reload()
-    other.locator(f"article.card[data-tip-id='{tip_id}']").click()
+    other.locator(f"article.card[data-tip-id='{tip_id}'] .card-age").click()  # selects it (not the link)
     other.keyboard.press("s")
     other.click("dialog#status-dialog button[value=reviewing]")
     watcher.wait_for_selector(f"#column-reviewing article.card.changed[data-tip-id='{tip_id}']", timeout=3000)
@@ -150,9 +150,18 @@ def test_a_tip_imported_while_another_browser_is_open_appears_there(opened, card
 
 def test_dragging_a_card_to_another_status_moves_it(opened, cards_board):
     page = opened("editor")
-    card = page.locator("#column-new article.card:not([data-story])").first
-    tip_id = card.get_attribute("data-tip-id")
-    card.drag_to(page.locator("section#column-declined"))
+    tip_id = page.locator("#column-new article.card:not([data-story])").first.get_attribute("data-tip-id")
+    source = page.locator(f"article.card[data-tip-id='{tip_id}'] .card-age")
+    source.scroll_into_view_if_needed()
+    box = source.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 8, box["y"] + box["height"] / 2 + 8, steps=4)  # the drag starts here
+    target = page.locator("section#column-declined h2")
+    target.scroll_into_view_if_needed()
+    spot = target.bounding_box()
+    page.mouse.move(spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2, steps=8)
+    page.mouse.up()
     page.wait_for_selector(f"#column-declined article.card[data-tip-id='{tip_id}']")
     assert cards_board.tip(int(tip_id)).status == "declined"
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
