@@ -215,3 +215,23 @@ def test_a_poll_does_not_keep_an_idle_session_alive(client_for, db, users):
     assert reporter.get("/board/poll").status_code == 200
     with db() as s:
         assert s.scalar(select(UserSession.last_seen_at).where(UserSession.user_id == users["reporter"][0])) == before
+
+
+def test_story_page_queries_do_not_grow_with_its_tips(client_for, db, engine):
+    from sqlalchemy import event
+
+    with db() as s, s.begin():
+        _story(s, 20, 2)
+        _story(s, 21, 12)
+    editor = client_for("editor")
+    counts = {}
+    for story in (20, 21):
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert editor.get(f"/stories/{story}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        counts[story] = len(statements)
+    assert counts[20] == counts[21], counts
