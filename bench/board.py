@@ -1,9 +1,11 @@
 """Benchmark the board: 100,000 realistic tips in SQLite, `inbox serve` (waitress) in a
 subprocess, 8 concurrent clients over real HTTP.
 
-Prints, for the board, a filtered view, a search and a tip page: p50/p95 latency and
-requests/s; then the SQL queries one board page costs with 10 and with 50 cards per
-column (it must not grow). Bars (issue 5): p95 <= 100 ms each, on SQLite, this machine.
+Prints, for the board (story cards: one a cluster), the board sorted by deadline and by
+readers, a filtered view, a search, a tip page, a story page and the live board's poll
+(answered 304 while nothing changed): p50/p95 latency and requests/s; then the SQL queries
+one board page costs with 10 and with 50 cards per column (it must not grow). Bars (issues
+5 and 12): p95 <= 100 ms each, on SQLite, this machine.
 
     .venv/bin/python bench/board.py [--tips 100000] [--clients 8] [--requests 400] [--keep DIR]
 """
@@ -95,6 +97,7 @@ def fill(url: str, count: int, seed: int = 5) -> None:
                 "topic": rng.choice(TOPICS) if rng.random() < 0.9 else None, "topic_confidence": rng.random(),
                 "topic_source": "rules", "cluster_id": rng.randint(1, count // 20) if rng.random() < 0.3 else None,
                 "sensitive": "health" if rng.random() < 0.05 else "", "urgent": rng.random() < 0.03,
+                "deadline": now + timedelta(days=rng.randint(0, 30)) if rng.random() < 0.1 else None,
                 "status": rng.choices(statuses, weights)[0], "assignee_id": rng.choice([None, None, None, 1, 2]),
             })
             if rng.random() < 0.1:
@@ -109,7 +112,11 @@ def fill(url: str, count: int, seed: int = 5) -> None:
                 conn.execute(insert(Attachment), atts)
             conn.execute(insert(Sighting), sights)
         print(f"  filled {start + len(tips):,} tips", end="\r", flush=True)
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # the stories sorting would have made of the clusters
+        conn.exec_driver_sql(
+            "INSERT INTO clusters (id, size, readers, created_at, updated_at) SELECT cluster_id, count(*), "
+            "count(DISTINCT sender_address), min(received_at), max(received_at) FROM tips "
+            "WHERE cluster_id IS NOT NULL GROUP BY cluster_id")
         conn.exec_driver_sql("PRAGMA optimize")
     engine.dispose()
     print()
@@ -122,9 +129,10 @@ class Browser:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookie = ""
 
-    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+    def request(self, method: str, path: str, body: str | None = None, extra: dict | None = None) -> tuple[int, str]:
         """One request on the kept-alive connection; remembers the session cookie."""
         headers = {"Cookie": self.cookie} if self.cookie else {}
+        headers.update(extra or {})
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         self.conn.request(method, path, body=body, headers=headers)
@@ -155,12 +163,13 @@ def measure(port: int, paths: list[str], clients: int, email: str) -> tuple[list
 
     def work(browser: Browser, mine: list[str]) -> None:
         for path in mine:
+            path, _, etag = path.partition(" etag=")  # the poll: as the page sends it, with its ETag
             t0 = time.perf_counter()
-            status, _ = browser.request("GET", path)
+            status, _ = browser.request("GET", path, extra={"If-None-Match": etag} if etag else None)
             elapsed = (time.perf_counter() - t0) * 1000
             with lock:
                 latencies.append(elapsed)
-                if status != 200:
+                if status not in (200, 304):
                     errors.append(f"{status} {path}")
 
     threads = [threading.Thread(target=work, args=(b, paths[i::clients])) for i, b in enumerate(browsers)]
@@ -194,7 +203,7 @@ def query_counts(url: str) -> dict[int, tuple[int, int]]:
         event.listen(engine, "before_cursor_execute", listener)
         page = client.get(f"/?per={per}").get_data(as_text=True)
         event.remove(engine, "before_cursor_execute", listener)
-        result[per] = (len(statements), page.count('<article class="card'))
+        result[per] = (len(statements), page.count('<article class="card'), page.count("data-story="))
     engine.dispose()
     return result
 
@@ -243,11 +252,19 @@ def main() -> int:
                 time.sleep(0.1)
         rng = random.Random(7)
         n = args.requests
+        probe = Browser(port)
+        probe.login("editor@bench.example")
+        state = re.search(r'data-state="([0-9.]+)"', probe.request("GET", "/")[1]).group(1)
         scenarios = {
             "board": ["/"] * n,
             "filtered view": ["/?" + urlencode({"topic": rng.choice(TOPICS), "assignee": "none"}) for _ in range(n)],
             "search": [f"/?q={rng.choice(RARE)}" for _ in range(n)],
             "tip page": [f"/tips/{rng.randint(1, args.tips)}" for _ in range(n)],
+            "story page": [f"/stories/{rng.randint(1, args.tips // 20)}" for _ in range(n)],
+            "sort deadline": ["/?sort=deadline"] * n,
+            "sort readers": ["/?sort=readers"] * n,
+            "poll (304)": [f"/board/poll?state={state} etag=\"{state}\"" for _ in range(n)],
+            "poll (changed)": [f"/board/poll?state={state.split('.')[0]}.0" for _ in range(n)],
         }
         print(f"\n{args.tips:,} tips, SQLite, waitress {args.processes} process(es) x 8 threads, "
               f"{args.clients} concurrent clients, {n} requests each; load average before: {os.getloadavg()[0]:.1f}")
@@ -272,8 +289,8 @@ def main() -> int:
         server.wait(timeout=10)
     counts = query_counts(url)
     print("\nSQL queries for one board page (editor, all columns):")
-    for per, (queries, cards) in counts.items():
-        print(f"  {per:>3} cards per column: {cards:>4} cards shown, {queries} queries")
+    for per, (queries, cards, stories) in counts.items():
+        print(f"  {per:>3} cards per column: {cards:>4} cards shown ({stories} of them stories), {queries} queries")
     print("  constant" if counts[10][0] == counts[50][0] else "  GROWS with the cards")
     print(f"\nworst p95: {worst:.1f} ms ({'within' if worst <= 100 else 'over'} the 100 ms bar); "
           f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work on this machine counts too)")

@@ -131,6 +131,8 @@ class BoardSettings:
     # Cards per status column on one board page (seven columns of 12 fill a large screen;
     # bench/board.py measured p95 65 ms at 12 against 117 ms at 20, under 8 clients).
     cards_per_column: int = 12
+    # How often an open board asks whether anything changed (a 304 when nothing did).
+    poll_seconds: float = 1.5
     # waitress worker threads for `inbox serve`.
     threads: int = 8
     # waitress processes sharing the port (Python runs one thread at a time per process).

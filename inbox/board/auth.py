@@ -30,6 +30,7 @@ from inbox.models import User, utcnow
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
+IDLE_ENDPOINTS = frozenset({"live.poll"})  # requests that do not count as using the session
 # cid images check their own signed token or the session (see attachments._cid_viewer).
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.healthz", "static", "attachments.cid_image",
                               "metrics.metrics"})  # /metrics checks its own callers (loopback or token)
@@ -131,7 +132,8 @@ def _load_user():
         g.user, g.session_row = row.user, row
         server_session.attach(row)
     writes = request.method in ("POST", "PUT", "PATCH", "DELETE") and request.endpoint != "auth.login"
-    if row is not None and sessions.touch_due(row):
+    # The board's poll is not use: a board left open must still reach the idle limit.
+    if row is not None and sessions.touch_due(row) and request.endpoint not in IDLE_ENDPOINTS:
         begin_write()
         sessions.touch(db(), row)
         if not writes:

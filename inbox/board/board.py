@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from inbox.board.access import STATUS_LABELS, STATUSES, is_editor, may
+from inbox.board.live import board_state
 from inbox.board.queries import FLAGS, Filters, board_page, topics, user_labels
 from inbox.board.web import db, dialect, settings, user
 from inbox.models import Mailbox, SavedView
@@ -32,6 +33,7 @@ def index():
     return render_template(
         "board/board.html", page=page, filters=filters, statuses=STATUSES, labels=STATUS_LABELS, flags=FLAGS,
         topics=topics(session), users=users, editor=is_editor(me), may_export=may(me, "export", None),
+        state=board_state(session), poll_seconds=settings().board.poll_seconds,
         mailboxes=session.execute(select(Mailbox.id, Mailbox.name).order_by(Mailbox.name)).all(),
         views=session.scalars(select(SavedView).where(SavedView.user_id == me.id).order_by(SavedView.name)).all(),
     )
@@ -67,4 +69,4 @@ def delete_view(view_id: int):
 @bp.route("/help")
 def help_page():
     """The keyboard shortcuts, for readers without the script."""
-    return render_template("board/help.html")
+    return render_template("board/help.html", editor=is_editor(user()))

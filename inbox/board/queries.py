@@ -22,6 +22,7 @@ from inbox.board import redact
 from inbox.board import statements as st
 from inbox.board.access import STATUSES, Readers, is_editor
 from inbox.board.params import is_id, parse_day, parse_int
+from inbox.board.stories import opened_by, story_stats
 from inbox.models import Note, Tip, User, utcnow
 from inbox.models.search import search_param
 
@@ -43,6 +44,7 @@ class Filters:
     flag: str = ""
     since: date | None = None
     until: date | None = None
+    sort: str = "age"  # one of statements.SORTS
     page: int = 1
     per: int = 12
     default_per: int = 12  # not part of the query string
@@ -70,15 +72,18 @@ class Filters:
             raise ValueError("flag is not a known flag")
         if assignee and assignee not in ("me", "none") and not is_id(assignee):
             raise ValueError("assignee must be me, none or a user id")
+        sort = args.get("sort", "") or "age"
+        if sort not in st.SORTS:
+            raise ValueError("sort must be age, deadline or readers")
         mailbox = num("mailbox", 1, 2**31, None)
         return cls(q=args.get("q", "").strip()[:200], topic=args.get("topic", "")[:200], mailbox=mailbox,
-                   status=status, assignee=assignee, flag=flag, since=day("since"), until=day("until"),
+                   status=status, assignee=assignee, flag=flag, since=day("since"), until=day("until"), sort=sort,
                    page=num("page", 1, 100000, 1), per=num("per", 1, MAX_PER, default_per), default_per=default_per)
 
     def query_string(self, **changes) -> str:
         """The filters as a query string (for links, pagination and saved views)."""
         values = {**asdict(self), **changes}
-        defaults = {"page": 1, "per": values.pop("default_per")}
+        defaults = {"page": 1, "per": values.pop("default_per"), "sort": "age"}
         return urlencode({k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v})
 
 
@@ -105,6 +110,13 @@ class Card:
     suggested: bool = False  # an open "maybe the same story" suggestion involves it
     masked: bool = False  # a protected reader this viewer may not see
     protected: bool = False  # a protected reader (editors see a badge)
+    deadline: datetime | None = None
+    story: int | None = None  # the cluster id when the card stands for a story of several tips
+    readers: int = 1  # a story's readers (among the tips the viewer may open)
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    new: bool = False  # the viewer has not opened it yet
+    actions: str = ""  # what the viewer may do to it, space-separated (the script offers only these)
 
 
 @dataclass
@@ -151,7 +163,7 @@ def shape_and_params(user: User, f: Filters, dialect: str, statuses: list[str]) 
         dialect=dialect, statuses=tuple(statuses), reporter=reporter, has_beats=reporter and bool(user.beat_list),
         topic="" if not f.topic else ("none" if f.topic == "none" else "value"), mailbox=bool(f.mailbox),
         assignee="" if not f.assignee else ("none" if f.assignee == "none" else "value"), flag=f.flag,
-        since=bool(f.since), until=bool(f.until), search=bool(f.q),
+        since=bool(f.since), until=bool(f.until), search=bool(f.q), sort=f.sort,
     )
     return shape, params
 
@@ -233,6 +245,8 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
         ids = list(session.scalars(st.card_ids(shape), {**params, "per": f.per, "offset": offset}))
     rows = session.execute(st.CARDS, {"ids": ids}).all()
     readers.load(r.sender_address for r in rows)
+    stories = story_stats(session, user, (r.cluster_id for r in rows if r.cluster_size > 1))
+    seen = opened_by(session, user, (r.id for r in rows))
     now = utcnow()
     columns = {s: Column(s, min(totals[s], cap - 1), totals[s] >= cap) for s in statuses}
     for r in rows:
@@ -249,10 +263,34 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
             sensitive=r.sensitive, automatic=r.is_auto_reply or r.is_bounce or r.is_list, is_spam=r.is_spam,
             assignee=users.get(r.assignee_id, "") if r.assignee_id else "",
             cluster_size=r.cluster_size if r.cluster_id is not None else 0, attachments=r.attachments,
-            followups=r.followups, suggested=bool(r.suggested),
+            followups=r.followups, suggested=bool(r.suggested), deadline=r.deadline, new=r.id not in seen,
+            actions=card_actions(user, r.assignee_id),
         ))
+        story = stories.get(r.cluster_id) if r.cluster_size > 1 else None
+        if story is not None and story.tips > 1:
+            card = columns[r.status].cards[-1]
+            card.story, card.readers, card.first_seen, card.last_seen = r.cluster_id, story.readers, story.first_seen, story.last_seen
+            card.urgent, card.deadline = story.urgent, story.deadline
+    if f.sort != "age":  # the page's cards were chosen in this order; CARDS returns them newest first
+        for column in columns.values():
+            column.cards.sort(key=_sort_key(f.sort))
     has_next = any(totals[s] > offset + f.per for s in statuses)
     return BoardPage([columns[s] for s in statuses], has_next, f)
+
+
+def _sort_key(sort: str):
+    # The same orders as statements._order (a story's readers here: those the viewer may open).
+    if sort == "deadline":
+        return lambda c: (c.deadline is None, c.deadline or datetime.max, -c.id)
+    return lambda c: (-c.readers, -c.id)
+
+
+def card_actions(user: User, assignee_id: int | None) -> str:
+    """What the viewer may do to a card, for the script: it offers only these (the server still decides)."""
+    if is_editor(user):
+        return "open status assign topic spam bulk"
+    mine = assignee_id == user.id
+    return " ".join(["open", *(["status", "topic"] if mine else []), *(["claim"] if assignee_id is None else [])])
 
 
 def _search_columns(session: Session, shape: st.Shape, params: dict, f: Filters, offset: int, readers: Readers | None):

@@ -1,7 +1,7 @@
 """The tip page and the actions on tips (thin views over inbox.board.actions)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from inbox.board import actions, audit, suggestions
 from inbox.board.access import STATUS_LABELS, STATUSES, Readers, may
@@ -9,7 +9,7 @@ from inbox.board.params import int_list, parse_int
 from inbox.board.queries import user_labels
 from inbox.board.attachments import image_links
 from inbox.board.tippage import tip_page
-from inbox.board.web import begin_write, client_ip, db, settings, user
+from inbox.board.web import begin_write, client_ip, db, settings, user, wants_json
 
 bp = Blueprint("tips", __name__, url_prefix="/tips")
 
@@ -39,12 +39,16 @@ def _act(tip_id: int, fn, *args, message: str, learns: bool = False):
         session.commit()
     except actions.Conflict as exc:
         session.rollback()
+        if wants_json():
+            abort(409, description=str(exc))
         return _render(tip_id, conflict=str(exc), code=409)
     except actions.ActionError as exc:
         session.rollback()
         abort(exc.code, description=str(exc))
     if learns and retrain_due:
         _start_retrain()
+    if wants_json():  # the board's script: no page load, it refreshes what changed itself
+        return jsonify(ok=True, message=message, tip=tip_id)
     flash(message)
     target = request.form.get("next", "")
     if target == "board":
@@ -156,6 +160,8 @@ def bulk():
     except actions.ActionError as exc:
         session.rollback()
         abort(exc.code, description=str(exc))
+    if wants_json():
+        return jsonify(ok=True, message=f"Done for {count} tips.")
     flash(f"Done for {count} tips.")
     query = request.form.get("query", "")
     return redirect(url_for("board.index") + ("?" + query if query else ""))

@@ -161,8 +161,14 @@ class AuditEntry(Base):
 # the column counts, a reporter's beats and the common filters are answered from the index
 # alone: reading the tips rows themselves (kilobytes of text each) is what makes a board slow.
 _tips = Tip.__table__.c
-Index("ix_tips_board", _tips.thread_root_id, _tips.status, _tips.received_at, _tips.topic, _tips.assignee_id)
-Index("ix_tips_board_topic", _tips.thread_root_id, _tips.topic, _tips.status, _tips.received_at, _tips.assignee_id)
+# cluster_id too: a story's card is its lead tip, asked of every card (inbox.board.statements.cards_where),
+# and ix_tips_story answers "an earlier tip of this story in this column?" alone.
+Index("ix_tips_board", _tips.thread_root_id, _tips.status, _tips.received_at, _tips.topic, _tips.assignee_id,
+      _tips.cluster_id)
+Index("ix_tips_board_topic", _tips.thread_root_id, _tips.topic, _tips.status, _tips.received_at, _tips.assignee_id,
+      _tips.cluster_id)
+Index("ix_tips_story", _tips.cluster_id, _tips.status, _tips.thread_root_id, _tips.topic, _tips.assignee_id,
+      _tips.received_at)
 # Search finds tips by id; this answers "which of them are roots, in which column" from the index.
 Index("ix_tips_board_id", _tips.id, _tips.thread_root_id, _tips.status, _tips.topic, _tips.assignee_id)
 

@@ -41,7 +41,8 @@ def test_card_shows_topic_cluster_count_age_sender_urgency_and_attachments(clien
     soup = BeautifulSoup(client_for("editor").get("/").get_data(as_text=True), "html.parser")
     card = soup.select_one(f'article.card[data-tip-id="{tip.id}"]')
     assert card.select_one(".card-topic").get_text() == "elections"
-    assert card.select_one(".card-cluster").get_text() == "×12"
+    assert card["data-story"] == "3" and card.select_one("a.card-link")["href"] == "/stories/3"  # one card, the story's
+    assert card.select_one(".card-readers").get_text() == "1 reader"  # twelve tips, all from Ada
     assert card.select_one(".card-age").get_text() == "2d"
     assert card.select_one(".card-sender").get_text() == "Ada Reader"
     assert card.select_one(".card-urgent") is not None

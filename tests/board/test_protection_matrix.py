@@ -85,6 +85,7 @@ def _leaks(html: str) -> list[str]:
 PAGES = {
     "board": "/", "search by a word of the body": "/?q=courthouse", "tip": "/tips/{root}",
     "follow-up": "/tips/{follow}", "ordinary tip of the reader": "/tips/{ordinary}", "cluster mate": "/tips/{mate}",
+    "story page": "/stories/9", "live poll": "/board/poll?state=0.0", "board sorted by readers": "/?sort=readers",
 }
 
 
@@ -95,7 +96,7 @@ def test_protected_reader_is_shown_only_to_editors_admins_and_grantees(page, rol
     _grant(db, world, users)
     html = _client(client_for, app, role, world).get(PAGES[page].format(**world)).get_data(as_text=True)
     if sees:
-        if page not in ("cluster mate",):
+        if page not in ("cluster mate", "live poll"):  # the poll names ids only, never a sender
             assert "Maria" in html
     else:
         assert _leaks(html) == [], html[:3000]
@@ -309,3 +310,21 @@ def test_re_sorting_a_stored_tip_protects_its_reader(db):
         sorter.resort(s, tip)
     with db() as s:
         assert s.scalar(select(Reader.protected).where(Reader.address == "tenant@example.org")) is True
+
+
+def test_story_page_masks_the_protected_reader_and_lists_only_threads_the_viewer_may_open(client_for, world):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(client_for("reporter").get("/stories/9").get_data(as_text=True), "html.parser")
+    rows = {int(li["data-tip-id"]): li for li in soup.select("#story-tips li")}
+    assert set(rows) == {world["root"], world["mate"]}
+    assert rows[world["root"]]["data-masked"] == "1" and "Reader " in rows[world["root"]].select_one(".story-sender").get_text()
+    assert "Otto Other" in rows[world["mate"]].get_text()
+    assert soup.select_one("#story-readers").get_text() == "2 readers sent this"
+
+
+def test_the_live_poll_names_only_tips_the_viewer_may_open(client_for, world):
+    body = client_for("reporter").get("/board/poll?state=0.0").get_json()
+    assert world["off"] not in body["new"] and world["off_follow"] not in body["new"] + body["changed"]
+    assert world["root"] in body["new"] and world["follow"] not in body["new"]  # a follow-up is not a card
+    assert set(body) == {"state", "poll_seconds", "new", "changed", "stories"}
