@@ -88,6 +88,7 @@ class Vault:
     def __init__(self, public: PublicKey | None, secrets: list[PrivateKey] = ()):
         self.public = public
         self.secrets = {key_id(k.public_key): SealedBox(k) for k in secrets}
+        self.private_keys = list(secrets)
         self.newest_secret = secrets[0] if secrets else None
         self._keys: OrderedDict[bytes, secret.SecretBox] = OrderedDict()
 

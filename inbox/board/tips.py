@@ -59,7 +59,7 @@ def _start_retrain() -> None:
 
     from inbox.sort.learn import start_retrain
 
-    start_retrain(settings(), current_app.extensions["inbox"]["sessions"])
+    start_retrain(settings(), current_app.extensions["inbox"]["sessions"], vault())
 
 
 @bp.route("/<int:tip_id>")
