@@ -119,7 +119,7 @@ def open_in_place(vault: Vault | None, tip: Tip, html: bool = False) -> bool:
         set_committed_value(tip, "subject", subject if ok else LOCKED)
         set_committed_value(tip, "preview", preview if ok else "")
         set_committed_value(tip, "text_body", body if ok else "")
-    if html and tip.html_body is None and tip.sealed_html is not None:
+    if html and tip.key_id is not None and tip.html_body is None and tip.sealed_html is not None:
         try:
             set_committed_value(tip, "html_body", html_of(vault, tip))
         except VaultError:
