@@ -76,6 +76,9 @@ def rotate(sessions: sessionmaker[Session], vault: Vault, batch_size: int = 200,
                     break
                 sealer = vault.sealer()
                 for row_id, data, old in rows:
+                    if not data:  # discarded or purged: no bytes left, nothing to seal
+                        session.execute(update(model).where(model.id == row_id).values(key_id=None))
+                        continue
                     plain = vault.open(data) if old is not None else bytes(data)
                     session.execute(update(model).where(model.id == row_id)
                                     .values(data=sealer.seal(plain), key_id=sealer.key_id))

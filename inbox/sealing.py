@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from inbox.models import RawMessage, Tip
+from inbox.models import Tip
 from inbox.models.readers import Reader, identity_risks
 from inbox.vault import Sealer, Vault, VaultError
 
@@ -51,6 +51,14 @@ def seal_tip(tip: Tip, sealer: Sealer, protected: bool, html: str | None = None)
         tip.subject, tip.preview, tip.text_body = "", "", ""
     if tip.sealed_html is not None or tip.sealed_head is not None:
         tip.key_id = sealer.key_id
+
+
+def seal_new_tip(tip: Tip, sealer: Sealer, sorting, protected: set[str], newly: set[str]) -> None:
+    """The store's sealing of a new tip: whole if its reader is protected or this tip protects them."""
+    if sorting is not None and protects(sorting.sensitive) and tip.sender_address not in protected:
+        protected.add(tip.sender_address)
+        newly.add(tip.sender_address)
+    seal_tip(tip, sealer, tip.sender_address in protected)
 
 
 def raw_values(raw: bytes, sealer: Sealer | None) -> dict:
@@ -127,13 +135,14 @@ def open_in_place(vault: Vault | None, tip: Tip, html: bool = False) -> bool:
     return ok
 
 
-def seal_reader_tips(session: Session, vault: Vault | None, address: str) -> int:
-    """A reader became protected (an editor said so): seal the subject and text of their tips
-    not sealed yet. Returns how many. Nothing to do without a key configured."""
-    if vault is None or vault.public is None or not address:
+def seal_reader_tips(session: Session, vault: Vault | None, *addresses: str) -> int:
+    """Readers became protected (an editor said so, or a tip the store is saving): seal the subject
+    and text of their tips not sealed yet. Returns how many. Nothing to do without a key configured."""
+    addresses = tuple(a for a in addresses if a)
+    if vault is None or vault.public is None or not addresses:
         return 0
     sealer = vault.sealer()
-    tips = session.scalars(select(Tip).where(Tip.sender_address == address, Tip.sealed_head.is_(None))).all()
+    tips = session.scalars(select(Tip).where(Tip.sender_address.in_(addresses), Tip.sealed_head.is_(None))).all()
     for tip in tips:
         old_key, html = tip.key_id, None
         if tip.sealed_html is not None and old_key != sealer.key_id and vault.can_open:
@@ -157,14 +166,3 @@ def reseal_tip(tip: Tip, vault: Vault, sealer: Sealer) -> None:
     if tip.sealed_body is not None:
         tip.sealed_body = sealer.seal(vault.open(tip.sealed_body))
     tip.key_id = sealer.key_id
-
-
-def reseal_raw(row, vault: Vault, sealer: Sealer) -> None:
-    """Rotation for a raw_messages or quarantine row (an emptied, discarded one stays empty)."""
-    if row.data:
-        row.data = sealer.seal(vault.open(row.data))
-    row.key_id = sealer.key_id
-
-
-def is_raw_row_sealed(row: RawMessage) -> bool:
-    return row.key_id is not None

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from inbox.db import RowBuffer, reserve_ids, take_write_lock
 from inbox.models import Attachment, Mailbox, Quarantined, RawMessage, Sighting, Tip, utcnow
-from inbox.sealing import protected_senders, protects, raw_values, seal_reader_tips, seal_tip
+from inbox.sealing import protected_senders, raw_values, seal_new_tip, seal_reader_tips
 from inbox.threads import Threads
 from inbox.retry import discard_quarantined, retry_delay, retry_quarantined  # noqa: F401 - where callers find them
 
@@ -73,7 +73,7 @@ def _store_fast(session: Session, pipeline: Pipeline, batch: list[tuple[bytes, S
             else:
                 pending.append(_sort_and_save(session, sorter, known, raw, source, result, flush=False))
         known.rows.write(session)
-    known.seal_newly_protected(session, pipeline.vault)
+    seal_reader_tips(session, pipeline.vault, *sorted(known.newly_protected))
     session.flush()
     return [p if isinstance(p, Outcome) else Outcome(p[0], _id(p[1])) for p in pending]
 
@@ -90,7 +90,7 @@ def _store_careful(session: Session, pipeline: Pipeline, batch: list[tuple[bytes
                 outcomes.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error, known.sealer))
                 continue
             outcomes.append(_store_one(session, pipeline, known, raw, source, result))
-    known.seal_newly_protected(session, pipeline.vault)
+    seal_reader_tips(session, pipeline.vault, *sorted(known.newly_protected))
     return outcomes
 
 
@@ -201,12 +201,7 @@ class _Known:
         self.sealer = vault.sealer() if vault is not None and vault.public is not None else None
         self.protected = protected_senders(session, (p.mail.parsed.from_address for p in prepared
                                                      if isinstance(p, Prepared))) if self.sealer else set()
-        self.newly_protected: set[str] = set()
-
-    def seal_newly_protected(self, session: Session, vault) -> None:
-        """Readers a tip of this batch protected: their tips stored before are sealed now too."""
-        for address in sorted(self.newly_protected):
-            seal_reader_tips(session, vault, address)
+        self.newly_protected: set[str] = set()  # by a tip of this batch: their older tips are sealed at its end
 
     def place(self, source: Source) -> tuple:
         """Where a copy lies: (mailbox id, folder, uidvalidity, uid), the sightings' unique key."""
@@ -288,10 +283,7 @@ def _new_tip(session: Session, known: _Known, prep: Prepared, source: Source, ro
         status="new",  # set here, not left to the column default: sorting reads it before the insert
     )
     if known.sealer is not None:  # sealed before the tip is ever written: no plaintext reaches the file
-        if sorting is not None and protects(sorting.sensitive) and tip.sender_address not in known.protected:
-            known.protected.add(tip.sender_address)
-            known.newly_protected.add(tip.sender_address)  # their older tips are sealed at the batch's end
-        seal_tip(tip, known.sealer, tip.sender_address in known.protected)
+        seal_new_tip(tip, known.sealer, sorting, known.protected, known.newly_protected)
     for i, a in enumerate(prep.attachments):
         known.rows.add(Attachment, tip_id=tip.id, position=i, part_path=a.part_path, filename=a.filename[:500],
                        content_type=a.content_type[:200], size=a.size, sha256=a.sha256,
