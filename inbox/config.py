@@ -245,6 +245,22 @@ class JobsSettings:
     # `inbox worker` also runs the jobs; false: run `inbox jobs run` yourself (elsewhere).
     in_worker: bool = True
 
+class EncryptionSettings:
+    # The desk's public key ("desk1:..."; `inbox keys init` prints it). Set: the worker encrypts raw
+    # mail, quarantined mail, sanitised HTML and protected readers' text to it (inbox/vault.py).
+    # Empty: nothing is encrypted (as before).
+    public_key: str = ""
+    # Where the board finds the private key: "file:PATH" (a key file from `inbox keys init`, 0600),
+    # or "env:NAME" (the key file's text in an environment variable). Only the board and
+    # `inbox keys` / `inbox sort` need it; leave it out of the worker's config.
+    private_key: str = secret("")
+    # The key file's passphrase, if it has one: "env:NAME", or "prompt" to ask at start.
+    passphrase: str = secret("")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.public_key)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -258,6 +274,7 @@ class Settings:
     sorting: SortingSettings = SortingSettings()
     retention: RetentionSettings = RetentionSettings()
     jobs: JobsSettings = JobsSettings()
+    encryption: EncryptionSettings = EncryptionSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
 
     @property

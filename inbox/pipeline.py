@@ -206,8 +206,14 @@ class Pipeline:
         sorter: Sorter | None | str = "default",
         processes: int | None = None,
         pool: SharedPool | None = None,
+        vault=None,
     ):
+        from inbox.vault import public_vault
+
         self.settings = settings
+        # The desk key the store seals to: the public key alone unless a caller that unlocked
+        # the private key (the board, `inbox quarantine retry`) passes its vault, to retry sealed mail.
+        self.vault = vault if vault is not None else public_vault(settings.encryption)
         self.sessions = sessions
         self._sorter = sorter
         if processes is None:

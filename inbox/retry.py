@@ -4,12 +4,16 @@
 """
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.models import Mailbox, Quarantined, utcnow
+from inbox.sealing import open_raw
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from inbox.pipeline import Outcome, Pipeline
@@ -28,12 +32,17 @@ def retry_quarantined(pipeline: Pipeline, quarantine_id: int | None = None, due_
         rows = session.execute(query.order_by(Quarantined.id)).all()
     items = []
     now = utcnow()
+    vault = pipeline.vault
     for q, name in rows:
         if q.resolution == "discarded":  # its bytes are gone: nothing to retry
             continue
         if due_only and q.last_failed_at and (now - q.last_failed_at).total_seconds() < retry_delay(q.attempts):
             continue
-        items.append((q.data, Source(name, q.folder, q.uidvalidity, q.uid)))
+        if q.key_id is not None and (vault is None or not vault.can_open):
+            # Sealed to the desk key, which a worker never holds: retried where the key is unlocked.
+            log.info("quarantined message %s is encrypted: retry it from the board or `inbox quarantine retry`", q.id)
+            continue
+        items.append((open_raw(vault, q.data, q.key_id), Source(name, q.folder, q.uidvalidity, q.uid)))
     return list(pipeline.process_many(items))
 
 

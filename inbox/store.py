@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from inbox.db import RowBuffer, reserve_ids, take_write_lock
 from inbox.models import Attachment, Mailbox, Quarantined, RawMessage, Sighting, Tip, utcnow
+from inbox.sealing import protected_senders, raw_values, seal_new_tip, seal_reader_tips
 from inbox.threads import Threads
 from inbox.retry import discard_quarantined, retry_delay, retry_quarantined  # noqa: F401 - where callers find them
 
@@ -59,19 +60,20 @@ def _store_fast(session: Session, pipeline: Pipeline, batch: list[tuple[bytes, S
     from inbox.pipeline import Copy, Failed, Outcome
 
     take_write_lock(session)
-    known = _Known(session, batch, prepared)
+    known = _Known(session, batch, prepared, pipeline.vault)
     known.insert_raws(session, batch, prepared)
     sorter = pipeline.sorter
     pending: list = []  # (status, tip object or id) or a finished Outcome
     with _sorter_batch(sorter, session, known.rows):
         for (raw, source), result in zip(batch, prepared):
             if isinstance(result, Failed):
-                pending.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
+                pending.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error, known.sealer))
             elif isinstance(result, Copy):
                 pending.append(_sighting(session, known, source, result.tip_id, result.raw_id, "duplicate", False))
             else:
                 pending.append(_sort_and_save(session, sorter, known, raw, source, result, flush=False))
         known.rows.write(session)
+    seal_reader_tips(session, pipeline.vault, *sorted(known.newly_protected))
     session.flush()
     return [p if isinstance(p, Outcome) else Outcome(p[0], _id(p[1])) for p in pending]
 
@@ -81,13 +83,14 @@ def _store_careful(session: Session, pipeline: Pipeline, batch: list[tuple[bytes
 
     outcomes = []
     take_write_lock(session)
-    known = _Known(session, batch, prepared)
+    known = _Known(session, batch, prepared, pipeline.vault)
     with _sorter_batch(pipeline.sorter, session, known.rows):
         for (raw, source), result in zip(batch, prepared):
             if isinstance(result, Failed):
-                outcomes.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error))
+                outcomes.append(quarantine(session, known.mailboxes, raw, source, result.stage, result.error, known.sealer))
                 continue
             outcomes.append(_store_one(session, pipeline, known, raw, source, result))
+    seal_reader_tips(session, pipeline.vault, *sorted(known.newly_protected))
     return outcomes
 
 
@@ -112,12 +115,12 @@ def _store_one(session: Session, pipeline: Pipeline, known: _Known, raw: bytes, 
             known.rows.clear()
             known.forget(prep)
             if attempt == 2:
-                return quarantine(session, known.mailboxes, raw, source, "store", describe(exc))
+                return quarantine(session, known.mailboxes, raw, source, "store", describe(exc), known.sealer)
         except Exception as exc:  # noqa: BLE001 - quarantine this message, go on with the batch
             known.rows.clear()
             known.forget(prep)
             stage, cause = ("sort", exc.__cause__) if isinstance(exc, SortFailed) else ("store", exc)
-            return quarantine(session, known.mailboxes, raw, source, stage, describe(cause))
+            return quarantine(session, known.mailboxes, raw, source, stage, describe(cause), known.sealer)
     raise AssertionError("unreachable")
 
 
@@ -150,7 +153,7 @@ def _save(session: Session, sorter, sorting, known: _Known, raw: bytes, source: 
     status = "duplicate"
     if tip is None:
         root = known.threads.root(prep)
-        tip = known.tips[prep.fingerprint] = _new_tip(session, known, prep, source, root, raw_id)
+        tip = known.tips[prep.fingerprint] = _new_tip(session, known, prep, source, root, raw_id, sorting)
         known.threads.stored(session, tip, root)
         status = "threaded" if root is not None else "stored"
     if status != "duplicate" and sorter is not None:
@@ -178,7 +181,7 @@ def _sighting(session: Session, known: _Known, source: Source, tip, raw_id: int,
 class _Known:
     """What the database already holds for one batch, fetched in a few queries, not per message."""
 
-    def __init__(self, session: Session, batch: list[tuple[bytes, Source]], prepared: list):
+    def __init__(self, session: Session, batch: list[tuple[bytes, Source]], prepared: list, vault=None):
         from inbox.pipeline import Prepared
 
         self.mailboxes = _MailboxIds(session)
@@ -193,6 +196,12 @@ class _Known:
         self.threads = Threads(session, prepared)
         fps = {p.fingerprint for p in prepared if isinstance(p, Prepared)}
         self.tips = {k: v for k, v in session.execute(select(Tip.fingerprint, Tip.id).where(Tip.fingerprint.in_(fps)))}
+        # Encryption at rest (inbox/sealing.py): one data key for the batch, and the senders whose
+        # tips are sealed whole (protected readers, and those a tip of this batch protects).
+        self.sealer = vault.sealer() if vault is not None and vault.public is not None else None
+        self.protected = protected_senders(session, (p.mail.parsed.from_address for p in prepared
+                                                     if isinstance(p, Prepared))) if self.sealer else set()
+        self.newly_protected: set[str] = set()  # by a tip of this batch: their older tips are sealed at its end
 
     def place(self, source: Source) -> tuple:
         """Where a copy lies: (mailbox id, folder, uidvalidity, uid), the sightings' unique key."""
@@ -214,7 +223,7 @@ class _Known:
             sha = prep.mail.parsed.sha256 if isinstance(prep, Prepared) else None
             if sha is not None and self.place(source) not in self.sightings and sha not in self.raws:
                 self.raws[sha] = self.new_id(session, "raw_messages")
-                rows.append(_raw_row(self.raws[sha], sha, raw))
+                rows.append(_raw_row(self.raws[sha], sha, raw, self.sealer))
         if rows:
             session.execute(insert(RawMessage.__table__), rows)
 
@@ -223,7 +232,7 @@ class _Known:
         raw_id = self.raws.get(sha)
         if raw_id is None:
             raw_id = self.raws[sha] = self.new_id(session, "raw_messages")
-            session.execute(insert(RawMessage.__table__), [_raw_row(raw_id, sha, raw)])
+            session.execute(insert(RawMessage.__table__), [_raw_row(raw_id, sha, raw, self.sealer)])
         return raw_id
 
     def is_new(self, source: Source, prep: Prepared) -> bool:
@@ -245,7 +254,7 @@ class _Known:
                 cache[key] = found
 
 
-def _new_tip(session: Session, known: _Known, prep: Prepared, source: Source, root, raw_id: int) -> Tip:
+def _new_tip(session: Session, known: _Known, prep: Prepared, source: Source, root, raw_id: int, sorting=None) -> Tip:
     mail, parsed = prep.mail, prep.mail.parsed
     tip = Tip(
         id=known.new_id(session, "tips"),
@@ -273,6 +282,8 @@ def _new_tip(session: Session, known: _Known, prep: Prepared, source: Source, ro
         is_list=mail.is_list,
         status="new",  # set here, not left to the column default: sorting reads it before the insert
     )
+    if known.sealer is not None:  # sealed before the tip is ever written: no plaintext reaches the file
+        seal_new_tip(tip, known.sealer, sorting, known.protected, known.newly_protected)
     for i, a in enumerate(prep.attachments):
         known.rows.add(Attachment, tip_id=tip.id, position=i, part_path=a.part_path, filename=a.filename[:500],
                        content_type=a.content_type[:200], size=a.size, sha256=a.sha256,
@@ -284,8 +295,8 @@ def _new_tip(session: Session, known: _Known, prep: Prepared, source: Source, ro
     return tip
 
 
-def _raw_row(raw_id: int, sha: str, raw: bytes) -> dict:
-    return {"id": raw_id, "sha256": sha, "size": len(raw), "data": raw, "received_at": utcnow()}
+def _raw_row(raw_id: int, sha: str, raw: bytes, sealer=None) -> dict:
+    return {"id": raw_id, "sha256": sha, "size": len(raw), "received_at": utcnow(), **raw_values(raw, sealer)}
 
 
 def received_at(source: Source, date) -> datetime:
@@ -298,8 +309,9 @@ def received_at(source: Source, date) -> datetime:
     return now
 
 
-def quarantine(session: Session, mailboxes, raw: bytes, source: Source, stage: str, error: str) -> Outcome:
-    """Keep the raw bytes with the stage and error; a repeat failure counts an attempt."""
+def quarantine(session: Session, mailboxes, raw: bytes, source: Source, stage: str, error: str,
+               sealer=None) -> Outcome:
+    """Keep the raw bytes (sealed, with a key) with the stage and error; a repeat failure counts an attempt."""
     from inbox.pipeline import Outcome
 
     mailbox_id = mailboxes.get(source.mailbox)
@@ -308,7 +320,7 @@ def quarantine(session: Session, mailboxes, raw: bytes, source: Source, stage: s
         if row is None:
             row = Quarantined(
                 sha256=hashlib.sha256(raw).hexdigest(),
-                data=raw,
+                **raw_values(raw, sealer),
                 size=len(raw),
                 mailbox_id=mailbox_id,
                 folder=source.folder,
@@ -323,7 +335,8 @@ def quarantine(session: Session, mailboxes, raw: bytes, source: Source, stage: s
             row.stage, row.error, row.last_failed_at = stage, error, utcnow()
             row.resolved_at = row.resolution = row.tip_id = row.discarded_by = None
             if not row.data:  # discarded before: keep these bytes now
-                row.data, row.size, row.sha256 = raw, len(raw), hashlib.sha256(raw).hexdigest()
+                row.size, row.sha256 = len(raw), hashlib.sha256(raw).hexdigest()
+                row.data, row.key_id = raw_values(raw, sealer).values()
         session.flush()
     return Outcome("quarantined", None, row.id, stage, error)
 

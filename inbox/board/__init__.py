@@ -18,10 +18,18 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None) -> Flask:
-    """The board for these settings; sessions defaults to the configured database."""
+def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None, vault=None) -> Flask:
+    """The board for these settings; sessions defaults to the configured database. vault: the desk
+    key unlocked by the caller (`inbox board` asks for its passphrase), else unlocked here."""
     if not settings.board.secret_key:
         raise ConfigError("board.secret_key: required to sign session cookies (use \"env:INBOX_SECRET_KEY\")")
+    if vault is None:
+        from inbox.vault import VaultError, unlock
+
+        try:
+            vault = unlock(settings.encryption)
+        except VaultError as exc:
+            raise ConfigError(f"encryption: {exc}") from None
     if sessions is None:
         from inbox.db import make_engine, session_factory
 
@@ -37,7 +45,7 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
     )
-    app.extensions["inbox"] = {"settings": settings, "sessions": sessions}
+    app.extensions["inbox"] = {"settings": settings, "sessions": sessions, "vault": vault}
     from inbox.board.params import IdConverter
     from inbox.board.sessions import ServerSessions
 

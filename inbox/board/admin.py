@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from inbox.board import audit, sessions
 from inbox.board.auth import hash_password, require
 from inbox.board.params import int_arg
-from inbox.board.web import begin_write, client_ip, db, end_transaction, settings, user
+from inbox.board.web import begin_write, client_ip, db, end_transaction, raw_bytes, settings, user, vault
 from inbox.models import ROLES, Mailbox, Quarantined, User, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -132,7 +132,7 @@ def quarantine_item(qid: int):
     item = session.get(Quarantined, qid)
     if item is None:
         abort(404, description="There is no such quarantined message.")
-    head = item.data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0][:65536]
+    head = raw_bytes(item.data, item.key_id).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0][:65536]
     try:
         headers = list(BytesHeaderParser(policy=default_policy).parsebytes(head).raw_items())
     except Exception:  # noqa: BLE001 - a quarantined message is bad input by definition
@@ -154,7 +154,7 @@ def quarantine_retry(qid: int):
         abort(404, description="There is no such quarantined message.")
     audit.record(session, user().id, "quarantine_retry", "quarantine", qid, ip=client_ip())
     end_transaction()  # the pipeline writes with sessions of its own
-    with Pipeline(settings(), _sessions(), processes=1) as pipeline:
+    with Pipeline(settings(), _sessions(), processes=1, vault=vault()) as pipeline:
         outcomes = retry_quarantined(pipeline, qid)
     status = outcomes[0].status if outcomes else "nothing to do"
     flash(f"Retried: {status}." if status != "quarantined" else f"Still failing at {outcomes[0].stage}: {outcomes[0].error}")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from inbox.board import audit, sessions
 from inbox.board.access import Readers, can_see
 from inbox.board.actions import ActionError, load_tip
-from inbox.board.web import begin_write, client_ip, db, settings
+from inbox.board.web import begin_write, client_ip, db, raw_bytes, settings
 from inbox.mail.parse import extract_part
 from inbox.models import Attachment, RawMessage, Tip, User, UserSession
 
@@ -47,7 +47,7 @@ def download(tip_id: int, attachment_id: int):
     att = session.get(Attachment, attachment_id)
     if att is None or att.tip_id != tip_id:
         abort(404, description="There is no such attachment.")
-    data = _bytes(session.get(Tip, tip_id).raw.data, att.part_path)
+    data = _bytes(session.get(Tip, tip_id).raw, att.part_path)
     begin_write()
     audit.record(session, g.user.id, "download", "attachment", att.id, f"tip {tip_id}", client_ip())
     session.commit()
@@ -70,7 +70,7 @@ def cid_image(sha: str, content_id: str):
     for att, tip in rows:
         root = session.get(Tip, tip.thread_root_id) if tip.thread_root_id else None
         if can_see(viewer, tip, root) and att.content_type.lower() in INLINE_IMAGE_TYPES:
-            data = _bytes(tip.raw.data, att.part_path)
+            data = _bytes(tip.raw, att.part_path)
             return Response(data, mimetype=att.content_type.lower(), headers={
                 "Content-Disposition": "inline", "Content-Security-Policy": DOWNLOAD_CSP,
                 # No Cross-Origin-Resource-Policy: the sandboxed iframe's origin is opaque, and
@@ -125,7 +125,8 @@ def _cid_viewer(sha: str) -> User:
     return user
 
 
-def _bytes(raw: bytes, part_path: str) -> bytes:
+def _bytes(row: RawMessage, part_path: str) -> bytes:
+    raw = raw_bytes(row.data, row.key_id)  # opened here, for this one download (inbox/sealing.py)
     try:
         return extract_part(raw, part_path).data
     except (KeyError, ValueError, IndexError):

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from inbox.board.access import STATUS_LABELS, STATUSES, is_editor, may
 from inbox.board.live import board_state
 from inbox.board.queries import FLAGS, Filters, board_page, topics, user_labels
-from inbox.board.web import db, dialect, settings, user
+from inbox.board.web import db, dialect, settings, user, vault
 from inbox.models import Mailbox, SavedView
 
 bp = Blueprint("board", __name__)
@@ -29,9 +29,9 @@ def index():
     session, me = db(), user()
     filters = _filters(request.args)
     users = user_labels(session)
-    page = board_page(session, me, filters, dialect(), users, settings().board.secret_key)
+    page = board_page(session, me, filters, dialect(), users, settings().board.secret_key, vault())
     return render_template(
-        "board/board.html", page=page, filters=filters, statuses=STATUSES, labels=STATUS_LABELS, flags=FLAGS,
+        "board/board.html", page=page, filters=filters, encrypted=vault() is not None, statuses=STATUSES, labels=STATUS_LABELS, flags=FLAGS,
         topics=topics(session), users=users, editor=is_editor(me), may_export=may(me, "export", None),
         state=board_state(session), poll_seconds=settings().board.poll_seconds,
         mailboxes=session.execute(select(Mailbox.id, Mailbox.name).order_by(Mailbox.name)).all(),

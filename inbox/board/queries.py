@@ -25,6 +25,7 @@ from inbox.board.params import is_id, parse_day, parse_int
 from inbox.board.stories import opened_by, story_stats
 from inbox.models import Note, Tip, User, utcnow
 from inbox.models.search import search_param
+from inbox.sealing import head_of
 
 FLAGS = tuple(st.FLAG_CLAUSES)
 MAX_PER = 100
@@ -227,7 +228,7 @@ def _visible_words(tip, who: redact.Who) -> frozenset[str]:
 
 
 def board_page(session: Session, user: User, f: Filters, dialect: str, users: dict[int, str],
-               secret: str = "") -> BoardPage:
+               secret: str = "", vault=None) -> BoardPage:
     """The columns and cards for one board page; users maps ids to labels for assignees;
     secret (the app's key) makes protected readers' pseudonyms."""
     statuses = [f.status] if f.status else list(STATUSES)
@@ -253,12 +254,13 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
         if r.status not in columns:
             continue  # moved to another column between our two queries
         who = readers.of(r.sender_address)
-        subject = r.subject or "(no subject)"
+        subject, preview = head_of(vault, r.sealed_head, r.subject, r.preview)  # the cards shown, no others
+        subject = subject or "(no subject)"
         if who.masked:
             subject = redact.redact_line(subject, redact.Who(r.sender_name, r.sender_address))
         columns[r.status].cards.append(Card(
             id=r.id, status=r.status, version=r.version, subject=subject, masked=who.masked, protected=who.protected,
-            preview="" if who.masked else r.preview, sender=who.pseudonym if who.masked else (r.sender_name or r.sender_address),
+            preview="" if who.masked else preview, sender=who.pseudonym if who.masked else (r.sender_name or r.sender_address),
             topic=r.topic, received_at=r.received_at, age=age(r.received_at, now), urgent=r.urgent,
             sensitive=r.sensitive, automatic=r.is_auto_reply or r.is_bounce or r.is_list, is_spam=r.is_spam,
             assignee=users.get(r.assignee_id, "") if r.assignee_id else "",

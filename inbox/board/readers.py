@@ -7,6 +7,7 @@ The views are thin; protect(), unprotect(), grant() and revoke() are plain funct
 from __future__ import annotations
 
 import logging
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,9 +18,10 @@ from sqlalchemy.orm import Session
 from inbox.board import audit
 from inbox.board.access import Identity, is_editor, may
 from inbox.board.actions import ActionError, Forbidden, NotFound, load_tip
-from inbox.board.web import client_ip, db, user
+from inbox.board.web import client_ip, db, user, vault
 from inbox.models import Reader, ReaderGrant, Tip, TipEvent, User, utcnow
 from inbox.models.readers import reader_for
+from inbox.sealing import seal_reader_tips
 
 bp = Blueprint("readers", __name__, url_prefix="/tips")
 log = logging.getLogger(__name__)
@@ -85,11 +87,13 @@ def _history(session: Session, tip: Tip, editor: User, kind: str, detail: str, i
     log.info("reader %s %s by user %s (tip %s)", reader.id, kind, editor.id, tip.id)
 
 
-def protect(session: Session, editor: User, tip_id: int, reason: str, ip: str = "") -> None:
-    """An editor protects the tip's reader: every tip of theirs is masked from now on."""
+def protect(session: Session, editor: User, tip_id: int, reason: str, ip: str = "", vault=None) -> None:
+    """An editor protects the tip's reader: every tip of theirs is masked from now on, and with a
+    desk key their subjects and text are sealed (inbox/sealing.py) and leave the search index."""
     tip, reader = _reader_of(session, editor, tip_id, "protect")
     reason = reason.strip()[:400] or "an editor's decision"
     reader.protected, reader.why, reader.changed_at, reader.changed_by = True, f"editor: {reason}", utcnow(), editor.id
+    seal_reader_tips(session, vault, reader.address)
     _history(session, tip, editor, "protect", "reader protected", ip, "reader_protect", reader, reason)
 
 
@@ -158,7 +162,8 @@ def _form_int(name: str) -> int:
 @bp.route("/<int:tip_id>/reader/protect", methods=["POST"])
 def protect_view(tip_id: int):
     """Protect the tip's reader (editors)."""
-    return _do(tip_id, protect, request.form.get("reason", ""), message="The reader is protected on every tip.")
+    return _do(tip_id, partial(protect, vault=vault()), request.form.get("reason", ""),
+               message="The reader is protected on every tip.")
 
 
 @bp.route("/<int:tip_id>/reader/unprotect", methods=["POST"])

@@ -164,7 +164,7 @@ def search_hits(dialect: str, newest: int | None):
 CARD_COLUMNS = (
     Tip.id, Tip.status, Tip.version, Tip.subject, Tip.preview, Tip.sender_name, Tip.sender_address, Tip.topic,
     Tip.received_at, Tip.urgent, Tip.sensitive, Tip.is_auto_reply, Tip.is_bounce, Tip.is_list, Tip.is_spam,
-    Tip.assignee_id, Tip.cluster_id, Tip.deadline,
+    Tip.assignee_id, Tip.cluster_id, Tip.deadline, Tip.sealed_head,
 )
 _member, _follow_up = aliased(Tip), aliased(Tip)
 # Per card, from indexes: the cluster's size, the attachments (not inline images), the follow-ups,

@@ -30,6 +30,7 @@ from inbox.models import Attachment, Merge, Note, Tip, TipEvent, User
 from inbox.models.sorting import SortDecision
 from inbox.retention import purge_date
 from inbox.retention.holds import holds_on
+from inbox.sealing import open_in_place
 
 CID_URL = re.compile(r"(/cid/([0-9a-f]{64})/[^\"'\s<>?#]+)")
 
@@ -162,8 +163,9 @@ def mail_srcdoc(html_body: str | None, user_id: int, signer: ImageLinks, origin:
 
 
 def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, origin: str,
-             max_html: int = 2_000_000, secret: str = "", retention_rules: tuple = ()) -> TipPage:
-    """Everything the tip page shows; raises NotFound/Forbidden like the actions do."""
+             max_html: int = 2_000_000, secret: str = "", retention_rules: tuple = (), vault=None) -> TipPage:
+    """Everything the tip page shows; raises NotFound/Forbidden like the actions do. Sealed
+    columns are opened for the tips it shows and no others (inbox/sealing.py)."""
     tip = load_tip(session, user, tip_id)
     # Tip.html_body is deferred: read only if small enough to embed (8 readers of a 20 MB part took 1.1 GB).
     html_chars = tip.html_size if tip.html_size is not None else len(tip.html_body or "")
@@ -181,6 +183,8 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
         .order_by(Tip.received_at.desc()).limit(50)))
     readers = Readers(session, user, secret).load(t.sender_address for t in [tip, *thread, *cluster])
     me = readers.of(tip.sender_address)
+    for shown in {id(t): t for t in [tip, root, *thread, *same_sender, *cluster]}.values():
+        open_in_place(vault, shown, html=shown is tip and not me.masked and html_chars <= max_html)
     who = redact.Who(tip.sender_name, tip.sender_address)
     events = list(session.scalars(select(TipEvent).where(TipEvent.tip_id == tip.id).order_by(TipEvent.id)))
     notes = [NoteView(redact.redact(n.body, who) if me.masked else n.body, n.user.label, n.created_at)

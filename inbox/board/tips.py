@@ -9,7 +9,7 @@ from inbox.board.params import int_list, parse_int
 from inbox.board.queries import user_labels
 from inbox.board.attachments import image_links
 from inbox.board.tippage import tip_page
-from inbox.board.web import begin_write, client_ip, db, settings, user, wants_json
+from inbox.board.web import begin_write, client_ip, db, raw_bytes, settings, user, vault, wants_json
 
 bp = Blueprint("tips", __name__, url_prefix="/tips")
 
@@ -26,7 +26,7 @@ def _render(tip_id: int, conflict: str | None = None, code: int = 200):
     origin = request.host_url.rstrip("/")  # scheme://host:port, for the iframe's image policy
     board = settings().board
     page = tip_page(session, user(), tip_id, image_links(), origin, board.max_html_bytes, board.secret_key,
-                    settings().retention.rules)
+                    settings().retention.rules, vault())
     return render_template("tips/tip.html", p=page, conflict=conflict, statuses=STATUSES, labels=STATUS_LABELS,
                            users=user_labels(session)), code
 
@@ -177,7 +177,7 @@ def export(tip_id: int):
         abort(exc.code, description=str(exc))
     if not may(me, "export", tip) or Readers(session, me, settings().board.secret_key).masked(tip.sender_address):
         abort(403, description="Only editors may export the original message.")
-    data = tip.raw.data
+    data = raw_bytes(tip.raw.data, tip.raw.key_id)
     begin_write()
     audit.record(session, me.id, "export", "tip", tip_id, ip=client_ip())
     session.commit()

@@ -19,6 +19,24 @@ def settings() -> Settings:
     return current_app.extensions["inbox"]["settings"]
 
 
+def vault():
+    """The desk key as the board unlocked it at start (inbox/vault.py); None: no encryption configured."""
+    return current_app.extensions["inbox"].get("vault")
+
+
+def raw_bytes(data: bytes, key_id: str | None) -> bytes:
+    """Stored raw bytes, opened if sealed; a page (not a 500) when this board cannot open them."""
+    from flask import abort
+
+    from inbox.sealing import open_raw
+    from inbox.vault import VaultError
+
+    try:
+        return open_raw(vault(), data, key_id)
+    except VaultError:
+        abort(503, description="This message is encrypted and the desk key is not unlocked on this board.")
+
+
 def db() -> Session:
     """This request's session; closed when the request ends."""
     if "db" not in g:

@@ -9,6 +9,7 @@ from inbox.commands import data
 from inbox.commands import demo
 from inbox.commands import export
 from inbox.commands import jobs
+from inbox.commands import keys
 from inbox.commands import retention
 from inbox.commands import sort
 from inbox.commands import worker
@@ -28,5 +29,6 @@ COMMANDS = [
     ("hold", "legal holds: hold add --tip ID|--cluster ID|--reader EMAIL --reason R | hold list | hold lift ID", retention.add_hold_arguments, retention.run_hold),
     ("forget", "delete every tip of one sender: forget EMAIL (counts) | forget EMAIL --yes", retention.add_forget_arguments, retention.run_forget),
     ("backup", "a consistent snapshot of the SQLite database: backup PATH (PostgreSQL: prints the pg_dump command)", retention.add_backup_arguments, retention.run_backup),
+    ("keys", "the desk key that encrypts mail at rest: keys init [--passphrase] | keys status | keys rotate | keys export-public", keys.add_arguments, keys.run),
     ("user", "board accounts: user add EMAIL --role editor | user list | user password EMAIL | user totp EMAIL", board.add_user_arguments, board.run_user),
 ]

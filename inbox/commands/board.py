@@ -47,25 +47,28 @@ def serve_board(settings: Settings, host: str | None = None, port: int | None = 
     processes = settings.board.processes if processes is None else processes
     if processes < 1:
         raise UsageError("--processes must be at least 1")
-    create_app(settings)  # a bad configuration fails here, once, before any process starts
+    from inbox.commands.keys import unlocked
+
+    vault = unlocked(settings)  # the desk key's passphrase is asked once, here, before any fork
+    create_app(settings, vault=vault)  # a bad configuration fails here, once, before any process starts
     sock = socket.create_server((host, port), backlog=1024)
     print(f"Tip Inbox board on http://{host}:{port}/ ({processes} process(es) × {settings.board.threads} threads; "
           "Ctrl-C stops it)", flush=True)
     if processes == 1:
-        _serve(settings, sock)
+        _serve(settings, sock, vault)
         return 0
-    return _serve_forked(settings, sock, processes)
+    return _serve_forked(settings, sock, processes, vault)
 
 
-def _serve(settings: Settings, sock: socket.socket) -> None:
+def _serve(settings: Settings, sock: socket.socket, vault=None) -> None:
     from waitress import serve
 
     from inbox.board import create_app
 
-    serve(create_app(settings), sockets=[sock], threads=settings.board.threads, ident="tip-inbox")
+    serve(create_app(settings, vault=vault), sockets=[sock], threads=settings.board.threads, ident="tip-inbox")
 
 
-def _serve_forked(settings: Settings, sock: socket.socket, processes: int) -> int:
+def _serve_forked(settings: Settings, sock: socket.socket, processes: int, vault=None) -> int:
     # Python runs one thread at a time per process: on several cores, several waitress
     # processes accept from one listening socket. Each builds its own app and engine after
     # the fork, so no database connection is shared between processes.
@@ -75,7 +78,7 @@ def _serve_forked(settings: Settings, sock: socket.socket, processes: int) -> in
         if pid == 0:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             try:
-                _serve(settings, sock)
+                _serve(settings, sock, vault)
             finally:
                 os._exit(0)
         children.append(pid)

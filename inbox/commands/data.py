@@ -172,9 +172,14 @@ def run_quarantine(settings: Settings, args: argparse.Namespace) -> int:
             size = q.size if q.size is not None else len(q.data)
             print(f"folder: {q.folder}\nuid: {q.uid} (uidvalidity {q.uidvalidity})\nsize: {size} bytes, sha256 {q.sha256}")
             print(f"resolution: {q.resolution or 'waiting'}" + (f" by {q.discarded_by}" if q.discarded_by else ""))
-            if q.data:
+            if q.data and q.key_id is not None and not settings.encryption.private_key:
+                print("(encrypted to the desk key: set [encryption] private_key to see its headers)")
+            elif q.data:
+                from inbox.commands.keys import unlocked
+                from inbox.sealing import open_raw
+
                 print("\n--- headers ---")
-                print(raw_headers(q.data))
+                print(raw_headers(open_raw(unlocked(settings), q.data, q.key_id)))
             else:
                 print("(the raw bytes were deleted when it was discarded)")
         return 0
@@ -183,7 +188,11 @@ def run_quarantine(settings: Settings, args: argparse.Namespace) -> int:
             raise UsageError(f"no quarantined message {args.id}")
         print(f"discarded {args.id}: its raw bytes are deleted, the row's facts kept")
         return 0
-    with Pipeline(settings, sessions) as pipeline:
+    from inbox.commands.keys import unlocked
+    from inbox.vault import public_vault
+
+    vault = unlocked(settings) if settings.encryption.private_key else public_vault(settings.encryption)
+    with Pipeline(settings, sessions, vault=vault) as pipeline:
         outcomes = retry_quarantined(pipeline, args.id)
     counts = Counter(o.status for o in outcomes)
     print(f"retried {len(outcomes)}: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) if outcomes else "nothing to retry")

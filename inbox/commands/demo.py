@@ -58,7 +58,28 @@ def demo_settings(settings: Settings, host: str | None = None, port: int | None 
         board, secret_key=secret_key, secure_cookies=False,
         host=host or board.host, port=board.port if port is None else port,
     )
-    return dataclasses.replace(settings, board=board)
+    return dataclasses.replace(settings, board=board, encryption=demo_encryption(settings))
+
+
+# The demo's own desk key (inbox/vault.py): made on first run, kept with the demo's data.
+DEMO_KEY = "demo-desk.key"
+
+
+def demo_encryption(settings: Settings):
+    """The configured [encryption], or the demo's own key under data_dir (0600) when none is:
+    the demo stores its mail encrypted, as a desk should."""
+    from inbox.vault import encode_public, generate, keyfile_text, read_keyfile, write_keyfile
+
+    if settings.encryption.enabled:
+        return settings.encryption
+    path = Path(settings.data_dir) / DEMO_KEY
+    if path.exists():
+        key = read_keyfile(path.read_text(encoding="utf-8"))[0]
+    else:
+        key = generate()
+        write_keyfile(path, keyfile_text([key]))
+    return dataclasses.replace(settings.encryption, public_key=encode_public(key.public_key),
+                               private_key=f"file:{path}", passphrase="")
 
 
 def _stored_secret(path: Path) -> str:
@@ -121,7 +142,7 @@ def demo_files(settings: Settings) -> list[Path]:
     database = sqlite_path(settings.database_url)
     data_dir = Path(settings.data_dir).resolve()
     candidates = [Path(f"{database}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
-    candidates += [data_dir / "models", data_dir / "demo-secret-key", data_dir / "jobs.sqlite"]
+    candidates += [data_dir / "models", data_dir / "demo-secret-key", data_dir / "jobs.sqlite", data_dir / DEMO_KEY]
     return [p for p in candidates if p.exists()]
 
 
@@ -177,6 +198,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         f"as follow-ups, {counts['duplicate']} already there, {counts['quarantined']} quarantined."
     )
     print(f"Database: {demo.settings.database_url}")
+    if demo.settings.encryption.private_key == f"file:{Path(settings.data_dir) / DEMO_KEY}":
+        print(f"Mail is encrypted at rest with a DEMO key, {settings.data_dir}/{DEMO_KEY} (0600), kept beside the "
+              "database: for a real desk run `inbox keys init` and keep the key apart (docs/encryption.md).")
     print("Demo accounts (new passwords each run):")
     for email, name, role, _beats in DEMO_USERS:
         print(f"  {role:<9} {email:<26} {demo.passwords[email]}")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from inbox.commands.data import open_sessions
 from inbox.config import Settings
 from inbox.models import Cluster, RawMessage, SortDecision, Tip, User
+from inbox.sealing import open_in_place, open_raw
 
 BATCH = 200
 
@@ -30,10 +31,28 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return explain(sessions, args.explain)
     if args.retrain:
         return retrain(settings, sessions)
-    return sort_all(settings, sessions)
+    return sort_all(settings, sessions, vault=_vault_for_sorting(settings, sessions))
 
 
-def sort_all(settings: Settings, sessions, out=None) -> int:
+def _vault_for_sorting(settings: Settings, sessions):
+    """The desk key for re-sorting: every tip is read again, so encrypted ones need it. Without
+    it, one line (exit 2) rather than a half-sorted desk whose sealed tips lost their stories."""
+    from inbox.cli import UsageError
+    from inbox.commands.keys import unlocked
+
+    vault = unlocked(settings) if settings.encryption.private_key else None
+    if vault is not None and vault.can_open:
+        return vault
+    with sessions() as session:
+        sealed = session.scalar(select(func.count()).select_from(Tip).where(Tip.key_id.is_not(None))) or 0
+        sealed += session.scalar(select(func.count()).select_from(RawMessage).where(RawMessage.key_id.is_not(None))) or 0
+    if sealed:
+        raise UsageError(f"{sealed} stored row(s) are encrypted: `inbox sort --all` needs the desk key "
+                         "([encryption] private_key; see docs/encryption.md)")
+    return None
+
+
+def sort_all(settings: Settings, sessions, out=None, vault=None) -> int:
     """Re-sort every tip in batches (one transaction each), with a progress bar; stories are
     re-clustered from scratch in arrival order, editors' same/different-story decisions kept."""
     from inbox.sort import Sorter
@@ -54,11 +73,12 @@ def sort_all(settings: Settings, sessions, out=None) -> int:
     while True:
         with sessions() as session, session.begin():
             rows = session.execute(
-                select(Tip, RawMessage.data).join(RawMessage, RawMessage.id == Tip.raw_message_id)
+                select(Tip, RawMessage.data, RawMessage.key_id).join(RawMessage, RawMessage.id == Tip.raw_message_id)
                 .where(Tip.id > last_id).order_by(Tip.id).limit(BATCH)
             ).all()
-            for tip, raw in rows:
-                sorter.resort(session, tip, raw, recluster=True)
+            for tip, raw, key in rows:
+                open_in_place(vault, tip, html=True)  # loaded values only: never written back in the clear
+                sorter.resort(session, tip, open_raw(vault, raw, key), recluster=True)
         if not rows:
             break
         last_id = rows[-1][0].id
@@ -81,8 +101,11 @@ def retrain(settings: Settings, sessions) -> int:
     """Train both models now, whatever the count of new corrections."""
     from inbox.sort import learn
 
+    from inbox.commands.keys import unlocked
+
+    vault = unlocked(settings) if settings.encryption.private_key else None
     for kind in learn.KINDS:
-        row = learn.retrain(settings, sessions, kind)
+        row = learn.retrain(settings, sessions, kind, vault)
         if row is None:
             print(f"{kind}: not trained (needs editor labels of at least two kinds)")
         else:

@@ -85,6 +85,8 @@ class RawMessage(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The desk key (inbox/vault.py) data is sealed to; None: stored in the clear (no key configured).
+    key_id: Mapped[str | None] = mapped_column(String(16), index=True)
 
 
 class Tip(Base):
@@ -128,6 +130,14 @@ class Tip(Base):
     # length(), so 8 readers asking for a 20 MB part's length took 170 MB.
     html_size: Mapped[int | None] = mapped_column(Integer)
     preview: Mapped[str] = mapped_column(String(500), default="")
+    # Encryption at rest (inbox/vault.py, docs/encryption.md): the desk key the sealed columns are
+    # sealed to (None: none is). sealed_html holds the sanitised HTML (html_body is then None,
+    # html_size kept); for a protected reader's tip sealed_head holds {subject, preview} and
+    # sealed_body the text body, and subject, preview and text_body are "" (out of the search index).
+    key_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    sealed_html: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    sealed_head: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_body: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     defects: Mapped[str] = mapped_column(Text, default="")
 
     # What the headers say the message is (rule table in mail/headers.py).
@@ -162,7 +172,8 @@ class Tip(Base):
 
     @validates("html_body")
     def _html_size(self, _key: str, html: str | None) -> str | None:
-        self.html_size = len(html) if html else None
+        if html or self.sealed_html is None:  # sealing sets html_body to None and keeps the size
+            self.html_size = len(html) if html else None
         return html
 
 
@@ -232,3 +243,5 @@ class Quarantined(Base):
     size: Mapped[int | None] = mapped_column(BigInteger)
     # Who discarded it: "user <id>" (the board) or "cli".
     discarded_by: Mapped[str | None] = mapped_column(String(40))
+    # The desk key data is sealed to (inbox/vault.py); None: in the clear.
+    key_id: Mapped[str | None] = mapped_column(String(16))

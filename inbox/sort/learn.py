@@ -24,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.config import Settings, SortingSettings
-from inbox.db import make_engine, session_factory, take_write_lock
+from inbox.db import take_write_lock
 from inbox.models import ModelVersion, RawMessage, SortDecision, Tip
+from inbox.sealing import open_raw
 from inbox.sort import model as model_mod
 from inbox.sort.text import from_tip
 
@@ -84,10 +85,13 @@ def retrain_due(session: Session, kind: str, retrain_after: int) -> bool:
     return new >= max(retrain_after, 1)
 
 
-def training_set(session: Session, kind: str) -> tuple[list[str], list[str], int]:
+def training_set(session: Session, kind: str, vault=None) -> tuple[list[str], list[str], int]:
     """(texts, labels, newest decision id): each labelled tip once, with its newest editor label.
 
-    For spam, a tip an editor gave a topic (and never called spam) is a ham example.
+    For spam, a tip an editor gave a topic (and never called spam) is a ham example. A protected
+    reader's tip (its text sealed, inbox/sealing.py) is never trained on: the model files under
+    var/ are not encrypted. Sealed raw mail is read with the desk key when this process holds it,
+    else without its headers.
     """
     kinds = ("spam", "topic") if kind == "spam" else ("topic",)
     rows = session.execute(
@@ -105,13 +109,20 @@ def training_set(session: Session, kind: str) -> tuple[list[str], list[str], int
         elif tip_id not in spam_labelled:
             labels[tip_id] = "ham"
     last = rows[-1][0] if rows else 0
-    texts, out = [], []
+    texts, out, sealed = [], [], 0
     for start in range(0, len(labels), 500):
         ids = sorted(labels)[start:start + 500]
-        for tip, raw in session.execute(
-                select(Tip, RawMessage.data).join(RawMessage, RawMessage.id == Tip.raw_message_id).where(Tip.id.in_(ids))):
+        for tip, raw, key in session.execute(
+                select(Tip, RawMessage.data, RawMessage.key_id).join(RawMessage, RawMessage.id == Tip.raw_message_id)
+                .where(Tip.id.in_(ids))):
+            if tip.sealed_head is not None:
+                sealed += 1
+                continue
+            raw = raw if key is None else open_raw(vault, raw, key) if vault is not None and vault.can_open else None
             texts.append(without_identity(from_tip(tip, raw).words, tip.sender_name))
             out.append(labels[tip.id])
+    if sealed:
+        log.info("retrain %s: %d protected readers' tips left out (their text is encrypted)", kind, sealed)
     return texts, out, last
 
 
@@ -131,19 +142,19 @@ def without_identity(text: str, sender_name: str | None) -> str:
     return text
 
 
-def retrain(settings: Settings, sessions: sessionmaker[Session], kind: str) -> ModelVersion | None:
+def retrain(settings: Settings, sessions: sessionmaker[Session], kind: str, vault=None) -> ModelVersion | None:
     """Train a new version of one model from every editor label; None when there is too little
     to learn or this process is already retraining."""
     if not _retrain_lock.acquire(blocking=False):
         log.info("retrain %s: skipped, a retrain is already running", kind)
         return None
     try:
-        return _retrain(settings, sessions, kind)
+        return _retrain(settings, sessions, kind, vault)
     finally:
         _retrain_lock.release()
 
 
-def _retrain(settings: Settings, sessions: sessionmaker[Session], kind: str) -> ModelVersion | None:
+def _retrain(settings: Settings, sessions: sessionmaker[Session], kind: str, vault=None) -> ModelVersion | None:
     """Read, train, write the file, register it: each database step a short transaction of its own.
 
     SQLite cannot turn a read transaction into a write once another connection has committed
@@ -153,7 +164,7 @@ def _retrain(settings: Settings, sessions: sessionmaker[Session], kind: str) -> 
     first (waiting its turn); and a model file is never left behind without its row.
     """
     with sessions() as session:
-        texts, labels, last = training_set(session, kind)
+        texts, labels, last = training_set(session, kind, vault)
         current = latest_version(session, kind)
     if len(set(labels)) < 2:
         log.info("retrain %s: skipped, needs labels of two kinds (have %d labelled tips)", kind, len(labels))
@@ -179,14 +190,14 @@ def _retrain(settings: Settings, sessions: sessionmaker[Session], kind: str) -> 
     return row
 
 
-def retrain_if_due(settings: Settings, sessions: sessionmaker[Session]) -> list[ModelVersion]:
+def retrain_if_due(settings: Settings, sessions: sessionmaker[Session], vault=None) -> list[ModelVersion]:
     """Retrain each model whose editors' labels piled up; for the worker's idle time."""
     done = []
     for kind in KINDS:
         with sessions() as session:
             due = retrain_due(session, kind, settings.sorting.retrain_after)
         if due:
-            row = retrain(settings, sessions, kind)
+            row = retrain(settings, sessions, kind, vault)
             if row is not None:
                 done.append(row)
     return done
