@@ -68,7 +68,7 @@ class TopicRules:
         self.topics = tuple(t.name for t in topics)
         self.rules: list[Rule] = []
         self._keywords: dict[str, list[int]] = {}  # one-word keyword -> rules
-        self._by_word: dict[str, list[tuple[int, re.Pattern]]] = {}
+        self._by_word: dict[str, list[tuple[int, re.Pattern, frozenset[str]]]] = {}
         self._regexes: list[tuple[int, Scan]] = []
         self._domains: list[tuple[int, str]] = []
         for topic in topics:
@@ -99,7 +99,7 @@ class TopicRules:
         if rs.kind == "keyword" and [rs.match.lower().strip()] == words:
             self._keywords.setdefault(words[0], []).append(index)
         elif rs.kind in ("keyword", "phrase"):
-            self._by_word.setdefault(words[0], []).append((index, re.compile(_word_pattern(rs))))
+            self._by_word.setdefault(words[0], []).append((index, re.compile(_word_pattern(rs)), frozenset(words)))
         elif rs.kind == "regex":
             try:
                 self._regexes.append((index, Scan(re.compile(rs.match, re.IGNORECASE))))
@@ -138,7 +138,8 @@ class TopicRules:
         for key in keys.intersection(self._keywords):  # set operations: a tip has ~100 words, the table ~150
             hits.update(self._keywords[key])
         for key in keys.intersection(self._by_word):
-            hits.update(i for i, rx in self._by_word[key] if i not in hits and rx.search(lowered))
+            # A phrase can match only where every one of its words is in the tip: a set test before the pattern.
+            hits.update(i for i, rx, need in self._by_word[key] if i not in hits and need <= keys and rx.search(lowered))
         hits.update(i for i, scan in self._regexes if scan.search(text, lowered))
         return hits
 

@@ -175,3 +175,39 @@ def test_a_phrase_of_one_beat_keeps_its_word_from_another_beat():
 def test_one_loud_word_does_not_outvote_the_story(subject, text, topic):
     table = TopicRules(default_topics())
     assert decide(table.fired(tip(subject, text)), None, SETTINGS).topic == topic
+
+
+@pytest.mark.parametrize("subject, text, topic", [
+    # the event (status, a storm, a layoff) outranks the place it happened
+    ("Work permit about to lapse", "I drive for the school district and my work authorization runs out next month; "
+                                   "USCIS has not answered my renewal.", "Immigration"),
+    ("Snowed in at the plant", "Freezing rain and black ice all night; the plow never came and the night crew "
+                               "could not leave the factory.", "Disasters & weather"),
+    ("Cuts at the hospital", "The hospital laid off forty people in billing and gave them no severance.",
+     "Business, economy & labor"),
+])
+def test_the_event_outranks_the_setting(subject, text, topic):
+    table = TopicRules(default_topics())
+    assert decide(table.fired(tip(subject, text)), None, SETTINGS).topic == topic
+
+
+@pytest.mark.parametrize("subject, text, topic", [
+    ("Nos quieren desalojar", "El casero nos dio tres días para salir del apartamento y no hay calefacción.",
+     "Housing & homelessness"),
+    ("Despidos en la fábrica", "Despidieron a muchos trabajadores y el sindicato dice que no pagaron el salario.",
+     "Business, economy & labor"),
+    ("Inundación en la calle", "Después de la tormenta la calle quedó inundada y estamos sin luz.",
+     "Disasters & weather"),
+    ("Tiroteo anoche", "Hubo disparos cerca del parque y la policía no ha dicho nada.", "Crime & public safety"),
+    ("Demissão no armazém", "Os trabalhadores da empresa foram demitidos sem indenização.",
+     "Business, economy & labor"),
+])
+def test_the_default_desk_reads_spanish_and_portuguese_tips(subject, text, topic):
+    table = TopicRules(default_topics())
+    assert decide(table.fired(tip(subject, text)), None, SETTINGS).topic == topic
+
+
+def test_a_phrase_needs_all_its_words_and_still_finds_a_plural_last_word():
+    table = rules(("Housing", "keyword", "rent increase", 2.0, False))
+    assert fired(table, tip(text="Two rent increases in a year")) == ["rent increase"]
+    assert fired(table, tip(text="the rent is due; an increase in fees")) == []
