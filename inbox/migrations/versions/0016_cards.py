@@ -5,14 +5,14 @@ cluster passes the board's filters (inbox.board.statements.cards_where). The boa
 carry cluster_id so that the question is answered without reading the tips' rows, and
 ix_tips_story finds a story's other tips (and their status, thread, topic, assignee) alone.
 
-Revision ID: 0016_cards
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-02 04:35:00.000000
 """
 from alembic import op
 
 
-revision = '0016_cards'
+revision = '0016'
 down_revision = '0015'
 branch_labels = None
 depends_on = None

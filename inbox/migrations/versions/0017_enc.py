@@ -2,16 +2,16 @@
 
 See inbox/vault.py and docs/encryption.md.
 
-Revision ID: 0016_enc
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-02 04:00:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0016_enc'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
