@@ -105,6 +105,9 @@ class Card:
     suggested: bool = False  # an open "maybe the same story" suggestion involves it
     masked: bool = False  # a protected reader this viewer may not see
     protected: bool = False  # a protected reader (editors see a badge)
+    address: str = ""  # the sender's address; "" when masked
+    assignee_id: int | None = None
+    story_id: int | None = None  # the cluster (story) it belongs to
 
 
 @dataclass
@@ -238,21 +241,27 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
     for r in rows:
         if r.status not in columns:
             continue  # moved to another column between our two queries
-        who = readers.of(r.sender_address)
-        subject = r.subject or "(no subject)"
-        if who.masked:
-            subject = redact.redact_line(subject, redact.Who(r.sender_name, r.sender_address))
-        columns[r.status].cards.append(Card(
-            id=r.id, status=r.status, version=r.version, subject=subject, masked=who.masked, protected=who.protected,
-            preview="" if who.masked else r.preview, sender=who.pseudonym if who.masked else (r.sender_name or r.sender_address),
-            topic=r.topic, received_at=r.received_at, age=age(r.received_at, now), urgent=r.urgent,
-            sensitive=r.sensitive, automatic=r.is_auto_reply or r.is_bounce or r.is_list, is_spam=r.is_spam,
-            assignee=users.get(r.assignee_id, "") if r.assignee_id else "",
-            cluster_size=r.cluster_size if r.cluster_id is not None else 0, attachments=r.attachments,
-            followups=r.followups, suggested=bool(r.suggested),
-        ))
+        columns[r.status].cards.append(card(r, readers, users, now))
     has_next = any(totals[s] > offset + f.per for s in statuses)
     return BoardPage([columns[s] for s in statuses], has_next, f)
+
+
+def card(r, readers: Readers, users: dict[int, str], now: datetime) -> Card:
+    """One row of statements.CARDS as this viewer may see it (the board's cards and the API's tips)."""
+    who = readers.of(r.sender_address)
+    subject = r.subject or "(no subject)"
+    if who.masked:
+        subject = redact.redact_line(subject, redact.Who(r.sender_name, r.sender_address))
+    return Card(
+        id=r.id, status=r.status, version=r.version, subject=subject, masked=who.masked, protected=who.protected,
+        preview="" if who.masked else r.preview, sender=who.pseudonym if who.masked else (r.sender_name or r.sender_address),
+        topic=r.topic, received_at=r.received_at, age=age(r.received_at, now), urgent=r.urgent,
+        sensitive=r.sensitive, automatic=r.is_auto_reply or r.is_bounce or r.is_list, is_spam=r.is_spam,
+        assignee=users.get(r.assignee_id, "") if r.assignee_id else "",
+        cluster_size=r.cluster_size if r.cluster_id is not None else 0, attachments=r.attachments,
+        followups=r.followups, suggested=bool(r.suggested), address="" if who.masked else r.sender_address,
+        assignee_id=r.assignee_id, story_id=r.cluster_id,
+    )
 
 
 def _search_columns(session: Session, shape: st.Shape, params: dict, f: Filters, offset: int, readers: Readers | None):

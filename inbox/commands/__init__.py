@@ -10,6 +10,7 @@ from inbox.commands import demo
 from inbox.commands import export
 from inbox.commands import retention
 from inbox.commands import sort
+from inbox.commands import token
 from inbox.commands import worker
 
 COMMANDS = [
@@ -26,5 +27,6 @@ COMMANDS = [
     ("hold", "legal holds: hold add --tip ID|--cluster ID|--reader EMAIL --reason R | hold list | hold lift ID", retention.add_hold_arguments, retention.run_hold),
     ("forget", "delete every tip of one sender: forget EMAIL (counts) | forget EMAIL --yes", retention.add_forget_arguments, retention.run_forget),
     ("backup", "a consistent snapshot of the SQLite database: backup PATH (PostgreSQL: prints the pg_dump command)", retention.add_backup_arguments, retention.run_backup),
+    ("token", "API tokens: token create EMAIL --scope read|write [--expires-days N] | token list [EMAIL] | token revoke ID", token.add_arguments, token.run),
     ("user", "board accounts: user add EMAIL --role editor | user list | user password EMAIL | user totp EMAIL", board.add_user_arguments, board.run_user),
 ]
