@@ -34,6 +34,8 @@ ROUTES = {
     "stories": ("GET", "/api/v1/stories", None, ALL),
     "story": ("GET", "/api/v1/stories/{story}", None, ALL),
     "off-beat story": ("GET", "/api/v1/stories/{other_story}", None, OFF_BEAT),
+    "id past any id": ("PATCH", "/api/v1/tips/{huge}", {"version": 1, "status": "new"},
+                       {"admin": 404, "editor": 404, "reporter": 404}),
     "openapi": ("GET", "/api/v1/openapi.json", None, {**ALL, None: 200}),
 }
 PUBLIC = {"openapi"}
@@ -44,7 +46,7 @@ def api_objects(db, objects):  # noqa: F811
     with db() as s, s.begin():
         s.get(Tip, objects["tip"]).cluster_id = 41
         s.get(Tip, objects["other"]).cluster_id = 42
-    return {**objects, "story": 41, "other_story": 42}
+    return {**objects, "story": 41, "other_story": 42, "huge": 2**31}
 
 
 def _fill(value, objects):
@@ -56,8 +58,8 @@ def _fill(value, objects):
 
 
 def _rule(path: str) -> str:
-    return template_of(path.partition("?")[0].replace("{tip}", "<int:tip_id>").replace("{other}", "<int:tip_id>")
-                       .replace("{story}", "<int:story_id>").replace("{other_story}", "<int:story_id>"))
+    return template_of(path.partition("?")[0].replace("{tip}", "<id:tip_id>").replace("{other}", "<id:tip_id>").replace("{huge}", "<id:tip_id>")
+                       .replace("{story}", "<id:story_id>").replace("{other_story}", "<id:story_id>"))
 
 
 @pytest.mark.parametrize("role", [None, "reporter", "editor", "admin"])

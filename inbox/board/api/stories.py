@@ -77,7 +77,7 @@ def list_stories():
     return jsonify(items=items, next_cursor=str(rows[-1][0]) if more else None)
 
 
-@bp.get("/stories/<int:story_id>")
+@bp.get("/stories/<id:story_id>")
 def get_story(story_id: int):
     """One story and its tips the viewer may open (newest first, at most MAX_MEMBERS)."""
     rows = _stories(MAX_ID, 1, only=story_id)

@@ -128,7 +128,7 @@ def detail(p: TipPage) -> dict:
     }
 
 
-@bp.get("/tips/<int:tip_id>")
+@bp.get("/tips/<id:tip_id>")
 def get_tip(tip_id: int):
     """One tip; reading it is audited, as on the board."""
     body = detail(_page(tip_id))
@@ -136,7 +136,7 @@ def get_tip(tip_id: int):
     return jsonify(body)
 
 
-@bp.get("/tips/<int:tip_id>/thread")
+@bp.get("/tips/<id:tip_id>/thread")
 def get_thread(tip_id: int):
     """The tips of this tip's thread the viewer may open, oldest first."""
     p = _page(tip_id)
@@ -148,7 +148,7 @@ def _note(n) -> dict:
     return {"body": n.body, "author": n.author, "created_at": stamp(n.created_at)}
 
 
-@bp.get("/tips/<int:tip_id>/notes")
+@bp.get("/tips/<id:tip_id>/notes")
 def get_notes(tip_id: int):
     """The tip's notes, a masked reader's identity withheld from them; audited."""
     items = [_note(n) for n in _page(tip_id).notes]
@@ -170,7 +170,7 @@ def _act(fn, *args, **kw):
         raise ApiError(exc.code, str(exc)) from None
 
 
-@bp.post("/tips/<int:tip_id>/notes")
+@bp.post("/tips/<id:tip_id>/notes")
 def add_note(tip_id: int):
     """Add a note (write scope): searchable, never shown to the sender."""
     data = json_body()
@@ -188,7 +188,7 @@ def _version(data: dict) -> int:
     return value
 
 
-@bp.patch("/tips/<int:tip_id>")
+@bp.patch("/tips/<id:tip_id>")
 def change_tip(tip_id: int):
     """Change status, assignee or topic (write scope), checked against the version the caller saw."""
     data = json_body()

@@ -17,14 +17,29 @@ import logging
 from datetime import datetime, timezone
 
 from flask import Blueprint, g, request
+from werkzeug.routing import BaseConverter
 from sqlalchemy import select
 
 from inbox.board import limits
 from inbox.board.api import tokens
+from inbox.board.params import MAX_ID
 from inbox.board.web import api_error, begin_write, client_ip, db, end_transaction, end_write, settings
 from inbox.models import LoginLimit, User, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class AnyId(BaseConverter):
+    """<id:...> in API routes: any run of digits, so that an id past the database's integer is the
+    API's 404 (checked in _authenticate), not werkzeug's 405 from a route that failed to match."""
+
+    regex = r"[0-9]{1,30}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("id", AnyId))  # before any route is added
 log = logging.getLogger(__name__)
 PUBLIC = frozenset({"api.openapi"})
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -89,6 +104,9 @@ def _authenticate():
     if request.method in WRITES and row.scope != "write":
         end_transaction()
         return api_error(403, "This token may only read: make a write token to change tips.", "insufficient_scope")
+    if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+        end_transaction()
+        return api_error(404, "There is no such tip or story.", "not_found")
     g.user, g.api_token = row.user, row
     if tokens.touch_due(row):
         begin_write()
