@@ -34,6 +34,7 @@ ARGUMENTS = {
     "hold": ["list"],
     "forget": ["nobody@example.org"],
     "backup": ["backup.db"],
+    "token": ["list"],
 }
 
 
