@@ -1,11 +1,17 @@
 """API fixtures: the board's app, users and worlds, and clients that send a token for each role."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from inbox.board.api import tokens
 from inbox.models import User
 from tests.board.conftest import app, client_for, settings, users  # noqa: F401  (the board's own fixtures)
+
+# Hypothesis (under schemathesis) keeps its caches under build/, not in the working tree's root.
+set_hypothesis_home_dir(str(Path(__file__).resolve().parents[2] / "build" / "hypothesis"))
 
 
 class Api:
