@@ -6,8 +6,10 @@ readers, a filtered view, a search, a tip page, a story page and the live board'
 (answered 304 while nothing changed): p50/p95 latency and requests/s; then the SQL queries
 one board page costs with 10 and with 50 cards per column (it must not grow). Bars (issues
 5 and 12): p95 <= 100 ms each, on SQLite, this machine.
+The JSON API (issue 14): a page of tips, a filtered page and a search, with a read token;
+bar p95 <= 50 ms each at 8 clients on 100,000 tips (--api-only measures just those).
 
-    .venv/bin/python bench/board.py [--tips 100000] [--clients 8] [--requests 400] [--keep DIR]
+    .venv/bin/python bench/board.py [--tips 100000] [--clients 8] [--requests 400] [--keep DIR] [--api-only]
 """
 from __future__ import annotations
 
@@ -128,10 +130,13 @@ class Browser:
     def __init__(self, port: int):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookie = ""
+        self.bearer = ""  # an API token: sent instead of a cookie
 
     def request(self, method: str, path: str, body: str | None = None, extra: dict | None = None) -> tuple[int, str]:
         """One request on the kept-alive connection; remembers the session cookie."""
         headers = {"Cookie": self.cookie} if self.cookie else {}
+        if self.bearer:
+            headers = {"Authorization": f"Bearer {self.bearer}", "Accept": "application/json"}
         headers.update(extra or {})
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -152,11 +157,14 @@ class Browser:
             raise SystemExit(f"bench login failed with HTTP {status}")
 
 
-def measure(port: int, paths: list[str], clients: int, email: str) -> tuple[list[float], float]:
-    """Run paths spread over `clients` threads; latencies in ms and the wall time."""
+def measure(port: int, paths: list[str], clients: int, email: str, token: str = "") -> tuple[list[float], float]:
+    """Run paths spread over `clients` threads (logged in as email, or with an API token); latencies in ms and the wall time."""
     browsers = [Browser(port) for _ in range(clients)]
     for b in browsers:
-        b.login(email)
+        if token:
+            b.bearer = token
+        else:
+            b.login(email)
     latencies: list[float] = []
     lock = threading.Lock()
     errors: list[str] = []
@@ -208,6 +216,27 @@ def query_counts(url: str) -> dict[int, tuple[int, int]]:
     return result
 
 
+def api_token(url: str, email: str) -> str:
+    """A read token for this user, made as `inbox token create` makes one (a kept database gets the table)."""
+    from sqlalchemy import select
+
+    from inbox.board.api import tokens
+    from inbox.db import session_factory
+
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    with session_factory(engine)() as s, s.begin():
+        token, _row = tokens.create(s, s.scalar(select(User).where(User.email == email)), "read", 1, "bench", via="cli")
+    engine.dispose()
+    return token
+
+
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    """p50 and p95 of some latencies."""
+    latencies = sorted(latencies)
+    return statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]
+
+
 def free_port() -> int:
     """A TCP port nobody listens on."""
     with socket.socket() as s:
@@ -224,6 +253,7 @@ def main() -> int:
     parser.add_argument("--keep", help="use (and keep) this directory; an existing database there is reused")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="waitress processes (default: cores)")
     parser.add_argument("--cards", type=int, default=None, help="board.cards_per_column (default: the config default)")
+    parser.add_argument("--api-only", action="store_true", help="measure only the JSON API")
     args = parser.parse_args()
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="board-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -234,6 +264,7 @@ def main() -> int:
         t0 = time.perf_counter()
         fill(url, args.tips)
         print(f"  took {time.perf_counter() - t0:.0f} s; database {db_path.stat().st_size / 1e6:.0f} MB")
+    token = api_token(url, "editor@bench.example")
     port = free_port()
     config = workdir / "config.toml"
     config.write_text(f'data_dir = "{workdir}"\n[database]\nurl = "{url}"\n'
@@ -266,6 +297,24 @@ def main() -> int:
             "poll (304)": [f"/board/poll?state={state} etag=\"{state}\"" for _ in range(n)],
             "poll (changed)": [f"/board/poll?state={state.split('.')[0]}.0" for _ in range(n)],
         }
+        api = {
+            "api list": ["/api/v1/tips?limit=50"] * n,
+            "api filtered": ["/api/v1/tips?" + urlencode({"topic": rng.choice(TOPICS), "status": "new", "limit": 50})
+                             for _ in range(n)],
+            "api search": [f"/api/v1/tips?q={rng.choice(RARE)}&limit=50" for _ in range(n)],
+            "api next page": [f"/api/v1/tips?limit=50&cursor={rng.randint(1000, args.tips)}" for _ in range(n)],
+        }
+        print(f"\nJSON API, {args.clients} concurrent clients with a read token, {n} requests each")
+        print(f"{'call':<16}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'1 client p50':>14}   bar p95 <= 50 ms")
+        for name, paths in api.items():
+            measure(port, paths[: args.clients * 2], args.clients, "", token)  # warm up
+            alone, _ = measure(port, paths[:50], 1, "", token)
+            latencies, wall = measure(port, paths, args.clients, "", token)
+            p50, p95 = percentiles(latencies)
+            print(f"{name:<16}{p50:>9.1f}{p95:>9.1f}{len(latencies) / wall:>9.0f}{statistics.median(alone):>14.1f}"
+                  f"   {'ok' if p95 <= 50 else 'OVER'}")
+        if args.api_only:
+            return 0
         print(f"\n{args.tips:,} tips, SQLite, waitress {args.processes} process(es) x 8 threads, "
               f"{args.clients} concurrent clients, {n} requests each; load average before: {os.getloadavg()[0]:.1f}")
         print(f"{'page':<16}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'1 client p50':>14}   bar p95 <= 100 ms")

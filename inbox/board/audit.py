@@ -35,6 +35,8 @@ ACTIONS = {
     "tip_delete": "an admin deleted a tip now (a tombstone stays) [tip]",
     "reader_forget": "an admin forgot a reader: every tip of one sender deleted (the count) [tip]",
     "retention_run": "the retention rules purged tips (counts by rule) [retention]",
+    "token_create": "a user made an API token (its scope and lifetime, never the token) [token]",
+    "token_revoke": "a user or an admin revoked an API token [token]",
 }
 PAGE_SIZE = 100
 

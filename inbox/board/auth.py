@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from inbox.board import audit, limits, sessions
 from inbox.board.params import is_id
-from inbox.board.web import begin_write, client_ip, db, end_transaction, end_write, settings
+from inbox.board.web import begin_write, client_ip, db, end_transaction, end_write, is_api_request, settings
 from inbox.models import User, utcnow
 
 bp = Blueprint("auth", __name__)
@@ -125,6 +125,8 @@ def require(*roles: str):
 @bp.before_app_request
 def _load_user():
     g.user = g.session_row = None
+    if is_api_request():
+        return None  # the API reads no cookie: its bearer token is checked by inbox.board.api.web
     server_session = sessions.current()
     board = settings().board
     row = sessions.find(db(), server_session.token, board.session_idle_minutes)

@@ -118,6 +118,9 @@ class Card:
     last_seen: datetime | None = None
     new: bool = False  # the viewer has not opened it yet
     actions: str = ""  # what the viewer may do to it, space-separated (the script offers only these)
+    address: str = ""  # the sender's address; "" when masked
+    assignee_id: int | None = None
+    story_id: int | None = None  # the cluster (story) it belongs to
 
 
 @dataclass
@@ -253,26 +256,12 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
     for r in rows:
         if r.status not in columns:
             continue  # moved to another column between our two queries
-        who = readers.of(r.sender_address)
-        subject, preview = head_of(vault, r.sealed_head, r.subject, r.preview)  # the cards shown, no others
-        subject = subject or "(no subject)"
-        if who.masked:
-            subject = redact.redact_line(subject, redact.Who(r.sender_name, r.sender_address))
-        columns[r.status].cards.append(Card(
-            id=r.id, status=r.status, version=r.version, subject=subject, masked=who.masked, protected=who.protected,
-            preview="" if who.masked else preview, sender=who.pseudonym if who.masked else (r.sender_name or r.sender_address),
-            topic=r.topic, received_at=r.received_at, age=age(r.received_at, now), urgent=r.urgent,
-            sensitive=r.sensitive, automatic=r.is_auto_reply or r.is_bounce or r.is_list, is_spam=r.is_spam,
-            assignee=users.get(r.assignee_id, "") if r.assignee_id else "",
-            cluster_size=r.cluster_size if r.cluster_id is not None else 0, attachments=r.attachments,
-            followups=r.followups, suggested=bool(r.suggested), deadline=r.deadline, new=r.id not in seen,
-            actions=card_actions(user, r.assignee_id),
-        ))
+        columns[r.status].cards.append(card(r, readers, users, now, vault, user, seen))
         story = stories.get(r.cluster_id) if r.cluster_size > 1 else None
         if story is not None and story.tips > 1:
-            card = columns[r.status].cards[-1]
-            card.story, card.readers, card.first_seen, card.last_seen = r.cluster_id, story.readers, story.first_seen, story.last_seen
-            card.urgent, card.deadline = story.urgent, story.deadline
+            c = columns[r.status].cards[-1]
+            c.story, c.readers, c.first_seen, c.last_seen = r.cluster_id, story.readers, story.first_seen, story.last_seen
+            c.urgent, c.deadline = story.urgent, story.deadline
     if f.sort != "age":  # the page's cards were chosen in this order; CARDS returns them newest first
         for column in columns.values():
             column.cards.sort(key=_sort_key(f.sort))
@@ -293,6 +282,28 @@ def card_actions(user: User, assignee_id: int | None) -> str:
         return "open status assign topic spam bulk"
     mine = assignee_id == user.id
     return " ".join(["open", *(["status", "topic"] if mine else []), *(["claim"] if assignee_id is None else [])])
+
+
+def card(r, readers: Readers, users: dict[int, str], now: datetime, vault=None, user: User | None = None,
+         seen: frozenset | set = frozenset()) -> Card:
+    """One row of statements.CARDS as this viewer may see it (the board's cards and the API's tips);
+    a sealed subject and preview are opened for the cards shown only."""
+    who = readers.of(r.sender_address)
+    subject, preview = head_of(vault, r.sealed_head, r.subject, r.preview)
+    subject = subject or "(no subject)"
+    if who.masked:
+        subject = redact.redact_line(subject, redact.Who(r.sender_name, r.sender_address))
+    return Card(
+        id=r.id, status=r.status, version=r.version, subject=subject, masked=who.masked, protected=who.protected,
+        preview="" if who.masked else preview, sender=who.pseudonym if who.masked else (r.sender_name or r.sender_address),
+        topic=r.topic, received_at=r.received_at, age=age(r.received_at, now), urgent=r.urgent,
+        sensitive=r.sensitive, automatic=r.is_auto_reply or r.is_bounce or r.is_list, is_spam=r.is_spam,
+        assignee=users.get(r.assignee_id, "") if r.assignee_id else "",
+        cluster_size=r.cluster_size if r.cluster_id is not None else 0, attachments=r.attachments,
+        followups=r.followups, suggested=bool(r.suggested), deadline=r.deadline,
+        new=user is not None and r.id not in seen, actions=card_actions(user, r.assignee_id) if user is not None else "",
+        address="" if who.masked else r.sender_address, assignee_id=r.assignee_id, story_id=r.cluster_id,
+    )
 
 
 def _search_columns(session: Session, shape: st.Shape, params: dict, f: Filters, offset: int, readers: Readers | None):

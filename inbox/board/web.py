@@ -129,10 +129,31 @@ def wants_json() -> bool:
         accept["application/json"] > accept["text/html"])
 
 
+API_PREFIX = "/api/"
+# HTTP status -> the API's stable error name (inbox.board.api: errors are {error, code, message}).
+API_ERRORS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "rate_limited", 500: "server_error"}
+
+
+def is_api_request() -> bool:
+    """Whether this request is for the JSON API (bearer tokens, no cookies, JSON errors)."""
+    return request.path.startswith(API_PREFIX)
+
+
+def api_error(code: int, message: str, error: str | None = None, headers: dict | None = None):
+    """An API error: {error, code, message}, the HTTP status as code."""
+    from flask import jsonify
+
+    name = error or API_ERRORS.get(code, "server_error" if code >= 500 else "bad_request")
+    return jsonify(error=name, code=code, message=message), code, headers or {}
+
+
 def error_response(code: int, title: str, message: str | None):
     """An error as a page in the board's layout (or JSON when only JSON is wanted), with what to do next."""
     from flask import jsonify, render_template
 
+    if is_api_request():
+        return api_error(code, message or title)
     advice = NEXT_STEPS.get(code, NEXT_STEPS[500] if code >= 500 else NEXT_STEPS[400])
     if wants_json():
         return jsonify(error=title, code=code, message=message or title, next=advice), code

@@ -12,6 +12,7 @@ from inbox.commands import jobs
 from inbox.commands import keys
 from inbox.commands import retention
 from inbox.commands import sort
+from inbox.commands import token
 from inbox.commands import worker
 
 COMMANDS = [
@@ -30,5 +31,6 @@ COMMANDS = [
     ("forget", "delete every tip of one sender: forget EMAIL (counts) | forget EMAIL --yes", retention.add_forget_arguments, retention.run_forget),
     ("backup", "a consistent snapshot of the SQLite database: backup PATH (PostgreSQL: prints the pg_dump command)", retention.add_backup_arguments, retention.run_backup),
     ("keys", "the desk key that encrypts mail at rest: keys init [--passphrase] | keys status | keys rotate | keys export-public", keys.add_arguments, keys.run),
+    ("token", "API tokens: token create EMAIL --scope read|write [--expires-days N] | token list [EMAIL] | token revoke ID", token.add_arguments, token.run),
     ("user", "board accounts: user add EMAIL --role editor | user list | user password EMAIL | user totp EMAIL", board.add_user_arguments, board.run_user),
 ]

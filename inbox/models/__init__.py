@@ -42,3 +42,4 @@ from inbox.models.retention import (  # noqa: F401, E402
     RetentionRun,
     Tombstone,
 )
+from inbox.models.tokens import SCOPES, ApiToken  # noqa: F401, E402

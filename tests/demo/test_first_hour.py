@@ -35,6 +35,7 @@ ARGUMENTS = {
     "forget": ["nobody@example.org"],
     "backup": ["backup.db"],
     "jobs": ["status"],
+    "token": ["list"],
 }
 
 
