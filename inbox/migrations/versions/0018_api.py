@@ -3,16 +3,16 @@
 api_tokens: one row per token (its SHA-256, never the token), its owner, scope
 (read or write), expiry, last use and revocation. See inbox/models/tokens.py.
 
-Revision ID: 0016_api
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-02 03:50:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0016_api'
-down_revision = '0015'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
