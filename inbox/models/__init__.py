@@ -42,3 +42,7 @@ from inbox.models.retention import (  # noqa: F401, E402
     RetentionRun,
     Tombstone,
 )
+from inbox.models.outgoing import (  # noqa: F401, E402
+    OUTGOING_STATES,
+    Outgoing,
+)
