@@ -19,6 +19,8 @@ ACTIONS = {
     "csv_export": "a board view or search was exported as CSV (the filters and the row count) [board]",
     "change": "a tip's status, assignee, topic, thread or spam verdict changed [tip]",
     "note": "a note was written on a tip [tip]",
+    "reply": "a reply to a tip's reader was queued (the outgoing message's id) [tip]",
+    "reply_template": "an admin added, changed or deleted a canned reply [reply_template]",
     "cluster": "an editor accepted or dismissed a \"maybe the same story\" suggestion (ids only) [tip]",
     "reader_protect": "an editor protected a tip's reader (reader id, tip id, reason) [reader]",
     "reader_unprotect": "an editor lifted a reader's protection (reader id, tip id, reason) [reader]",

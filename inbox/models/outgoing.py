@@ -47,3 +47,15 @@ class Outgoing(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The sent copy in the mailbox's Sent folder: None (not asked), "appended", or why not.
     sent_copy: Mapped[str | None] = mapped_column(String(200))
+
+
+class ReplyTemplate(Base):
+    """A canned reply of the desk: a name and a text with {placeholders}, edited by admins."""
+
+    __tablename__ = "reply_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -47,9 +47,21 @@ def upgrade() -> None:
     op.create_index('ix_outgoing_state_next', 'outgoing', ['state', 'next_try_at'])
     op.create_index('ix_outgoing_tip', 'outgoing', ['tip_id'])
     op.create_index('ix_outgoing_to_kind', 'outgoing', ['to_address', 'kind', 'created_at'])
+    op.create_table(
+        'reply_templates',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('updated_at', sa.DateTime(), nullable=False),
+        sa.Column('updated_by', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['updated_by'], ['users.id'], ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('name'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('reply_templates')
     op.drop_index('ix_outgoing_to_kind', table_name='outgoing')
     op.drop_index('ix_outgoing_tip', table_name='outgoing')
     op.drop_index('ix_outgoing_state_next', table_name='outgoing')
