@@ -56,18 +56,19 @@ def send_job(ctx, outgoing_id: int) -> None:
 def sweep_job(ctx) -> None:
     """The periodic "mail.sweep": rows a dead consumer or a lost job left behind go again."""
     for row_id in sweep(ctx.settings, ctx.sessions):
-        _queue(ctx.settings).enqueue("mail.send", outgoing_id=row_id)
+        _queue(ctx.settings, ctx.sessions).enqueue("mail.send", outgoing_id=row_id)
 
 
 _queues: dict[int, object] = {}
 
 
-def _queue(settings: Settings):
+def _queue(settings: Settings, sessions=None):
+    """A queue to enqueue on from inside a job (one per settings and database, kept)."""
     from inbox.jobs import Queue
 
-    key = id(settings)
+    key = (id(settings), id(sessions))
     if key not in _queues:
-        _queues[key] = Queue(settings)
+        _queues[key] = Queue(settings, sessions=sessions)
     return _queues[key]
 
 
@@ -160,7 +161,7 @@ def _failed(settings: Settings, sessions, outgoing_id: int, answer: str, attempt
         return "failed"
     log.warning("outgoing %d try %d failed (%s); again in %.0fs", outgoing_id, attempts, code, wait)
     try:
-        _queue(settings).enqueue("mail.send", delay=wait, outgoing_id=outgoing_id)
+        _queue(settings, sessions).enqueue("mail.send", delay=wait, outgoing_id=outgoing_id)
     except Exception:  # noqa: BLE001 - the sweep finds the queued row
         log.warning("outgoing %d: retry not queued; the sweep will", outgoing_id)
     return "queued"
