@@ -21,7 +21,7 @@ from inbox.board.access import Readers
 from inbox.board.actions import ActionError, Forbidden, load_tip
 from inbox.config import Settings
 from inbox.models import Outgoing, ReplyTemplate, Sighting, Tip, User
-from inbox.outgoing import new_message_id, queue_message, state_label
+from inbox.outgoing import angle, new_message_id, queue_message, state_label
 
 MAX_BODY = 50_000
 PLACEHOLDER = re.compile(r"\{(reader_name|subject|desk|writer)\}")
@@ -91,10 +91,10 @@ def send_reply(session: Session, user: User, tip_id: int, settings: Settings, *,
         text += f"\n\nOn {when:%Y-%m-%d}, you wrote:\n{quote(quoted)}"
     if len(text) > MAX_BODY:
         raise ReplyError("The reply is too long.")
-    references = " ".join(x for x in ((tip.references or "").split() + [tip.message_id or ""]) if x)
+    references = " ".join(angle(x) for x in ((tip.references or "").split() + [tip.message_id or ""]) if x.strip("<>"))
     headers = {}
     if tip.message_id:
-        headers["In-Reply-To"] = tip.message_id
+        headers["In-Reply-To"] = angle(tip.message_id)
     if references:
         headers["References"] = references[-4000:]
     domain = settings.smtp.from_address.rpartition("@")[2].strip("> ") or "inbox.invalid"

@@ -25,7 +25,13 @@ _RESERVED = {"from", "to", "cc", "bcc", "subject", "date", "message-id", "conten
 
 def new_message_id(domain: str) -> str:
     """A Message-ID of the desk's domain that says nothing about the tip or the reader."""
-    return f"<{secrets.token_hex(16)}@{domain or 'inbox.invalid'}>"
+    return f"{secrets.token_hex(16)}@{domain or 'inbox.invalid'}"
+
+
+def angle(message_id: str) -> str:
+    """A Message-ID as headers write it; the database keeps ids bare, as the parser stores a tip's."""
+    bare = message_id.strip().strip("<>")
+    return f"<{bare}>"
 
 
 def queue_message(session: Session, *, kind: str, to: str, subject: str, body: str,
@@ -34,8 +40,8 @@ def queue_message(session: Session, *, kind: str, to: str, subject: str, body: s
     """Store one message to one address, queued and not yet sent (the caller commits).
 
     headers: extra headers (In-Reply-To, References, Auto-Submitted ...); From, To, Subject,
-    Date and Message-ID are the sender's. message_id: fix it now (a reply's thread needs it
-    before the send); otherwise it is made at the first try from smtp.from_address's domain.
+    Date and Message-ID are the sender's. message_id: fix it now, bare ("x@desk.example", as
+    tips keep theirs); otherwise it is made at the first try from smtp.from_address's domain.
     """
     extra = dict(headers or {})
     bad = [name for name in extra if name.lower() in _RESERVED or "\n" in name + str(extra[name])
@@ -45,7 +51,8 @@ def queue_message(session: Session, *, kind: str, to: str, subject: str, body: s
     if "\n" in to or "\r" in to or "," in to or "@" not in to:
         raise ValueError("one address expected")
     row = Outgoing(kind=kind, state="queued", mailbox=mailbox, to_address=to.strip(),
-                   subject=" ".join(subject.split()), body=body, headers=extra, message_id=message_id,
+                   subject=" ".join(subject.split()), body=body, headers=extra,
+                   message_id=message_id.strip().strip("<>") if message_id else None,
                    tip_id=tip_id, user_id=user_id, attempts=0, created_at=utcnow(), next_try_at=utcnow())
     session.add(row)
     session.flush()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from inbox.config import Settings
 from inbox.models import Outgoing, Tip, utcnow
-from inbox.outgoing import queue_message
+from inbox.outgoing import angle, queue_message
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def acknowledge(session: Session, settings: Settings, tip_ids) -> list[int]:
             continue
         headers = dict(AUTO_HEADERS)
         if tip.message_id:
-            headers["In-Reply-To"] = tip.message_id
+            headers["In-Reply-To"] = angle(tip.message_id)
         row = queue_message(session, kind="ack", to=tip.sender_address.lower(),
                             subject=settings.replies.acknowledge_subject, body=settings.replies.acknowledge_text,
                             tip_id=tip.id, headers=headers)

@@ -35,7 +35,7 @@ from sqlalchemy import and_, or_, select, update
 
 from inbox.config import Settings, SmtpSettings
 from inbox.models import Outgoing, utcnow
-from inbox.outgoing import new_message_id
+from inbox.outgoing import angle, new_message_id
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ def build(row: Outgoing) -> bytes:
     msg["To"] = row.to_address
     msg["Subject"] = row.subject
     msg["Date"] = format_datetime((row.created_at or utcnow()).replace(tzinfo=None).astimezone())
-    msg["Message-ID"] = row.message_id
+    msg["Message-ID"] = angle(row.message_id)
     for header, value in (row.headers or {}).items():
         msg[header] = value
     msg.set_content(row.body, subtype="plain", charset="utf-8")

@@ -35,7 +35,7 @@ def app(app, settings, db):
 def tip_id(db, users):
     with db() as s, s.begin():
         tip = make_tip(s, subject="Trucks at the depot", body=BODY, sender=READER, topic="courts",
-                       message_id="<orig@reader.example>", references="<earlier@reader.example>")
+                       message_id="orig@reader.example", references="earlier@reader.example")
         sight(s, tip, make_mailbox(s, "tips"), 1)
         s.add(Note(tip_id=tip.id, user_id=users["editor"][0], body="SECRET NOTE: call the depot manager"))
         return tip.id
@@ -56,13 +56,13 @@ def test_a_reporter_on_the_beat_replies_and_the_reader_gets_it(client_for, tip_i
     assert msg["In-Reply-To"] == "<orig@reader.example>"
     assert msg["References"] == "<earlier@reader.example> <orig@reader.example>"
     assert msg["From"] == "Tips <tips@newsroom.example>"  # the mailbox's sender
-    assert msg["Message-ID"].endswith("@desk.example>")
+    assert msg["Message-ID"].endswith("@desk.example>") and msg["Message-ID"].startswith("<")
     text = msg.get_content()
     assert "Thank you, we are looking into it." in text and "> The depot takes trucks at 3am." in text
     assert "neighbour" not in text and "SECRET NOTE" not in text
     with db() as s:
         row = s.scalars(select(Outgoing)).one()
-        assert row.state == "sent" and row.message_id == msg["Message-ID"]
+        assert row.state == "sent" and f"<{row.message_id}>" == msg["Message-ID"]
         assert s.scalars(select(AuditEntry).where(AuditEntry.action == "reply")).one().detail == f"outgoing {row.id}"
     page = c.get(f"/tips/{tip_id}").get_data(as_text=True)
     assert 'data-state="sent"' in page and "250 2.0.0" in page

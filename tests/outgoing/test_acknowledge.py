@@ -29,8 +29,8 @@ def _follow_up(s, tip):
 
 
 def _answers_ours(s, tip):
-    queue_message(s, kind="reply", to="x@y.example", subject="s", body="b", message_id="<ours@desk.example>")
-    tip.in_reply_to = "<ours@desk.example>"
+    queue_message(s, kind="reply", to="x@y.example", subject="s", body="b", message_id="ours@desk.example")
+    tip.in_reply_to = "ours@desk.example"
 
 
 # (case, fields of the tip, something to set up first, the reason expected; None: it is sent)
@@ -82,7 +82,7 @@ def test_the_acknowledgement_is_content_free_and_automatic(db, out_settings, smt
     settings = replace(out_settings, replies=ON)
     with db() as s:
         tip_id = make_tip(s, subject="Secret depot", body="The mayor's trucks", sender="ada@reader.example",
-                          message_id="<m1@reader.example>").id
+                          message_id="m1@reader.example").id
         s.commit()
     assert len(acknowledge_stored(settings, db, [tip_id])) == 1
     [msg] = smtp_server.parsed()

@@ -38,7 +38,7 @@ def test_one_try_sends_it_with_a_message_id_of_the_desk(db, out_settings, smtp_s
     with db() as s:
         row = s.get(Outgoing, row_id)
         assert row.state == "sent" and row.answer.startswith("250") and row.attempts == 1
-        assert msg["Message-ID"] == row.message_id and row.message_id.endswith("@desk.example>")
+        assert msg["Message-ID"] == f"<{row.message_id}>" and row.message_id.endswith("@desk.example")
     assert msg["In-Reply-To"] == "<abc@reader.example>" and msg["Auto-Submitted"] == "auto-replied"
     assert msg["From"] == "Desk <tips@desk.example>" and msg["To"] == "reader@example.org"
     assert msg.get_content().replace("\r\n", "\n") == "Thank you.\n"
