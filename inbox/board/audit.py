@@ -20,6 +20,7 @@ ACTIONS = {
     "change": "a tip's status, assignee, topic, thread or spam verdict changed [tip]",
     "note": "a note was written on a tip [tip]",
     "reply": "a reply to a tip's reader was queued (the outgoing message's id) [tip]",
+    "story_ran": "an editor linked a published story to a tip or story card (ids, readers told) [tip]",
     "reply_template": "an admin added, changed or deleted a canned reply [reply_template]",
     "cluster": "an editor accepted or dismissed a \"maybe the same story\" suggestion (ids only) [tip]",
     "reader_protect": "an editor protected a tip's reader (reader id, tip id, reason) [reader]",

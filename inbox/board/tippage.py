@@ -25,6 +25,7 @@ from inbox.board.access import Identity, Readers, is_editor, may, visible_clause
 from inbox.board.actions import load_tip
 from inbox.board.readers import ReaderPanel, reader_panel
 from inbox.board.security import mail_csp
+from inbox.board.storyran import stories_for
 from inbox.board.suggestions import open_for_tip
 from inbox.models import Attachment, Merge, Note, Tip, TipEvent, User
 from inbox.models.sorting import SortDecision
@@ -89,6 +90,7 @@ class TipPage:
     sent: list = field(default_factory=list)  # the desk's mail to the reader on this thread (replies.SentView)
     may_reply: bool = False  # the viewer may write to this reader (sees who they are)
     templates: list = field(default_factory=list)  # the desk's canned replies
+    stories: list = field(default_factory=list)  # published stories linked to it (models.PublishedStory)
 
     @property
     def masked(self) -> bool:
@@ -173,6 +175,7 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
         sent=replies.sent_for(session, user, tip, thread_ids, me.masked),
         may_reply=bool(tip.sender_address) and not me.masked,
         templates=replies.templates(session) if tip.sender_address and not me.masked else [],
+        stories=stories_for(session, tip),
     )
 
 

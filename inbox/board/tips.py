@@ -142,6 +142,32 @@ def reply(tip_id: int):
     return redirect(url_for("tips.show", tip_id=tip_id) + "#replies")
 
 
+@bp.route("/<int:tip_id>/story-ran", methods=["POST"])
+def story_ran(tip_id: int):
+    """Link a published story to the tip's thread or story card; its readers may get a note."""
+    from inbox.board.storyran import link_story
+    from inbox.board.web import jobs
+    from inbox.outgoing import send_later
+
+    session = db()
+    begin_write()
+    try:
+        _story, queued = link_story(session, user(), tip_id, settings(), url=request.form.get("url", ""),
+                                    headline=request.form.get("headline", ""),
+                                    scope="cluster" if request.form.get("scope") == "cluster" else "tip", ip=client_ip())
+        session.commit()
+    except actions.ActionError as exc:
+        session.rollback()
+        abort(exc.code, description=str(exc))
+    for row_id in queued:
+        try:
+            send_later(jobs(), row_id)
+        except Exception:  # noqa: BLE001 - queued in the database: the sweep sends it
+            break
+    flash(f"Story linked; {len(queued)} reader{'s' if len(queued) != 1 else ''} told." if queued else "Story linked.")
+    return redirect(url_for("tips.show", tip_id=tip_id))
+
+
 @bp.route("/<int:tip_id>/merge", methods=["POST"])
 def merge(tip_id: int):
     """Fold this tip into another tip's thread (undone by split)."""

@@ -45,5 +45,6 @@ from inbox.models.retention import (  # noqa: F401, E402
 from inbox.models.outgoing import (  # noqa: F401, E402
     OUTGOING_STATES,
     Outgoing,
+    PublishedStory,
     ReplyTemplate,
 )

@@ -22,7 +22,7 @@ from inbox.outgoing import angle, queue_message
 
 log = logging.getLogger(__name__)
 
-AUTO_KINDS = ("ack", "story_ran")  # the desk's automatic mail: one per sender per acknowledge_days
+
 
 # Local parts that never read their mail, or are machines (RFC 3834 section 2 lists some).
 NOREPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|mailer[-_.]?daemon|postmaster|bounces?"
@@ -35,12 +35,13 @@ class Case(NamedTuple):
     settings: Settings
     session: Session
     own: frozenset[str]  # the desk's own addresses (its mailboxes and senders)
+    kind: str = "ack"  # "ack" or "story_ran": the once-per-days rule counts messages of this kind
 
 
 def _recent(case: Case) -> bool:
     since = utcnow() - timedelta(days=case.settings.replies.acknowledge_days)
     return bool(case.session.scalar(select(func.count()).select_from(Outgoing).where(
-        Outgoing.to_address == case.tip.sender_address.lower(), Outgoing.kind.in_(AUTO_KINDS),
+        Outgoing.to_address == case.tip.sender_address.lower(), Outgoing.kind == case.kind,
         Outgoing.created_at >= since)))
 
 
@@ -62,13 +63,13 @@ NEVER: tuple[tuple[str, Callable[[Case], bool]], ...] = (
     ("the desk's own address", lambda c: c.tip.sender_address.lower() in c.own),
     ("a follow-up in a thread", lambda c: c.tip.thread_root_id is not None),
     ("an answer to the desk's own mail", _answers_our_mail),
-    ("acknowledged within acknowledge_days", _recent),
+    ("sent one within acknowledge_days", _recent),
 )
 
 
-def why_not(session: Session, settings: Settings, tip: Tip) -> str | None:
+def why_not(session: Session, settings: Settings, tip: Tip, kind: str = "ack") -> str | None:
     """The first rule that forbids an automatic message to this tip's sender; None: allowed."""
-    case = Case(tip, settings, session, own_addresses(settings))
+    case = Case(tip, settings, session, own_addresses(settings), kind)
     for reason, test in NEVER:
         if test(case):
             return reason

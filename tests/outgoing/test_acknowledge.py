@@ -55,7 +55,7 @@ CASES = [
     ("the desk itself", {"sender": "tips@desk.example"}, None, "the desk's own address"),
     ("a follow-up", {}, _follow_up, "a follow-up in a thread"),
     ("an answer to our mail", {}, _answers_ours, "an answer to the desk's own mail"),
-    ("acknowledged lately", {}, _answered_before, "acknowledged within acknowledge_days"),
+    ("acknowledged lately", {}, _answered_before, "sent one within acknowledge_days"),
 ]
 
 

@@ -58,9 +58,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('name'),
     )
+    op.create_table(
+        'published_stories',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('url', sa.String(length=2000), nullable=False),
+        sa.Column('headline', sa.String(length=500), nullable=False),
+        sa.Column('tip_id', sa.Integer(), nullable=True),
+        sa.Column('cluster_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('created_by', sa.Integer(), nullable=True),
+        sa.Column('notes_queued', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['tip_id'], ['tips.id'], ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['created_by'], ['users.id'], ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_published_stories_tip_id', 'published_stories', ['tip_id'])
+    op.create_index('ix_published_stories_cluster_id', 'published_stories', ['cluster_id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_published_stories_cluster_id', table_name='published_stories')
+    op.drop_index('ix_published_stories_tip_id', table_name='published_stories')
+    op.drop_table('published_stories')
     op.drop_table('reply_templates')
     op.drop_index('ix_outgoing_to_kind', table_name='outgoing')
     op.drop_index('ix_outgoing_tip', table_name='outgoing')
