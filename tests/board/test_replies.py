@@ -106,3 +106,20 @@ def test_a_reporter_off_the_beat_gets_not_found(client_for, db, users, smtp_serv
     with db() as s, s.begin():
         other = make_tip(s, sender=READER, topic="sports").id
     assert client_for("reporter").post(f"/tips/{other}/reply", {"body": "x"}).status_code == 404
+
+
+def test_admins_edit_canned_replies_in_the_browser_and_it_is_audited(client_for, db):
+    admin = client_for("admin")
+    assert admin.post("/admin/replies", {"name": "thanks", "body": "Dear {reader_name}, thank you."}).status_code == 302
+    with db() as s:
+        row = s.scalars(select(ReplyTemplate)).one()
+    assert admin.post(f"/admin/replies/{row.id}", {"name": "thanks", "body": "Thank you, {reader_name}."}).status_code == 302
+    assert "Thank you, {reader_name}." in admin.get("/admin/replies").get_data(as_text=True)
+    assert admin.post(f"/admin/replies/{row.id}/delete").status_code == 302
+    with db() as s:
+        assert s.scalars(select(ReplyTemplate)).all() == []
+        details = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "reply_template")
+                            .order_by(AuditEntry.id)).all()
+    assert details == ["added", "changed", "deleted"]
+    assert client_for("editor").get("/admin/replies").status_code in (403, 404)
+    assert client_for("editor").post("/admin/replies", {"name": "x", "body": "y"}).status_code in (403, 404)
