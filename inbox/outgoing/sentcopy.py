@@ -26,6 +26,8 @@ def append_sent_copy(settings: Settings, sessions, outgoing_id: int, message: by
     try:
         client = imap.connect(box)
         try:
+            if not client.folder_exists(settings.smtp.sent_folder):
+                client.create_folder(settings.smtp.sent_folder)
             client.append(settings.smtp.sent_folder, message, flags=[b"\\Seen"])
         finally:
             imap.close(client)

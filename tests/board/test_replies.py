@@ -123,3 +123,11 @@ def test_admins_edit_canned_replies_in_the_browser_and_it_is_audited(client_for,
     assert details == ["added", "changed", "deleted"]
     assert client_for("editor").get("/admin/replies").status_code in (403, 404)
     assert client_for("editor").post("/admin/replies", {"name": "x", "body": "y"}).status_code in (403, 404)
+
+
+def test_with_the_smtp_server_down_the_page_shows_the_retry_and_the_answer(client_for, tip_id, smtp_server):
+    smtp_server.stop()
+    c = client_for("editor")
+    assert c.post(f"/tips/{tip_id}/reply", {"body": "Thank you."}).status_code == 302
+    page = c.get(f"/tips/{tip_id}").get_data(as_text=True)
+    assert 'data-state="waiting to retry"' in page and "connect: ConnectionRefusedError" in page

@@ -41,7 +41,8 @@ def test_a_reply_reaches_the_reader_and_the_answer_joins_the_thread(dovecot, tmp
     desk, reader_box = new_user(dovecot), new_user(dovecot)
     url = migrated_sqlite(tmp_path)
     config = write_config(tmp_path / "config.toml", url, [mailbox(dovecot, desk)])
-    settings = replace(load(config), smtp=smtp_settings(smtp_server), jobs=JobsSettings(backend="immediate"))
+    settings = replace(load(config), smtp=smtp_settings(smtp_server, append_sent=True),
+                       jobs=JobsSettings(backend="immediate"))
     sessions = session_factory(make_engine(url))
     smtp_server.deliver = lambda rcpt, raw: dovecot.append(reader_box, "INBOX", [raw]) if rcpt == READER else None
 
@@ -63,6 +64,13 @@ def test_a_reply_reaches_the_reader_and_the_answer_joins_the_thread(dovecot, tmp
         ours = s.get(Outgoing, row_id).message_id
     assert got["Message-ID"] == f"<{ours}>" and got["In-Reply-To"] == "<t1@reader.example>"
     assert got["Subject"] == "Re: Trucks at the depot"
+    with dovecot.client(desk) as c:  # the sent copy, in the desk mailbox's Sent folder
+        c.select_folder("Sent", readonly=True)
+        [uid] = c.search(["ALL"])
+        copy = message_from_bytes(c.fetch([uid], ["RFC822"])[uid][b"RFC822"], policy=default)
+    assert copy["Message-ID"] == f"<{ours}>"
+    with sessions() as s:
+        assert s.get(Outgoing, row_id).sent_copy == "appended"
 
     dovecot.append(desk, "INBOX", [
         _mail(READER, "Re: Re: Trucks at the depot", "Yes, call me tomorrow.", "<t2@reader.example>", f"<{ours}>"),
