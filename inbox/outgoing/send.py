@@ -146,6 +146,8 @@ def _failed(settings: Settings, sessions, outgoing_id: int, answer: str, attempt
     final = not temporary or attempts >= smtp.max_attempts
     with sessions() as session:
         row = session.get(Outgoing, outgoing_id)
+        if row is None:  # purged with its tip meanwhile
+            return "failed"
         row.answer = answer[:1000]
         row.sending_at = None
         if final:
