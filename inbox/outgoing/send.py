@@ -62,6 +62,11 @@ def sweep_job(ctx) -> None:
 _queues: dict[int, object] = {}
 
 
+def queue_for(ctx):
+    """The queue for send_later() from inside another job (a notification, a digest)."""
+    return _queue(ctx.settings, ctx.sessions)
+
+
 def _queue(settings: Settings, sessions=None):
     """A queue to enqueue on from inside a job (one per settings and database, kept)."""
     from inbox.jobs import Queue
