@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbox.models import ClusterSuggestion, Hold, Mailbox, Quarantined, Reader, ReaderGrant
+from inbox.models import ClusterSuggestion, Hold, Mailbox, Quarantined, Reader, ReaderGrant, ReplyTemplate
 from tests.board.factories import add_attachment, make_tip, make_user, raw_mail
 
 LOGIN = "login"
@@ -56,6 +56,15 @@ ROUTES = {
     "delete a tip": ("POST", "/admin/tips/{tip}/delete", {"count": "1"}, {"admin": 302, "editor": 403, "reporter": 403}),
     "confirm forgetting a reader": ("GET", "/admin/tips/{tip}/forget", {}, {"admin": 200, "editor": 403, "reporter": 403}),
     "forget a reader": ("POST", "/admin/tips/{tip}/forget", {"count": "2"}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "reply": ("POST", "/tips/{tip}/reply", {"body": "Thank you."}, {"admin": 302, "editor": 302, "reporter": 302}),
+    "reply off-beat": ("POST", "/tips/{other}/reply", {"body": "Thank you."}, {"admin": 302, "editor": 302, "reporter": 404}),
+    "link a published story": ("POST", "/tips/{tip}/story-ran", {"url": "https://news.example/x", "headline": "It ran"},
+                               {"admin": 302, "editor": 302, "reporter": 403}),
+    "canned replies": ("GET", "/admin/replies", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "add canned reply": ("POST", "/admin/replies", {"name": "new", "body": "Thanks"}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "change canned reply": ("POST", "/admin/replies/{tpl}", {"name": "thanks", "body": "Thanks!"},
+                            {"admin": 302, "editor": 403, "reporter": 403}),
+    "delete canned reply": ("POST", "/admin/replies/{tpl}/delete", {}, {"admin": 302, "editor": 403, "reporter": 403}),
     "log out": ("POST", "/logout", {}, {"admin": 302, "editor": 302, "reporter": 302}),
 }
 
@@ -86,10 +95,12 @@ def objects(db, users):
         s.add(grant)
         hold = Hold(kind="cluster", cluster_id=1, reason="x", created_by="cli")
         s.add(hold)
+        tpl = ReplyTemplate(name="thanks", body="Thank you, {reader_name}.")
+        s.add(tpl)
         s.flush()
         return {"hold": hold.id, "tip": tip.id, "other": other.id, "att": att.id, "other_att": other_att.id, "q": q.id,
                 "user": users["reporter"][0], "sugg": sugg.id,
-                "grant": grant.id, "user2": second.id}
+                "grant": grant.id, "user2": second.id, "tpl": tpl.id}
 
 
 def _fill(text: str, objects: dict) -> str:
@@ -137,7 +148,8 @@ def _rule_of(path: str) -> str:
     path = path.partition("?")[0]
     replacements = {"{tip}": "<int:tip_id>", "{other}": "<int:tip_id>", "{att}": "<int:attachment_id>",
                     "{other_att}": "<int:attachment_id>", "{q}": "<int:qid>", "{user}": "<int:user_id>",
-                    "{sugg}": "<int:suggestion_id>", "{grant}": "<int:grant_id>", "{hold}": "<int:hold_id>", "{user2}": "<int:user_id>"}
+                    "{sugg}": "<int:suggestion_id>", "{grant}": "<int:grant_id>", "{hold}": "<int:hold_id>", "{user2}": "<int:user_id>",
+                    "{tpl}": "<int:template_id>"}
     for key, value in replacements.items():
         path = path.replace(key, value)
     return path
