@@ -15,6 +15,8 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from inbox.config_outgoing import RepliesSettings, SenderSettings, SmtpSettings  # noqa: F401  ([smtp], [replies])
+
 
 class ConfigError(Exception):
     """A bad configuration: the message names the key and is shown as one line."""
@@ -275,6 +277,8 @@ class Settings:
     retention: RetentionSettings = RetentionSettings()
     jobs: JobsSettings = JobsSettings()
     encryption: EncryptionSettings = EncryptionSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    replies: RepliesSettings = RepliesSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
 
     @property

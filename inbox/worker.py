@@ -219,6 +219,7 @@ class FolderWorker(threading.Thread):
         safe = [uid for uid, o in done if o.status != "quarantined"]
         imap.after_store(client, safe, self.box.after_store)
         self._save(uidvalidity, high)
+        self._acknowledge([o.tip_id for _, o in done if o.status == "stored" and o.tip_id])
         syncstate.record_waiting(self.sessions, self.ref.mailbox_id, self.backlog.set(self.folder, max(waiting, 0)))
         log.info(
             "mailbox=%d folder=%s uidvalidity=%d uids=%d-%d fetched=%d stored=%d duplicate=%d threaded=%d "
@@ -227,6 +228,17 @@ class FolderWorker(threading.Thread):
             counts["duplicate"], counts["threaded"], counts["quarantined"], max(waiting, 0),
             _ids(o.tip_id for _, o in done), _ids(o.quarantine_id for _, o in done),
         )
+
+    def _acknowledge(self, tip_ids: list[int]) -> None:
+        """New readers' acknowledgements (replies.acknowledge, off by default), after the store."""
+        if not self.settings.replies.acknowledge or not tip_ids:
+            return
+        from inbox.outgoing.ack import acknowledge_stored
+
+        try:
+            acknowledge_stored(self.settings, self.sessions, tip_ids)
+        except Exception as exc:  # noqa: BLE001 - an acknowledgement never stalls the mailbox
+            log.warning("mailbox=%d acknowledgements not queued: %s", self.ref.mailbox_id, type(exc).__name__)
 
     def _save(self, uidvalidity: int, last_uid: int) -> None:
         if not syncstate.save(self.sessions, self.ref, self.owner, uidvalidity, last_uid, self.lease):

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:
     from inbox.board.attachments import ImageLinks
 
-from inbox.board import redact
+from inbox.board import redact, replies
 from inbox.board.access import Identity, Readers, is_editor, may, visible_clause
 from inbox.board.actions import load_tip
 from inbox.board.readers import ReaderPanel, reader_panel
 from inbox.board.security import mail_csp
+from inbox.board.storyran import stories_for
 from inbox.board.suggestions import open_for_tip
 from inbox.models import Attachment, Merge, Note, Tip, TipEvent, User
 from inbox.models.sorting import SortDecision
@@ -90,6 +91,10 @@ class TipPage:
     panel: ReaderPanel | None = None  # editors: protect / unprotect, grants
     holds: list = field(default_factory=list)  # the legal holds that keep it (models.Hold)
     purge_at: datetime | None = None  # when the retention rules purge it as it stands; None: never
+    sent: list = field(default_factory=list)  # the desk's mail to the reader on this thread (replies.SentView)
+    may_reply: bool = False  # the viewer may write to this reader (sees who they are)
+    templates: list = field(default_factory=list)  # the desk's canned replies
+    stories: list = field(default_factory=list)  # published stories linked to it (models.PublishedStory)
 
     @property
     def masked(self) -> bool:
@@ -219,6 +224,10 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
         suggestions=open_for_tip(session, user, tip, readers),
         panel=reader_panel(session, user, tip, me) if is_editor(user) or me.granted else None,
         holds=holds_on(session, tip), purge_at=purge_date(session, retention_rules, tip),
+        sent=replies.sent_for(session, user, tip, thread_ids, me.masked),
+        may_reply=bool(tip.sender_address) and not me.masked,
+        templates=replies.templates(session) if tip.sender_address and not me.masked else [],
+        stories=stories_for(session, tip),
     )
 
 

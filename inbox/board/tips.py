@@ -117,6 +117,61 @@ def note(tip_id: int):
     return _act(tip_id, actions.add_note, tip_id, request.form.get("body", ""), message="Note added.")
 
 
+@bp.route("/<int:tip_id>/reply", methods=["POST"])
+def reply(tip_id: int):
+    """Write to the tip's reader: stored, audited, then sent by the job queue (inbox/outgoing)."""
+    from inbox.board import replies
+    from inbox.board.web import jobs
+    from inbox.outgoing import send_later
+
+    raw_template = request.form.get("template_id", "").strip()
+    template_id = parse_int(raw_template, "template_id", lo=1) if raw_template else None
+    session = db()
+    begin_write()
+    try:
+        row = replies.send_reply(session, user(), tip_id, settings(), body=request.form.get("body", ""),
+                                 quoted=request.form.get("quoted", "") if request.form.get("quote") else "",
+                                 template_id=template_id, ip=client_ip())
+        session.commit()
+    except actions.ActionError as exc:
+        session.rollback()
+        abort(exc.code, description=str(exc))
+    row_id = row.id
+    try:
+        send_later(jobs(), row_id)
+    except Exception:  # noqa: BLE001 - stored and queued in the database: the sweep sends it
+        flash("Reply stored; it will be sent shortly.")
+        return redirect(url_for("tips.show", tip_id=tip_id) + "#replies")
+    flash("Reply queued.")
+    return redirect(url_for("tips.show", tip_id=tip_id) + "#replies")
+
+
+@bp.route("/<int:tip_id>/story-ran", methods=["POST"])
+def story_ran(tip_id: int):
+    """Link a published story to the tip's thread or story card; its readers may get a note."""
+    from inbox.board.storyran import link_story
+    from inbox.board.web import jobs
+    from inbox.outgoing import send_later
+
+    session = db()
+    begin_write()
+    try:
+        _story, queued = link_story(session, user(), tip_id, settings(), url=request.form.get("url", ""),
+                                    headline=request.form.get("headline", ""),
+                                    scope="cluster" if request.form.get("scope") == "cluster" else "tip", ip=client_ip())
+        session.commit()
+    except actions.ActionError as exc:
+        session.rollback()
+        abort(exc.code, description=str(exc))
+    for row_id in queued:
+        try:
+            send_later(jobs(), row_id)
+        except Exception:  # noqa: BLE001 - queued in the database: the sweep sends it
+            break
+    flash(f"Story linked; {len(queued)} reader{'s' if len(queued) != 1 else ''} told." if queued else "Story linked.")
+    return redirect(url_for("tips.show", tip_id=tip_id))
+
+
 @bp.route("/<int:tip_id>/merge", methods=["POST"])
 def merge(tip_id: int):
     """Fold this tip into another tip's thread (undone by split)."""

@@ -34,7 +34,12 @@ class Periodic:
 JOBS: tuple[Job, ...] = (
     # Editors' labels made a retrain due (the board said so); retrains each due model.
     Job("sort.retrain", "inbox.sort.learn:retrain_job", retries=2, backoff_seconds=60.0),
+    # One try at one stored outgoing message (inbox/outgoing/send.py). It keeps its own tries,
+    # back-off and "failed" on the row (visible on the tip), so huey retries nothing here.
+    Job("mail.send", "inbox.outgoing.send:send_job", retries=0),
 )
 
 PERIODIC: tuple[Periodic, ...] = (
+    # Outgoing mail a killed consumer left "sending" past its lease, or whose job was lost.
+    Periodic("mail.sweep", "inbox.outgoing.send:sweep_job", every_minutes=1),
 )

@@ -43,3 +43,9 @@ from inbox.models.retention import (  # noqa: F401, E402
     Tombstone,
 )
 from inbox.models.tokens import SCOPES, ApiToken  # noqa: F401, E402
+from inbox.models.outgoing import (  # noqa: F401, E402
+    OUTGOING_STATES,
+    Outgoing,
+    PublishedStory,
+    ReplyTemplate,
+)

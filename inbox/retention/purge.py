@@ -19,6 +19,7 @@ from inbox.models import (
     Cluster,
     Hold,
     Note,
+    Outgoing,
     Quarantined,
     RawMessage,
     Reader,
@@ -63,6 +64,8 @@ def purge_tips(session: Session, ids: list[int], reason: str, by: str) -> int:
     _reroot_followups(session, ids)
     session.execute(update(Tip).where(Tip.id.in_(ids)).values(thread_root_id=None))
     session.execute(delete(Note).where(Note.tip_id.in_(ids)))  # its trigger takes the notes' search rows
+    # The desk's mail to its reader (it may quote them) goes with the tip, sent or not.
+    session.execute(delete(Outgoing).where(Outgoing.tip_id.in_(ids)))
     now = utcnow()
     session.execute(Tombstone.__table__.insert(), [
         {"tip_id": r.id, "received_at": r.received_at, "purged_at": now, "reason": reason[:200], "by": by[:40]}

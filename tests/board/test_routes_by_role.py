@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbox.models import ClusterSuggestion, Hold, Mailbox, Quarantined, Reader, ReaderGrant, User
+from inbox.models import ClusterSuggestion, Hold, Mailbox, Quarantined, Reader, ReaderGrant, ReplyTemplate, User
 from tests.board.factories import add_attachment, make_tip, make_user, raw_mail
 
 LOGIN = "login"
@@ -59,6 +59,15 @@ ROUTES = {
     "api tokens": ("GET", "/account/tokens", {}, {"admin": 200, "editor": 200, "reporter": 200}),
     "make api token": ("POST", "/account/tokens", {"scope": "read", "days": "30"}, {"admin": 201, "editor": 201, "reporter": 201}),
     "revoke api token": ("POST", "/account/tokens/{token}/revoke", {}, {"admin": 404, "editor": 404, "reporter": 302}),  # the reporter's
+    "reply": ("POST", "/tips/{tip}/reply", {"body": "Thank you."}, {"admin": 302, "editor": 302, "reporter": 302}),
+    "reply off-beat": ("POST", "/tips/{other}/reply", {"body": "Thank you."}, {"admin": 302, "editor": 302, "reporter": 404}),
+    "link a published story": ("POST", "/tips/{tip}/story-ran", {"url": "https://news.example/x", "headline": "It ran"},
+                               {"admin": 302, "editor": 302, "reporter": 403}),
+    "canned replies": ("GET", "/admin/replies", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "add canned reply": ("POST", "/admin/replies", {"name": "new", "body": "Thanks"}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "change canned reply": ("POST", "/admin/replies/{tpl}", {"name": "thanks", "body": "Thanks!"},
+                            {"admin": 302, "editor": 403, "reporter": 403}),
+    "delete canned reply": ("POST", "/admin/replies/{tpl}/delete", {}, {"admin": 302, "editor": 403, "reporter": 403}),
     "log out": ("POST", "/logout", {}, {"admin": 302, "editor": 302, "reporter": 302}),
 }
 
@@ -89,13 +98,15 @@ def objects(db, users):
         s.add(grant)
         hold = Hold(kind="cluster", cluster_id=1, reason="x", created_by="cli")
         s.add(hold)
+        tpl = ReplyTemplate(name="thanks", body="Thank you, {reader_name}.")
+        s.add(tpl)
         s.flush()
         from inbox.board.api.tokens import create as create_token
 
         _secret, token = create_token(s, s.get(User, users["reporter"][0]), "read", 30)
         return {"hold": hold.id, "token": token.id, "tip": tip.id, "other": other.id, "att": att.id, "other_att": other_att.id, "q": q.id,
                 "user": users["reporter"][0], "sugg": sugg.id,
-                "grant": grant.id, "user2": second.id}
+                "grant": grant.id, "user2": second.id, "tpl": tpl.id}
 
 
 def _fill(text: str, objects: dict) -> str:
@@ -143,7 +154,8 @@ def _rule_of(path: str) -> str:
     path = path.partition("?")[0]
     replacements = {"{tip}": "<int:tip_id>", "{other}": "<int:tip_id>", "{att}": "<int:attachment_id>",
                     "{other_att}": "<int:attachment_id>", "{q}": "<int:qid>", "{user}": "<int:user_id>",
-                    "{sugg}": "<int:suggestion_id>", "{grant}": "<int:grant_id>", "{hold}": "<int:hold_id>", "{token}": "<int:token_id>", "{user2}": "<int:user_id>"}
+                    "{sugg}": "<int:suggestion_id>", "{grant}": "<int:grant_id>", "{hold}": "<int:hold_id>", "{token}": "<int:token_id>",
+                    "{user2}": "<int:user_id>", "{tpl}": "<int:template_id>"}
     for key, value in replacements.items():
         path = path.replace(key, value)
     return path

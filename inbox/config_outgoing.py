@@ -1,0 +1,58 @@
+"""The [smtp] and [replies] tables of config.toml (outgoing mail: inbox/outgoing), kept apart
+from inbox/config.py for its size; inbox.config re-exports them and loads them like the rest.
+Every key is explained in config.example.toml."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def secret(default: str = "") -> Any:
+    """As inbox.config.secret: "env:NAME" is read from the environment when the file loads."""
+    return field(default=default, metadata={"secret": True})
+
+
+def one_of(default: str, *others: str) -> Any:
+    """As inbox.config.one_of: a fixed set of values, checked when the file loads."""
+    return field(default=default, metadata={"choices": (default, *others)})
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    mailbox: str = ""  # replies to this [[mailbox]]'s readers go From address
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    # Outgoing mail (inbox/outgoing; every key is explained in config.example.toml). No host: mail waits.
+    host: str = ""
+    port: int = 587
+    security: str = one_of("starttls", "tls", "plain")  # plain: loopback hosts only
+    ca_file: str = ""
+    username: str = ""
+    password: str = secret("")
+    password_command: str = ""
+    from_address: str = ""  # the desk's: automatic mail, replies to protected readers, Message-IDs
+    senders: tuple[SenderSettings, ...] = ()
+    timeout_seconds: int = 30
+    max_attempts: int = 8
+    backoff_seconds: float = 30.0
+    max_backoff_seconds: float = 3600.0
+    lease_seconds: int = 300  # a row left "sending" this long goes to the sweep
+    append_sent: bool = False
+    sent_folder: str = "Sent"
+
+
+@dataclass(frozen=True)
+class RepliesSettings:
+    # The acknowledgement (inbox/outgoing/ack.py, off by default) and "the story ran" notes.
+    acknowledge: bool = False
+    acknowledge_days: int = 30  # at most one of each kind per sender in this many days
+    acknowledge_subject: str = "We received your message"
+    acknowledge_text: str = ("Thank you for writing to the newsroom. Your message reached the desk.\n"
+                             "This is an automatic reply; there is no need to answer it.\n")
+    story_ran_notes: bool = False
+    story_ran_subject: str = "The story you wrote to us about ran"
+    story_ran_text: str = ("Thank you for writing to the newsroom. A story you told us about has run:\n\n"
+                           "{headline}\n{url}\n")
