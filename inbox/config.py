@@ -141,6 +141,9 @@ class BoardSettings:
     # /metrics answers loopback callers, and others that send "Authorization: Bearer <this>";
     # empty: loopback only. Use "env:INBOX_METRICS_TOKEN".
     metrics_token: str = secret("")
+    # The board's address as people reach it ("https://tips.newsroom.example"): notifications
+    # link to /tips/ID under it. Empty: they give the path alone.
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,24 @@ class JobsSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    # A delivery (one event to one channel or user) is tried this often in all, the wait doubling
+    # from backoff_seconds up to max_backoff_seconds between tries.
+    max_attempts: int = 8
+    backoff_seconds: float = 30.0
+    max_backoff_seconds: float = 3600.0
+    # A channel or webhook whose tries failed this many times in a row is paused (the admin page
+    # says why; resuming it sends what waited).
+    pause_after_failures: int = 5
+    timeout_seconds: float = 10.0
+    # The daily digest goes out at the first sweep after this hour (UTC).
+    digest_hour: int = 7
+    # Emails name the tip's sender and subject only when this is on (off: tip id, topic,
+    # urgency and the link); a protected reader stays masked for a user who may not see them.
+    email_include_content: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     # Where the embedded database, models and other state live.
     data_dir: str = "var"
@@ -256,6 +277,7 @@ class Settings:
     sorting: SortingSettings = SortingSettings()
     retention: RetentionSettings = RetentionSettings()
     jobs: JobsSettings = JobsSettings()
+    notify: NotifySettings = NotifySettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
 
     @property

@@ -35,6 +35,9 @@ ACTIONS = {
     "tip_delete": "an admin deleted a tip now (a tombstone stays) [tip]",
     "reader_forget": "an admin forgot a reader: every tip of one sender deleted (the count) [tip]",
     "retention_run": "the retention rules purged tips (counts by rule) [retention]",
+    "channel_add": "an admin added a notification channel or webhook (kind, events, content flag) [channel]",
+    "channel_update": "an admin changed a channel's events, content flag or state, or resumed it [channel]",
+    "channel_delete": "an admin removed a notification channel or webhook [channel]",
 }
 PAGE_SIZE = 100
 

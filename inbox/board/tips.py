@@ -45,11 +45,20 @@ def _act(tip_id: int, fn, *args, message: str, learns: bool = False):
         abort(exc.code, description=str(exc))
     if learns and retrain_due:
         _start_retrain()
+    _notify()
     flash(message)
     target = request.form.get("next", "")
     if target == "board":
         return redirect(url_for("board.index") + ("?" + request.form.get("query", "") if request.form.get("query") else ""))
     return redirect(url_for("tips.show", tip_id=tip_id))
+
+
+def _notify() -> None:
+    # The change raised notification events (committed with it): a job fans them out.
+    from inbox import notify
+    from inbox.board.web import jobs
+
+    notify.kick(jobs())
 
 
 def _start_retrain() -> None:
@@ -156,6 +165,7 @@ def bulk():
     except actions.ActionError as exc:
         session.rollback()
         abort(exc.code, description=str(exc))
+    _notify()
     flash(f"Done for {count} tips.")
     query = request.form.get("query", "")
     return redirect(url_for("board.index") + ("?" + query if query else ""))

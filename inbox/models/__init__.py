@@ -42,3 +42,11 @@ from inbox.models.retention import (  # noqa: F401, E402
     RetentionRun,
     Tombstone,
 )
+from inbox.models.notify import (  # noqa: F401, E402
+    CHANNEL_EVENTS,
+    CHANNEL_KINDS,
+    NotifyChannel,
+    NotifyDelivery,
+    NotifyEvent,
+    NotifyPref,
+)
