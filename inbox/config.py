@@ -266,6 +266,57 @@ class NotifySettings:
 
 
 @dataclass(frozen=True)
+class SenderSettings:
+    # Replies to readers of this [[mailbox]] (its name) go From this address.
+    mailbox: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    # SMTP submission (inbox/outgoing). Empty host: outgoing mail is stored and waits, unsent.
+    host: str = ""
+    port: int = 587
+    # "starttls" (port 587), "tls" (implicit TLS, port 465) or "plain" (loopback hosts only).
+    security: str = one_of("starttls", "tls", "plain")
+    ca_file: str = ""
+    username: str = ""
+    password: str = secret("")
+    password_command: str = ""
+    # The desk's own address: the From of notifications, acknowledgements and of every reply
+    # to a protected reader; its domain names our Message-IDs.
+    from_address: str = ""
+    # Replies to a mailbox's readers go From its [[smtp.senders]] address, else from_address.
+    senders: tuple[SenderSettings, ...] = ()
+    timeout_seconds: int = 30
+    # Tries in all before a message is "failed"; waits double from backoff_seconds.
+    max_attempts: int = 8
+    backoff_seconds: float = 30.0
+    max_backoff_seconds: float = 3600.0
+    # A message left "sending" this long (its consumer died) is looked at again by the sweep.
+    lease_seconds: int = 300
+    # Append the sent copy to the [[mailbox]]'s sent_folder over IMAP (replies only).
+    append_sent: bool = False
+    sent_folder: str = "Sent"
+
+
+@dataclass(frozen=True)
+class RepliesSettings:
+    # The acknowledgement (inbox/outgoing/ack.py): off unless the desk turns it on.
+    acknowledge: bool = False
+    # At most one acknowledgement (or story-ran note) per sender in this many days.
+    acknowledge_days: int = 30
+    acknowledge_subject: str = "We received your message"
+    acknowledge_text: str = ("Thank you for writing to the newsroom. Your message reached the desk.\n"
+                             "This is an automatic reply; there is no need to answer it.\n")
+    # "The story ran": each reader of a linked story gets a note with the link.
+    story_ran_notes: bool = False
+    story_ran_subject: str = "The story you wrote to us about ran"
+    story_ran_text: str = ("Thank you for writing to the newsroom. A story you told us about has run:\n\n"
+                           "{headline}\n{url}\n")
+
+
+@dataclass(frozen=True)
 class Settings:
     # Where the embedded database, models and other state live.
     data_dir: str = "var"
@@ -278,6 +329,8 @@ class Settings:
     retention: RetentionSettings = RetentionSettings()
     jobs: JobsSettings = JobsSettings()
     notify: NotifySettings = NotifySettings()
+    smtp: SmtpSettings = SmtpSettings()
+    replies: RepliesSettings = RepliesSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
 
     @property

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from inbox.models import Tip
+from inbox.models import Outgoing, Tip
 
 if TYPE_CHECKING:
     from inbox.pipeline import Prepared
@@ -112,6 +112,14 @@ def _stored_by_message_id(session: Session, prepared: list) -> dict[str, list[tu
         )
         for mid, tip_id, root_id, sender in rows:
             found.setdefault(mid, []).append((tip_id, root_id, sender))
+        # The desk's own replies (inbox/outgoing): an answer to one joins the tip it was sent
+        # from, when it comes from the address the reply went to (the same-sender rule).
+        replies = session.execute(
+            select(Outgoing.message_id, Tip.id, Tip.thread_root_id, Outgoing.to_address)
+            .join(Tip, Tip.id == Outgoing.tip_id)
+            .where(Outgoing.message_id.in_(ordered[start : start + 500]), Outgoing.kind == "reply"))
+        for mid, tip_id, root_id, sent_to in replies:
+            found.setdefault(mid, []).append((tip_id, root_id, sent_to.lower()))
     return found
 
 

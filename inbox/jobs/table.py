@@ -41,10 +41,15 @@ JOBS: tuple[Job, ...] = (
     # One notification or webhook delivery; its retries and back-off are the row's own
     # (inbox/notify/deliver.py), so the queue does not retry it too.
     Job("notify.deliver", "inbox.notify.jobs:deliver_job", retries=0),
+    # One try at one stored outgoing message (inbox/outgoing/send.py). It keeps its own tries,
+    # back-off and "failed" on the row (visible on the tip), so huey retries nothing here.
+    Job("mail.send", "inbox.outgoing.send:send_job", retries=0),
 )
 
 PERIODIC: tuple[Periodic, ...] = (
     # Notices the worker's lost jobs missed, raises digests, fans out, and re-queues deliveries
     # that are due (retries, and those whose job died with its process).
     Periodic("notify.sweep", "inbox.notify.jobs:sweep_job", every_minutes=1),
+    # Outgoing mail a killed consumer left "sending" past its lease, or whose job was lost.
+    Periodic("mail.sweep", "inbox.outgoing.send:sweep_job", every_minutes=1),
 )

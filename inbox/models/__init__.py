@@ -50,3 +50,7 @@ from inbox.models.notify import (  # noqa: F401, E402
     NotifyEvent,
     NotifyPref,
 )
+from inbox.models.outgoing import (  # noqa: F401, E402
+    OUTGOING_STATES,
+    Outgoing,
+)

@@ -136,12 +136,12 @@ def _email(session: Session, settings: Settings, row: NotifyDelivery, event: Not
         name = {"note.mention": "note.mention", "tip.created": "tip.urgent"}.get(event.kind, "tip.assigned")
         n = payloads.notice(session, settings, event, name, content=settings.notify.email_include_content, viewer=who)
         subject, body = payloads.email(n)
-    message_id = queue_message(session, kind="notify", to=who.email, subject=subject, body=body,
-                               tip_id=event.tip_id, user_id=who.id)
+    message = queue_message(session, kind=f"notify.{event.kind}", to=who.email, subject=subject, body=body,
+                            tip_id=event.tip_id, user_id=who.id)
     row.state, row.sent_at, row.last_error = "sent", utcnow(), ""
     session.commit()
     if queue is not None:
-        send_later(queue, message_id)
+        send_later(queue, message.id)
 
 
 def _failed(session: Session, cfg: NotifySettings, row: NotifyDelivery, channel: NotifyChannel | None,

@@ -21,7 +21,8 @@ def test_no_file_gives_embedded_sqlite_defaults(tmp_path):
 
 
 def test_example_config_loads_with_its_environment(tmp_path):
-    env = {"INBOX_SECRET_KEY": "k", "INBOX_DATABASE_URL": "sqlite://", "INBOX_TIPS_PASSWORD": "pw", "INBOX_TIPS_TOKEN": "t"}
+    env = {"INBOX_SECRET_KEY": "k", "INBOX_DATABASE_URL": "sqlite://", "INBOX_TIPS_PASSWORD": "pw", "INBOX_TIPS_TOKEN": "t",
+           "INBOX_SMTP_PASSWORD": "pw"}
     s = config.load(EXAMPLE, environ=env)
     assert isinstance(s, config.Settings)
 

@@ -3,7 +3,7 @@
 See inbox/models/notify.py and inbox/notify/.
 
 Revision ID: 0016_notify
-Revises: 0015
+Revises: 0016_outgoing
 Create Date: 2026-12-02 04:12:57.119985
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0016_notify'
-down_revision = '0015'
+down_revision = '0016_outgoing'
 branch_labels = None
 depends_on = None
 
