@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbox.models import ClusterSuggestion, Hold, Mailbox, Quarantined, Reader, ReaderGrant
+from inbox.models import ClusterSuggestion, Hold, Mailbox, NotifyChannel, Quarantined, Reader, ReaderGrant
 from tests.board.factories import add_attachment, make_tip, make_user, raw_mail
 
 LOGIN = "login"
@@ -56,6 +56,15 @@ ROUTES = {
     "delete a tip": ("POST", "/admin/tips/{tip}/delete", {"count": "1"}, {"admin": 302, "editor": 403, "reporter": 403}),
     "confirm forgetting a reader": ("GET", "/admin/tips/{tip}/forget", {}, {"admin": 200, "editor": 403, "reporter": 403}),
     "forget a reader": ("POST", "/admin/tips/{tip}/forget", {"count": "2"}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "notification channels": ("GET", "/admin/notify", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "add channel": ("POST", "/admin/notify", {"kind": "slack", "url": "http://127.0.0.1:9/hook", "events": "tip.urgent"},
+                    {"admin": 302, "editor": 403, "reporter": 403}),
+    "update channel": ("POST", "/admin/notify/{channel}", {"events": "tip.created", "active": "1"},
+                       {"admin": 302, "editor": 403, "reporter": 403}),
+    "resume channel": ("POST", "/admin/notify/{channel}/resume", {}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "delete channel": ("POST", "/admin/notify/{channel}/delete", {}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "my notifications": ("GET", "/account/notifications", {}, {"admin": 200, "editor": 200, "reporter": 200}),
+    "save my notifications": ("POST", "/account/notifications", {"assigned": "1"}, {"admin": 302, "editor": 302, "reporter": 302}),
     "log out": ("POST", "/logout", {}, {"admin": 302, "editor": 302, "reporter": 302}),
 }
 
@@ -86,10 +95,12 @@ def objects(db, users):
         s.add(grant)
         hold = Hold(kind="cluster", cluster_id=1, reason="x", created_by="cli")
         s.add(hold)
+        channel = NotifyChannel(kind="webhook", url="http://127.0.0.1:9/hook", secret="s", events="tip.created")
+        s.add(channel)
         s.flush()
         return {"hold": hold.id, "tip": tip.id, "other": other.id, "att": att.id, "other_att": other_att.id, "q": q.id,
                 "user": users["reporter"][0], "sugg": sugg.id,
-                "grant": grant.id, "user2": second.id}
+                "grant": grant.id, "user2": second.id, "channel": channel.id}
 
 
 def _fill(text: str, objects: dict) -> str:
@@ -137,7 +148,8 @@ def _rule_of(path: str) -> str:
     path = path.partition("?")[0]
     replacements = {"{tip}": "<int:tip_id>", "{other}": "<int:tip_id>", "{att}": "<int:attachment_id>",
                     "{other_att}": "<int:attachment_id>", "{q}": "<int:qid>", "{user}": "<int:user_id>",
-                    "{sugg}": "<int:suggestion_id>", "{grant}": "<int:grant_id>", "{hold}": "<int:hold_id>", "{user2}": "<int:user_id>"}
+                    "{sugg}": "<int:suggestion_id>", "{grant}": "<int:grant_id>", "{hold}": "<int:hold_id>", "{user2}": "<int:user_id>",
+                    "{channel}": "<int:channel_id>"}
     for key, value in replacements.items():
         path = path.replace(key, value)
     return path
