@@ -15,7 +15,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inbox.config_outgoing import RepliesSettings, SenderSettings, SmtpSettings  # noqa: F401  ([smtp], [replies])
+from inbox.config_outgoing import NotifySettings, RepliesSettings, SenderSettings, SmtpSettings  # noqa: F401  ([smtp], [replies], [notify])
 
 
 class ConfigError(Exception):
@@ -145,6 +145,9 @@ class BoardSettings:
     # /metrics answers loopback callers, and others that send "Authorization: Bearer <this>";
     # empty: loopback only. Use "env:INBOX_METRICS_TOKEN".
     metrics_token: str = secret("")
+    # The board's address as people reach it ("https://tips.newsroom.example"): notifications
+    # link to /tips/ID under it. Empty: they give the path alone.
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,7 @@ class Settings:
     retention: RetentionSettings = RetentionSettings()
     jobs: JobsSettings = JobsSettings()
     encryption: EncryptionSettings = EncryptionSettings()
+    notify: NotifySettings = NotifySettings()
     smtp: SmtpSettings = SmtpSettings()
     replies: RepliesSettings = RepliesSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()

@@ -1,4 +1,4 @@
-"""The [smtp] and [replies] tables of config.toml (outgoing mail: inbox/outgoing), kept apart
+"""The [smtp], [replies] and [notify] tables of config.toml (outgoing mail: inbox/outgoing, inbox/notify), kept apart
 from inbox/config.py for its size; inbox.config re-exports them and loads them like the rest.
 Every key is explained in config.example.toml."""
 from __future__ import annotations
@@ -56,3 +56,21 @@ class RepliesSettings:
     story_ran_subject: str = "The story you wrote to us about ran"
     story_ran_text: str = ("Thank you for writing to the newsroom. A story you told us about has run:\n\n"
                            "{headline}\n{url}\n")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    # A delivery (one event to one channel or user) is tried this often in all, the wait doubling
+    # from backoff_seconds up to max_backoff_seconds between tries.
+    max_attempts: int = 8
+    backoff_seconds: float = 30.0
+    max_backoff_seconds: float = 3600.0
+    # A channel or webhook whose tries failed this many times in a row is paused (the admin page
+    # says why; resuming it sends what waited).
+    pause_after_failures: int = 5
+    timeout_seconds: float = 10.0
+    # The daily digest goes out at the first sweep after this hour (UTC).
+    digest_hour: int = 7
+    # Emails name the tip's sender and subject only when this is on (off: tip id, topic,
+    # urgency and the link); a protected reader stays masked for a user who may not see them.
+    email_include_content: bool = False

@@ -98,6 +98,7 @@ class FolderWorker(threading.Thread):
         self.auth_failed = False
         self.attempts = 0
         self.ref: syncstate.FolderRef | None = None
+        self.jobs = None  # the job queue, opened when the first batch stored tips
 
     def run(self) -> None:
         """Until stopped (or once): own the folder, sync it, wait for news; back off after failures."""
@@ -228,6 +229,22 @@ class FolderWorker(threading.Thread):
             counts["duplicate"], counts["threaded"], counts["quarantined"], max(waiting, 0),
             _ids(o.tip_id for _, o in done), _ids(o.quarantine_id for _, o in done),
         )
+        self._notice([o.tip_id for _, o in done if o.status in ("stored", "threaded") and o.tip_id])
+
+    def _notice(self, tip_ids: list[int]) -> None:
+        """Queue the new tips' ids for notifications (the job decides who hears; nothing is sent here).
+        A lost enqueue is found again by the notify sweep."""
+        if not tip_ids:
+            return
+        try:
+            if self.jobs is None:
+                from inbox.jobs import Queue
+
+                self.jobs = Queue(self.settings)
+            self.jobs.enqueue("notify.new_tips", tip_ids=tip_ids)
+        except Exception as exc:  # noqa: BLE001 - the tips are stored; notifying them is the sweep's then
+            log.warning("mailbox=%d folder=%s: could not queue notifications (%s)", self.ref.mailbox_id, self.folder,
+                        type(exc).__name__)
 
     def _acknowledge(self, tip_ids: list[int]) -> None:
         """New readers' acknowledgements (replies.acknowledge, off by default), after the store."""

@@ -11,6 +11,7 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from inbox import notify
 from inbox.board import audit
 from inbox.board.access import STATUSES, can_see, is_editor, may
 from inbox.board.params import is_id
@@ -78,6 +79,9 @@ def _apply(session: Session, user: User, tip: Tip, version: int, kind: str, deta
         raise Conflict(conflict_message(session, tip.id, user))
     session.add(TipEvent(tip_id=tip.id, user_id=user.id, kind=kind, detail=detail))
     audit.record(session, user.id, "change", "tip", tip.id, f"{kind}: {detail}", ip)
+    story = kind in ("merge", "split")
+    notify.record(session, "story.changed" if story else "tip.updated", tip.id, key=f"{kind}:{tip.id}:v{version + 1}",
+                  actor_id=user.id, detail=kind, target_user_id=values.get("assignee_id") if kind == "assign" else None)
     session.expire(tip)
     log.info("tip %s %s by user %s", tip.id, kind, user.id)
 
@@ -158,9 +162,14 @@ def add_note(session: Session, user: User, tip_id: int, body: str, ip: str = "")
         raise ActionError("A note may be at most 20,000 characters.")
     tip = load_tip(session, user, tip_id)
     _check(user, "note", tip)
-    session.add(Note(tip_id=tip.id, user_id=user.id, body=body))
+    note = Note(tip_id=tip.id, user_id=user.id, body=body)
+    session.add(note)
     session.add(TipEvent(tip_id=tip.id, user_id=user.id, kind="note", detail=""))
     audit.record(session, user.id, "note", "tip", tip.id, "", ip)
+    session.flush()
+    for who in notify.mentioned_users(session, body):
+        notify.record(session, "note.mention", tip.id, key=f"mention:{note.id}:{who.id}", actor_id=user.id,
+                      target_user_id=who.id, detail="note")
 
 
 def merge(session: Session, user: User, tip_id: int, version: int, into_id: int, ip: str = "") -> None:

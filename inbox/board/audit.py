@@ -40,6 +40,9 @@ ACTIONS = {
     "retention_run": "the retention rules purged tips (counts by rule) [retention]",
     "token_create": "a user made an API token (its scope and lifetime, never the token) [token]",
     "token_revoke": "a user or an admin revoked an API token [token]",
+    "channel_add": "an admin added a notification channel or webhook (kind, events, content flag) [channel]",
+    "channel_update": "an admin changed a channel's events, content flag or state, or resumed it [channel]",
+    "channel_delete": "an admin removed a notification channel or webhook [channel]",
 }
 PAGE_SIZE = 100
 

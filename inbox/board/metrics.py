@@ -23,12 +23,12 @@ from datetime import datetime, timezone
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox.board.web import settings
-from inbox.models import FolderState, Mailbox, Quarantined, Sighting, Tip, utcnow
+from inbox.models import FolderState, Mailbox, NotifyChannel, NotifyDelivery, Quarantined, Sighting, Tip, utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
@@ -55,7 +55,26 @@ class DeskCollector:
             log.error("metrics: the database did not answer (%s)", type(exc).__name__)
             families = []
         up.add_metric([], 1 if families else 0)
-        return [up, *families]
+        return [up, *families, *self._queue()]
+
+    def _queue(self):
+        """The job queue's depth (its own storage, not the database): what waits to run now, and
+        what is scheduled for later (retries, delays)."""
+        depth = GaugeMetricFamily("inbox_jobs_waiting", "Jobs in the queue: pending (to run now) and scheduled "
+                                  "(retries and delayed jobs)", labels=["state"])
+        up = GaugeMetricFamily("inbox_jobs_queue_up", "Whether the board could read the job queue's depth")
+        try:
+            from inbox.board.web import jobs
+
+            counts = jobs().depth()
+        except Exception as exc:  # noqa: BLE001 - a queue that does not answer is a figure, not a 500
+            log.error("metrics: the job queue did not answer (%s)", type(exc).__name__)
+            up.add_metric([], 0)
+            return [up]
+        for state, count in counts.items():
+            depth.add_metric([state], count)
+        up.add_metric([], 1)
+        return [up, depth]
 
     def _families(self, session: Session):
         ingested = CounterMetricFamily("inbox_tips_ingested", "Tips stored from each mailbox (a tip seen in "
@@ -103,6 +122,34 @@ class DeskCollector:
             failures.add_metric([name], failed or 0)
             waiting.add_metric([name], pending or 0)
         yield from (success, failures, waiting)
+        yield from _notify_families(session)
+
+
+def _notify_families(session: Session):
+    """Notifications and webhooks, by kind (slack, teams, webhook, email): deliveries by state,
+    failed tries, and paused channels. Kinds only: no label names a URL, address or tip."""
+    kind = case((NotifyDelivery.user_id.is_not(None), "email"), else_=NotifyChannel.kind)
+    by_state = GaugeMetricFamily("inbox_notify_deliveries", "Notification and webhook deliveries by kind and state "
+                                 "(queued, sent, failed for good, held by a paused channel)", labels=["kind", "state"])
+    failed = CounterMetricFamily("inbox_notify_delivery_failures", "Failed delivery tries, by kind",
+                                 labels=["kind"])
+    rows = session.execute(select(kind, NotifyDelivery.state, func.count(), func.sum(NotifyDelivery.attempts))
+                           .outerjoin(NotifyChannel, NotifyChannel.id == NotifyDelivery.channel_id)
+                           .group_by(kind, NotifyDelivery.state)).all()
+    tries: dict[str, int] = {}
+    for name, state, count, attempts in rows:
+        by_state.add_metric([name or "channel", state], count)
+        # every try of an unsent delivery failed (the one in flight aside); a sent one's last try worked
+        wasted = int(attempts or 0) - (count if state == "sent" else 0)
+        tries[name or "channel"] = tries.get(name or "channel", 0) + max(wasted, 0)
+    for name, count in tries.items():
+        failed.add_metric([name], count)
+    paused = GaugeMetricFamily("inbox_notify_channels_paused", "Channels and webhooks paused after failing, by kind",
+                               labels=["kind"])
+    for name, count in session.execute(select(NotifyChannel.kind, func.count())
+                                       .where(NotifyChannel.paused_at.is_not(None)).group_by(NotifyChannel.kind)):
+        paused.add_metric([name], count)
+    yield from (by_state, failed, paused)
 
 
 def install(app: Flask, sessions: sessionmaker[Session]) -> None:

@@ -47,6 +47,7 @@ def _act(tip_id: int, fn, *args, message: str, learns: bool = False):
         abort(exc.code, description=str(exc))
     if learns and retrain_due:
         _start_retrain()
+    _notify()
     if wants_json():  # the board's script: no page load, it refreshes what changed itself
         return jsonify(ok=True, message=message, tip=tip_id)
     flash(message)
@@ -54,6 +55,14 @@ def _act(tip_id: int, fn, *args, message: str, learns: bool = False):
     if target == "board":
         return redirect(url_for("board.index") + ("?" + request.form.get("query", "") if request.form.get("query") else ""))
     return redirect(url_for("tips.show", tip_id=tip_id))
+
+
+def _notify() -> None:
+    # The change raised notification events (committed with it): a job fans them out.
+    from inbox import notify
+    from inbox.board.web import jobs
+
+    notify.kick(jobs())
 
 
 def _start_retrain() -> None:
@@ -215,6 +224,7 @@ def bulk():
     except actions.ActionError as exc:
         session.rollback()
         abort(exc.code, description=str(exc))
+    _notify()
     if wants_json():
         return jsonify(ok=True, message=f"Done for {count} tips.")
     flash(f"Done for {count} tips.")

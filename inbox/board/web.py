@@ -52,7 +52,7 @@ def jobs():
             if "jobs" not in state:
                 from inbox.jobs import Queue
 
-                state["jobs"] = Queue(settings())
+                state["jobs"] = Queue(settings(), sessions=state["sessions"])
     return state["jobs"]
 
 

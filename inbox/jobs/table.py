@@ -34,12 +34,22 @@ class Periodic:
 JOBS: tuple[Job, ...] = (
     # Editors' labels made a retrain due (the board said so); retrains each due model.
     Job("sort.retrain", "inbox.sort.learn:retrain_job", retries=2, backoff_seconds=60.0),
+    # The worker stored tips (their ids): raise tip.created for each, then fan out.
+    Job("notify.new_tips", "inbox.notify.jobs:new_tips_job", retries=3),
+    # The board committed changes that raised events: turn them into deliveries and queue those.
+    Job("notify.fanout", "inbox.notify.jobs:fanout_job", retries=3),
+    # One notification or webhook delivery; its retries and back-off are the row's own
+    # (inbox/notify/deliver.py), so the queue does not retry it too.
+    Job("notify.deliver", "inbox.notify.jobs:deliver_job", retries=0),
     # One try at one stored outgoing message (inbox/outgoing/send.py). It keeps its own tries,
     # back-off and "failed" on the row (visible on the tip), so huey retries nothing here.
     Job("mail.send", "inbox.outgoing.send:send_job", retries=0),
 )
 
 PERIODIC: tuple[Periodic, ...] = (
+    # Notices the worker's lost jobs missed, raises digests, fans out, and re-queues deliveries
+    # that are due (retries, and those whose job died with its process).
+    Periodic("notify.sweep", "inbox.notify.jobs:sweep_job", every_minutes=1),
     # Outgoing mail a killed consumer left "sending" past its lease, or whose job was lost.
     Periodic("mail.sweep", "inbox.outgoing.send:sweep_job", every_minutes=1),
 )

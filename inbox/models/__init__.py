@@ -43,6 +43,14 @@ from inbox.models.retention import (  # noqa: F401, E402
     Tombstone,
 )
 from inbox.models.tokens import SCOPES, ApiToken  # noqa: F401, E402
+from inbox.models.notify import (  # noqa: F401, E402
+    CHANNEL_EVENTS,
+    CHANNEL_KINDS,
+    NotifyChannel,
+    NotifyDelivery,
+    NotifyEvent,
+    NotifyPref,
+)
 from inbox.models.outgoing import (  # noqa: F401, E402
     OUTGOING_STATES,
     Outgoing,

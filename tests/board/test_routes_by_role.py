@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from inbox.models import ClusterSuggestion, Hold, Mailbox, Quarantined, Reader, ReaderGrant, ReplyTemplate, User
+from inbox.models import (ClusterSuggestion, Hold, Mailbox, NotifyChannel, Quarantined, Reader, ReaderGrant,
+                          ReplyTemplate, User)
 from tests.board.factories import add_attachment, make_tip, make_user, raw_mail
 
 LOGIN = "login"
@@ -68,6 +69,15 @@ ROUTES = {
     "change canned reply": ("POST", "/admin/replies/{tpl}", {"name": "thanks", "body": "Thanks!"},
                             {"admin": 302, "editor": 403, "reporter": 403}),
     "delete canned reply": ("POST", "/admin/replies/{tpl}/delete", {}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "notification channels": ("GET", "/admin/notify", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "add channel": ("POST", "/admin/notify", {"kind": "slack", "url": "http://127.0.0.1:9/hook", "events": "tip.urgent"},
+                    {"admin": 302, "editor": 403, "reporter": 403}),
+    "update channel": ("POST", "/admin/notify/{channel}", {"events": "tip.created", "active": "1"},
+                       {"admin": 302, "editor": 403, "reporter": 403}),
+    "resume channel": ("POST", "/admin/notify/{channel}/resume", {}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "delete channel": ("POST", "/admin/notify/{channel}/delete", {}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "my notifications": ("GET", "/account/notifications", {}, {"admin": 200, "editor": 200, "reporter": 200}),
+    "save my notifications": ("POST", "/account/notifications", {"assigned": "1"}, {"admin": 302, "editor": 302, "reporter": 302}),
     "log out": ("POST", "/logout", {}, {"admin": 302, "editor": 302, "reporter": 302}),
 }
 
@@ -100,13 +110,15 @@ def objects(db, users):
         s.add(hold)
         tpl = ReplyTemplate(name="thanks", body="Thank you, {reader_name}.")
         s.add(tpl)
+        channel = NotifyChannel(kind="webhook", url="http://127.0.0.1:9/hook", secret="s", events="tip.created")
+        s.add(channel)
         s.flush()
         from inbox.board.api.tokens import create as create_token
 
         _secret, token = create_token(s, s.get(User, users["reporter"][0]), "read", 30)
         return {"hold": hold.id, "token": token.id, "tip": tip.id, "other": other.id, "att": att.id, "other_att": other_att.id, "q": q.id,
                 "user": users["reporter"][0], "sugg": sugg.id,
-                "grant": grant.id, "user2": second.id, "tpl": tpl.id}
+                "grant": grant.id, "user2": second.id, "tpl": tpl.id, "channel": channel.id}
 
 
 def _fill(text: str, objects: dict) -> str:
@@ -155,7 +167,7 @@ def _rule_of(path: str) -> str:
     replacements = {"{tip}": "<int:tip_id>", "{other}": "<int:tip_id>", "{att}": "<int:attachment_id>",
                     "{other_att}": "<int:attachment_id>", "{q}": "<int:qid>", "{user}": "<int:user_id>",
                     "{sugg}": "<int:suggestion_id>", "{grant}": "<int:grant_id>", "{hold}": "<int:hold_id>", "{token}": "<int:token_id>",
-                    "{user2}": "<int:user_id>", "{tpl}": "<int:template_id>"}
+                    "{user2}": "<int:user_id>", "{tpl}": "<int:template_id>", "{channel}": "<int:channel_id>"}
     for key, value in replacements.items():
         path = path.replace(key, value)
     return path
