@@ -2,16 +2,16 @@
 
 See inbox/models/notify.py and inbox/notify/.
 
-Revision ID: 0016_notify
-Revises: 0016_outgoing
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-02 04:12:57.119985
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0016_notify'
-down_revision = '0016_outgoing'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

@@ -2,16 +2,16 @@
 
 See inbox/models/outgoing.py and inbox/outgoing/.
 
-Revision ID: 0016_outgoing
-Revises: 0015
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-02 04:10:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0016_outgoing'
-down_revision = '0015'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
