@@ -47,10 +47,12 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from inbox.board import admin, attachments, auth, board, export, holds, metrics, readers, security, tips
+    from inbox.board import (account, admin, attachments, auth, board, desk, export, holds, metrics, readers, resets,
+                             security, tips)
 
     metrics.install(app, sessions)  # first: its timer starts before every other hook and stops after them
-    for module in (auth, security, board, tips, readers, admin, holds, attachments, export, metrics):
+    for module in (auth, security, board, tips, readers, admin, desk, account, resets, holds, attachments, export,
+                   metrics):
         app.register_blueprint(module.bp)
 
     @app.teardown_appcontext

@@ -42,3 +42,8 @@ from inbox.models.retention import (  # noqa: F401, E402
     RetentionRun,
     Tombstone,
 )
+from inbox.models.accounts import (  # noqa: F401, E402
+    DeskTopic,
+    RecoveryCode,
+    ResetLink,
+)
