@@ -87,7 +87,7 @@ def test_topic_correction_is_recorded_as_the_editors(client_for, db):
     with db() as s:
         tip = s.get(Tip, tip_id)
         assert (tip.topic, tip.topic_source) == ("Courts & lawsuits", "editor")
-        assert s.scalar(select(TipEvent.detail).where(TipEvent.tip_id == tip_id)) == "transit → courts"
+        assert s.scalar(select(TipEvent.detail).where(TipEvent.tip_id == tip_id)) == "transit → Courts & lawsuits"
 
 
 def test_notes_are_kept_and_do_not_bump_the_version(client_for, db):
