@@ -55,13 +55,13 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from inbox.board import (admin, api, attachments, auth, board, canned, export, holds, live, metrics, notify, readers,
-                             security, storyviews, tips)
+    from inbox.board import (account, admin, api, attachments, auth, board, canned, desk, export, holds, live, metrics,
+                             notify, readers, resets, security, storyviews, tips)
     from inbox.board.api import page as token_page
 
     metrics.install(app, sessions)  # first: its timer starts before every other hook and stops after them
-    for module in (auth, security, board, tips, storyviews, live, readers, admin, canned, holds, attachments, export,
-                   notify, metrics, api, token_page):
+    for module in (auth, security, board, tips, storyviews, live, readers, admin, desk, account, resets, canned, holds,
+                   attachments, export, notify, metrics, api, token_page):
         app.register_blueprint(module.bp)
 
     @app.teardown_appcontext

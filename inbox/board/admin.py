@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from inbox.board import audit, sessions
 from inbox.board.auth import hash_password, require
+from inbox.board.desk import parse_beats, topic_list
 from inbox.board.params import int_arg
 from inbox.board.web import begin_write, client_ip, db, end_transaction, raw_bytes, settings, user, vault
 from inbox.models import ROLES, Mailbox, Quarantined, User, utcnow
@@ -28,33 +29,54 @@ def _admins_only():
     return None
 
 
+class FormError(Exception):
+    """A user form's mistake: field -> message, shown beside the field with what was typed."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 def _role_and_beats() -> tuple[str, str]:
     role = request.form.get("role", "")
     if role not in ROLES:
-        abort(400, description="Role must be admin, editor or reporter.")
-    beats = ",".join(b.strip() for b in request.form.get("beats", "").split(",") if b.strip())
+        raise FormError("role", "Pick admin, editor or reporter.")
+    beats, problem = parse_beats(db(), settings(), request.form.getlist("beats"))
+    if problem:
+        raise FormError("beats", problem)
     return role, beats[:5000]
+
+
+def _users_page(code: int = 200, errors: dict | None = None, typed=None, row_errors: dict | None = None):
+    session, idle = db(), settings().board.session_idle_minutes
+    return render_template("admin/users.html", users=session.scalars(select(User).order_by(User.email)).all(), roles=ROLES,
+                           live=sessions.live_sessions(session, idle), live_count=sessions.live_count(session, idle),
+                           desk_topics=topic_list(session, settings()), errors=errors or {}, typed=typed,
+                           row_errors=row_errors or {}), code
 
 
 @bp.route("/users")
 def users():
     """Every account with its role, beats, second factor and live sessions."""
-    session, idle = db(), settings().board.session_idle_minutes
-    return render_template("admin/users.html", users=session.scalars(select(User).order_by(User.email)).all(), roles=ROLES,
-                           live=sessions.live_sessions(session, idle), live_count=sessions.live_count(session, idle))
+    return _users_page()
 
 
 @bp.route("/users", methods=["POST"])
 def create_user():
-    """Add an account (the first admin comes from `inbox user add`)."""
+    """Add an account (the first admin comes from `inbox user add`); a mistake is shown beside its field."""
     email = request.form.get("email", "").strip().lower()
     password = request.form.get("password", "")
-    if "@" not in email or len(email) > 320:
-        abort(400, description="Give a valid email address.")
-    if len(password) < MIN_PASSWORD:
-        abort(400, description=f"The password must be at least {MIN_PASSWORD} characters.")
-    role, beats = _role_and_beats()
     session = db()
+    try:
+        if "@" not in email or len(email) > 320 or any(ch.isspace() for ch in email):
+            raise FormError("email", "Give a valid email address, like name@newsroom.example.")
+        if len(password) < MIN_PASSWORD:
+            raise FormError("password", f"The password must be at least {MIN_PASSWORD} characters.")
+        role, beats = _role_and_beats()
+        if session.scalar(select(User.id).where(User.email == email)) is not None:
+            raise FormError("email", "A user with that email already exists.")
+    except FormError as exc:
+        return _users_page(400, {exc.field: str(exc)}, request.form)
     new = User(email=email, name=request.form.get("name", "").strip()[:200], role=role, beats=beats,
                password_hash=hash_password(password))
     session.add(new)
@@ -62,7 +84,7 @@ def create_user():
         session.flush()
     except IntegrityError:
         session.rollback()
-        abort(409, description="A user with that email already exists.")
+        return _users_page(400, {"email": "A user with that email already exists."}, request.form)
     audit.record(session, user().id, "user_create", "user", new.id, f"role {role}", client_ip())
     session.commit()
     flash("User added.")
@@ -71,21 +93,24 @@ def create_user():
 
 @bp.route("/users/<int:user_id>", methods=["POST"])
 def update_user(user_id: int):
-    """Change role, beats or access; disabling ends the user's sessions."""
+    """Change role, beats or access; deactivating ends the user's sessions."""
     session = db()
     target = session.get(User, user_id)
     if target is None:
         abort(404, description="There is no such user.")
-    role, beats = _role_and_beats()
-    active = request.form.get("active") == "1"
-    if target.id == user().id and (role != "admin" or not active):
-        abort(400, description="You cannot remove your own admin role or deactivate yourself.")
-    if not active and target.active:
-        sessions.end_all(session, target.id)  # logs them out everywhere
+    try:
+        role, beats = _role_and_beats()
+        active = request.form.get("active") == "1"
+        if target.id == user().id and (role != "admin" or not active):
+            raise FormError("role", "You cannot remove your own admin role or deactivate yourself.")
+    except FormError as exc:
+        return _users_page(400, row_errors={target.id: str(exc)})
+    ended = sessions.end_all(session, target.id) if not active and target.active else 0  # logs them out everywhere
     target.role, target.beats, target.active = role, beats, active
-    audit.record(session, user().id, "user_update", "user", target.id, f"role {role}, active {active}", client_ip())
+    audit.record(session, user().id, "user_update", "user", target.id,
+                 f"role {role}, active {active}" + (f", {ended} session(s) ended" if ended else ""), client_ip())
     session.commit()
-    flash("User updated.")
+    flash("User updated." + (f" Deactivated: {ended} session{'s' if ended != 1 else ''} ended." if ended else ""))
     return redirect(url_for("admin.users"))
 
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 IDLE_ENDPOINTS = frozenset({"live.poll"})  # requests that do not count as using the session
 # cid images check their own signed token or the session (see attachments._cid_viewer).
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.healthz", "static", "attachments.cid_image",
+                              "resets.reset",  # a one-time link is its own credential (inbox.board.resets)
                               "metrics.metrics"})  # /metrics checks its own callers (loopback or token)
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
@@ -84,9 +85,11 @@ def use_totp_step(session: Session, user: User, step: int) -> bool:
 
 @dataclass(frozen=True)
 class Checked:
-    """A login whose password (and code) were right: the user, and the code's time step to spend."""
+    """A login whose password (and code) were right: the user, and the code's time step or
+    the recovery code's id to spend."""
     user: User
     step: int | None
+    recovery_id: int | None = None
 
 
 def authenticate(session: Session, email: str, password: str, code: str, require_totp_for_admins: bool) -> Checked | str:
@@ -96,15 +99,20 @@ def authenticate(session: Session, email: str, password: str, code: str, require
     never runs while holding SQLite's write lock."""
     user = session.scalar(select(User).where(User.email == email))
     ok = check_password(user, password) and user is not None and user.active
-    step = None
+    step = recovery_id = None
     if ok and user.totp_secret:
         step = totp_step(user.totp_secret, code) if code else None
         ok = step is not None and (user.totp_last_step is None or step > user.totp_last_step)
+        if step is None and code:  # a recovery code stands in for the app, once
+            from inbox.board.account import find_recovery_code
+
+            recovery_id = find_recovery_code(session, user.id, code)
+            ok = recovery_id is not None
     if not ok:
         return WRONG
     if user.role == "admin" and require_totp_for_admins and not user.totp_secret:
         return "Admins must use a second factor here: set one up with `inbox user totp EMAIL`, then log in again."
-    return Checked(user, step)
+    return Checked(user, step, recovery_id)
 
 
 def require(*roles: str):
@@ -200,6 +208,13 @@ def login():
     begin_write()
     if isinstance(result, Checked) and result.step is not None and not use_totp_step(session_db, result.user, result.step):
         result = WRONG  # the same code, used by a login that won the race
+    if isinstance(result, Checked) and result.recovery_id is not None:
+        from inbox.board.account import use_recovery_code
+
+        if use_recovery_code(session_db, result.recovery_id):
+            audit.record(session_db, result.user.id, "recovery_code_used", "user", result.user.id, ip=ip)
+        else:
+            result = WRONG
     if isinstance(result, str):
         session_db.commit()
         return _login_page(401, result, email)

@@ -23,11 +23,28 @@ def _filters(args) -> Filters:
         abort(400, description=f"Bad filter: {exc}.")
 
 
+def lenient_filters(args, default_per: int) -> tuple[Filters, dict[str, str]]:
+    """The filters without the bad values, and field -> what is wrong with it: the board is
+    shown with the message beside the field, not a bare 400 (a hand-edited date, say)."""
+    args, errors = MultiDict(args), {}
+    for _ in range(len(args) + 1):
+        try:
+            return Filters.from_args(args, default_per), errors
+        except ValueError as exc:
+            message = str(exc).rstrip(".")
+            name = message.split(" ", 1)[0]
+            if name not in args or name in errors:
+                break
+            errors[name] = message[0].upper() + message[1:] + "."
+            args.poplist(name)
+    return Filters(per=default_per, default_per=default_per), errors
+
+
 @bp.route("/")
 def index():
     """The board: a column per status under the filters in the query string."""
     session, me = db(), user()
-    filters = _filters(request.args)
+    filters, errors = lenient_filters(request.args, settings().board.cards_per_column)
     users = user_labels(session)
     page = board_page(session, me, filters, dialect(), users, settings().board.secret_key, vault())
     return render_template(
@@ -36,7 +53,8 @@ def index():
         state=board_state(session), poll_seconds=settings().board.poll_seconds,
         mailboxes=session.execute(select(Mailbox.id, Mailbox.name).order_by(Mailbox.name)).all(),
         views=session.scalars(select(SavedView).where(SavedView.user_id == me.id).order_by(SavedView.name)).all(),
-    )
+        filter_errors=errors, typed=request.args,
+    ), 400 if errors else 200
 
 
 @bp.route("/views", methods=["POST"])

@@ -86,6 +86,7 @@ class TipPage:
     assignee: User | None
     allowed: dict[str, bool]
     why: dict  # sorting's reasons for the topic ({} before sorting ran)
+    story_why: dict = field(default_factory=dict)  # the story index's verdict on it: action, score, evidence
     suggestions: list = field(default_factory=list)  # open "maybe the same story" suggestions (suggestions.Suggestion)
     html_left_out: int = 0  # characters of mail HTML too big to embed (board.max_html_bytes); 0: none
     panel: ReaderPanel | None = None  # editors: protect / unprotect, grants
@@ -202,6 +203,8 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
     allowed["export"] = allowed["export"] and not me.masked
     files = [a for a in tip.attachments if not a.inline]
     pieces = text_pieces(tip.text_body, tip.new_text_spans, tip.new_text_end, tip.signature_start)
+    explanation = sort_explanation(session, tip.id)
+    reasons = _topic_part(explanation)
     if me.masked:
         text = TextParts(*redact.redact_body(tip.text_body, tip.new_text_end, tip.signature_start, who),
                          pieces=tuple((k, redact.SIGNATURE if k == "signature" else redact.redact(chunk, who))
@@ -220,7 +223,7 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
         cluster=[link(t, readers.of(t.sender_address)) for t in cluster],
         events=events, notes=notes, merged_into=merged,
         assignee=session.get(User, tip.assignee_id) if tip.assignee_id else None,
-        allowed=allowed, why=without_sender(topic_reasons(session, tip.id)) if me.masked else topic_reasons(session, tip.id),
+        allowed=allowed, why=without_sender(reasons) if me.masked else reasons, story_why=story_reasons(explanation),
         suggestions=open_for_tip(session, user, tip, readers),
         panel=reader_panel(session, user, tip, me) if is_editor(user) or me.granted else None,
         holds=holds_on(session, tip), purge_at=purge_date(session, retention_rules, tip),
@@ -265,12 +268,28 @@ def without_sender(reasons: dict) -> dict:
     return {**reasons, "rules": rules}
 
 
-def topic_reasons(session: Session, tip_id: int) -> dict:
-    """Why sorting chose the topic: the latest verdict's topic explanation (rules fired, scores)."""
+def sort_explanation(session: Session, tip_id: int) -> dict:
+    """The latest machine verdict's whole explanation ({} before sorting ran, or when unreadable)."""
     raw = session.scalar(select(SortDecision.explanation).where(SortDecision.tip_id == tip_id, SortDecision.kind == "sort")
                          .order_by(SortDecision.id.desc()).limit(1))
     try:
-        reasons = json.loads(raw).get("topic", {}) if raw else {}
-    except (ValueError, AttributeError):
+        found = json.loads(raw) if raw else {}
+    except ValueError:
         return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _topic_part(explanation: dict) -> dict:
+    reasons = explanation.get("topic", {})
     return {k: v for k, v in reasons.items() if k not in ("topic", "confidence", "source")} if isinstance(reasons, dict) else {}
+
+
+def topic_reasons(session: Session, tip_id: int) -> dict:
+    """Why sorting chose the topic: the latest verdict's topic explanation (rules fired, scores)."""
+    return _topic_part(sort_explanation(session, tip_id))
+
+
+def story_reasons(explanation: dict) -> dict:
+    """The story index's part of the explanation (numbers and ids only: no hashes shown)."""
+    cluster = explanation.get("cluster", {})
+    return {k: v for k, v in cluster.items() if k != "shared_hashes"} if isinstance(cluster, dict) else {}

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
-from inbox.board import actions, audit, suggestions
+from inbox.board import actions, audit, desk, suggestions
 from inbox.board.access import STATUS_LABELS, STATUSES, Readers, may
 from inbox.board.params import int_list, parse_int
 from inbox.board.queries import user_labels
 from inbox.board.attachments import image_links
+from inbox.board.desk import topic_list
 from inbox.board.tippage import tip_page
 from inbox.board.web import begin_write, client_ip, db, raw_bytes, settings, user, vault, wants_json
+from inbox.board.why import explain
 
 bp = Blueprint("tips", __name__, url_prefix="/tips")
 
@@ -21,17 +23,20 @@ def _int(name: str, allow_none: bool = False) -> int | None:
     return parse_int(raw, name, lo=0)
 
 
-def _render(tip_id: int, conflict: str | None = None, code: int = 200):
+def _render(tip_id: int, conflict: str | None = None, code: int = 200, errors: dict | None = None,
+            typed: dict | None = None):
+    """The tip page; errors (field -> message) show beside their fields, typed keeps what was sent."""
     session = db()
     origin = request.host_url.rstrip("/")  # scheme://host:port, for the iframe's image policy
     board = settings().board
     page = tip_page(session, user(), tip_id, image_links(), origin, board.max_html_bytes, board.secret_key,
                     settings().retention.rules, vault())
     return render_template("tips/tip.html", p=page, conflict=conflict, statuses=STATUSES, labels=STATUS_LABELS,
-                           users=user_labels(session)), code
+                           users=user_labels(session), desk_topics=topic_list(session, settings()),
+                           why=explain(page), errors=errors or {}, typed=typed or {}), code
 
 
-def _act(tip_id: int, fn, *args, message: str, learns: bool = False):
+def _act(tip_id: int, fn, *args, message: str, learns: bool = False, field: str = ""):
     session = db()
     try:
         extra = {"retrain_after": settings().sorting.retrain_after} if learns else {}
@@ -44,6 +49,8 @@ def _act(tip_id: int, fn, *args, message: str, learns: bool = False):
         return _render(tip_id, conflict=str(exc), code=409)
     except actions.ActionError as exc:
         session.rollback()
+        if field and exc.code == 400:  # a form's own mistake: say so beside the field, keep what was typed
+            return _field_error(tip_id, field, str(exc))
         abort(exc.code, description=str(exc))
     if learns and retrain_due:
         _start_retrain()
@@ -63,6 +70,13 @@ def _notify() -> None:
     from inbox.board.web import jobs
 
     notify.kick(jobs())
+
+
+def _field_error(tip_id: int, field: str, message: str):
+    try:
+        return _render(tip_id, code=400, errors={field: message}, typed=request.form.to_dict())
+    except actions.ActionError as exc:
+        abort(exc.code, description=str(exc))
 
 
 def _start_retrain() -> None:
@@ -116,14 +130,19 @@ def claim(tip_id: int):
 @bp.route("/<int:tip_id>/topic", methods=["POST"])
 def topic(tip_id: int):
     """Correct the topic: a label sorting learns from."""
-    return _act(tip_id, actions.correct_topic, tip_id, _int("version"), request.form.get("topic", ""),
-                message="Topic corrected.", learns=True)
+    given = request.form.get("topic", "")
+    topic = desk.canonical(db(), settings(), given)
+    if topic is None:
+        return _field_error(tip_id, "topic", "Pick a topic from the desk's list" + (
+            f": “{given.strip()[:200]}” is not on it." if given.strip() else ".") + " An admin can add topics.")
+    return _act(tip_id, actions.correct_topic, tip_id, _int("version"), topic, message="Topic corrected.", learns=True,
+                field="topic")
 
 
 @bp.route("/<int:tip_id>/notes", methods=["POST"])
 def note(tip_id: int):
     """Add an internal note (searchable, never shown to the sender)."""
-    return _act(tip_id, actions.add_note, tip_id, request.form.get("body", ""), message="Note added.")
+    return _act(tip_id, actions.add_note, tip_id, request.form.get("body", ""), message="Note added.", field="body")
 
 
 @bp.route("/<int:tip_id>/reply", methods=["POST"])
@@ -185,9 +204,10 @@ def story_ran(tip_id: int):
 def merge(tip_id: int):
     """Fold this tip into another tip's thread (undone by split)."""
     into = request.form.get("into", "").strip().lstrip("#")
-    if not into.isdigit():
-        abort(400, description="Give the number of the tip to merge into.")
-    return _act(tip_id, actions.merge, tip_id, _int("version"), parse_int(into, "into"), message=f"Merged into #{into}.")
+    if not (into.isascii() and into.isdigit()) or len(into) > 12:
+        return _field_error(tip_id, "into", "Give the number of the tip to merge into, like 1234.")
+    return _act(tip_id, actions.merge, tip_id, _int("version"), parse_int(into, "into"), message=f"Merged into #{into}.",
+                field="into")
 
 
 @bp.route("/<int:tip_id>/split", methods=["POST"])
@@ -223,13 +243,21 @@ def bulk():
         session.commit()
     except actions.ActionError as exc:
         session.rollback()
-        abort(exc.code, description=str(exc))
+        if exc.code != 400 or wants_json():
+            abort(exc.code, description=str(exc))
+        # Nothing selected, too many, no action: back to the same board view, the reason on top.
+        flash(f"{exc} Nothing was changed.", "error")
+        return redirect(_board_url(), code=303)
     _notify()
     if wants_json():
         return jsonify(ok=True, message=f"Done for {count} tips.")
     flash(f"Done for {count} tips.")
+    return redirect(_board_url())
+
+
+def _board_url() -> str:
     query = request.form.get("query", "")
-    return redirect(url_for("board.index") + ("?" + query if query else ""))
+    return url_for("board.index") + ("?" + query if query else "")
 
 
 @bp.route("/<int:tip_id>/raw")

@@ -204,7 +204,10 @@ def run_user(settings: Settings, args: argparse.Namespace) -> int:
     if args.user_command == "add":
         if "@" not in email:
             raise UsageError(f"{args.email!r} is not an email address")
-        beats = match_beats(args.beats, desk_topics(settings))
+        with sessions() as session:  # the desk's list as the board offers it (topics added in the browser too)
+            from inbox.board.desk import topic_list
+
+            beats = match_beats(args.beats, tuple(topic_list(session, settings)))
         password = _password(args.password_stdin)
         with transaction(sessions) as session:
             if find_user(session, email) is not None:

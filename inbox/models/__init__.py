@@ -57,3 +57,8 @@ from inbox.models.outgoing import (  # noqa: F401, E402
     PublishedStory,
     ReplyTemplate,
 )
+from inbox.models.accounts import (  # noqa: F401, E402
+    DeskTopic,
+    RecoveryCode,
+    ResetLink,
+)

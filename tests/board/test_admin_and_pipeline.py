@@ -79,14 +79,16 @@ def test_admin_discards_a_quarantined_message_its_bytes_go_and_the_row_stays_as_
 
 def test_admin_adds_a_user_who_can_then_log_in(client_for, db):
     admin = client_for("admin")
-    form = {"email": "New.Reporter@Newsroom.example", "name": "New", "role": "reporter", "beats": "courts, schools",
+    form = {"email": "New.Reporter@Newsroom.example", "name": "New", "role": "reporter", "beats": "courts, Education",
             "password": "a long enough password"}
     assert admin.post("/admin/users", form).status_code == 302
     with db() as s:
         user = s.scalar(select(User).where(User.email == "new.reporter@newsroom.example"))
-        assert (user.role, user.beats) == ("reporter", "courts,schools")
+        assert (user.role, user.beats) == ("reporter", "Courts & lawsuits,Education")
     assert client_for(None).login("new.reporter@newsroom.example", "a long enough password").status_code == 302
-    assert admin.post("/admin/users", form).status_code == 409
+    again = admin.post("/admin/users", form)  # the form again, the reason beside the email, what was typed kept
+    assert again.status_code == 400 and "A user with that email already exists." in again.get_data(as_text=True)
+    assert 'value="New.Reporter@Newsroom.example"' in again.get_data(as_text=True)
     assert admin.post("/admin/users", {**form, "email": "x@y.example", "password": "short"}).status_code == 400
     assert admin.post("/admin/users", {**form, "email": "x@y.example", "role": "owner"}).status_code == 400
 

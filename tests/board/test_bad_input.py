@@ -62,7 +62,8 @@ def tip_id(db):
 
 
 def _message(response) -> str:
-    found = BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one(".error-message")
+    # An error page's message, or a form's message beside its field (the form shown again).
+    found = BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one(".error-message, .field-error")
     return found.get_text() if found else ""
 
 

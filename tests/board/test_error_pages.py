@@ -38,15 +38,22 @@ def boom_app(app):
     return app
 
 
-def test_bulk_apply_with_nothing_selected_is_a_400_page_that_says_so(client_for):
+def test_bulk_apply_with_nothing_selected_goes_back_to_the_board_saying_so(client_for):
     editor = client_for("editor")
     response = editor.post("/tips/bulk", {"action": "status:reviewing"})
-    _assert_layout_error(response, 400, "Select some cards first.")
+    assert response.status_code == 303
+    board = BeautifulSoup(editor.get(response.headers["Location"]).get_data(as_text=True), "html.parser")
+    assert "Select some cards first. Nothing was changed." in board.select_one(".flash.error[role=alert]").get_text()
 
 
-def test_a_bad_date_filter_is_a_400_page_naming_the_field(client_for):
-    response = client_for("editor").get("/?since=2026-13-45")
-    _assert_layout_error(response, 400, "since must be a date")
+def test_a_bad_date_filter_shows_the_board_with_the_message_beside_the_field(client_for):
+    response = client_for("editor").get("/?since=2026-13-45&q=depot")
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert response.status_code == 400 and soup.select_one("main#board") is not None
+    field = soup.select_one("input[name=since]")
+    assert field["aria-invalid"] == "true" and field["value"] == "2026-13-45"  # what was typed is kept
+    assert soup.select_one("#filter-since-error").get_text() == "Since must be a date like 2026-11-28."
+    assert soup.select_one("#search")["value"] == "depot"  # the good filters still apply
 
 
 def test_a_reporter_on_an_admin_page_gets_a_403_page(client_for):
@@ -63,10 +70,13 @@ def test_the_wrong_method_is_a_405_page(client_for):
     _assert_layout_error(client_for("editor").get("/tips/bulk"), 405, "not allowed")
 
 
-def test_a_duplicate_user_is_a_409_page(client_for, users):
+def test_a_duplicate_user_is_the_form_again_with_the_reason_beside_the_email(client_for, users):
     admin = client_for("admin")
     response = admin.post("/admin/users", {"email": users["editor"][1], "role": "editor", "password": "long enough password"})
-    _assert_layout_error(response, 409, "already exists")
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert response.status_code == 400
+    assert soup.select_one("#new-email-error").get_text() == "A user with that email already exists."
+    assert soup.select_one("#new-email")["value"] == users["editor"][1]
 
 
 def test_too_many_requests_is_a_429_page_that_says_to_wait(boom_app, client_for):

@@ -140,7 +140,7 @@ def test_masked_tip_page_redacts_body_and_withholds_html_attachments_and_links(c
 
 def test_editor_sees_the_reader_and_why_this_topic_in_full(client_for, world):
     html = client_for("editor").get(f"/tips/{world['root']}").get_data(as_text=True)
-    assert NAME in html and ADDRESS in html and "sender_domain" in html and "maria-lopez-id.pdf" in html
+    assert NAME in html and ADDRESS in html and "the sender writes from lopezfamily.net" in html and "maria-lopez-id.pdf" in html
     assert 'id="reader-panel"' in html and 'id="grant-form"' in html
 
 

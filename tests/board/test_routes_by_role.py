@@ -78,6 +78,17 @@ ROUTES = {
     "delete channel": ("POST", "/admin/notify/{channel}/delete", {}, {"admin": 302, "editor": 403, "reporter": 403}),
     "my notifications": ("GET", "/account/notifications", {}, {"admin": 200, "editor": 200, "reporter": 200}),
     "save my notifications": ("POST", "/account/notifications", {"assigned": "1"}, {"admin": 302, "editor": 302, "reporter": 302}),
+    "account": ("GET", "/account", {}, {"admin": 200, "editor": 200, "reporter": 200}),
+    "change password (wrong current)": ("POST", "/account/password", {"current": "x", "new": "y" * 12, "again": "y" * 12},
+                                        {"admin": 400, "editor": 400, "reporter": 400}),
+    "start totp": ("GET", "/account/totp", {}, {"admin": 200, "editor": 200, "reporter": 200}),
+    "confirm totp (unsigned)": ("POST", "/account/totp", {"code": "123456"}, {"admin": 400, "editor": 400, "reporter": 400}),
+    "totp off (wrong password)": ("POST", "/account/totp/off", {"password": "x"}, {"admin": 400, "editor": 400, "reporter": 400}),
+    "recovery codes (no totp)": ("POST", "/account/recovery", {"password": "x"}, {"admin": 400, "editor": 400, "reporter": 400}),
+    "topics": ("GET", "/admin/topics", {}, {"admin": 200, "editor": 403, "reporter": 403}),
+    "add topic": ("POST", "/admin/topics", {"name": "Agriculture"}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "retire topic": ("POST", "/admin/topics/retire", {"name": "Health"}, {"admin": 302, "editor": 403, "reporter": 403}),
+    "reset link": ("POST", "/admin/users/{user}/reset", {}, {"admin": 200, "editor": 403, "reporter": 403}),
     "log out": ("POST", "/logout", {}, {"admin": 302, "editor": 302, "reporter": 302}),
 }
 
@@ -153,6 +164,7 @@ def test_login_page_health_check_and_assets_need_no_login(path, client_for):
 def test_every_registered_route_is_in_the_matrix(app):
     covered = {_rule_of(path) for _m, path, _f, _e in ROUTES.values()}
     public = {"/login", "/healthz", "/static/<path:filename>", "/cid/<sha>/<path:content_id>",
+              "/reset/<token>",  # a one-time link is its own credential: tests/board/test_accounts.py
               "/metrics"}  # loopback or a token, no login: tests/board/test_metrics.py
     deliberately_elsewhere = {
         "/views/<int:view_id>/delete",  # test_board_page.py

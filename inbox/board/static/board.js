@@ -380,7 +380,7 @@
     var keys = {
       s: focus("#status-form select"),
       a: focus("#assign-form select, #claim-form button"),
-      t: focus("#topic-form input[name=topic]"),
+      t: focus("#topic-form [name=topic]"),
       n: focus("#note-form textarea"),
       u: function () { window.location.href = "/"; },
       "?": function () { window.location.href = "/help"; }
