@@ -2,16 +2,16 @@
 
 See inbox/models/accounts.py.
 
-Revision ID: 0016_acct
-Revises: 0015
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-02 03:50:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0016_acct'
-down_revision = '0015'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
