@@ -250,6 +250,8 @@ class JobsSettings:
     # `inbox worker` also runs the jobs; false: run `inbox jobs run` yourself (elsewhere).
     in_worker: bool = True
 
+
+@dataclass(frozen=True)
 class EncryptionSettings:
     # The desk's public key ("desk1:..."; `inbox keys init` prints it). Set: the worker encrypts raw
     # mail, quarantined mail, sanitised HTML and protected readers' text to it (inbox/vault.py).
