@@ -167,15 +167,6 @@ def link_shortener(inp: SortInput) -> bool:
     return any(registered(host) in _SHORTENERS or host in _SHORTENERS for host, _ in _links(inp)[:50])
 
 
-def reply_to_elsewhere(inp: SortInput) -> bool:
-    """Replies go to another domain than the From's, outside a discussion list (which sets its own)."""
-    reply = _header(inp, "reply-to")
-    if not reply or inp.listed or "@" not in inp.sender:
-        return False
-    found = _ADDRESS.search(reply)
-    return bool(found) and registered(found.group(1)) != registered(inp.sender.rpartition("@")[2])
-
-
 def display_name_wears_another_address(inp: SortInput) -> bool:
     """The From's display name shows an address on another domain than the one it comes from."""
     value = _header(inp, "from") or ""
@@ -192,7 +183,8 @@ def money_under_pressure(inp: SortInput) -> bool:
 
 # (name, log-odds weight, test). Positive towards spam, negative towards ham. Measured and
 # left out (bench/spam.py): links all on other domains than the sender's (69 % of SpamAssassin's
-# ham, list mail), Reply-To on another domain (19 %: lists), hidden text (newsletters'
+# ham, list mail), Reply-To on another domain (19 %: lists; outside a discussion list
+# still 5.3 % of easy ham against 3.8 % of spam), hidden text (newsletters'
 # hidden preheaders), a Date in the future (needs the server's received time, not ours).
 EVIDENCE: tuple[tuple[str, float, Callable[[SortInput], bool]], ...] = (
     # Phishing's tell: the link says one site and goes to another. Little weight: newsletters
@@ -217,12 +209,10 @@ EVIDENCE: tuple[tuple[str, float, Callable[[SortInput], bool]], ...] = (
     ("missing-message-id-or-date", 0.5, missing_message_id_or_date),
     # A shortener hides the destination (legitimate bulk mail links through its ESP's tracker).
     ("link-shortener", 1.0, link_shortener),
-    # Replies diverted to another domain, outside a discussion list.
-    ("reply-to-elsewhere", 0.75, reply_to_elsewhere),
     # "Editor Name <editor@newsroom.example>" <someone@elsewhere>: a display-name spoof.
     ("display-name-wears-another-address", 1.5, display_name_wears_another_address),
-    # Money and a hurry together (sales mail has both too: little weight).
-    ("money-under-pressure", 0.75, money_under_pressure),
+    # Money and a hurry together: 11.4 % of SpamAssassin's spam, 0.2 % of its easy ham.
+    ("money-under-pressure", 1.0, money_under_pressure),
 )
 
 

@@ -1,4 +1,4 @@
-"""The evidence rows for link shorteners, diverted replies, display-name spoofs and money under pressure."""
+"""The evidence rows for link shorteners, display-name spoofs and money under pressure."""
 from __future__ import annotations
 
 from inbox.sort.spam import score
@@ -21,14 +21,6 @@ def test_a_link_through_a_shortener_is_evidence_a_link_to_a_site_is_not():
     assert "link-shortener" in rules(mail(html='<a href="https://bit.ly/3xYz">open</a>'))
     assert "link-shortener" in rules(mail(text="See https://tinyurl.com/abcd now"))
     assert "link-shortener" not in rules(mail(html='<a href="https://www.bitly-fan.example/">open</a>'))
-
-
-def test_replies_diverted_to_another_domain_count_except_on_a_discussion_list():
-    other = (("reply-to", "Claims Desk <claims@payout-office.example>"),)
-    same = (("reply-to", "news@mail.example.org"),)
-    assert "reply-to-elsewhere" in rules(mail(headers=other))
-    assert "reply-to-elsewhere" not in rules(mail(headers=same))
-    assert "reply-to-elsewhere" not in rules(mail(headers=other, listed=True))
 
 
 def test_a_display_name_showing_another_address_is_a_spoof_its_own_address_is_not():
