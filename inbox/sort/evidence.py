@@ -150,9 +150,41 @@ def missing_message_id_or_date(inp: SortInput) -> bool:
     return bool(inp.headers) and (_header(inp, "message-id") is None or _header(inp, "date") is None)
 
 
+# Link shorteners hide where a link goes; newsletters link through their own ESP's tracker instead.
+_SHORTENERS = frozenset({
+    "bit.ly", "tinyurl.com", "goo.gl", "ow.ly", "is.gd", "buff.ly", "rebrand.ly", "cutt.ly", "shorturl.at",
+    "tiny.cc", "rb.gy", "bit.do", "s.id", "t.ly", "v.gd", "shorte.st", "adf.ly", "bl.ink", "lnkd.in",
+})
+_ADDRESS = re.compile(r"[a-z0-9._%+-]{1,64}@([a-z0-9.-]{1,253}\.[a-z]{2,24})", _I)
+_MONEY = re.compile(r"(?:[$€£]\s?\d|\b\d[\d.,]*\s?(?:usd|eur|dollars|btc|euros?)\b)", _I)
+_HURRY = re.compile(
+    r"\b(?:expir\w*|immediately|urgent\w*|today only|ends (?:soon|today|tonight)|final (?:notice|warning|reminder)|"
+    r"within (?:\d+|one|two|three) (?:hours?|days?)|last chance|before (?:it(?:'s| is) )?(?:too late|deleted|closed))\b", _I)
+
+
+def link_shortener(inp: SortInput) -> bool:
+    """A link through a URL shortener: the real destination hidden from the reader and the filter."""
+    return any(registered(host) in _SHORTENERS or host in _SHORTENERS for host, _ in _links(inp)[:50])
+
+
+def display_name_wears_another_address(inp: SortInput) -> bool:
+    """The From's display name shows an address on another domain than the one it comes from."""
+    value = _header(inp, "from") or ""
+    name = value.rpartition("<")[0] if "<" in value else ""
+    found = _ADDRESS.search(name)
+    return bool(found) and "@" in inp.sender and registered(found.group(1)) != registered(inp.sender.rpartition("@")[2])
+
+
+def money_under_pressure(inp: SortInput) -> bool:
+    """A sum of money and a hurry in the same message: the shape of a scam's ask, whatever the genre."""
+    words = inp.words
+    return bool(_MONEY.search(words)) and bool(_HURRY.search(words))
+
+
 # (name, log-odds weight, test). Positive towards spam, negative towards ham. Measured and
 # left out (bench/spam.py): links all on other domains than the sender's (69 % of SpamAssassin's
-# ham, list mail), Reply-To on another domain (19 %: lists), hidden text (newsletters'
+# ham, list mail), Reply-To on another domain (19 %: lists; outside a discussion list
+# still 5.3 % of easy ham against 3.8 % of spam), hidden text (newsletters'
 # hidden preheaders), a Date in the future (needs the server's received time, not ours).
 EVIDENCE: tuple[tuple[str, float, Callable[[SortInput], bool]], ...] = (
     # Phishing's tell: the link says one site and goes to another. Little weight: newsletters
@@ -175,6 +207,12 @@ EVIDENCE: tuple[tuple[str, float, Callable[[SortInput], bool]], ...] = (
     ("dkim-and-dmarc-pass", -0.3, aligned_and_passing),
     # Every mail program sets both (RFC 5322 3.6); bulk spam tools often skip them.
     ("missing-message-id-or-date", 0.5, missing_message_id_or_date),
+    # A shortener hides the destination (legitimate bulk mail links through its ESP's tracker).
+    ("link-shortener", 1.0, link_shortener),
+    # "Editor Name <editor@newsroom.example>" <someone@elsewhere>: a display-name spoof.
+    ("display-name-wears-another-address", 1.5, display_name_wears_another_address),
+    # Money and a hurry together: 11.4 % of SpamAssassin's spam, 0.2 % of its easy ham.
+    ("money-under-pressure", 1.0, money_under_pressure),
 )
 
 
