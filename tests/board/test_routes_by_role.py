@@ -169,6 +169,10 @@ def test_every_registered_route_is_in_the_matrix(app):
     deliberately_elsewhere = {
         "/views/<int:view_id>/delete",  # test_board_page.py
         "/admin/quarantine/<int:qid>/retry",  # test_admin.py (runs the pipeline)
+        # Story pages and the live poll, by role and with protected readers: test_stories.py and
+        # test_protection_matrix.py (a story needs a cluster of tips on and off a reporter's beat).
+        "/board/poll", "/stories/<int:story_id>", "/stories/<int:story_id>/status",
+        "/stories/<int:story_id>/assign", "/stories/<int:story_id>/claim",
     }
     rules = {r.rule for r in app.url_map.iter_rules() if not r.rule.startswith("/api/")}  # the API: tests/api
     assert rules - covered - public - deliberately_elsewhere == set()

@@ -37,9 +37,22 @@ def demo_runs(tmp_path_factory):
 
 
 def _tip(sessions, message_id: str) -> Tip:
-    # The store keeps Message-IDs without their angle brackets.
+    """A demo tip as the board reads it: opened with the demo's own key (the demo encrypts
+    HTML and protected readers' text at rest). The store keeps Message-IDs without brackets."""
+    from pathlib import Path
+
+    from inbox.commands.demo import demo_encryption
+    from inbox.config import Settings
+    from inbox.sealing import open_in_place
+    from inbox.vault import unlock
+
+    data_dir = Path(sessions.kw["bind"].url.database).parent
+    vault = unlock(demo_encryption(Settings(data_dir=str(data_dir))))
     with sessions() as s:
-        return s.scalar(select(Tip).where(Tip.message_id == message_id.strip("<>")).options(undefer(Tip.html_body)))
+        tip = s.scalar(select(Tip).where(Tip.message_id == message_id.strip("<>")).options(undefer(Tip.html_body)))
+        if tip is not None:
+            open_in_place(vault, tip, html=True)
+        return tip
 
 
 def test_demo_creates_sqlite_under_var_and_stores_every_message(demo_runs):

@@ -36,6 +36,7 @@ ARGUMENTS = {
     "backup": ["backup.db"],
     "jobs": ["status"],
     "token": ["list"],
+    "keys": ["status"],
 }
 
 

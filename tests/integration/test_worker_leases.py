@@ -130,7 +130,8 @@ def test_the_example_config_mailboxes_pass_the_checks():
     from inbox import config
 
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
-    env = {"INBOX_SECRET_KEY": "k", "INBOX_DATABASE_URL": "sqlite://", "INBOX_TIPS_PASSWORD": "pw", "INBOX_TIPS_TOKEN": "t"}
+    env = {"INBOX_SECRET_KEY": "k", "INBOX_DATABASE_URL": "sqlite://", "INBOX_TIPS_PASSWORD": "pw", "INBOX_TIPS_TOKEN": "t",
+           "INBOX_SMTP_PASSWORD": "pw"}
     settings = config.load(example, environ=env)
     assert [b.name for b in settings.mailboxes] == ["reporter", "tips"]
     for box in settings.mailboxes:
