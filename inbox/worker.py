@@ -98,7 +98,6 @@ class FolderWorker(threading.Thread):
         self.auth_failed = False
         self.attempts = 0
         self.ref: syncstate.FolderRef | None = None
-        self.jobs = None  # the job queue, opened when the first batch stored tips
 
     def run(self) -> None:
         """Until stopped (or once): own the folder, sync it, wait for news; back off after failures."""
@@ -237,11 +236,9 @@ class FolderWorker(threading.Thread):
         if not tip_ids:
             return
         try:
-            if self.jobs is None:
-                from inbox.jobs import Queue
+            from inbox.jobs import shared
 
-                self.jobs = Queue(self.settings)
-            self.jobs.enqueue("notify.new_tips", tip_ids=tip_ids)
+            shared(self.settings).enqueue("notify.new_tips", tip_ids=tip_ids)
         except Exception as exc:  # noqa: BLE001 - the tips are stored; notifying them is the sweep's then
             log.warning("mailbox=%d folder=%s: could not queue notifications (%s)", self.ref.mailbox_id, self.folder,
                         type(exc).__name__)

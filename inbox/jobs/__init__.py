@@ -35,6 +35,7 @@ class JobContext:
     sessions: Any  # sessionmaker on the desk's database, made once per consumer process
     attempt: int = 0  # 0 on the first try
     final: bool = False  # no retry follows if this try fails: record the failure for good
+    queue: Any = None  # the Queue running this job: a job queues follow-up jobs on it
 
 
 class Queue:
@@ -84,7 +85,7 @@ class Queue:
         return consumer
 
     def context(self, attempt: int = 0, final: bool = False) -> JobContext:
-        return JobContext(self.settings, self.sessions(), attempt, final)
+        return JobContext(self.settings, self.sessions(), attempt, final, self)
 
     def sessions(self):
         with self._lock:
@@ -126,6 +127,20 @@ class Queue:
 
         run.__name__ = periodic.name.replace(".", "_")
         self.huey.periodic_task(crontab(minute=f"*/{periodic.every_minutes}"), name=periodic.name)(run)
+
+
+_SHARED: dict[tuple[int, int], tuple[Settings, Any, Queue]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(settings: Settings, sessions: Any = None) -> Queue:
+    """This process's Queue for these settings and database, made once: for code that queues
+    jobs outside a job (the worker after a batch, a retry scheduled while sending)."""
+    key = (id(settings), id(sessions))
+    with _SHARED_LOCK:
+        if key not in _SHARED:  # the settings and sessions are kept too, so their ids stay theirs
+            _SHARED[key] = (settings, sessions, Queue(settings, sessions=sessions))
+        return _SHARED[key][2]
 
 
 def _make_huey(settings: Settings):

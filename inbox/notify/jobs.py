@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-
 from datetime import timedelta
 
 from sqlalchemy import exists, func, select
@@ -18,22 +16,6 @@ from inbox.notify.fanout import fan_out
 log = logging.getLogger(__name__)
 NEW_TIP_WINDOW = 1000  # the sweep looks for un-noticed tips among the last this many ids
 REQUEUE_BATCH = 500
-_queues: dict[int, object] = {}
-_lock = threading.Lock()
-
-
-def queue_for(ctx):
-    """A Queue on the desk's storage and database, made once per process and settings (jobs
-    queue jobs of their own)."""
-    key = (id(ctx.settings), id(ctx.sessions))
-    with _lock:
-        if key not in _queues:
-            from inbox.jobs import Queue
-
-            _queues[key] = Queue(ctx.settings, sessions=ctx.sessions)
-        return _queues[key]
-
-
 def new_tips(session: Session, tip_ids) -> int:
     """Raise tip.created for tips the worker stored (a tip already noticed is skipped)."""
     count = 0
@@ -72,22 +54,22 @@ def due_deliveries(session: Session) -> list[int]:
 def new_tips_job(ctx, tip_ids=()) -> None:
     with ctx.sessions() as session:
         new_tips(session, list(tip_ids))
-        fanout_and_send(session, ctx.settings, queue_for(ctx))
+        fanout_and_send(session, ctx.settings, ctx.queue)
 
 
 def fanout_job(ctx) -> None:
     with ctx.sessions() as session:
-        fanout_and_send(session, ctx.settings, queue_for(ctx))
+        fanout_and_send(session, ctx.settings, ctx.queue)
 
 
 def deliver_job(ctx, delivery_id: int) -> None:
     with ctx.sessions() as session:
-        deliver(session, ctx.settings, int(delivery_id), queue_for(ctx))
+        deliver(session, ctx.settings, int(delivery_id), ctx.queue)
 
 
 def sweep_job(ctx) -> None:
     """Every minute: notice stored tips, raise due digests, fan out, and queue what is due."""
-    queue = queue_for(ctx)
+    queue = ctx.queue
     with ctx.sessions() as session:
         new_tips(session, unnoticed_tips(session))
         digest.due(session, ctx.settings)

@@ -117,10 +117,10 @@ def acknowledge_stored(settings: Settings, sessions, tip_ids, queue=None) -> lis
         ids = acknowledge(session, settings, tip_ids)
         session.commit()
     if ids:
+        from inbox.jobs import shared
         from inbox.outgoing import send_later
-        from inbox.outgoing.send import _queue
 
-        q = queue or _queue(settings, sessions)
+        q = queue or shared(settings, sessions)
         for row_id in ids:
             try:
                 send_later(q, row_id)

@@ -56,25 +56,7 @@ def send_job(ctx, outgoing_id: int) -> None:
 def sweep_job(ctx) -> None:
     """The periodic "mail.sweep": rows a dead consumer or a lost job left behind go again."""
     for row_id in sweep(ctx.settings, ctx.sessions):
-        _queue(ctx.settings, ctx.sessions).enqueue("mail.send", outgoing_id=row_id)
-
-
-_queues: dict[int, object] = {}
-
-
-def queue_for(ctx):
-    """The queue for send_later() from inside another job (a notification, a digest)."""
-    return _queue(ctx.settings, ctx.sessions)
-
-
-def _queue(settings: Settings, sessions=None):
-    """A queue to enqueue on from inside a job (one per settings and database, kept)."""
-    from inbox.jobs import Queue
-
-    key = (id(settings), id(sessions))
-    if key not in _queues:
-        _queues[key] = Queue(settings, sessions=sessions)
-    return _queues[key]
+        ctx.queue.enqueue("mail.send", outgoing_id=row_id)
 
 
 def sweep(settings: Settings, sessions, grace_seconds: float = 60.0) -> list[int]:
@@ -168,7 +150,9 @@ def _failed(settings: Settings, sessions, outgoing_id: int, answer: str, attempt
         return "failed"
     log.warning("outgoing %d try %d failed (%s); again in %.0fs", outgoing_id, attempts, code, wait)
     try:
-        _queue(settings, sessions).enqueue("mail.send", delay=wait, outgoing_id=outgoing_id)
+        from inbox.jobs import shared
+
+        shared(settings, sessions).enqueue("mail.send", delay=wait, outgoing_id=outgoing_id)
     except Exception:  # noqa: BLE001 - the sweep finds the queued row
         log.warning("outgoing %d: retry not queued; the sweep will", outgoing_id)
     return "queued"
