@@ -12,26 +12,15 @@ import os
 import tomllib
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from inbox.config_fields import one_of, secret
 from inbox.config_outgoing import NotifySettings, RepliesSettings, SenderSettings, SmtpSettings  # noqa: F401  ([smtp], [replies], [notify])
 
 
 class ConfigError(Exception):
     """A bad configuration: the message names the key and is shown as one line."""
-
-
-def secret(default: str = "") -> typing.Any:
-    """A string field that may say "env:NAME" to be read from the environment."""
-    return field(default=default, metadata={"secret": True})
-
-
-def one_of(default: str, *others: str) -> typing.Any:
-    """A string field with a fixed set of values, checked when the file loads (so every
-    command refuses a typo, not only the one that uses the key). A value written
-    "move:Folder" stands for "move:" followed by any non-empty name."""
-    return field(default=default, metadata={"choices": (default, *others)})
 
 
 @dataclass(frozen=True)

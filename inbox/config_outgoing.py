@@ -3,18 +3,9 @@ from inbox/config.py for its size; inbox.config re-exports them and loads them l
 Every key is explained in config.example.toml."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-
-def secret(default: str = "") -> Any:
-    """As inbox.config.secret: "env:NAME" is read from the environment when the file loads."""
-    return field(default=default, metadata={"secret": True})
-
-
-def one_of(default: str, *others: str) -> Any:
-    """As inbox.config.one_of: a fixed set of values, checked when the file loads."""
-    return field(default=default, metadata={"choices": (default, *others)})
+from inbox.config_fields import one_of, secret
 
 
 @dataclass(frozen=True)
