@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -164,6 +165,39 @@ def new_context(browser, board):
     host = board.host
     context.route("**/*", lambda route: route.continue_() if _is_local(route.request.url, host) else route.abort())
     return context
+
+
+# Viewports the browser tests look at: a phone, a tablet, a desktop.
+SIZES = {"phone": (390, 844), "tablet": (768, 1024), "desktop": (1440, 900)}
+
+
+def sized_page(context, size: tuple[int, int], dark: bool = False, timeout_ms: int = 10_000):
+    """A new page of context at this viewport, in the light or the dark colour scheme."""
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.emulate_media(color_scheme="dark" if dark else "light")
+    return page
+
+
+@contextmanager
+def page_maker(browser, board: RunningBoard):
+    """make(role, size, dark=False) -> a page logged in as role at that viewport, each in a
+    context of its own (own cookies); every context is closed afterwards."""
+    contexts = []
+
+    def make(role: str, size: tuple[int, int], dark: bool = False):
+        context = new_context(browser, board)
+        contexts.append(context)
+        page = sized_page(context, size, dark)
+        login(page, board, role)
+        return page
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def _is_local(url: str, host: str) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from tests.browser.harness import login, new_context
+from tests.browser.harness import login, new_context, sized_page
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -44,11 +44,8 @@ def violations(page, axe_source) -> list[str]:
 
 def _context(browser, board, size, dark=False):
     context = new_context(browser, board)
-    page = context.new_page()
-    page.set_default_timeout(30_000)  # the shared machine is slow at times; no timing is asserted
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.emulate_media(color_scheme="dark" if dark else "light")
-    return context, page
+    # The shared machine is slow at times; no timing is asserted.
+    return context, sized_page(context, size, dark, timeout_ms=30_000)
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])

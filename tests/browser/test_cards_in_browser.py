@@ -12,11 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from inbox.models import Tip
-from tests.browser.harness import login, new_context, start_board
+from tests.browser.harness import SIZES, page_maker, start_board
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / os.environ.get("INBOX_SCREENSHOTS", "build/screenshots")
-SIZES = {"phone": (390, 844), "tablet": (768, 1024), "desktop": (1440, 900)}
 
 
 @pytest.fixture(scope="module")
@@ -29,20 +28,8 @@ def cards_board(tmp_path_factory):
 @pytest.fixture
 def opened(browser, cards_board):
     """opened(role, size) -> a logged-in page on the module's board at that viewport."""
-    contexts = []
-
-    def make(role, size=SIZES["desktop"]):
-        context = new_context(browser, cards_board)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.set_viewport_size({"width": size[0], "height": size[1]})
-        login(page, cards_board, role)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
+    with page_maker(browser, cards_board) as make:
+        yield lambda role, size=SIZES["desktop"]: make(role, size)
 
 
 def _story_id(board) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.harness import login, new_context
+from tests.browser.harness import page_maker
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / os.environ.get("INBOX_SCREENSHOTS", "build/screenshots")
@@ -21,21 +21,8 @@ NO_BID = "<20261102083114.4471@mail.example.org>"  # a reporter's beat (State & 
 @pytest.fixture
 def sized(browser, board):
     """sized(role, (w, h), dark=False) -> a logged-in page at that viewport."""
-    contexts = []
-
-    def make(role, size, dark=False):
-        context = new_context(browser, board)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.set_viewport_size({"width": size[0], "height": size[1]})
-        page.emulate_media(color_scheme="dark" if dark else "light")
-        login(page, board, role)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
+    with page_maker(browser, board) as make:
+        yield make
 
 
 def _no_sideways_scroll(page) -> None:
