@@ -121,6 +121,13 @@ def take_write_lock(session: Session) -> None:
         session.execute(text("UPDATE mailboxes SET id = id WHERE 0 = 1"))
 
 
+def write_afresh(session: Session) -> None:
+    """End this session's transaction (committing what it holds) and begin a writer: for a write
+    that follows something slow (a post, a send) done on what an earlier read loaded."""
+    session.commit()
+    take_write_lock(session)
+
+
 def reserve_ids(session: Session, table: str, n: int) -> list[int]:
     """n primary keys for table, handed out before the rows exist (so no flush is needed to know them).
 

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from inbox.config import NotifySettings, Settings
+from inbox.db import take_write_lock, write_afresh
 from inbox.models import NotifyChannel, NotifyDelivery, NotifyEvent, User, utcnow
 from inbox.notify import payloads
 
@@ -63,6 +64,7 @@ def deliver(session: Session, settings: Settings, delivery_id: int, queue=None) 
     event = session.get(NotifyEvent, row.event_id)
     channel = session.get(NotifyChannel, row.channel_id) if row.channel_id is not None else None
     if channel is not None and (channel.paused_at is not None or not channel.active):
+        write_afresh(session)
         row.state, row.attempts = "held", row.attempts - 1
         session.commit()
         return row.state
@@ -73,6 +75,7 @@ def deliver(session: Session, settings: Settings, delivery_id: int, queue=None) 
             _email(session, settings, row, event, queue)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row, then retried or given up
         return _failed(session, cfg, row, channel, exc, queue)
+    write_afresh(session)  # the post took a while: the worker may have committed since this read began
     row.state, row.sent_at, row.last_error = "sent", utcnow(), ""
     if channel is not None:
         channel.consecutive_failures, channel.last_success_at = 0, utcnow()
@@ -125,6 +128,7 @@ def _email(session: Session, settings: Settings, row: NotifyDelivery, event: Not
     """Hand the email to outgoing mail (stored, then sent by its own job with its own retries)."""
     from inbox.outgoing import queue_message, send_later
 
+    write_afresh(session)  # all of it is in the store: read and write as one writer
     who = session.get(User, row.user_id)
     if who is None or not who.active:
         raise DeliveryFailed("the user is gone or inactive")
@@ -147,6 +151,7 @@ def _email(session: Session, settings: Settings, row: NotifyDelivery, event: Not
 def _failed(session: Session, cfg: NotifySettings, row: NotifyDelivery, channel: NotifyChannel | None,
             exc: Exception, queue) -> str:
     session.rollback()
+    take_write_lock(session)
     row = session.get(NotifyDelivery, row.id)
     channel = session.get(NotifyChannel, channel.id) if channel is not None else None
     reason = str(exc) if isinstance(exc, DeliveryFailed) else type(exc).__name__

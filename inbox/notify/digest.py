@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox.config import Settings
+from inbox.db import take_write_lock
 from inbox.models import NotifyPref, Tip, User, utcnow
 from inbox import notify
 from inbox.notify.payloads import link
@@ -21,6 +22,7 @@ def due(session: Session, settings: Settings, now=None) -> int:
     if now.hour < settings.notify.digest_hour:
         return 0
     today = now.date().isoformat()
+    take_write_lock(session)  # it reads, then writes
     count = 0
     for pref in session.scalars(select(NotifyPref).where(NotifyPref.digest.is_(True), NotifyPref.last_digest_on != today)):
         notify.record(session, "digest", None, key=f"digest:{pref.user_id}:{today}", target_user_id=pref.user_id)

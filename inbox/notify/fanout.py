@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from inbox.db import take_write_lock
 from inbox.models import NotifyChannel, NotifyDelivery, NotifyEvent, NotifyPref, Tip, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,11 @@ def email_users(session: Session, event: NotifyEvent, tip: Tip | None) -> list[U
 
 def fan_out(session: Session) -> list[int]:
     """Turn the events not yet fanned out into deliveries; returns the new deliveries' ids."""
+    take_write_lock(session)  # as new_tips: it reads, then writes
     events = list(session.scalars(select(NotifyEvent).where(NotifyEvent.fanned_out_at.is_(None))
                                   .order_by(NotifyEvent.id).limit(BATCH)))
     if not events:
+        session.rollback()  # let the write lock go
         return []
     channels = list(session.scalars(select(NotifyChannel).where(NotifyChannel.active.is_(True))))
     made: list[NotifyDelivery] = []

@@ -8,6 +8,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from inbox import notify
+from inbox.db import take_write_lock
 from inbox.models import NotifyDelivery, NotifyEvent, Tip, utcnow
 from inbox.notify import digest
 from inbox.notify.deliver import deliver
@@ -18,6 +19,7 @@ NEW_TIP_WINDOW = 1000  # the sweep looks for un-noticed tips among the last this
 REQUEUE_BATCH = 500
 def new_tips(session: Session, tip_ids) -> int:
     """Raise tip.created for tips the worker stored (a tip already noticed is skipped)."""
+    take_write_lock(session)  # it reads, then writes: on SQLite, wait for the worker's commit rather than fail
     count = 0
     for tip_id in tip_ids:
         if isinstance(tip_id, int) and session.get(Tip, tip_id) is not None:

@@ -34,6 +34,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from sqlalchemy import and_, or_, select, update
 
 from inbox.config import Settings, SmtpSettings
+from inbox.db import take_write_lock
 from inbox.models import Outgoing, utcnow
 from inbox.outgoing import angle, new_message_id
 
@@ -65,6 +66,7 @@ def sweep(settings: Settings, sessions, grace_seconds: float = 60.0) -> list[int
     now = utcnow()
     lease = timedelta(seconds=settings.smtp.lease_seconds)
     with sessions() as session:
+        take_write_lock(session)  # it reads, then writes
         stuck = session.scalars(select(Outgoing).where(
             Outgoing.state == "sending", Outgoing.sending_at < now - lease)).all()
         for row in stuck:
@@ -132,6 +134,7 @@ def _failed(settings: Settings, sessions, outgoing_id: int, answer: str, attempt
     smtp = settings.smtp
     final = not temporary or attempts >= smtp.max_attempts
     with sessions() as session:
+        take_write_lock(session)
         row = session.get(Outgoing, outgoing_id)
         if row is None:  # purged with its tip meanwhile
             return "failed"

@@ -36,10 +36,16 @@ def test_kick_and_server_restart_mid_sync_then_the_worker_finishes_without_spinn
         at_stop = db.tips()
         # Once it has noticed (it may first finish storing a batch in hand), it only backs off.
         wait_for(lambda: worker.text().count("retry in") > failures, 60, what="the worker noticing")
-        cpu = worker.cpu_seconds()
-        time.sleep(4.0)
-        spent = worker.cpu_seconds() - cpu
-        assert spent < 0.5, f"{spent:.2f}s of CPU in 4s while the server was down"
+        # Jobs queued for the batches stored before the outage may still run (on a loaded
+        # machine, for seconds): a quiet 4-second window out of three shows it is not spinning.
+        spent = []
+        for _ in range(3):
+            cpu = worker.cpu_seconds()
+            time.sleep(4.0)
+            spent.append(worker.cpu_seconds() - cpu)
+            if spent[-1] < 0.5:
+                break
+        assert min(spent) < 0.5, f"CPU seconds in each 4 s while the server was down: {spent}"
         own_dovecot.start()
         wait_for(lambda: db.tips() == n and all(f.last_uid == n for f in db.folders()), 120, what="all tips")
         assert at_stop < n, "the restart came mid-sync"

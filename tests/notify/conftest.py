@@ -28,6 +28,7 @@ class Endpoint:
     url: str
     received: list = field(default_factory=list)
     status: int = 200  # what it answers; set to 500 to make it fail
+    on_post: object = None  # called (no arguments) before it answers, e.g. to commit to the store meanwhile
 
 
 @pytest.fixture
@@ -39,6 +40,8 @@ def endpoint():
         def do_POST(self):  # noqa: N802 - http.server's name
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             state.received.append(Received(self.path, dict(self.headers.items()), body))
+            if state.on_post is not None:
+                state.on_post()
             self.send_response(state.status)
             self.send_header("Content-Length", "2")
             self.end_headers()
