@@ -8,6 +8,7 @@ it fails rather than skips.
 from __future__ import annotations
 
 import os
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -65,22 +66,39 @@ def pg_url(request):
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file with every table, made once per test process: each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "inbox.db"
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    engine.dispose()  # the last connection checkpoints the WAL into the file
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     """The URL of an empty database with every table (a fresh one per test)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'inbox.db'}"
-        engine = make_engine(url)
-        create_schema(engine)
-        engine.dispose()
-        return url
+        path = tmp_path / "inbox.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_url")
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.exec_driver_sql(_EMPTY_EVERY_TABLE)
     engine.dispose()
     return url
+
+
+# Children first; then every sequence back to 1. A DELETE of a test's few rows costs
+# milliseconds where TRUNCATE of every table cost 0.3 to 1 s a test. Triggers are off for this
+# transaction only (the audit log's append-only trigger would refuse the DELETE; TRUNCATE
+# fires no row triggers either).
+_EMPTY_EVERY_TABLE = ";".join(
+    ["SET LOCAL session_replication_role = replica"]
+    + [f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables)]
+    + ["SELECT setval(c.oid::regclass, 1, false) FROM pg_class c WHERE c.relkind = 'S'"])
 
 
 @pytest.fixture

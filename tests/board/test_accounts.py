@@ -44,6 +44,8 @@ def test_password_change_needs_the_current_one_and_ends_the_other_sessions(app, 
     assert Client(app).login(users["editor"][1], PASSWORD).status_code == 401
     assert Client(app).login(users["editor"][1], NEW).status_code == 302
     assert "password_change" in _actions(db, users["editor"][0])
+    with db() as s:  # what the board stores is argon2id at its full work (test users are made cheaper)
+        assert s.get(User, users["editor"][0]).password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
 def _enrol(client):
