@@ -44,7 +44,8 @@ def main() -> int:
     import zipcodes
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--common-words", nargs="*", default=[], help="folders of real mail whose lower-case words are no places")
+    ap.add_argument("--common-words", nargs="*", default=[],
+                    help="folders of real mail whose lower-case words are no places")
     args = ap.parse_args()
     words = common_words(args.common_words)
 
@@ -70,12 +71,12 @@ def main() -> int:
         big = sorted(r for r, n in counts.items() if n >= places.MIN_SHARE * total)
         if 0 < len(big) <= places.MAX_REGIONS and name not in words:
             kept[name] = big
-    regions = zips
     lines = [f"{k}\t{';'.join(v)}" for k, v in sorted(kept.items())]
-    with gzip.open(places.TABLE, "wt", encoding="utf-8", compresslevel=9) as fh:
-        fh.write("# U.S. postal places and counties -> their counties (scripts/build_places.py; data: the zipcodes package, MIT)\n")
-        fh.write("\n".join(lines) + "\n")
-    print(f"{len(kept)} names kept of {len(regions)} ({len(regions) - len(kept)} in more than "
+    text = ("# U.S. postal places and counties -> their counties "
+            "(scripts/build_places.py; data: the zipcodes package, MIT)\n" + "\n".join(lines) + "\n")
+    # mtime 0: the same bytes every build
+    places.TABLE.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
+    print(f"{len(kept)} names kept of {len(zips)} ({len(zips) - len(kept)} in more than "
           f"{places.MAX_REGIONS} counties or a common word) -> {places.TABLE}")
     return 0
 
