@@ -222,6 +222,7 @@ def names(subject: str, body: str, text: str | None = None) -> dict[str, int]:
 
     previous = None  # a word that can own the number after it
     last_word = ""
+    street_of_number = False  # the word after an ordinal is its street ("2nd St."): no name of its own
     for at, (kind, text, initial) in enumerate(tokens):
         if kind == "number":
             end_run()
@@ -230,6 +231,7 @@ def names(subject: str, body: str, text: str | None = None) -> dict[str, int]:
                 following = _next_word(tokens, at)
                 if following in STREET_NOUNS:
                     found[f"{number} street"] = found.get(f"{number} street", 0) | ID | WHERE
+                    street_of_number = True
             elif previous and _NUMBER.fullmatch(number):
                 found[f"{previous} {number}"] = found.get(f"{previous} {number}", 0) | ID
             previous, last_word = None, ""
@@ -241,6 +243,11 @@ def names(subject: str, body: str, text: str | None = None) -> dict[str, int]:
             previous, last_word = None, ""
             continue
         lower = text.lower()
+        if street_of_number:
+            street_of_number = False
+            if ABBREVIATIONS.get(lower, lower) in STREET_NOUNS:
+                previous, last_word = None, lower
+                continue
         if lower.endswith(("'s", "’s")):
             lower = lower[:-2]  # "Crestline's" is Crestline
         word = ABBREVIATIONS.get(lower, lower)

@@ -3,8 +3,9 @@
     found = stories.features(subject, own_words)   # in any process; None: too little to compare
     found.terms_bytes(), found.meaning_bytes()      # as stored in tip_signatures
 
-A tip's *terms* are its content words (inbox.sort.clusters) and its salient names
-(inbox.sort.salient: places and institutions, people, numbers), each with its
+A tip's *terms* are its content words (inbox.sort.clusters), its salient names
+(inbox.sort.salient: places and institutions, people, numbers) and the counties
+its places lie in (inbox.sort.places), each with its
 count and its kinds, kept only as 4-byte hashes: never as text. Its *meaning* is
 the mean of the shipped word-piece table's vectors (inbox.sort.meaning) over its
 content words, stored as 128 signed bytes. The story index weighs them
@@ -19,12 +20,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inbox.sort import clusters, salient
+from inbox.sort import clusters, places, salient
 
 MIN_TERMS = 3  # fewer content words and names than this: too little to tell which story
 MAX_TERMS = 250  # the most frequent this many; a 4,000-character tip rarely has more
 CONTENT = 0  # a term that is only a content word; salient.NAME | WHERE | ID otherwise
 NUMBERED = 8  # "precinct #": the tip numbers a precinct (with NUMBERED alone: no word of the tip, only this)
+REGION = 16  # "allegheny|PA": a county the tip's places lie in (inbox.sort.places), only ever this kind
 _TERM = np.dtype([("hash", "<u4"), ("kind", "u1"), ("tf", "u1")])
 
 
@@ -90,10 +92,6 @@ class Features:
             vector /= max(float(np.linalg.norm(vector)), 1e-6)
         return cls(rows["hash"].astype(np.uint32), rows["kind"].copy(), rows["tf"].copy(), vector)
 
-    def named(self) -> np.ndarray:
-        """The hashes of the names among the terms."""
-        return self.hashes[self.kinds != CONTENT]
-
 
 def features(subject: str, body: str, embed: bool = True) -> Features | None:
     """The terms and meaning of a tip's subject and own words, or None when too few."""
@@ -103,7 +101,10 @@ def features(subject: str, body: str, embed: bool = True) -> Features | None:
     for w, n in words.items():
         stems[stem(w) if "-" not in w else w] += n
     found: dict[str, list[int]] = {w: [CONTENT, n] for w, n in stems.most_common(MAX_TERMS)}
-    for name, kind in salient.names(subject, body, text).items():
+    named = salient.names(subject, body, text)
+    for region in places.regions(named):
+        found["@" + region] = [REGION, 1]  # "@": no word of a tip starts with it
+    for name, kind in named.items():
         term = " ".join(_norm(w) for w in name.split())
         row = found.setdefault(term, [CONTENT, 1])
         row[0] |= kind

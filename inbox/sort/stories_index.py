@@ -17,7 +17,7 @@ from datetime import datetime
 import numpy as np
 
 from inbox.sort.salient import ID, WHERE
-from inbox.sort.stories import CONTENT, NUMBERED, Features
+from inbox.sort.stories import CONTENT, NUMBERED, REGION, Features
 
 PRIOR_TIPS = 20  # a young index counts this many more tips, so no content word looks rare by chance
 # ... and this many for a name: a given place or person is named in few of all tips a desk will ever get,
@@ -30,6 +30,7 @@ CANDIDATES = 5  # stories scored in full per tip
 NAME_BITS_CAP = 30.0
 PARTIAL_CONFLICT = 0.5
 NAME_BITS = 4.0  # a name in more than one tip in 16 (a list's footer, the desk's own city) is no rare name
+REGION_SHARE = 0.5  # a shared county counts as this share of a shared name of the same rarity
 
 
 @dataclass
@@ -117,9 +118,11 @@ class StoryIndex:
             df[term] = df.get(term, 0) + 1
 
     def vector(self, found: Features) -> dict[int, float]:
-        """The tip's TF-IDF vector (sublinear counts), unit length."""
+        """The tip's TF-IDF vector (sublinear counts), unit length; over its words and names, not the
+        counties its places lie in (those speak once, in evidence())."""
         idf = self.idf
-        weights = {t: (1.0 + math.log(n)) * idf(t) for t, n in zip(found.hashes.tolist(), found.tf.tolist())}
+        weights = {t: (1.0 + math.log(n)) * idf(t) for t, n, k in zip(found.hashes.tolist(), found.tf.tolist(),
+                                                                      found.kinds.tolist()) if k != REGION}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {t: w / norm for t, w in weights.items()}
 
@@ -158,9 +161,12 @@ class StoryIndex:
         # ("Emergency", "Safety" in a press release's headings) only as the word it also is. Either
         # way by the share of the story's members using it: one reader's word in a story of many is not the story's.
         shared = sorted(((story.share(t) * (idf(t) if k and kinds[t] else word_idf(t)), t) for t, k in mine.items()
-                         if t in kinds and (k | kinds[t]) not in (CONTENT, NUMBERED) and idf(t) >= NAME_BITS),
+                         if t in kinds and (k | kinds[t]) not in (CONTENT, NUMBERED, REGION) and idf(t) >= NAME_BITS),
                         reverse=True)
-        names = min(NAME_BITS_CAP, sum(b for b, _ in shared))
+        # The county their places lie in ("Penn Hills" and "Brentwood": Allegheny), counted once: the rarest shared.
+        region = max((story.share(t) * word_idf(t) for t, k in mine.items()
+                      if k == REGION and kinds.get(t) == REGION and word_idf(t) >= NAME_BITS), default=0.0)
+        names = min(NAME_BITS_CAP, sum(b for b, _ in shared) + REGION_SHARE * region)
         my_places = [t for t, k in mine.items() if k & WHERE and idf(t) >= PLACE_BITS]
         if story._places is None:
             story._places = [t for t, k in kinds.items() if k & WHERE and story.share(t) >= 1.0]

@@ -156,3 +156,11 @@ def test_sort_all_gives_terms_to_tips_stored_before_there_were_stories(db, setti
         assert session.scalar(select(TipSignature.terms).where(TipSignature.tip_id == old))
     (new,) = store(db, settings, bo_s_account())
     assert _linked(db, old, new)
+
+
+def test_the_street_after_an_ordinal_is_no_saint():
+    # "2nd St." is a street: its "St" names no Saint (which every tip naming a numbered street would share).
+    found = salient.names("stuck", "The train stopped past 2nd St. and we walked to the 5th Street station.")
+    assert "2nd street" in found and "5th street" in found
+    assert "saint" not in found
+    assert "saint anne" in salient.names("mass", "The food bank at St. Anne has run out of formula.")
