@@ -219,27 +219,36 @@ def _story_decision(session: Session, tip_id: int, other_id: int, same: bool, so
     record_decision(session, None, tip_id, other_id, same, source, user_id, StorySettings())
 
 
-def bulk(session: Session, user: User, tip_ids: list[int], action: str, ip: str = "") -> int:
-    """Apply one action ("status:X", "assign:ID", "assign:none", "claim", "spam") to each selected tip."""
+def bulk(session: Session, user: User, tip_ids: list[int], action: str, ip: str = "",
+         story_ids: list[int] = ()) -> int:
+    """Apply one action ("status:X", "assign:ID", "assign:none", "claim", "spam") to each selected
+    tip, and to every tip of each selected story card; returns how many tips it changed."""
+    from inbox.board.stories import act_on_story  # stories builds on this module
+
     if not is_editor(user):
         raise Forbidden("Only editors act on many tips at once.")  # reporters claim one tip at a time
-    if not tip_ids:
+    if not tip_ids and not story_ids:
         raise ActionError("Select some cards first.")
-    if len(tip_ids) > BULK_LIMIT:
+    if len(tip_ids) + len(story_ids) > BULK_LIMIT:
         raise ActionError(f"At most {BULK_LIMIT} cards at once.")
     verb, _, arg = action.partition(":")
+    if verb == "spam":
+        verb, arg = "status", "spam"
+    if verb not in ("status", "assign", "claim") or (verb == "assign" and not (arg == "none" or is_id(arg))):
+        raise ActionError("Unknown bulk action.")
     versions = dict(session.execute(select(Tip.id, Tip.version).where(Tip.id.in_(tip_ids))).all())
     if len(versions) != len(set(tip_ids)):
         raise NotFound("Some of the selected tips no longer exist.")
     for tip_id in dict.fromkeys(tip_ids):
         if verb == "status":
             set_status(session, user, tip_id, versions[tip_id], arg, ip)
-        elif verb == "spam":
-            set_status(session, user, tip_id, versions[tip_id], "spam", ip)
-        elif verb == "assign" and (arg == "none" or is_id(arg)):
+        elif verb == "assign":
             assign(session, user, tip_id, versions[tip_id], None if arg == "none" else int(arg), ip)
-        elif verb == "claim":
-            claim(session, user, tip_id, versions[tip_id], ip)
         else:
-            raise ActionError("Unknown bulk action.")
-    return len(versions)
+            claim(session, user, tip_id, versions[tip_id], ip)
+    # A story card stands for its tips: each as it is now (the story page's own versions check
+    # is for a person looking at the story's tips; the board showed only its lead).
+    changed = len(versions)
+    for story_id in dict.fromkeys(story_ids):
+        changed += act_on_story(session, user, story_id, {}, verb, arg, ip, rest_as_is=True)
+    return changed

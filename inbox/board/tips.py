@@ -233,13 +233,13 @@ def dismiss_suggestion(tip_id: int, suggestion_id: int):
 @bp.route("/bulk", methods=["POST"])
 def bulk():
     """One action on every selected card."""
-    ids = request.form.getlist("ids")
-    if not all(i.isdigit() for i in ids):
+    if not all(i.isdigit() for i in request.form.getlist("ids") + request.form.getlist("stories")):
         abort(400, description="The selection is not valid.")
-    tip_ids = int_list("ids")
+    tip_ids, story_ids = int_list("ids"), int_list("stories")
     session = db()
     try:
-        count = actions.bulk(session, user(), tip_ids, request.form.get("action", ""), ip=client_ip())
+        count = actions.bulk(session, user(), tip_ids, request.form.get("action", ""), ip=client_ip(),
+                             story_ids=story_ids)
         session.commit()
     except actions.ActionError as exc:
         session.rollback()

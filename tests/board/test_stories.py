@@ -134,6 +134,28 @@ def test_moving_a_story_moves_every_tip_and_a_stale_page_is_a_conflict(client_fo
         assert [s.get(Tip, i).status for i in ids] == ["pursuing", "pursuing"]
 
 
+def test_selecting_a_story_card_applies_a_bulk_action_to_every_tip_of_the_story(client_for, db, users):
+    with db() as s, s.begin():
+        ids = _story(s, 9, 3)
+        lone = make_tip(s, subject="A lone tip").id
+    editor = client_for("editor")
+    box = _soup(editor.get("/")).select_one('article.card[data-story="9"] input.card-select')
+    assert (box["name"], box["value"]) == ("stories", "9")  # the card's checkbox names the story, not its lead
+    response = editor.post("/tips/bulk", {"stories": "9", "ids": str(lone), "action": "status:reviewing"})
+    assert response.status_code == 302
+    assert "Done for 4 tips." in editor.get(response.headers["Location"]).get_data(as_text=True)
+    with db() as s:
+        assert [s.get(Tip, i).status for i in ids + [lone]] == ["reviewing"] * 4
+    reporter = users["reporter"][0]
+    assert editor.post("/tips/bulk", {"stories": "9", "action": f"assign:{reporter}"}).status_code == 302
+    with db() as s:
+        assert {(s.get(Tip, i).assignee_id, s.get(Tip, i).status) for i in ids} == {(reporter, "assigned")}
+    assert editor.post("/tips/bulk", {"stories": "x9", "action": "status:declined"}).status_code == 400
+    assert client_for("reporter").post("/tips/bulk", {"stories": "9", "action": "status:declined"}).status_code == 403
+    with db() as s:
+        assert [s.get(Tip, i).status for i in ids] == ["assigned"] * 3  # neither changed a thing
+
+
 def test_a_reporter_may_not_move_a_story_that_is_not_hers_and_sees_no_control_for_it(client_for, db, users):
     with db() as s, s.begin():
         ids = _story(s, 3, 2)
