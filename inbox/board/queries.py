@@ -10,7 +10,7 @@ words occur in what the viewer may read of them (inbox.board.redact.matches_reda
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
@@ -246,7 +246,8 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
         # than the rest of the page, and nobody pages that far.
         cap = max(COUNT_CAP, offset + f.per) + 1
         totals = dict(zip(statuses, session.execute(st.totals(shape), {**params, "cap": cap}).one()))
-        ids = list(session.scalars(st.card_ids(shape), {**params, "per": f.per, "offset": offset}))
+        long = tuple(s for s in statuses if totals[s] >= cap) if f.sort == "readers" else ()
+        ids = list(session.scalars(st.card_ids(replace(shape, long=long)), {**params, "per": f.per, "offset": offset}))
     rows = session.execute(st.CARDS, {"ids": ids}).all()
     readers.load(r.sender_address for r in rows)
     stories = story_stats(session, user, (r.cluster_id for r in rows if r.cluster_size > 1))

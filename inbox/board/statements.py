@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Integer, any_, bindparam, column, exists, func, or_, select, text, union_all
+from sqlalchemy import Integer, any_, bindparam, column, exists, func, literal, or_, select, text, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
@@ -46,6 +46,7 @@ class Shape:
     until: bool = False
     search: bool = False
     sort: str = "age"
+    long: tuple[str, ...] = ()  # the columns past the count cap (the readers sort walks those; see card_ids)
 
 
 def where(shape: Shape, T=Tip, bare: bool = False) -> list:
@@ -126,14 +127,38 @@ def totals(shape: Shape):
 def card_ids(shape: Shape):
     """The ids on one page of every column: a UNION of per-column LIMIT/OFFSET selects."""
     clauses = cards_where(shape)
-    per_column = [
-        select(Tip.id).where(*clauses, Tip.status == s).order_by(*_order(shape))
-        .limit(bindparam("per")).offset(bindparam("offset")).subquery()
-        for s in shape.statuses
-    ]
+    per_column = [(_by_readers if shape.sort == "readers" and s in shape.long else _by_order)(shape, clauses, s)
+                  for s in shape.statuses]
     if len(per_column) == 1:
         return select(per_column[0].c.id)
     return union_all(*(select(sq.c.id) for sq in per_column))
+
+
+def _by_order(shape: Shape, clauses: list, status: str):
+    return (select(Tip.id).where(*clauses, Tip.status == status).order_by(*_order(shape))
+            .limit(bindparam("per")).offset(bindparam("offset")).subquery())
+
+
+def _by_readers(shape: Shape, clauses: list, status: str):
+    """The most readers first, as _order has it, for a long column: from two walks that stop at
+    the page's end rather than a sort of the whole column (a short column is sorted: the walk
+    would visit every story of the desk to find its few): stories from the clusters' readers index
+    outwards (each cluster's card is its first tip in the column that passes the filters),
+    and lone tips newest first; a card of the page is among the first per + offset of its
+    kind, so the two cut there and merged give the page."""
+    upto = bindparam("per", type_=Integer) + bindparam("offset", type_=Integer)
+    member = aliased(Tip)  # by ix_tips_story (cluster_id, status) alone: the filters' own indexes kept out
+    lead_id = (select(func.min(member.id)).where(member.cluster_id == Cluster.id, member.status == status,
+                                                 *where(shape, member, bare=True)).scalar_subquery())
+    stories = (select(Tip.id, Cluster.readers.label("readers"), Tip.received_at)
+               .select_from(Cluster).join(Tip, Tip.id == lead_id)
+               .order_by(Cluster.readers.desc(), Tip.received_at.desc(), Tip.id.desc()).limit(upto).subquery())
+    lone = (select(Tip.id, literal(1).label("readers"), Tip.received_at)
+            .where(*clauses, Tip.status == status, Tip.cluster_id.is_(None))
+            .order_by(Tip.received_at.desc(), Tip.id.desc()).limit(upto).subquery())
+    both = union_all(select(stories), select(lone)).subquery()
+    return (select(both.c.id).order_by(both.c.readers.desc(), both.c.received_at.desc(), both.c.id.desc())
+            .limit(bindparam("per")).offset(bindparam("offset")).subquery())
 
 
 @lru_cache(maxsize=256)

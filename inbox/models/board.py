@@ -169,6 +169,10 @@ Index("ix_tips_board_topic", _tips.thread_root_id, _tips.topic, _tips.status, _t
       _tips.cluster_id)
 Index("ix_tips_story", _tips.cluster_id, _tips.status, _tips.thread_root_id, _tips.topic, _tips.assignee_id,
       _tips.received_at)
+# The board sorted by deadline: the nearest first, tips without one last, then newest, as
+# inbox.board.statements._order has it, walked in order (a sort of the column cost 0.3 s).
+Index("ix_tips_deadline", _tips.thread_root_id, _tips.status, _tips.deadline.is_(None), _tips.deadline,
+      _tips.received_at.desc(), _tips.id.desc(), _tips.topic, _tips.assignee_id, _tips.cluster_id)
 # Search finds tips by id; this answers "which of them are roots, in which column" from the index.
 Index("ix_tips_board_id", _tips.id, _tips.thread_root_id, _tips.status, _tips.topic, _tips.assignee_id)
 

@@ -76,6 +76,9 @@ class Cluster(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    # The board sorted by readers walks stories in this order (inbox.board.statements._by_readers).
+    __table_args__ = (Index("ix_clusters_readers", readers.desc(), id),)
+
 
 class TipSignature(Base):
     """What the story index keeps of a tip (inbox.sort.stories): its terms and meaning, reloaded by Sorter.load."""

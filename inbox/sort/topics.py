@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, replace
+from functools import cache
 from importlib import resources
 from typing import Mapping
 
@@ -22,8 +23,10 @@ _WORD = re.compile(r"\w+")
 SUBJECT_WEIGHT = 1.5
 
 
+@cache
 def default_topics() -> tuple[TopicSettings, ...]:
-    """The built-in desk (inbox/sort/desk.toml), read through the same checks as config.toml."""
+    """The built-in desk (inbox/sort/desk.toml), read through the same checks as config.toml,
+    once a process (the tip page asks on every request; frozen dataclasses, so shared safely)."""
     data = tomllib.loads(resources.files("inbox.sort").joinpath("desk.toml").read_text(encoding="utf-8"))
     return from_dict({"sorting": {"topics": data["topics"]}}).sorting.topics
 

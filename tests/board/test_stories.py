@@ -73,6 +73,29 @@ def test_the_lists_sort_by_age_deadline_or_readers(sort, expected, client_for, d
     assert {a, b, c}
 
 
+def test_a_long_column_sorted_by_readers_pages_as_a_short_one_does(client_for, db, monkeypatch):
+    """Past the count cap a column is walked story by story from the clusters' readers index
+    rather than sorted whole: the pages must be the same cards in the same order."""
+    with db() as s, s.begin():
+        for n, readers in enumerate((2, 5, 3, 5, 1, 4), start=20):
+            _story(s, n, readers)
+        for i in range(7):
+            make_tip(s, subject=f"lone {i}", age_hours=i * 0.5)
+        make_tip(s, subject="another column", status="pursuing")
+    editor = client_for("editor")
+
+    def pages():
+        return [[(c.get("data-story"), c.select_one("a.card-link").get_text())
+                 for c in _soup(editor.get(f"/?sort=readers&per=4&page={p}")).select("#column-new article.card")]
+                for p in (1, 2, 3, 4)]
+
+    sorted_whole = pages()
+    assert [n for n, _ in sorted_whole[0]] == ["23", "21", "25", "22"]  # 5, 5, 4, 3 readers; the newer first among equals
+    monkeypatch.setattr("inbox.board.queries.COUNT_CAP", 3)  # every column is "long" now
+    assert pages() == sorted_whole
+    assert sum(len(p) for p in sorted_whole) == 6 + 7
+
+
 def test_a_bad_sort_is_a_400_page(client_for):
     assert client_for("editor").get("/?sort=loudest").status_code == 400
 
