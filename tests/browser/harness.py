@@ -213,3 +213,12 @@ def login(page, board: RunningBoard, role: str) -> None:
     with page.expect_navigation(wait_until="load"):  # "load": board.js (deferred) has bound its keys
         page.click("#login-submit")
     page.wait_for_selector("main#board")
+
+
+@contextmanager
+def swapped(page):
+    """Around a click on a tip or story page's form: wait until the answer has replaced the
+    page's main part (forms.js sends the form with fetch and swaps what is inside <main>)."""
+    page.evaluate("() => document.querySelectorAll('main > *').forEach(e => e.setAttribute('data-before-swap', ''))")
+    yield
+    page.wait_for_selector("main:not([aria-busy]) > :not([data-before-swap])", state="attached")

@@ -159,6 +159,32 @@ def test_dragging_a_card_to_another_status_moves_it(opened, cards_board):
     assert cards_board.tip(int(tip_id)).status == "published"
 
 
+def test_the_tip_and_story_pages_act_without_a_page_load(opened, cards_board):
+    page = opened("editor")
+    tip_id = page.locator("#column-new article.card:not([data-story])").first.get_attribute("data-tip-id")
+    page.goto(f"/tips/{tip_id}")
+    page.evaluate("window.stayed = true")  # a page load would forget it
+    page.select_option("#status-form select", "reviewing")
+    page.click("#status-submit")
+    page.wait_for_selector("#tip-status[data-status='reviewing']")
+    assert page.evaluate("window.stayed === true")
+    assert "Reviewing" in page.inner_text("body > p.flash")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'status-submit'")
+    page.fill("#note-body", "Called the depot: no answer yet.")
+    page.click("#note-submit")
+    page.wait_for_selector("#notes li.note >> text=Called the depot")
+    assert page.evaluate("window.stayed === true") and cards_board.tip(int(tip_id)).status == "reviewing"
+    story = _story_id(cards_board)
+    page.goto(f"/stories/{story}")
+    page.evaluate("window.stayed = true")
+    page.select_option("#story-status-form select", "declined")
+    page.click("#story-status-submit")
+    page.wait_for_selector("body > p.flash >> text=Moved the story to Declined")
+    assert page.evaluate("window.stayed === true")
+    with cards_board.demo.sessions() as s:
+        assert set(s.scalars(select(Tip.status).where(Tip.cluster_id == story, Tip.thread_root_id.is_(None)))) == {"declined"}
+
+
 def test_without_the_script_the_dialog_forms_still_work(browser, cards_board):
     context = browser.new_context(base_url=cards_board.url, java_script_enabled=False)
     page = context.new_page()

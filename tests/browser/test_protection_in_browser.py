@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from inbox.models import Reader, Tip
 from inbox.pipeline import Source
-from tests.browser.harness import login, new_context, start_board
+from tests.browser.harness import login, new_context, start_board, swapped
 
 NAME, ADDRESS, PHONE = "Rosa Quintero", "rquintero.home@example.net", "555-0142"
 IDENTITY = ("Rosa", "Quintero", "rquintero", ADDRESS, PHONE, "0142", "quintero-lease.pdf")
@@ -145,7 +145,7 @@ def test_editor_grants_the_reader_and_then_the_reporter_sees_them(browser, prote
     assert NAME in editor.locator("#tip-sender").inner_text()
     editor.select_option("#grant-form select[name=user_id]", label="Maya Torres")
     editor.fill("#grant-form input[name=reason]", "she is writing the eviction story")
-    with editor.expect_navigation():
+    with swapped(editor):
         editor.click("#grant-submit")
     assert "Maya Torres" in editor.locator("#reader-grants").inner_text()
     reporter_context = new_context(browser, board)
@@ -156,7 +156,7 @@ def test_editor_grants_the_reader_and_then_the_reporter_sees_them(browser, prote
     assert PHONE in reporter.locator("#tip-text").inner_text()
     assert reporter.locator("#my-grant").count() == 1
     # Revoked: the pseudonym again, on the next page she opens.
-    with editor.expect_navigation():
+    with swapped(editor):
         editor.click("#reader-grants .grant-revoke")
     reporter.goto(f"{board.url}tips/{root}")
     assert _leaks(reporter) == []

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from inbox.config import JobsSettings
 from inbox.jobs import Queue
 from inbox.models import Reader, ReplyTemplate, Tip
-from tests.browser.harness import RunningBoard, login
+from tests.browser.harness import RunningBoard, login, swapped
 from tests.outgoing.conftest import smtp_server, smtp_settings  # noqa: F401  (a fixture)
 
 
@@ -54,7 +54,7 @@ def test_a_reporter_replies_with_a_canned_reply_and_sees_it_sent(browser, reply_
         login(page, reply_board, "reporter")
         page.goto(reply_board.url + f"tips/{tip_id}")
         page.select_option("#reply-template", label="Thanks, we are on it")
-        with page.expect_navigation(wait_until="load"):
+        with swapped(page):
             page.click("#reply-submit")
         sent = page.locator("#replies li.outgoing[data-state=sent]")
         assert sent.count() == 1

@@ -291,28 +291,6 @@
     live();
   }
 
-  // The story page's forms go through fetch too, and the page swaps its own main part.
-  function storyPage(main) {
-    main.addEventListener("submit", function (e) {
-      if (!window.fetch || !window.FormData) { return; }
-      var form = e.target;
-      e.preventDefault();
-      var data = new FormData(form);
-      if (e.submitter && e.submitter.name) { data.append(e.submitter.name, e.submitter.value); }
-      var done = function (text) {
-        return fetch(location.pathname, { credentials: "same-origin", cache: "no-store" }).then(function (r) { return r.text(); })
-          .then(function (html) {
-            var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("story");
-            if (fresh) { main.innerHTML = fresh.innerHTML; }
-            var note = document.getElementById("story-said") || document.createElement("p");
-            note.id = "story-said"; note.className = "flash"; note.setAttribute("role", "status"); note.textContent = text;
-            main.parentNode.insertBefore(note, main);
-          });
-      };
-      send(form.action, data).then(function (body) { return done(body.message); }, function (err) { return done(err.message); });
-    });
-  }
-
   // A phone shows one status list at a time; the switcher's links pick it (and the URL's
   // #column-STATUS keeps it across a reload, and across the live board's swaps). Without the script the lists stack.
   function statusSwitcher(board, switcher) {
@@ -396,8 +374,6 @@
     var switcher = document.getElementById("status-switcher");
     if (board && switcher) { statusSwitcher(board, switcher); }
     if (board) { boardPage(board); }
-    var story = document.getElementById("story");
-    if (story) { storyPage(story); }
     filterFields();
     bulkForm();
     backLinks();
