@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from inbox.board.access import STATUS_LABELS, STATUSES, is_editor, may
+from inbox.board.desk import topic_list
 from inbox.board.live import board_state
 from inbox.board.queries import FLAGS, Filters, board_page, topics, user_labels
 from inbox.board.web import db, dialect, settings, user, vault
@@ -49,7 +50,8 @@ def index():
     page = board_page(session, me, filters, dialect(), users, settings().board.secret_key, vault())
     return render_template(
         "board/board.html", page=page, filters=filters, encrypted=vault() is not None, statuses=STATUSES, labels=STATUS_LABELS, flags=FLAGS,
-        topics=topics(session), users=users, editor=is_editor(me), may_export=may(me, "export", None),
+        topics=topics(session), desk_topics=topic_list(session, settings()), users=users, editor=is_editor(me),
+        may_export=may(me, "export", None),
         state=board_state(session), poll_seconds=settings().board.poll_seconds,
         mailboxes=session.execute(select(Mailbox.id, Mailbox.name).order_by(Mailbox.name)).all(),
         views=session.scalars(select(SavedView).where(SavedView.user_id == me.id).order_by(SavedView.name)).all(),

@@ -203,8 +203,11 @@ def test_editor_corrects_a_topic_by_keyboard_on_the_board(page, board):
     page.keyboard.press("t")
     dialog = page.locator("dialog#topic-dialog")
     assert dialog.is_visible()
-    dialog.locator("input[name=topic]").fill("civil rights")  # the desk's list, any case
-    dialog.locator("input[name=topic]").press("Enter")
+    options = dialog.locator("select[name=topic] option").all_inner_texts()
+    assert "Civil rights" in options and len(options) == len(set(options))  # the desk's list, nothing typed
+    dialog.locator("select[name=topic]").select_option("Civil rights")
+    page.keyboard.press("Tab")  # from the list to "Set topic", by keyboard
+    page.keyboard.press("Enter")
     _until(page, lambda: board.tip(tip_id).topic == "Civil rights", "topic corrected")
 
 
