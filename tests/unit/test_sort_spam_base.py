@@ -124,3 +124,24 @@ def test_the_shipped_model_file_holds_no_word_of_what_it_learned_from():
     assert leaked == []
     with np.load(spam_base.BASE_FILE, allow_pickle=False) as arrays:  # numbers only: nothing to unpickle
         assert all(arrays[name].dtype.kind in "iuf" for name in arrays.files)
+
+
+def test_the_fast_scorer_gives_the_probabilities_of_the_model_it_reads(base):
+    script = _script()
+    texts = [text for _, raw in script.corpus_messages(CORPUS)[::7] if (text := script.words(raw))]
+    texts += ["", "!!!", "  spaced\tout\n\nwords  ", "Ünïcödé wörds and ÉTÉ", "x" * 5000]
+    model = spam_base.read(spam_base.BASE_FILE)
+    fast = np.array([base.scores(t)["spam"] for t in texts])
+    assert np.allclose(fast, model.predict_proba(texts)[:, model.labels.index("spam")], atol=1e-6)
+
+
+def test_the_word_cache_starts_again_when_full_and_scores_stay_the_same(base, monkeypatch):
+    text = HAM[0].words
+    before = base.scores(text)["spam"]
+    chars = next(part[0].__self__ for part in base.parts if hasattr(part[0], "__self__"))
+    monkeypatch.setattr(chars, "CACHE_WORDS", 5)
+    fresh = " ".join(f"neverseen{i}" for i in range(8))  # more new words than the cache holds
+    base.scores(fresh)
+    assert set(chars.cache) == set(fresh.split())
+    assert base.scores(text)["spam"] == pytest.approx(before)  # its words cut again, the same counts
+    assert set(chars.cache) == set(text.lower().split())
