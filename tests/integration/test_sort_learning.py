@@ -172,6 +172,7 @@ def test_explain_names_the_rules_the_model_and_the_editor(db, settings, editor, 
     assert sort_command.explain(db, tid) == 0
     out = capsys.readouterr().out
     assert "landlord" in out and "eviction" in out and "rules decided" in out
+    assert "(shipped 0." in out  # the spam score names the model it started from
     assert "editor editor@newsroom.example set topic to 'Housing & homelessness'" in out
 
 
