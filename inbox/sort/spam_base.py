@@ -18,12 +18,15 @@ import hashlib
 import io
 import json
 import math
+import re
 import zipfile
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from inbox.sort import murmur
 
 BASE_FILE = Path(__file__).parent / "data" / "spam-base.npz"
 # Editors' labels of the rarer kind (spam or ham) at which the desk's model weighs as much as the base.
@@ -130,32 +133,32 @@ def read(path: Path):
         return from_arrays({name: arrays[name] for name in arrays.files})
 
 
+# The parts of TextModel.for_kind("spam"), in its FeatureUnion's order (a test checks they agree).
+PARTS = (("words", "word", (1, 2)), ("chars", "char_wb", (4, 5)))
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's token_pattern
+
+
 class LinearScorer:
     """The base model's probability for one text, computed straight from its arrays: the same
-    hashed n-grams, sublinear TF-IDF, L2 norm per part and SVM weights as TextModel, without
-    scikit-learn's pipeline around them (3.6 ms of CPU for a two-line message through TextModel,
-    0.11 ms here; bench/spam.py measures the whole spam score)."""
+    hashed n-grams (inbox/sort/murmur.py), sublinear TF-IDF, L2 norm per part and SVM weights
+    as TextModel, without scikit-learn (86 MB and a second of CPU to import in every sorting
+    process) or its pipeline (3.6 ms of CPU for a two-line message; bench/spam.py measures this)."""
 
     labels = ["ham", "spam"]
 
     def __init__(self, arrays):
-        from sklearn.feature_extraction._hashing_fast import transform as hashing
-        from sklearn.feature_extraction.text import HashingVectorizer
+        from inbox.sort.model import HASH_BUCKETS
 
-        from inbox.sort.model import HASH_BUCKETS, TextModel
-
-        self._hashing, self._buckets = hashing, HASH_BUCKETS
         coef = np.asarray(arrays["coef"], dtype=np.float64)[0]
         sign = 1.0 if int(arrays["is_spam_column"][0]) == 1 else -1.0
-        self.parts, start = [], 0
-        for name, part in TextModel.for_kind("spam").features.transformer_list:
-            grams = part.steps[0][1]  # a HashedGrams: the same analyzer settings as training's
+        self.parts, self.chars, start = [], None, 0
+        for name, analyzer, (low, high) in PARTS:
             buckets = np.asarray(arrays[f"{name}_buckets"])
-            if grams.analyzer == "char_wb":
-                analyze = _CharGrams(*grams.ngram_range, hashing, HASH_BUCKETS).hashed
+            if analyzer == "char_wb":
+                self.chars = _CharGrams(low, high, HASH_BUCKETS)
+                analyze = self.chars.hashed
             else:
-                words = HashingVectorizer(analyzer=grams.analyzer, ngram_range=grams.ngram_range).build_analyzer()
-                analyze = self._hashed_words(words)
+                analyze = _WordGrams(HASH_BUCKETS).hashed
             column_of = np.full(HASH_BUCKETS, -1, dtype=np.int32)  # bucket -> column: one look-up, no search
             column_of[buckets] = np.arange(len(buckets), dtype=np.int32)
             self.parts.append((analyze, column_of, np.asarray(arrays[f"{name}_idf"], dtype=np.float64),
@@ -166,22 +169,10 @@ class LinearScorer:
 
     def forget(self) -> None:
         """Empty the word cache (bench/spam.py times a cold start)."""
-        for analyze, *_ in self.parts:
-            if isinstance(getattr(analyze, "__self__", None), _CharGrams):
-                analyze.__self__.cache.clear()
+        self.chars.cache.clear()
 
     def cached_words(self) -> int:
-        return sum(len(analyze.__self__.cache) for analyze, *_ in self.parts
-                   if isinstance(getattr(analyze, "__self__", None), _CharGrams))
-
-    def _hashed_words(self, words):
-        def hashed(text: str) -> tuple[np.ndarray, np.ndarray]:
-            found = words(text)
-            if not found:
-                return np.zeros(0, np.int32), np.zeros(0)
-            indices, _, values = self._hashing([((g, 1) for g in found)], self._buckets, np.float64, False, seed=0)
-            return indices, values
-        return hashed
+        return len(self.chars.cache)
 
     def decision(self, text: str) -> float:
         """The SVM's signed distance, towards spam."""
@@ -206,6 +197,19 @@ class LinearScorer:
         return {"ham": 1.0 - p, "spam": p}
 
 
+class _WordGrams:
+    """scikit-learn's word 1-2-grams of a lower-cased text, hashed, as (bucket, count) arrays."""
+
+    def __init__(self, n_buckets: int):
+        self.n_buckets = n_buckets
+
+    def hashed(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        tokens = _TOKEN.findall(text.lower())
+        counted = Counter(tokens)
+        counted.update(" ".join(pair) for pair in zip(tokens, tokens[1:]))
+        return murmur.buckets(list(counted), self.n_buckets), np.fromiter(counted.values(), np.float64, len(counted))
+
+
 class _CharGrams:
     """scikit-learn's char_wb n-grams of a lower-cased text, hashed, as (bucket, count) arrays.
     Each distinct word is cut and hashed once per process (kept in a bounded cache) and counted
@@ -213,32 +217,34 @@ class _CharGrams:
 
     CACHE_WORDS = 20_000  # about 4 MB (bench/spam.py measures it)
 
-    def __init__(self, low: int, high: int, hashing, buckets: int):
-        self.low, self.high, self.hashing, self.buckets = low, high, hashing, buckets
+    def __init__(self, low: int, high: int, n_buckets: int):
+        self.low, self.high, self.n_buckets = low, high, n_buckets
         self.cache: dict[str, np.ndarray] = {}
 
-    def _grams(self, word: str) -> list[tuple[str, int]]:
+    def _grams(self, word: str) -> list[str]:
         padded, out = f" {word} ", []
         for n in range(self.low, self.high + 1):
             if len(padded) <= n:  # a short word counts once, as one n-gram
-                out.append((padded, 1))
+                out.append(padded)
                 break
-            out.extend([(padded[i:i + n], 1) for i in range(len(padded) - n + 1)])
+            out.extend([padded[i:i + n] for i in range(len(padded) - n + 1)])
         return out
 
     def hashed(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         counted = Counter(text.lower().split())
         if not counted:
-            return np.zeros(0, np.int32), np.zeros(0)
+            return np.zeros(0, np.int64), np.zeros(0)
         cache = self.cache
         new = [word for word in counted if word not in cache]
         if new and len(cache) + len(new) > self.CACHE_WORDS:
             cache.clear()  # a bounded cache: start again rather than grow with every message's words
             new = list(counted)
         if new:
-            indices, indptr, _ = self.hashing([self._grams(w) for w in new], self.buckets, np.float64, False, seed=0)
-            for i, word in enumerate(new):
-                cache[word] = indices[indptr[i]:indptr[i + 1]]
+            grams = [self._grams(word) for word in new]
+            hashed = murmur.buckets([g for word in grams for g in word], self.n_buckets)
+            ends = np.cumsum([len(word) for word in grams])
+            for word, piece in zip(new, np.split(hashed, ends[:-1])):
+                cache[word] = piece
         parts = [cache[word] for word in counted]
         lengths = np.fromiter((len(p) for p in parts), np.int64, len(parts))
         return np.concatenate(parts), np.repeat(np.fromiter(counted.values(), np.float64, len(parts)), lengths)

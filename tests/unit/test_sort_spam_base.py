@@ -138,10 +138,44 @@ def test_the_fast_scorer_gives_the_probabilities_of_the_model_it_reads(base):
 def test_the_word_cache_starts_again_when_full_and_scores_stay_the_same(base, monkeypatch):
     text = HAM[0].words
     before = base.scores(text)["spam"]
-    chars = next(part[0].__self__ for part in base.parts if hasattr(part[0], "__self__"))
-    monkeypatch.setattr(chars, "CACHE_WORDS", 5)
+    monkeypatch.setattr(base.chars, "CACHE_WORDS", 5)
     fresh = " ".join(f"neverseen{i}" for i in range(8))  # more new words than the cache holds
     base.scores(fresh)
-    assert set(chars.cache) == set(fresh.split())
+    assert set(base.chars.cache) == set(fresh.split())
     assert base.scores(text)["spam"] == pytest.approx(before)  # its words cut again, the same counts
-    assert set(chars.cache) == set(text.lower().split())
+    assert set(base.chars.cache) == set(text.lower().split())
+
+
+def test_the_scorer_reads_the_parts_the_model_trains():
+    from inbox.sort.model import TextModel
+
+    parts = [(name, part.steps[0][1].analyzer, part.steps[0][1].ngram_range)
+             for name, part in TextModel.for_kind("spam").features.transformer_list]
+    assert parts == list(spam_base.PARTS)
+
+
+def test_numpy_murmurhash_puts_strings_in_scikit_learns_buckets():
+    import random
+
+    from sklearn.utils import murmurhash3_32
+
+    from inbox.sort import murmur
+
+    rng = random.Random(7)
+    alphabet = "abcdefghijklmnopqrstuvwxyz éüñ中文ж!$0123456789"
+    strings = ["", " ", "a", "ab", "abc", "abcd", "abcde"] + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(3000)]
+    expected = [(2 ** 31 - 1 if (h := murmurhash3_32(s.encode(), seed=0)) == -2 ** 31 else abs(h)) % 2 ** 20
+                for s in strings]
+    assert murmur.buckets(strings, 2 ** 20).tolist() == expected
+
+
+def test_scoring_with_the_shipped_model_never_imports_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys; from inbox.sort import spam_base; "
+            "p = spam_base.shipped().scores('Are you available? I need gift cards.')['spam']; "
+            "print(p > 0.5, 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.split() == ["True", "False"]
