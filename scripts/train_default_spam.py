@@ -24,7 +24,7 @@ from inbox.mail.clean import clean  # noqa: E402
 from inbox.mail.parse import parse  # noqa: E402
 from inbox.sort import spam_base  # noqa: E402
 from inbox.sort.learn import without_identity  # noqa: E402
-from inbox.sort.model import TextModel, data_sha256  # noqa: E402
+from inbox.sort.model import data_sha256  # noqa: E402
 from inbox.sort.text import from_mail  # noqa: E402
 
 SPAMASSASSIN_SETS = (("easy-ham-1", "ham"), ("easy-ham-2", "ham"), ("spam-1", "spam"))
@@ -86,11 +86,13 @@ def training_set(spamassassin: Path | None, corpus: Path) -> tuple[list[str], li
 def train(spamassassin: Path | None, corpus: Path, out: Path) -> dict:
     """Train and write the base model and its sidecar; returns the sidecar."""
     texts, labels, weights, counts = training_set(spamassassin, corpus)
-    model = TextModel.for_kind("spam").fit(texts, labels, parallel=False, weights=weights)
+    model = spam_base.untrained().fit(texts, labels, parallel=False, weights=weights)
     meta = {"trained_by": "scripts/train_default_spam.py", "samples": counts, "project_weight": PROJECT_WEIGHT,
             "data_sha256": data_sha256(texts, labels),
             "corpus_sha256": hashlib.sha256(b"".join((corpus / f"{k}.txt").read_bytes() for k in ("ham", "spam"))).hexdigest(),
-            "spamassassin_half": "files whose sha256(name) starts with an even byte"}
+            "spamassassin_half": "files whose sha256(name) starts with an even byte",
+            "features": "words and pairs of neighbouring words (spam_base.grams: CRC-32 buckets), sublinear TF-IDF",
+            "hash_buckets": spam_base.HASH_BUCKETS, "max_chars": spam_base.MAX_CHARS}
     return spam_base.write(out, model, meta)
 
 

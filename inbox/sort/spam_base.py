@@ -20,13 +20,13 @@ import json
 import math
 import re
 import zipfile
-from collections import Counter
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from inbox.sort import murmur
+from inbox.sort.model import HASH_BUCKETS, HashedGrams, TextModel
 
 BASE_FILE = Path(__file__).parent / "data" / "spam-base.npz"
 # Editors' labels of the rarer kind (spam or ham) at which the desk's model weighs as much as the base.
@@ -74,32 +74,80 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-min(max(x, -50.0), 50.0)))
 
 
+# The base model reads a message's first this many characters (its subject and own words): a
+# scam says what it wants early, and a 300 KB digest costs no more to score than a note.
+MAX_CHARS = 20_000
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's token_pattern: words of two letters or more
+_PAIR = np.uint32(0x9E3779B1)
+
+
+def grams(text: str) -> np.ndarray:
+    """The hash buckets of a text's words and pairs of neighbouring words, lower-cased, one per
+    occurrence: what the base model trains on and scores. A word's bucket comes from its CRC-32
+    (zlib, in C) and a pair's from its two words' CRCs, so a message costs one regex pass and one
+    C call per word, with no per-word cache to grow (character n-grams cost three times as much)."""
+    tokens = _TOKEN.findall(text[:MAX_CHARS].lower())
+    if not tokens:
+        return np.zeros(0, np.int64)
+    words = np.fromiter(map(zlib.crc32, map(str.encode, tokens)), np.uint32, len(tokens))
+    h = np.concatenate((words, words[:-1] * _PAIR ^ (words[1:] + _PAIR)))
+    # MurmurHash3's finaliser spreads CRC-32's (linear) bits over the buckets' low bits.
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return (h & np.uint32(HASH_BUCKETS - 1)).astype(np.int64)
+
+
+class WordPairGrams(HashedGrams):
+    """HashedGrams over grams(): the base model's counts for training (scikit-learn's pipeline)."""
+
+    def __init__(self, analyzer: str = "word", ngram_range: tuple[int, int] = (1, 2)):
+        super().__init__(analyzer, ngram_range)
+
+    def _counts(self, texts):
+        from scipy.sparse import csr_matrix
+
+        rows = [grams(text) for text in texts]
+        indptr = np.concatenate(([0], np.cumsum([len(r) for r in rows])))
+        indices = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        counts = csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(len(rows), HASH_BUCKETS))
+        counts.sum_duplicates()  # sorted indices, one entry per bucket, as HashingVectorizer gives
+        return counts
+
+
+def untrained() -> TextModel:
+    """The base model before training: the spam TextModel reading words and word pairs only.
+    Its character n-grams were two thirds of 0.75 - 1.25 ms a message; without them the model
+    catches as much on bench/spam.py for a tenth of the CPU."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+
+    model = TextModel.for_kind("spam")
+    model.features = FeatureUnion([("words", make_pipeline(WordPairGrams(), TfidfTransformer(sublinear_tf=True)))])
+    return model
+
+
 def to_arrays(model) -> dict[str, np.ndarray]:
-    """A trained TextModel (words and chars, no meaning part) as named arrays."""
-    arrays: dict[str, np.ndarray] = {}
-    for name, part in model.features.transformer_list:
-        grams, tfidf = part.steps[0][1], part.steps[1][1]
-        arrays[f"{name}_buckets"] = grams.buckets_.astype(np.int32)
-        arrays[f"{name}_idf"] = tfidf.idf_.astype(np.float32)
-    arrays["coef"] = model.svm.coef_.astype(np.float32)
-    arrays["intercept"] = model.svm.intercept_.astype(np.float64)
-    arrays["is_spam_column"] = np.array([list(model.svm.classes_).index("spam")], dtype=np.int8)
-    arrays["temperature"] = np.array([model.temperature], dtype=np.float64)
-    return arrays
+    """A trained base model (untrained().fit(...)) as named arrays."""
+    (name, part), = model.features.transformer_list
+    grams_, tfidf = part.steps[0][1], part.steps[1][1]
+    return {"buckets": grams_.buckets_.astype(np.int32), "idf": tfidf.idf_.astype(np.float32),
+            "coef": model.svm.coef_.astype(np.float32), "intercept": model.svm.intercept_.astype(np.float64),
+            "is_spam_column": np.array([list(model.svm.classes_).index("spam")], dtype=np.int8),
+            "temperature": np.array([model.temperature], dtype=np.float64)}
 
 
-def from_arrays(arrays) -> object:
+def from_arrays(arrays) -> TextModel:
     """The TextModel those arrays describe, ready to score (labels "ham" and "spam")."""
     from sklearn.svm import LinearSVC
 
-    from inbox.sort.model import TextModel
-
-    model = TextModel.for_kind("spam")
-    for name, part in model.features.transformer_list:
-        grams, tfidf = part.steps[0][1], part.steps[1][1]
-        grams.buckets_ = np.asarray(arrays[f"{name}_buckets"])
-        tfidf.idf_ = np.asarray(arrays[f"{name}_idf"], dtype=np.float64)
-        tfidf.n_features_in_ = len(grams.buckets_)
+    model = untrained()
+    grams_, tfidf = model.features.transformer_list[0][1].steps[0][1], model.features.transformer_list[0][1].steps[1][1]
+    grams_.buckets_ = np.asarray(arrays["buckets"])
+    tfidf.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
+    tfidf.n_features_in_ = len(grams_.buckets_)
     svm = LinearSVC()
     spam_column = int(arrays["is_spam_column"][0])
     svm.classes_ = np.array(["ham", "spam"] if spam_column == 1 else ["spam", "ham"])
@@ -127,129 +175,48 @@ def write(path: Path, model, meta: dict) -> dict:
     return meta
 
 
-def read(path: Path):
+def read(path: Path) -> TextModel:
     """The model stored at path (arrays only: nothing is unpickled)."""
     with np.load(path, allow_pickle=False) as arrays:
         return from_arrays({name: arrays[name] for name in arrays.files})
 
 
-# The parts of TextModel.for_kind("spam"), in its FeatureUnion's order (a test checks they agree).
-PARTS = (("words", "word", (1, 2)), ("chars", "char_wb", (4, 5)))
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's token_pattern
-
-
 class LinearScorer:
     """The base model's probability for one text, computed straight from its arrays: the same
-    hashed n-grams (inbox/sort/murmur.py), sublinear TF-IDF, L2 norm per part and SVM weights
-    as TextModel, without scikit-learn (86 MB and a second of CPU to import in every sorting
-    process) or its pipeline (3.6 ms of CPU for a two-line message; bench/spam.py measures this)."""
+    buckets (grams), sublinear TF-IDF, L2 norm and SVM weights as the TextModel they come from,
+    without scikit-learn (86 MB and a second of CPU to import in every sorting process) or its
+    pipeline (3.6 ms of CPU for a two-line message). bench/spam.py measures the cost."""
 
     labels = ["ham", "spam"]
 
     def __init__(self, arrays):
-        from inbox.sort.model import HASH_BUCKETS
-
-        coef = np.asarray(arrays["coef"], dtype=np.float64)[0]
+        buckets = np.asarray(arrays["buckets"])
         sign = 1.0 if int(arrays["is_spam_column"][0]) == 1 else -1.0
-        self.parts, self.chars, start = [], None, 0
-        for name, analyzer, (low, high) in PARTS:
-            buckets = np.asarray(arrays[f"{name}_buckets"])
-            if analyzer == "char_wb":
-                self.chars = _CharGrams(low, high, HASH_BUCKETS)
-                analyze = self.chars.hashed
-            else:
-                analyze = _WordGrams(HASH_BUCKETS).hashed
-            column_of = np.full(HASH_BUCKETS, -1, dtype=np.int32)  # bucket -> column: one look-up, no search
-            column_of[buckets] = np.arange(len(buckets), dtype=np.int32)
-            self.parts.append((analyze, column_of, np.asarray(arrays[f"{name}_idf"], dtype=np.float64),
-                               sign * coef[start:start + len(buckets)]))
-            start += len(buckets)
+        # Bucket -> column (-1 for a bucket training never saw, dropped as HashedGrams drops it):
+        # one gather a message, no search; 4 MB a process.
+        self.column_of = np.full(HASH_BUCKETS, -1, dtype=np.int32)
+        self.column_of[buckets] = np.arange(len(buckets), dtype=np.int32)
+        self.idf = np.asarray(arrays["idf"], dtype=np.float64)
+        self.weight = self.idf * sign * np.asarray(arrays["coef"], dtype=np.float64)[0]  # idf x SVM weight towards spam
         self.intercept = sign * float(arrays["intercept"][0])
         self.temperature = float(arrays["temperature"][0])
 
-    def forget(self) -> None:
-        """Empty the word cache (bench/spam.py times a cold start)."""
-        self.chars.cache.clear()
-
-    def cached_words(self) -> int:
-        return len(self.chars.cache)
-
     def decision(self, text: str) -> float:
         """The SVM's signed distance, towards spam."""
-        total = self.intercept
-        for analyze, column_of, idf, coef in self.parts:
-            hashed, values = analyze(text)
-            column = column_of[hashed]
-            known = column >= 0  # buckets training never saw are dropped, as HashedGrams drops them
-            if not known.any():
-                continue
-            found, where = np.unique(column[known], return_inverse=True)
-            column = found
-            weights = (1.0 + np.log(np.bincount(where, weights=values[known]))) * idf[column]
-            norm = math.sqrt(float(weights @ weights))
-            if norm > 0:
-                total += float(weights @ coef[column]) / norm
-        return total
+        column = self.column_of[grams(text)]
+        column = column[column >= 0]
+        if not len(column):
+            return self.intercept
+        found, counts = np.unique(column, return_counts=True)
+        tf = 1.0 + np.log(counts)
+        idf = self.idf[found]
+        norm = math.sqrt(float((tf * tf) @ (idf * idf)))
+        return self.intercept + float(tf @ self.weight[found]) / norm
 
     def scores(self, text: str) -> dict[str, float]:
         """Each label's probability, as TextModel.scores gives them."""
         p = _sigmoid(self.temperature * self.decision(text))
         return {"ham": 1.0 - p, "spam": p}
-
-
-class _WordGrams:
-    """scikit-learn's word 1-2-grams of a lower-cased text, hashed, as (bucket, count) arrays."""
-
-    def __init__(self, n_buckets: int):
-        self.n_buckets = n_buckets
-
-    def hashed(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        tokens = _TOKEN.findall(text.lower())
-        counted = Counter(tokens)
-        counted.update(" ".join(pair) for pair in zip(tokens, tokens[1:]))
-        return murmur.buckets(list(counted), self.n_buckets), np.fromiter(counted.values(), np.float64, len(counted))
-
-
-class _CharGrams:
-    """scikit-learn's char_wb n-grams of a lower-cased text, hashed, as (bucket, count) arrays.
-    Each distinct word is cut and hashed once per process (kept in a bounded cache) and counted
-    by how often it occurs: the same counts, without cutting "the" into n-grams in every message."""
-
-    # About 10 MB a process (bench/spam.py measures it). 2,000 SpamAssassin messages hold 42,000
-    # distinct words: at 20,000 the cache emptied so often that a warm pass cost 0.33 ms, not 0.09.
-    CACHE_WORDS = 50_000
-
-    def __init__(self, low: int, high: int, n_buckets: int):
-        self.low, self.high, self.n_buckets = low, high, n_buckets
-        self.cache: dict[str, np.ndarray] = {}
-
-    def _grams(self, word: str) -> list[str]:
-        padded, out = f" {word} ", []
-        for n in range(self.low, self.high + 1):
-            if len(padded) <= n:  # a short word counts once, as one n-gram
-                out.append(padded)
-                break
-            out.extend([padded[i:i + n] for i in range(len(padded) - n + 1)])
-        return out
-
-    def hashed(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        counted = Counter(text.lower().split())
-        if not counted:
-            return np.zeros(0, np.int64), np.zeros(0)
-        cache = self.cache
-        new = [word for word in counted if word not in cache]
-        if new and len(cache) + len(new) > self.CACHE_WORDS:
-            cache.clear()  # a bounded cache: start again rather than grow with every message's words
-            new = list(counted)
-        if new:
-            grams = [self._grams(word) for word in new]
-            hashed = murmur.buckets([g for word in grams for g in word], self.n_buckets).astype(np.int32)
-            ends = np.cumsum([len(word) for word in grams])
-            for word, piece in zip(new, np.split(hashed, ends[:-1])):
-                cache[word] = piece
-        parts = [cache[word] for word in counted]
-        lengths = np.fromiter((len(p) for p in parts), np.int64, len(parts))
-        return np.concatenate(parts), np.repeat(np.fromiter(counted.values(), np.float64, len(parts)), lengths)
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,8 @@ from inbox.sort.text import SortInput
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "fixtures" / "spam_corpus"
+# grams("gift cards") when the shipped file was trained: "gift", "cards", the pair.
+PINNED_BUCKETS = [530449, 901830, 148590]
 
 
 def mail(subject: str, text: str, sender: str = "someone@example.org") -> SortInput:
@@ -99,9 +101,7 @@ def test_training_twice_on_the_same_inputs_writes_the_same_bytes_and_the_file_sc
     assert first.read_bytes() == second.read_bytes()
     assert meta["samples"]["project_spam"] >= 50 and meta["samples"]["project_ham"] >= 50
     texts, labels, weights, _ = script.training_set(None, CORPUS)
-    from inbox.sort.model import TextModel
-
-    trained = TextModel.for_kind("spam").fit(texts, labels, parallel=False, weights=weights)
+    trained = spam_base.untrained().fit(texts, labels, parallel=False, weights=weights)
     loaded = spam_base.read(first)
     probe = [inp.words for inp in SCAMS + HAM]
     assert np.allclose(loaded.predict_proba(probe), trained.predict_proba(probe), atol=1e-5)
@@ -129,45 +129,37 @@ def test_the_shipped_model_file_holds_no_word_of_what_it_learned_from():
 def test_the_fast_scorer_gives_the_probabilities_of_the_model_it_reads(base):
     script = _script()
     texts = [text for _, raw in script.corpus_messages(CORPUS)[::7] if (text := script.words(raw))]
-    texts += ["", "!!!", "  spaced\tout\n\nwords  ", "Ünïcödé wörds and ÉTÉ", "x" * 5000]
+    texts += ["", "!!!", "  spaced\tout\n\nwords  ", "Ünïcödé wörds and ÉTÉ", "x" * 5000, "礼品卡 汇款 Перевод",
+              "gift cards wire " * 3000]
     model = spam_base.read(spam_base.BASE_FILE)
     fast = np.array([base.scores(t)["spam"] for t in texts])
     assert np.allclose(fast, model.predict_proba(texts)[:, model.labels.index("spam")], atol=1e-6)
 
 
-def test_the_word_cache_starts_again_when_full_and_scores_stay_the_same(base, monkeypatch):
-    text = HAM[0].words
-    before = base.scores(text)["spam"]
-    monkeypatch.setattr(base.chars, "CACHE_WORDS", 5)
-    fresh = " ".join(f"neverseen{i}" for i in range(8))  # more new words than the cache holds
-    base.scores(fresh)
-    assert set(base.chars.cache) == set(fresh.split())
-    assert base.scores(text)["spam"] == pytest.approx(before)  # its words cut again, the same counts
-    assert set(base.chars.cache) == set(text.lower().split())
+def test_only_the_first_max_chars_of_a_text_are_scored(base):
+    head = (HAM[1].words + " ") * (spam_base.MAX_CHARS // len(HAM[1].words) + 1)
+    tail = " gift cards wire transfer bitcoin urgent payment" * 200
+    assert len(head) > spam_base.MAX_CHARS
+    assert base.scores(head + tail)["spam"] == base.scores(head)["spam"]
+    assert base.scores(tail)["spam"] > 0.5  # the tail alone would count
 
 
-def test_the_scorer_reads_the_parts_the_model_trains():
-    from inbox.sort.model import TextModel
-
-    parts = [(name, part.steps[0][1].analyzer, part.steps[0][1].ngram_range)
-             for name, part in TextModel.for_kind("spam").features.transformer_list]
-    assert parts == list(spam_base.PARTS)
+def test_the_base_model_reads_words_and_word_pairs_not_characters():
+    parts = spam_base.untrained().features.transformer_list
+    assert [name for name, _ in parts] == ["words"]
+    assert parts[0][1].steps[0][1].get_params() == {"analyzer": "word", "ngram_range": (1, 2)}
 
 
-def test_numpy_murmurhash_puts_strings_in_scikit_learns_buckets():
-    import random
-
-    from sklearn.utils import murmurhash3_32
-
-    from inbox.sort import murmur
-
-    rng = random.Random(7)
-    alphabet = "abcdefghijklmnopqrstuvwxyz éüñ中文ж!$0123456789"
-    strings = ["", " ", "a", "ab", "abc", "abcd", "abcde"] + [
-        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(3000)]
-    expected = [(2 ** 31 - 1 if (h := murmurhash3_32(s.encode(), seed=0)) == -2 ** 31 else abs(h)) % 2 ** 20
-                for s in strings]
-    assert murmur.buckets(strings, 2 ** 20).tolist() == expected
+def test_grams_are_one_bucket_per_word_and_per_pair_whatever_the_case():
+    assert len(spam_base.grams("Gift cards, a wire.")) == 3 + 2  # gift cards wire; gift+cards, cards+wire ("a" is no word)
+    assert spam_base.grams("GIFT Cards").tolist() == spam_base.grams("gift cards").tolist()
+    one = spam_base.grams("gift cards gift cards")
+    assert len(set(one.tolist())) == 4 and len(one) == 7  # gift, cards, gift+cards, cards+gift; counted per occurrence
+    assert spam_base.grams("gift cards")[2] != spam_base.grams("cards gift")[2]  # a pair's order counts
+    assert spam_base.grams("").tolist() == [] and spam_base.grams("! ?").tolist() == []
+    assert all(0 <= b < 2 ** 20 for b in spam_base.grams("Ünïcödé 礼品卡 Перевод " * 50))
+    # The shipped file's buckets were computed so: a change here needs scripts/train_default_spam.py again.
+    assert spam_base.grams("gift cards").tolist() == PINNED_BUCKETS
 
 
 def test_scoring_with_the_shipped_model_never_imports_scikit_learn():
