@@ -120,8 +120,7 @@ def cpu_per_message(inputs: list[SortInput]) -> None:
             fn(inp)
         print(f"CPU {name:<32} {1000 * (time.process_time() - started) / max(len(inputs), 1):.3f} ms/message"
               f" over {len(inputs)} messages")
-    held = scorer.column_of.nbytes + scorer.idf.nbytes + scorer.weight.nbytes
-    print(f"base model held in memory: {held / 1e6:.1f} MB ({len(scorer.idf)} known buckets; no word cache)")
+    print(f"base model held in memory: {scorer.held_bytes() / 1e6:.1f} MB (look-up tables and weights; no word cache)")
 
 
 def main() -> None:

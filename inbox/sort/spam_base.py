@@ -77,66 +77,99 @@ def _sigmoid(x: float) -> float:
 # The base model reads a message's first this many characters (its subject and own words): a
 # scam says what it wants early, and a 300 KB digest costs no more to score than a note.
 MAX_CHARS = 20_000
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's token_pattern: words of two letters or more
-_PAIR = np.uint32(0x9E3779B1)
+# scikit-learn's token_pattern (?u)\b\w\w+\b finds the same words: a greedy \w\w+ starts only where a
+# run of word characters does, and the \b cost a third of the search's time.
+_TOKEN = re.compile(r"\w\w+")
+_MIX = tuple(np.uint32(k) for k in (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F))
 
 
-def grams(text: str) -> np.ndarray:
-    """The hash buckets of a text's words and pairs of neighbouring words, lower-cased, one per
-    occurrence: what the base model trains on and scores. A word's bucket comes from its CRC-32
-    (zlib, in C) and a pair's from its two words' CRCs, so a message costs one regex pass and one
-    C call per word, with no per-word cache to grow (character n-grams cost three times as much)."""
-    tokens = _TOKEN.findall(text[:MAX_CHARS].lower())
-    if not tokens:
-        return np.zeros(0, np.int64)
-    words = np.fromiter(map(zlib.crc32, map(str.encode, tokens)), np.uint32, len(tokens))
-    h = np.concatenate((words, words[:-1] * _PAIR ^ (words[1:] + _PAIR)))
-    # MurmurHash3's finaliser spreads CRC-32's (linear) bits over the buckets' low bits.
+def buckets(h: np.ndarray) -> np.ndarray:
+    """Hashes to buckets, in place: MurmurHash3's finaliser (which spreads CRC-32's linear bits
+    and the code points' products), then the low bits."""
     h ^= h >> np.uint32(16)
     h *= np.uint32(0x85EBCA6B)
     h ^= h >> np.uint32(13)
     h *= np.uint32(0xC2B2AE35)
     h ^= h >> np.uint32(16)
-    return (h & np.uint32(HASH_BUCKETS - 1)).astype(np.int64)
+    h &= np.uint32(HASH_BUCKETS - 1)
+    return h
 
 
-class WordPairGrams(HashedGrams):
-    """HashedGrams over grams(): the base model's counts for training (scikit-learn's pipeline)."""
+def cut(text: str) -> str:
+    """What the base model reads of a text: its first MAX_CHARS characters, lower-cased."""
+    return text[:MAX_CHARS].lower()
 
-    def __init__(self, analyzer: str = "word", ngram_range: tuple[int, int] = (1, 2)):
-        super().__init__(analyzer, ngram_range)
+
+def word_hashes(low: str) -> np.ndarray:
+    """The hashes of a cut text's words and pairs of neighbouring words, one per occurrence. A
+    word's is its CRC-32 (zlib, in C) and a pair's comes from its two words': one regex pass and
+    one C call per word, and no per-word cache to grow."""
+    tokens = _TOKEN.findall(low)
+    words = np.fromiter(map(zlib.crc32, map(str.encode, tokens)), np.uint32, len(tokens))
+    return np.concatenate((words, words[:-1] * _MIX[0] ^ (words[1:] + _MIX[0])))
+
+
+def char_hashes(low: str) -> np.ndarray:
+    """The hashes of a cut text's character 4-grams (white space collapsed to one space, across
+    word ends), one per occurrence: spellings, stems and scripts that words alone miss, computed
+    on the whole text's code points at once, with no Python work per character or word."""
+    padded = " " + " ".join(low.split()) + " "
+    c = np.frombuffer(padded.encode("utf-32-le"), np.uint32)
+    if len(c) < 4:
+        return np.zeros(0, np.uint32)
+    return c[:-3] * _MIX[0] ^ c[1:-2] * _MIX[1] ^ c[2:-1] * _MIX[2] ^ c[3:] * _MIX[3]
+
+
+def grams(text: str, analyzer: str) -> np.ndarray:
+    """A text's buckets for one part of the base model ("word" or "char"), one per occurrence."""
+    return buckets(_HASHES[analyzer](cut(text)))
+
+
+# The base model's parts, in its FeatureUnion's order: name, HashedGrams analyzer and n-gram range, hashes.
+PARTS = (("words", "word", (1, 2), word_hashes), ("chars", "char", (4, 4), char_hashes))
+_HASHES = {analyzer: fn for _, analyzer, _, fn in PARTS}
+
+
+class BucketGrams(HashedGrams):
+    """HashedGrams counting grams(text, analyzer): the base model's counts for training
+    (scikit-learn's pipeline); LinearScorer computes the same from the same buckets."""
 
     def _counts(self, texts):
         from scipy.sparse import csr_matrix
 
-        rows = [grams(text) for text in texts]
+        rows = [grams(text, self.analyzer) for text in texts]
         indptr = np.concatenate(([0], np.cumsum([len(r) for r in rows])))
         indices = np.concatenate(rows) if rows else np.zeros(0, np.int64)
         counts = csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(len(rows), HASH_BUCKETS))
-        counts.sum_duplicates()  # sorted indices, one entry per bucket, as HashingVectorizer gives
+        counts.sum_duplicates()  # sorted, one entry per bucket, as HashingVectorizer gives
         return counts
 
 
 def untrained() -> TextModel:
-    """The base model before training: the spam TextModel reading words and word pairs only.
-    Its character n-grams were two thirds of 0.75 - 1.25 ms a message; without them the model
-    catches as much on bench/spam.py for a tenth of the CPU."""
+    """The base model before training: the spam TextModel, its n-grams hashed by word_hashes and
+    char_hashes instead of scikit-learn's analysers: its char_wb 4-5-grams, cut word by word in
+    Python, were two thirds of 0.75 - 1.25 ms a message (bench/spam.py). Character 4-grams over
+    the whole text, not per word, were chosen by 5-fold cross-validation on the training set."""
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.pipeline import FeatureUnion, make_pipeline
 
     model = TextModel.for_kind("spam")
-    model.features = FeatureUnion([("words", make_pipeline(WordPairGrams(), TfidfTransformer(sublinear_tf=True)))])
+    model.features = FeatureUnion([(name, make_pipeline(BucketGrams(analyzer, ngrams), TfidfTransformer(sublinear_tf=True)))
+                                   for name, analyzer, ngrams, _ in PARTS])
     return model
 
 
 def to_arrays(model) -> dict[str, np.ndarray]:
     """A trained base model (untrained().fit(...)) as named arrays."""
-    (name, part), = model.features.transformer_list
-    grams_, tfidf = part.steps[0][1], part.steps[1][1]
-    return {"buckets": grams_.buckets_.astype(np.int32), "idf": tfidf.idf_.astype(np.float32),
-            "coef": model.svm.coef_.astype(np.float32), "intercept": model.svm.intercept_.astype(np.float64),
-            "is_spam_column": np.array([list(model.svm.classes_).index("spam")], dtype=np.int8),
-            "temperature": np.array([model.temperature], dtype=np.float64)}
+    arrays: dict[str, np.ndarray] = {}
+    for name, part in model.features.transformer_list:
+        arrays[f"{name}_buckets"] = part.steps[0][1].buckets_.astype(np.int32)
+        arrays[f"{name}_idf"] = part.steps[1][1].idf_.astype(np.float32)
+    arrays["coef"] = model.svm.coef_.astype(np.float32)
+    arrays["intercept"] = model.svm.intercept_.astype(np.float64)
+    arrays["is_spam_column"] = np.array([list(model.svm.classes_).index("spam")], dtype=np.int8)
+    arrays["temperature"] = np.array([model.temperature], dtype=np.float64)
+    return arrays
 
 
 def from_arrays(arrays) -> TextModel:
@@ -144,10 +177,11 @@ def from_arrays(arrays) -> TextModel:
     from sklearn.svm import LinearSVC
 
     model = untrained()
-    grams_, tfidf = model.features.transformer_list[0][1].steps[0][1], model.features.transformer_list[0][1].steps[1][1]
-    grams_.buckets_ = np.asarray(arrays["buckets"])
-    tfidf.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
-    tfidf.n_features_in_ = len(grams_.buckets_)
+    for name, part in model.features.transformer_list:
+        counter, tfidf = part.steps[0][1], part.steps[1][1]
+        counter.buckets_ = np.asarray(arrays[f"{name}_buckets"])
+        tfidf.idf_ = np.asarray(arrays[f"{name}_idf"], dtype=np.float64)
+        tfidf.n_features_in_ = len(counter.buckets_)
     svm = LinearSVC()
     spam_column = int(arrays["is_spam_column"][0])
     svm.classes_ = np.array(["ham", "spam"] if spam_column == 1 else ["spam", "ham"])
@@ -183,35 +217,56 @@ def read(path: Path) -> TextModel:
 
 class LinearScorer:
     """The base model's probability for one text, computed straight from its arrays: the same
-    buckets (grams), sublinear TF-IDF, L2 norm and SVM weights as the TextModel they come from,
-    without scikit-learn (86 MB and a second of CPU to import in every sorting process) or its
-    pipeline (3.6 ms of CPU for a two-line message). bench/spam.py measures the cost."""
+    buckets (grams), sublinear TF-IDF, L2 norm per part and SVM weights as the
+    TextModel they come from, without scikit-learn (86 MB and a second of CPU to import in every
+    sorting process) or its pipeline (3.6 ms of CPU for a two-line message). About fifty numpy
+    calls a message, whatever its length up to MAX_CHARS: bench/spam.py measures 0.13 - 0.19 ms."""
 
     labels = ["ham", "spam"]
 
     def __init__(self, arrays):
-        buckets = np.asarray(arrays["buckets"])
+        coef = np.asarray(arrays["coef"], dtype=np.float64)[0]
         sign = 1.0 if int(arrays["is_spam_column"][0]) == 1 else -1.0
-        # Bucket -> column (-1 for a bucket training never saw, dropped as HashedGrams drops it):
-        # one gather a message, no search; 4 MB a process.
-        self.column_of = np.full(HASH_BUCKETS, -1, dtype=np.int32)
-        self.column_of[buckets] = np.arange(len(buckets), dtype=np.int32)
-        self.idf = np.asarray(arrays["idf"], dtype=np.float64)
-        self.weight = self.idf * sign * np.asarray(arrays["coef"], dtype=np.float64)[0]  # idf x SVM weight towards spam
+        # Part i's bucket b is row i * HASH_BUCKETS + b of one look-up table, which gives its column
+        # (-1 for a bucket training never saw, dropped as HashedGrams drops it): one gather and one
+        # sort a message for all parts; 8 MB a process.
+        self.column_of = np.full(len(PARTS) * HASH_BUCKETS, -1, dtype=np.int32)
+        self.part_starts, idf, start = [], [], 0
+        for i, (name, *_) in enumerate(PARTS):
+            seen = np.asarray(arrays[f"{name}_buckets"], dtype=np.int64)
+            self.column_of[i * HASH_BUCKETS + seen] = np.arange(start, start + len(seen), dtype=np.int32)
+            self.part_starts.append(start)
+            idf.append(np.asarray(arrays[f"{name}_idf"], dtype=np.float64))
+            start += len(seen)
+        self.idf = np.concatenate(idf)
+        self.weight = self.idf * sign * coef  # idf x the SVM's weight towards spam, per column
         self.intercept = sign * float(arrays["intercept"][0])
         self.temperature = float(arrays["temperature"][0])
 
+    def held_bytes(self) -> int:
+        """What the scorer holds in memory (bench/spam.py prints it)."""
+        return self.column_of.nbytes + self.idf.nbytes + self.weight.nbytes
+
     def decision(self, text: str) -> float:
         """The SVM's signed distance, towards spam."""
-        column = self.column_of[grams(text)]
-        column = column[column >= 0]
-        if not len(column):
-            return self.intercept
-        found, counts = np.unique(column, return_counts=True)
+        low = cut(text)
+        hashed = [fn(low) for *_, fn in PARTS]
+        rows = buckets(np.concatenate(hashed))
+        start = 0
+        for part in hashed[:-1]:  # part i's buckets to rows i * HASH_BUCKETS + bucket
+            start += len(part)
+            rows[start:] += np.uint32(HASH_BUCKETS)
+        column = self.column_of[rows]
+        found, counts = np.unique(column[column >= 0], return_counts=True)
         tf = 1.0 + np.log(counts)
-        idf = self.idf[found]
-        norm = math.sqrt(float((tf * tf) @ (idf * idf)))
-        return self.intercept + float(tf @ self.weight[found]) / norm
+        tfidf, towards = tf * self.idf[found], tf * self.weight[found]
+        # found is sorted, so each part's columns are one slice; each part is L2-normalised alone.
+        edges = [*np.searchsorted(found, self.part_starts), len(found)]
+        total = self.intercept
+        for a, b in zip(edges[:-1], edges[1:]):
+            if b > a:
+                total += float(towards[a:b].sum()) / math.sqrt(float(tfidf[a:b] @ tfidf[a:b]))
+        return total
 
     def scores(self, text: str) -> dict[str, float]:
         """Each label's probability, as TextModel.scores gives them."""

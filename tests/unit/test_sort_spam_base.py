@@ -16,8 +16,9 @@ from inbox.sort.text import SortInput
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "fixtures" / "spam_corpus"
-# grams("gift cards") when the shipped file was trained: "gift", "cards", the pair.
-PINNED_BUCKETS = [530449, 901830, 148590]
+# Buckets when the shipped file was trained: "gift", "cards" and the pair; " gif", "gift", "ift ".
+PINNED_WORDS = [530449, 901830, 148590]
+PINNED_CHARS = [716691, 262021, 35844]
 
 
 def mail(subject: str, text: str, sender: str = "someone@example.org") -> SortInput:
@@ -144,22 +145,41 @@ def test_only_the_first_max_chars_of_a_text_are_scored(base):
     assert base.scores(tail)["spam"] > 0.5  # the tail alone would count
 
 
-def test_the_base_model_reads_words_and_word_pairs_not_characters():
-    parts = spam_base.untrained().features.transformer_list
-    assert [name for name, _ in parts] == ["words"]
-    assert parts[0][1].steps[0][1].get_params() == {"analyzer": "word", "ngram_range": (1, 2)}
+def test_the_base_model_reads_words_word_pairs_and_character_4_grams():
+    parts = [(name, part.steps[0][1].get_params()) for name, part in spam_base.untrained().features.transformer_list]
+    assert parts == [("words", {"analyzer": "word", "ngram_range": (1, 2)}),
+                     ("chars", {"analyzer": "char", "ngram_range": (4, 4)})]
 
 
-def test_grams_are_one_bucket_per_word_and_per_pair_whatever_the_case():
-    assert len(spam_base.grams("Gift cards, a wire.")) == 3 + 2  # gift cards wire; gift+cards, cards+wire ("a" is no word)
-    assert spam_base.grams("GIFT Cards").tolist() == spam_base.grams("gift cards").tolist()
-    one = spam_base.grams("gift cards gift cards")
-    assert len(set(one.tolist())) == 4 and len(one) == 7  # gift, cards, gift+cards, cards+gift; counted per occurrence
-    assert spam_base.grams("gift cards")[2] != spam_base.grams("cards gift")[2]  # a pair's order counts
-    assert spam_base.grams("").tolist() == [] and spam_base.grams("! ?").tolist() == []
-    assert all(0 <= b < 2 ** 20 for b in spam_base.grams("Ünïcödé 礼品卡 Перевод " * 50))
-    # The shipped file's buckets were computed so: a change here needs scripts/train_default_spam.py again.
-    assert spam_base.grams("gift cards").tolist() == PINNED_BUCKETS
+def test_word_grams_are_one_bucket_per_word_and_per_pair_whatever_the_case():
+    words = lambda text: spam_base.grams(text, "word").tolist()  # noqa: E731
+    assert len(words("Gift cards, a wire.")) == 3 + 2  # gift cards wire; gift+cards, cards+wire ("a" is no word)
+    assert words("GIFT Cards") == words("gift cards")
+    one = words("gift cards gift cards")
+    assert len(set(one)) == 4 and len(one) == 7  # gift, cards, gift+cards, cards+gift; counted per occurrence
+    assert words("gift cards")[2] != words("cards gift")[2]  # a pair's order counts
+    assert words("") == [] and words("! ?") == []
+    # The words scikit-learn's token_pattern finds, in any script (its \b left out for speed).
+    import re
+
+    text = "Ünïcödé wörds, 礼品卡 и Перевод; a b c d_e 42 x1 ab"
+    assert len(words(text)) == 2 * len(re.findall(r"(?u)\b\w\w+\b", text.lower())) - 1
+
+
+def test_char_grams_are_every_4_characters_of_the_text_with_its_spaces_collapsed():
+    chars = lambda text: spam_base.grams(text, "char").tolist()  # noqa: E731
+    assert len(chars("gift")) == len(" gift ") - 3
+    assert chars("Gift  CARDS\n") == chars("gift cards")
+    assert len(chars("gift cards")) == len(" gift cards ") - 3  # across the words' ends
+    assert len(chars("ab")) == 1 and chars("a") == [] and chars("") == []  # " ab " is one 4-gram
+    assert all(0 <= b < 2 ** 20 for b in chars("Ünïcödé 礼品卡 Перевод 😀" * 50))
+    assert len(set(chars("abcdefghijklmnopqrstuvwxyz" * 2))) == 26 + 2  # one per distinct 4-gram: the 26 of the cycle, " abc", "xyz "
+
+
+def test_the_buckets_are_those_the_shipped_file_was_trained_with():
+    # If this changes, the shipped file no longer matches its scorer: run scripts/train_default_spam.py.
+    assert spam_base.grams("gift cards", "word").tolist() == PINNED_WORDS
+    assert spam_base.grams("gift", "char").tolist() == PINNED_CHARS
 
 
 def test_scoring_with_the_shipped_model_never_imports_scikit_learn():
