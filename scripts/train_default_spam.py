@@ -91,7 +91,7 @@ def train(spamassassin: Path | None, corpus: Path, out: Path) -> dict:
             "data_sha256": data_sha256(texts, labels),
             "corpus_sha256": hashlib.sha256(b"".join((corpus / f"{k}.txt").read_bytes() for k in ("ham", "spam"))).hexdigest(),
             "spamassassin_half": "files whose sha256(name) starts with an even byte",
-            "features": "words and word pairs (spam_base.word_hashes, CRC-32) and character 4-grams (spam_base.char_hashes), "
+            "features": "words and word pairs (spam_base.word_hashes) and character 4-grams (spam_base.char_hashes), "
                         "hashed to buckets, sublinear TF-IDF per part, linear SVM",
             "hash_buckets": spam_base.HASH_BUCKETS, "max_chars": spam_base.MAX_CHARS}
     return spam_base.write(out, model, meta)

@@ -18,9 +18,7 @@ import hashlib
 import io
 import json
 import math
-import re
 import zipfile
-import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,15 +75,26 @@ def _sigmoid(x: float) -> float:
 # The base model reads a message's first this many characters (its subject and own words): a
 # scam says what it wants early, and a 300 KB digest costs no more to score than a note.
 MAX_CHARS = 20_000
-# scikit-learn's token_pattern (?u)\b\w\w+\b finds the same words: a greedy \w\w+ starts only where a
-# run of word characters does, and the \b cost a third of the search's time.
-_TOKEN = re.compile(r"\w\w+")
 _MIX = tuple(np.uint32(k) for k in (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F))
+# A word's hash is the polynomial sum(code point i x P**i) mod 2**32, from one running sum over
+# the text: P is odd, so P**-i exists mod 2**32 and moves each word's sum to its own start.
+_P = 0x01000193
+_POW = np.cumprod(np.concatenate(([1], np.full(MAX_CHARS + 2, _P))).astype(np.uint32), dtype=np.uint32)
+_INV = np.cumprod(np.concatenate(([1], np.full(MAX_CHARS + 2, pow(_P, -1, 2 ** 32)))).astype(np.uint32), dtype=np.uint32)
+
+
+@lru_cache(maxsize=1)
+def _word_chars() -> np.ndarray:
+    """Which code points of the Basic Multilingual Plane are word characters, as re's \\w reads
+    them (str.isalnum, and "_"); the planes above (emoji, rare ideographs) are not. 64 KB, once."""
+    table = np.fromiter((chr(i).isalnum() for i in range(0x10000)), bool, 0x10000)
+    table[ord("_")] = True
+    return table
 
 
 def buckets(h: np.ndarray) -> np.ndarray:
-    """Hashes to buckets, in place: MurmurHash3's finaliser (which spreads CRC-32's linear bits
-    and the code points' products), then the low bits."""
+    """Hashes to buckets, in place: MurmurHash3's finaliser (which spreads the sums' and products'
+    bits over the low ones), then the low bits."""
     h ^= h >> np.uint32(16)
     h *= np.uint32(0x85EBCA6B)
     h ^= h >> np.uint32(13)
@@ -95,26 +104,32 @@ def buckets(h: np.ndarray) -> np.ndarray:
     return h
 
 
-def cut(text: str) -> str:
-    """What the base model reads of a text: its first MAX_CHARS characters, lower-cased."""
-    return text[:MAX_CHARS].lower()
+def code_points(text: str) -> np.ndarray:
+    """What the base model reads of a text: the code points of its first MAX_CHARS characters,
+    lower-cased, white space collapsed to one space, a space at each end."""
+    padded = " " + " ".join(text[:MAX_CHARS].lower().split()) + " "
+    return np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), np.uint32)
 
 
-def word_hashes(low: str) -> np.ndarray:
-    """The hashes of a cut text's words and pairs of neighbouring words, one per occurrence. A
-    word's is its CRC-32 (zlib, in C) and a pair's comes from its two words': one regex pass and
-    one C call per word, and no per-word cache to grow."""
-    tokens = _TOKEN.findall(low)
-    words = np.fromiter(map(zlib.crc32, map(str.encode, tokens)), np.uint32, len(tokens))
+def word_hashes(c: np.ndarray) -> np.ndarray:
+    """The hashes of a text's words (runs of two word characters or more: the words of
+    scikit-learn's token pattern) and of each pair of neighbouring words, one per occurrence;
+    computed for the whole text at once in numpy, with no Python work per word."""
+    word = _word_chars()[np.minimum(c, 0xFFFF)]
+    # The text starts and ends with a space, so its runs of word characters start and end in
+    # pairs: a run over [s, e) flips at s - 1 and at e - 1.
+    flips = np.flatnonzero(word[1:] != word[:-1])
+    before, last = flips[::2], flips[1::2]
+    long = last - before >= 2
+    before, last = before[long], last[long]
+    running = np.cumsum(c * _POW[:len(c)], dtype=np.uint32)
+    words = (running[last] - running[before]) * _INV[before + 1]
     return np.concatenate((words, words[:-1] * _MIX[0] ^ (words[1:] + _MIX[0])))
 
 
-def char_hashes(low: str) -> np.ndarray:
-    """The hashes of a cut text's character 4-grams (white space collapsed to one space, across
-    word ends), one per occurrence: spellings, stems and scripts that words alone miss, computed
-    on the whole text's code points at once, with no Python work per character or word."""
-    padded = " " + " ".join(low.split()) + " "
-    c = np.frombuffer(padded.encode("utf-32-le"), np.uint32)
+def char_hashes(c: np.ndarray) -> np.ndarray:
+    """The hashes of a text's character 4-grams (across word ends, with the spaces), one per
+    occurrence: spellings, stems and scripts that words alone miss."""
     if len(c) < 4:
         return np.zeros(0, np.uint32)
     return c[:-3] * _MIX[0] ^ c[1:-2] * _MIX[1] ^ c[2:-1] * _MIX[2] ^ c[3:] * _MIX[3]
@@ -122,7 +137,7 @@ def char_hashes(low: str) -> np.ndarray:
 
 def grams(text: str, analyzer: str) -> np.ndarray:
     """A text's buckets for one part of the base model ("word" or "char"), one per occurrence."""
-    return buckets(_HASHES[analyzer](cut(text)))
+    return buckets(_HASHES[analyzer](code_points(text)))
 
 
 # The base model's parts, in its FeatureUnion's order: name, HashedGrams analyzer and n-gram range, hashes.
@@ -249,8 +264,8 @@ class LinearScorer:
 
     def decision(self, text: str) -> float:
         """The SVM's signed distance, towards spam."""
-        low = cut(text)
-        hashed = [fn(low) for *_, fn in PARTS]
+        c = code_points(text)
+        hashed = [fn(c) for *_, fn in PARTS]
         rows = buckets(np.concatenate(hashed))
         start = 0
         for part in hashed[:-1]:  # part i's buckets to rows i * HASH_BUCKETS + bucket
