@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inbox.sort.model import HASH_BUCKETS, HashedGrams, TextModel
+from inbox.sort.model import HashedGrams, TextModel
 
 BASE_FILE = Path(__file__).parent / "data" / "spam-base.npz"
 # Editors' labels of the rarer kind (spam or ham) at which the desk's model weighs as much as the base.
@@ -75,6 +75,9 @@ def _sigmoid(x: float) -> float:
 # The base model reads a message's first this many characters (its subject and own words): a
 # scam says what it wants early, and a 300 KB digest costs no more to score than a note.
 MAX_CHARS = 20_000
+# Buckets per part (the scorer holds an int32 per bucket and part). 2 ** 18 halved the scorer's
+# memory (5.9 MB) and saved 5 % of its time, but caught less in cross-validation on the training set.
+HASH_BUCKETS = 2 ** 20
 _MIX = tuple(np.uint32(k) for k in (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F))
 # A word's hash is the polynomial sum(code point i x P**i) mod 2**32, from one running sum over
 # the text: P is odd, so P**-i exists mod 2**32 and moves each word's sum to its own start.
