@@ -163,17 +163,18 @@ class BucketGrams(HashedGrams):
         return counts
 
 
-def untrained() -> TextModel:
+def untrained(parts: tuple[str, ...] = ("words", "chars")) -> TextModel:
     """The base model before training: the spam TextModel, its n-grams hashed by word_hashes and
     char_hashes instead of scikit-learn's analysers: its char_wb 4-5-grams, cut word by word in
     Python, were two thirds of 0.75 - 1.25 ms a message (bench/spam.py). Character 4-grams over
-    the whole text, not per word, were chosen by 5-fold cross-validation on the training set."""
+    the whole text, not per word, were chosen by cross-validation on the training set
+    (bench/spam_cv.py, which also passes parts=("words",)); LinearScorer reads all PARTS."""
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.pipeline import FeatureUnion, make_pipeline
 
     model = TextModel.for_kind("spam")
     model.features = FeatureUnion([(name, make_pipeline(BucketGrams(analyzer, ngrams), TfidfTransformer(sublinear_tf=True)))
-                                   for name, analyzer, ngrams, _ in PARTS])
+                                   for name, analyzer, ngrams, _ in PARTS if name in parts])
     return model
 
 
