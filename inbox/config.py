@@ -188,6 +188,9 @@ class SortingSettings:
     stories: StorySettings = StorySettings()
     # A spam score (0-1) at or above this sends the tip to the Spam column.
     spam_threshold: float = 0.8
+    # Start spam scores from the model shipped in the package (inbox/sort/spam_base.py); false: the
+    # rules and evidence alone until editors' labels train the desk's own model.
+    base_spam_model: bool = True
 
 
 @dataclass(frozen=True)

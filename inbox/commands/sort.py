@@ -156,7 +156,10 @@ def _print_machine(row: SortDecision) -> None:
     spam = why.get("spam", {})
     parts = [f"score {spam.get('score', 0):.2f} (threshold {spam.get('threshold')})"]
     if spam.get("model") is not None:
-        parts.append(f"model {spam['model']:.2f}")
+        made = [f"shipped {spam['base_model']:.2f}"] if spam.get("base_model") is not None else []
+        if spam.get("desk_model") is not None:
+            made.append(f"desk's v{spam.get('model_version')} {spam['desk_model']:.2f}, share {spam.get('desk_share', 1.0):.2f}")
+        parts.append(f"model {spam['model']:.2f}" + (f" ({'; '.join(made)})" if made else ""))
     parts += [f"rule {r['rule']} +{r['weight']}" for r in spam.get("rules", [])]
     if spam.get("server"):
         parts.append(f"server {spam['server']['header']}: {'spam' if spam['server']['spam'] else 'not spam'}")

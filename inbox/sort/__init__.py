@@ -25,7 +25,7 @@ from inbox.config import Settings
 from inbox.db import RowBuffer, add_row
 from inbox.models import ModelVersion, SortDecision, Tip, utcnow
 from inbox.models.readers import identity_risks, protect_at_risk, protect_if_at_risk
-from inbox.sort import duplicates, flags, learn, nontips, spam, stories, urgency
+from inbox.sort import duplicates, flags, learn, nontips, spam, spam_base, stories, urgency
 from inbox.sort.stories import Features
 from inbox.sort.stories_store import StoryDesk
 from inbox.sort import model as model_mod
@@ -133,7 +133,7 @@ class Sorter:
 
     def model_files(self) -> tuple:
         """Which model files this sorter uses, for analysers in other processes."""
-        return tuple((kind, m[1].filename, m[1].file_sha256, m[1].id, m[1].version) if m else (kind, None)
+        return tuple((kind, m[1].filename, m[1].file_sha256, m[1].id, m[1].version, m[1].labels) if m else (kind, None)
                      for kind, m in sorted(self.models.items()))
 
     @classmethod
@@ -142,10 +142,10 @@ class Sorter:
         sorter = cls(settings)
         for kind, *spec in model_files:
             if spec and spec[0]:
-                filename, file_sha, row_id, version = spec
+                filename, file_sha, row_id, version, labels = spec
                 model = model_mod.load_model(learn.models_dir(settings), filename, file_sha)
-                sorter.models[kind] = (model, ModelVersion(id=row_id, kind=kind, version=version,
-                                                           filename=filename, file_sha256=file_sha))
+                sorter.models[kind] = (model, ModelVersion(id=row_id, kind=kind, version=version, filename=filename,
+                                                           file_sha256=file_sha, labels=labels))
         return sorter
 
     def analyse(self, inp: SortInput) -> Sorting:
@@ -159,8 +159,11 @@ class Sorter:
             cfg,
             topic_model[1].version if topic_model else None,
         )
-        spam_p = spam_model[0].scores(text).get("spam") if spam_model else None
+        base = spam_base.shipped() if cfg.base_spam_model else None
+        desk_labels = json.loads(spam_model[1].labels) if spam_model and spam_model[1].labels else None
+        spam_p, parts = spam_base.model_probability(base, spam_model[0] if spam_model else None, desk_labels, text)
         spam_score, spam_why = spam.score(inp, spam_p)
+        spam_why.update(parts)
         if spam_model:
             spam_why["model_version"] = spam_model[1].version
         kinds, sensitive_rules = flags.sensitive_kinds(inp)

@@ -10,6 +10,10 @@ Retraining never runs in the worker's hot path. It runs
   the board then queues the "sort.retrain" job (inbox/jobs), which the jobs
   consumer runs with `retrain_job`.
 Sorters pick up a new model version by themselves (Sorter.refresh).
+
+The spam model trained here is the desk's own; the package ships a base spam model
+(inbox/sort/spam_base.py) that scores alone until the desk's exists and is then mixed
+with it in log-odds, the desk's share growing with its labels of the rarer kind.
 """
 from __future__ import annotations
 

@@ -146,16 +146,20 @@ class TextModel:
         """The labels in the order of predict_proba's columns."""
         return list(self.svm.classes_) if self.svm is not None else []
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextModel:
-        """Train on labelled texts; needs at least two labels."""
+    def fit(self, texts: Sequence[str], labels: Sequence[str], parallel: bool = True,
+            weights: Sequence[float] | None = None) -> TextModel:
+        """Train on labelled texts; needs at least two labels. parallel=False fits one SVM after
+        the other: slower, but the same inputs then give the same weights (the shipped model);
+        weights count some examples more than others (on top of the balanced class weights)."""
         y = np.asarray(labels)
         names, counts = np.unique(y, return_counts=True)
         if len(names) < 2:
             raise ValueError("a model needs examples of at least two labels")
         x = self.features.fit_transform(texts)
         self.calibrated = bool(counts.min() >= MIN_PER_LABEL_TO_CALIBRATE)
+        w = None if weights is None else np.asarray(weights, dtype=np.float64)
         if not self.calibrated:
-            self.svm = self._svm().fit(x, y)
+            self.svm = self._svm().fit(x, y, sample_weight=w)
             return self
         share = max(HELD_OUT, len(names) / len(y))  # at least one held-out example per label
         from concurrent.futures import ThreadPoolExecutor
@@ -165,10 +169,14 @@ class TextModel:
         train, held = next(StratifiedShuffleSplit(1, test_size=share, random_state=0).split(x, y))
         # The probe and the final fit are independent, and liblinear lets go of the GIL:
         # side by side they take the wall time of the longer one (bench/topics.py's retrain).
-        with ThreadPoolExecutor(2) as fits:
-            probe = fits.submit(self._svm().fit, x[train], y[train])
-            final = fits.submit(self._svm().fit, x, y)
-            probe, self.svm = probe.result(), final.result()
+        w_train = None if w is None else w[train]
+        if not parallel:
+            probe, self.svm = self._svm().fit(x[train], y[train], sample_weight=w_train), self._svm().fit(x, y, sample_weight=w)
+        else:
+            with ThreadPoolExecutor(2) as fits:
+                probe = fits.submit(self._svm().fit, x[train], y[train], sample_weight=w_train)
+                final = fits.submit(self._svm().fit, x, y, sample_weight=w)
+                probe, self.svm = probe.result(), final.result()
         self.temperature = _fit_temperature(_scores(probe, x[held]), np.searchsorted(probe.classes_, y[held]))
         return self
 

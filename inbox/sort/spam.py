@@ -82,7 +82,8 @@ SPAM_RULES: tuple[tuple[str, float, str, re.Pattern], ...] = (
     # Extortion and gift-card errands.
     ("extortion-or-errand", 1.5, "words", re.compile(
         r"\b(?:(?:access to|recordings? from|control of) your (?:devices?|camera|webcam|computer)|"
-        r"(?:pick up|buy|purchase|get) (?:\d+ |some |a few )?(?:\w+ )?gift cards|scratch off the back)\b", _I)),
+        r"(?:pick up|buy|purchase|get) (?:\d+ |some |a few |two |three |four |five |six |ten |several )?(?:\w+ ){0,2}"
+        r"gift cards|scratch off the back)\b", _I)),
     # Miracle cures and "doctors stunned".
     ("miracle-cure", 1.5, "words", re.compile(
         r"\b(?:doctors? (?:are )?(?:stunned|baffled|shocked|hate)|melts? (?:belly )?fat|lost \d+ pounds|one (?:simple|weird) trick)\b", _I)),

@@ -14,7 +14,8 @@ from inbox.commands import sort as sort_command
 from inbox.config import ImportSettings, Settings
 from inbox.models import ModelVersion, SortDecision, Tip, User
 from inbox.pipeline import Pipeline, Source
-from inbox.sort import Sorter, learn
+from inbox.sort import Sorter, learn, spam_base
+from inbox.sort.text import from_tip
 from tests.mailfactory import make_mail
 
 _uid = count(1)
@@ -123,6 +124,34 @@ def test_spam_verdicts_train_the_spam_model_and_move_the_tip(db, settings, edito
     assert json.loads(row.labels) == {"ham": 10, "spam": 4}
 
 
+def test_the_desks_spam_model_is_mixed_with_the_shipped_one_by_its_labels(db, settings, editor):
+    ham = store(db, settings, ZOO + PARKS)
+    spam = store(db, settings, ["Cheap watches for sale, best replica prices online",
+                                "Buy followers for your newsroom account, ten thousand for nine dollars",
+                                "Lowest mortgage refinance quotes, reply for details",
+                                "Exclusive casino bonus for journalists, sign up today"])
+    with db() as session, session.begin():
+        for tid in spam:
+            learn.record_spam_verdict(session, session.get(Tip, tid), True, editor)
+    correct_all(db, ham, "Animals", editor)
+    learn.retrain(settings, db, "spam")
+    with db() as session:
+        sorter = Sorter.load(settings, session)
+    why = sorter.analyse(_input(db, ham[0])).explanation["spam"]
+    # Four spam verdicts: the desk's model speaks, with a small share beside the shipped model's.
+    assert why["base_model"] is not None and why["desk_model"] is not None
+    assert why["desk_share"] == pytest.approx(4 / (4 + spam_base.DESK_HALF_WEIGHT), abs=1e-3)
+    assert why["model"] == pytest.approx(spam_base.blend(why["base_model"], why["desk_model"], why["desk_share"]), abs=1e-3)
+    # A worker's parse/clean processes get the same mix (the label counts travel with the model files).
+    other = Sorter.analyser(settings, sorter.model_files())
+    assert other.analyse(_input(db, ham[0])).explanation["spam"]["desk_share"] == why["desk_share"]
+
+
+def _input(db, tip_id):
+    with db() as session:
+        return from_tip(session.get(Tip, tip_id))
+
+
 def test_editor_labels_win_when_everything_is_sorted_again(db, settings, editor, capsys):
     ids = store(db, settings, ["Our landlord filed eviction papers against 30 tenants", ZOO[0]])
     correct_all(db, ids[:1], "Zoo", editor)
@@ -143,6 +172,7 @@ def test_explain_names_the_rules_the_model_and_the_editor(db, settings, editor, 
     assert sort_command.explain(db, tid) == 0
     out = capsys.readouterr().out
     assert "landlord" in out and "eviction" in out and "rules decided" in out
+    assert "(shipped 0." in out  # the spam score names the model it started from
     assert "editor editor@newsroom.example set topic to 'Housing & homelessness'" in out
 
 

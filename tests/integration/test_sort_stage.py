@@ -8,7 +8,7 @@ from itertools import count
 import pytest
 from sqlalchemy import select
 
-from inbox.config import ImportSettings, Settings
+from inbox.config import ImportSettings, Settings, SortingSettings
 from inbox.models import Cluster, ClusterSuggestion, SortDecision, Tip, TipSignature
 from inbox.pipeline import Pipeline, Source
 from inbox.sort import Sorter
@@ -131,14 +131,26 @@ def test_a_new_sorter_reloads_the_index_from_the_database(db, settings):
 def test_spam_goes_to_the_spam_column_and_is_kept(db, settings):
     spam = make_mail(sender="win@prizes.example", subject="CONGRATULATIONS WINNER",
                      body="Dear friend, you have won! Click here to claim your prize. Act now, 100% free, small fee!!!")
-    flagged = make_mail(sender="x@example.com", subject="hello", body="A short note about a meeting next month.",
-                        extra_headers={"X-Spam-Flag": "YES", "X-Spam-Status": "Yes, score=12.0 required=5.0"})
     ok = make_mail(subject="Polling place moved", body=STORY)
-    ids = store(db, settings, spam, flagged, ok)
-    a, b, c = tips(db, ids)
+    a, c = tips(db, store(db, settings, spam, ok))
     assert (a.is_spam, a.status) == (True, "spam") and a.spam_score >= settings.sorting.spam_threshold
-    assert (b.is_spam, b.status) == (True, "spam")
+    assert a.spam_score > 0.99  # the shipped model and the rules agree
     assert (c.is_spam, c.status) == (False, "new")
+
+
+FLAGGED_NOTE = {"X-Spam-Flag": "YES", "X-Spam-Status": "Yes, score=12.0 required=5.0"}
+
+
+def test_the_servers_yes_moves_a_plain_note_to_spam_only_when_no_model_says_ham(db, settings):
+    """The server is a witness, not a judge: alone (base model off) its yes is enough; beside the
+    shipped model, confident that a short note is ham, it raises the score but does not decide."""
+    note = dict(sender="x@example.com", subject="hello", body="A short note about a meeting next month.")
+    flagged, plain = tips(db, store(db, settings, make_mail(**note, extra_headers=FLAGGED_NOTE), make_mail(**note)))
+    assert flagged.spam_score > plain.spam_score and flagged.status == "new"
+    off = Settings(data_dir=settings.data_dir, imports=settings.imports,
+                   sorting=SortingSettings(base_spam_model=False))
+    (alone,) = tips(db, store(db, off, make_mail(**note, extra_headers=FLAGGED_NOTE)))
+    assert (alone.is_spam, alone.status) == (True, "spam")
 
 
 def test_urgent_flag_is_set_from_the_message_date(db, settings):
