@@ -108,12 +108,15 @@ def test_retrain_if_due_waits_for_enough_new_corrections(db, settings, editor):
     assert learn.retrain_if_due(few, db) == []  # nothing new since
 
 
+SPAM = ["Cheap watches for sale, best replica prices online",
+        "Buy followers for your newsroom account, ten thousand for nine dollars",
+        "Lowest mortgage refinance quotes, reply for details",
+        "Exclusive casino bonus for journalists, sign up today"]
+
+
 def test_spam_verdicts_train_the_spam_model_and_move_the_tip(db, settings, editor):
     ham = store(db, settings, ZOO + PARKS)
-    spam = store(db, settings, ["Cheap watches for sale, best replica prices online",
-                                "Buy followers for your newsroom account, ten thousand for nine dollars",
-                                "Lowest mortgage refinance quotes, reply for details",
-                                "Exclusive casino bonus for journalists, sign up today"])
+    spam = store(db, settings, SPAM)
     with db() as session, session.begin():
         for tid in spam:
             learn.record_spam_verdict(session, session.get(Tip, tid), True, editor)
@@ -126,10 +129,7 @@ def test_spam_verdicts_train_the_spam_model_and_move_the_tip(db, settings, edito
 
 def test_the_desks_spam_model_is_mixed_with_the_shipped_one_by_its_labels(db, settings, editor):
     ham = store(db, settings, ZOO + PARKS)
-    spam = store(db, settings, ["Cheap watches for sale, best replica prices online",
-                                "Buy followers for your newsroom account, ten thousand for nine dollars",
-                                "Lowest mortgage refinance quotes, reply for details",
-                                "Exclusive casino bonus for journalists, sign up today"])
+    spam = store(db, settings, SPAM)
     with db() as session, session.begin():
         for tid in spam:
             learn.record_spam_verdict(session, session.get(Tip, tid), True, editor)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from inbox.sort import places, salient, stories, stories_score
-from inbox.sort.stories import REGION, Features
+from inbox.sort.stories import REGION
 from inbox.sort.stories_index import StoryIndex
+from tests.unit.test_sort_stories_accounts import feats
 
 T0 = datetime(2026, 2, 3, 9)
 
@@ -23,12 +24,6 @@ BACKGROUND = [("budget", "The council voted on the budget last night and cut the
               ("potholes", "The potholes on Main Street are getting worse every week, nobody fixes them."),
               ("landlord", "Our landlord has not fixed the heat in our building for two weeks."),
               ("school board", "The school board meeting was moved without notice, parents were not told.")]
-
-
-def feats(subject: str, body: str) -> Features:
-    found = stories.features(subject, body)
-    assert found is not None
-    return found
 
 
 def test_a_place_key_is_written_as_salient_writes_the_name():
