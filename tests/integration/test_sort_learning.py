@@ -114,12 +114,18 @@ SPAM = ["Cheap watches for sale, best replica prices online",
         "Exclusive casino bonus for journalists, sign up today"]
 
 
-def test_spam_verdicts_train_the_spam_model_and_move_the_tip(db, settings, editor):
-    ham = store(db, settings, ZOO + PARKS)
-    spam = store(db, settings, SPAM)
+def _store_and_mark_spam(db, settings, editor) -> tuple[list[int], list[int]]:
+    """ZOO and PARKS stored as ham, SPAM stored and marked spam by the editor."""
+    ham, spam = store(db, settings, ZOO + PARKS), store(db, settings, SPAM)
     with db() as session, session.begin():
         for tid in spam:
             learn.record_spam_verdict(session, session.get(Tip, tid), True, editor)
+    return ham, spam
+
+
+def test_spam_verdicts_train_the_spam_model_and_move_the_tip(db, settings, editor):
+    ham, spam = _store_and_mark_spam(db, settings, editor)
+    with db() as session, session.begin():
         learn.record_spam_verdict(session, session.get(Tip, ham[0]), False, editor)
         assert session.get(Tip, spam[0]).status == "spam"
     correct_all(db, ham[1:], "Animals", editor)
@@ -128,11 +134,7 @@ def test_spam_verdicts_train_the_spam_model_and_move_the_tip(db, settings, edito
 
 
 def test_the_desks_spam_model_is_mixed_with_the_shipped_one_by_its_labels(db, settings, editor):
-    ham = store(db, settings, ZOO + PARKS)
-    spam = store(db, settings, SPAM)
-    with db() as session, session.begin():
-        for tid in spam:
-            learn.record_spam_verdict(session, session.get(Tip, tid), True, editor)
+    ham, _spam = _store_and_mark_spam(db, settings, editor)
     correct_all(db, ham, "Animals", editor)
     learn.retrain(settings, db, "spam")
     with db() as session:
