@@ -43,7 +43,7 @@ def test_mail_html_is_only_inside_a_sandboxed_srcdoc_iframe_with_its_own_csp(cli
     assert csp["content"].startswith("default-src 'none'; img-src http://localhost;")
     # Outside the iframe, the page holds no trace of the mail's markup: only our own script.
     frame.decompose()
-    assert [s.get("src") for s in soup.find_all("script")] == ["/static/board.js"]
+    assert [s.get("src") for s in soup.find_all("script")] == ["/static/board.js", "/static/forms.js"]
     assert not soup.find_all(attrs={"onerror": True})
 
 

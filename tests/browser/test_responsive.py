@@ -96,9 +96,9 @@ def test_without_the_script_a_phone_stacks_the_lists_under_links_to_each(browser
     assert len(_visible_columns(page)) == 8
     assert page.get_attribute("nav#status-switcher a[data-status=reviewing]", "href") == "#column-reviewing"
     assert page.locator("section#column-reviewing").count() == 1
-    assert not page.locator("select[name=topic]").is_visible(), "the filters stay behind their button"
+    assert not page.locator("#search-form select[name=topic]").is_visible(), "the filters stay behind their button"
     page.click("summary#filter-toggle")
-    assert page.locator("select[name=topic]").is_visible()
+    assert page.locator("#search-form select[name=topic]").is_visible()
     _no_sideways_scroll(page)
     context.close()
 
@@ -115,15 +115,15 @@ def login_without_script(page, board) -> None:
 def test_filters_are_behind_a_button_on_a_phone_and_open_on_a_desktop(sized):
     phone = sized("editor", PHONE)
     assert phone.locator("summary#filter-toggle").is_visible()
-    assert not phone.locator("select[name=topic]").is_visible()
+    assert not phone.locator("#search-form select[name=topic]").is_visible()
     assert phone.locator("input#search").is_visible()
     phone.click("summary#filter-toggle")
-    assert phone.locator("select[name=topic]").is_visible()
+    assert phone.locator("#search-form select[name=topic]").is_visible()
     _no_sideways_scroll(phone)
     _shot(phone, "responsive-board-filters-phone")
     desktop = sized("editor", DESKTOP)
     assert not desktop.locator("summary#filter-toggle").is_visible()
-    assert desktop.locator("select[name=topic]").is_visible()
+    assert desktop.locator("#search-form select[name=topic]").is_visible()
 
 
 def test_on_a_phone_the_tips_text_spans_the_screen_and_its_actions_stay_in_view(sized, board):
