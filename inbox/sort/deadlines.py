@@ -114,7 +114,7 @@ def find(text: str, sent: datetime) -> list[Found]:
         if gate is not None and gate.isdisjoint(tokens) and not (kind in _MONTH_KINDS and may_day) \
                 or kind == "day-of-month" and not _ORDINAL.search(text):
             continue
-        if scan.needles is not None and not any(n in text for n in scan.needles):
+        if not scan.may_match(text):
             continue
         for m in scan.pattern.finditer(text):
             lead = text[max(0, m.start() - 24):m.start()].rstrip()
