@@ -33,6 +33,7 @@ SORT_HEADERS = frozenset(SPAM_HEADERS) | {
 # seconds of n-grams and says no more. Flags still read the whole text.
 WORDS_LIMIT = 4000
 HTML_LIMIT = 100_000
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,11 @@ class SortInput:
     @cached_property
     def everything_lower(self) -> str:
         return self.everything.lower()
+
+    @cached_property
+    def word_set(self) -> frozenset[str]:
+        """The words (\\w+) of words_lower, made once: the topic keywords and the deadline gates look them up."""
+        return frozenset(_WORD.findall(self.words_lower))
 
 
 class Scan:
