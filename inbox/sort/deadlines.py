@@ -103,18 +103,19 @@ class Found:
     past: bool
 
 
-def find(text: str, sent: datetime) -> list[Found]:
-    """Every time phrase in text (lower-cased), resolved against the day the message was sent."""
+def find(text: str, sent: datetime, tokens: frozenset[str] | None = None) -> list[Found]:
+    """Every time phrase in text (lower-cased), resolved against the day the message was sent
+    (tokens: its words, where the caller has them already)."""
     base = sent.date()
     found: list[Found] = []
-    tokens = set(_TOKEN.findall(text))
+    tokens = frozenset(_TOKEN.findall(text)) if tokens is None else tokens
     may_day = ("may" in tokens or "mar" in tokens) and _MAY.search(text) is not None
     for kind, scan in _SCANS:
         gate = _GATES.get(kind)
         if gate is not None and gate.isdisjoint(tokens) and not (kind in _MONTH_KINDS and may_day) \
                 or kind == "day-of-month" and not _ORDINAL.search(text):
             continue
-        if scan.needles is not None and not any(n in text for n in scan.needles):
+        if not scan.may_match(text):
             continue
         for m in scan.pattern.finditer(text):
             lead = text[max(0, m.start() - 24):m.start()].rstrip()

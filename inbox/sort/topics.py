@@ -114,7 +114,7 @@ class TopicRules:
     def fired(self, inp: SortInput) -> list[Rule]:
         """Every rule that matches the subject and the reader's own words, each once (a word
         said ten times is one hint); those that match the subject weigh SUBJECT_WEIGHT times more."""
-        hits = self._hits(inp.words, inp.words_lower)
+        hits = self._hits(inp.words, inp.words_lower, inp.word_set)
         domain = inp.sender.rpartition("@")[2]
         hits.update(i for i, d in self._domains if domain == d or domain.endswith("." + d))
         hits -= self._claimed(hits, inp.words_lower)
@@ -132,8 +132,8 @@ class TopicRules:
                     claimed.add(j)
         return claimed
 
-    def _hits(self, text: str, lowered: str) -> set[int]:
-        present = set(_WORD.findall(lowered))
+    def _hits(self, text: str, lowered: str, present: frozenset[str] | None = None) -> set[int]:
+        present = frozenset(_WORD.findall(lowered)) if present is None else present
         # Each word, and the word without a plural ending: "ballots" finds the keyword "ballot".
         plural = [w for w in present if w.endswith("s")]
         keys = present.union([w[:-1] for w in plural], [w[:-2] for w in plural if w.endswith("es")])

@@ -82,7 +82,7 @@ def urgency_of(inp: SortInput, now: datetime | None = None) -> Urgency:
             continue
         fired.append(name)
     fired += [name for name, scan in _NOW_SCANS if scan.search(inp.words, text)]
-    due = deadlines.nearest(deadlines.find(text, sent), sent)
+    due = deadlines.nearest(deadlines.find(text, sent, inp.word_set), sent)
     why["rules"] = fired
     deadline = datetime(sent.year, sent.month, sent.day) if fired else None
     if due is not None:
