@@ -110,7 +110,7 @@ class Scan:
 
     def search(self, text: str, lowered: str) -> re.Match | None:
         text = lowered if self.lower else text
-        if self._ids is not None and not LITERALS.any_in(self._ids, self.needles, text):
+        if not self.may_match(text):
             return None
         return self.pattern.search(text)
 
