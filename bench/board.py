@@ -231,6 +231,15 @@ def api_token(url: str, email: str) -> str:
     return token
 
 
+def story_ids(url: str) -> list[int]:
+    """The stories (clusters) the database holds."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        ids = [row[0] for row in conn.exec_driver_sql("SELECT id FROM clusters ORDER BY id")]
+    engine.dispose()
+    return ids
+
+
 def percentiles(latencies: list[float]) -> tuple[float, float]:
     """p50 and p95 of some latencies."""
     latencies = sorted(latencies)
@@ -286,12 +295,13 @@ def main() -> int:
         probe = Browser(port)
         probe.login("editor@bench.example")
         state = re.search(r'data-state="([0-9.]+)"', probe.request("GET", "/")[1]).group(1)
+        stories = story_ids(url)  # random clusters leave a few ids unused
         scenarios = {
             "board": ["/"] * n,
             "filtered view": ["/?" + urlencode({"topic": rng.choice(TOPICS), "assignee": "none"}) for _ in range(n)],
             "search": [f"/?q={rng.choice(RARE)}" for _ in range(n)],
             "tip page": [f"/tips/{rng.randint(1, args.tips)}" for _ in range(n)],
-            "story page": [f"/stories/{rng.randint(1, args.tips // 20)}" for _ in range(n)],
+            "story page": [f"/stories/{rng.choice(stories)}" for _ in range(n)],
             "sort deadline": ["/?sort=deadline"] * n,
             "sort readers": ["/?sort=readers"] * n,
             "poll (304)": [f"/board/poll?state={state} etag=\"{state}\"" for _ in range(n)],

@@ -45,7 +45,9 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
     )
-    app.extensions["inbox"] = {"settings": settings, "sessions": sessions, "vault": vault}
+    from inbox.board.recent import Recent
+
+    app.extensions["inbox"] = {"settings": settings, "sessions": sessions, "vault": vault, "recent": Recent()}
     from inbox.board.params import IdConverter
     from inbox.board.sessions import ServerSessions
 
@@ -54,6 +56,9 @@ def create_app(settings: Settings, sessions: sessionmaker[Session] | None = None
     # Templates' indentation is for people; the board page repeats it for every card.
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    from inbox.board.cardhtml import renderer
+
+    app.jinja_env.globals["card_html"] = renderer(app.jinja_env)
 
     from inbox.board import (account, admin, api, attachments, auth, board, canned, desk, export, holds, live, metrics,
                              notify, readers, resets, security, storyviews, tips)

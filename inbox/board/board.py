@@ -11,7 +11,7 @@ from inbox.board.access import STATUS_LABELS, STATUSES, is_editor, may
 from inbox.board.desk import topic_list
 from inbox.board.live import board_state
 from inbox.board.queries import FLAGS, Filters, board_page, topics, user_labels
-from inbox.board.web import db, dialect, settings, user, vault
+from inbox.board.web import db, dialect, recent, settings, user, vault
 from inbox.models import Mailbox, SavedView
 
 bp = Blueprint("board", __name__)
@@ -46,13 +46,13 @@ def index():
     """The board: a column per status under the filters in the query string."""
     session, me = db(), user()
     filters, errors = lenient_filters(request.args, settings().board.cards_per_column)
-    users = user_labels(session)
-    page = board_page(session, me, filters, dialect(), users, settings().board.secret_key, vault())
+    users, state = user_labels(session), board_state(session)  # the state first: the page is as new as it says
+    page = board_page(session, me, filters, dialect(), users, settings().board.secret_key, vault(), recent(), state)
     return render_template(
         "board/board.html", page=page, filters=filters, encrypted=vault() is not None, statuses=STATUSES, labels=STATUS_LABELS, flags=FLAGS,
         topics=topics(session), desk_topics=topic_list(session, settings()), users=users, editor=is_editor(me),
         may_export=may(me, "export", None),
-        state=board_state(session), poll_seconds=settings().board.poll_seconds,
+        state=state, poll_seconds=settings().board.poll_seconds,
         mailboxes=session.execute(select(Mailbox.id, Mailbox.name).order_by(Mailbox.name)).all(),
         views=session.scalars(select(SavedView).where(SavedView.user_id == me.id).order_by(SavedView.name)).all(),
         filter_errors=errors, typed=request.args,

@@ -10,6 +10,7 @@ words occur in what the viewer may read of them (inbox.board.redact.matches_reda
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -22,6 +23,7 @@ from inbox.board import redact
 from inbox.board import statements as st
 from inbox.board.access import STATUSES, Readers, is_editor
 from inbox.board.params import is_id, parse_day, parse_int
+from inbox.board.recent import Recent, params_key
 from inbox.board.stories import opened_by, story_stats
 from inbox.models import Note, Tip, User, utcnow
 from inbox.models.search import search_param
@@ -231,9 +233,10 @@ def _visible_words(tip, who: redact.Who) -> frozenset[str]:
 
 
 def board_page(session: Session, user: User, f: Filters, dialect: str, users: dict[int, str],
-               secret: str = "", vault=None) -> BoardPage:
+               secret: str = "", vault=None, recent: Recent | None = None, state: str = "") -> BoardPage:
     """The columns and cards for one board page; users maps ids to labels for assignees;
-    secret (the app's key) makes protected readers' pseudonyms."""
+    secret (the app's key) makes protected readers' pseudonyms. With recent and the board's
+    state (read before this), the columns' totals and ids are kept a moment (inbox.board.recent)."""
     statuses = [f.status] if f.status else list(STATUSES)
     shape, params = shape_and_params(user, f, dialect, statuses)
     offset = (f.page - 1) * f.per
@@ -245,10 +248,18 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
         # Totals are counted up to a cap ("1000+"): an exact count of 100,000 tips costs more
         # than the rest of the page, and nobody pages that far.
         cap = max(COUNT_CAP, offset + f.per) + 1
-        totals = dict(zip(statuses, session.execute(st.totals(shape), {**params, "cap": cap}).one()))
-        long = tuple(s for s in statuses if totals[s] >= cap) if f.sort == "readers" else ()
-        ids = list(session.scalars(st.card_ids(replace(shape, long=long)), {**params, "per": f.per, "offset": offset}))
-    rows = session.execute(st.CARDS, {"ids": ids}).all()
+
+        def count() -> tuple[dict, list[int]]:
+            totals = dict(zip(statuses, session.execute(st.totals(shape), {**params, "cap": cap}).one()))
+            long = tuple(s for s in statuses if totals[s] >= cap) if f.sort == "readers" else ()
+            return totals, list(session.scalars(st.card_ids(replace(shape, long=long)),
+                                                {**params, "per": f.per, "offset": offset}))
+
+        if recent is None or not state:
+            totals, ids = count()
+        else:
+            totals, ids = recent.get((state, shape, params_key(shape, params), cap, f.per, offset), count)
+    rows = card_rows(session, ids)
     readers.load(r.sender_address for r in rows)
     stories = story_stats(session, user, (r.cluster_id for r in rows if r.cluster_size > 1))
     seen = opened_by(session, user, (r.id for r in rows))
@@ -268,6 +279,17 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
             column.cards.sort(key=_sort_key(f.sort))
     has_next = any(totals[s] > offset + f.per for s in statuses)
     return BoardPage([columns[s] for s in statuses], has_next, f)
+
+
+CardRow = namedtuple("CardRow", [c.name for c in st.CARDS.selected_columns])
+
+
+def card_rows(session: Session, ids: list[int]) -> list[CardRow]:
+    """statements.CARDS for these ids, newest first, as plain tuples: a card reads some thirty
+    fields of its row, and a SQLAlchemy Row's attributes cost ten times a tuple's."""
+    if not ids:
+        return []
+    return [CardRow._make(r) for r in session.execute(st.CARDS, {"ids": ids})]
 
 
 def _sort_key(sort: str):

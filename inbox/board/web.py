@@ -24,6 +24,11 @@ def vault():
     return current_app.extensions["inbox"].get("vault")
 
 
+def recent():
+    """The board's moment-long memory of column totals and card ids (inbox/board/recent.py)."""
+    return current_app.extensions["inbox"]["recent"]
+
+
 def raw_bytes(data: bytes, key_id: str | None) -> bytes:
     """Stored raw bytes, opened if sealed; a page (not a 500) when this board cannot open them."""
     from flask import abort

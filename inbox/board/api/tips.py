@@ -20,7 +20,7 @@ from inbox.board import statements as st
 from inbox.board.access import STATUSES, Readers, is_editor
 from inbox.board.api.web import ApiError, bp, clean_text, json_body, me, stamp, via
 from inbox.board.params import MAX_ID, is_id
-from inbox.board.queries import MAX_PER, Card, Filters, card, search_roots, shape_and_params, user_labels
+from inbox.board.queries import MAX_PER, Card, Filters, card, card_rows, search_roots, shape_and_params, user_labels
 from inbox.board.tippage import TipPage, tip_page
 from inbox.board.web import begin_write, client_ip, db, dialect, jobs, settings, vault
 from inbox.models import Tip, utcnow
@@ -51,10 +51,10 @@ def _page_ids(shape: st.Shape):
 def cards(ids: list[int]) -> list[Card]:
     """The board's cards for these tips, as the token's user may see them, in the order of ids."""
     session = db()
-    rows = {r.id: r for r in session.execute(st.CARDS, {"ids": ids})} if ids else {}
+    rows = {r.id: r for r in card_rows(session, ids)}
     readers = Readers(session, me(), settings().board.secret_key).load(r.sender_address for r in rows.values())
-    users, now = user_labels(session), utcnow()
-    return [card(rows[i], readers, users, now, vault()) for i in ids if i in rows]
+    users, now, desk_key = user_labels(session), utcnow(), vault()
+    return [card(rows[i], readers, users, now, desk_key) for i in ids if i in rows]
 
 
 def summary(c: Card) -> dict:
