@@ -19,7 +19,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -108,6 +108,14 @@ class Identity:
     granted: bool = False  # the viewer sees them through an editor's grant
 
 
+# Built once (every page asks it): the protected readers among :addresses, and whether :viewer holds a grant.
+_PROTECTED_AMONG = (
+    select(Reader.id, Reader.address, Reader.pseudonym_seed, Reader.why,
+           exists().where(ReaderGrant.reader_id == Reader.id, ReaderGrant.user_id == bindparam("viewer"),
+                          ReaderGrant.revoked_at.is_(None)).label("granted"))
+    .where(Reader.address.in_(bindparam("addresses", expanding=True)), Reader.protected.is_(True)))
+
+
 class Readers:
     """The identities of the senders on one page, for one viewer, in one query.
 
@@ -123,11 +131,7 @@ class Readers:
         wanted = {a for a in addresses if a and a not in self._known}
         if not wanted:
             return self
-        granted = exists().where(ReaderGrant.reader_id == Reader.id, ReaderGrant.user_id == self.user.id,
-                                 ReaderGrant.revoked_at.is_(None))
-        rows = self.session.execute(
-            select(Reader.id, Reader.address, Reader.pseudonym_seed, Reader.why, granted.label("granted"))
-            .where(Reader.address.in_(sorted(wanted)), Reader.protected.is_(True)))
+        rows = self.session.execute(_PROTECTED_AMONG, {"viewer": self.user.id, "addresses": sorted(wanted)})
         for rid, address, seed, why, has_grant in rows:
             self._known[address] = Identity(
                 address, not may_see_reader(self.user, True, bool(has_grant)), True, rid,

@@ -24,31 +24,43 @@ MOST = 512  # entries per process: a filter's pages for a few hundred views
 
 
 class Recent:
-    """A small map of key -> value that forgets a value FRESH_SECONDS after it was made."""
+    """A small map of key -> value that forgets a value FRESH_SECONDS after it was made.
+
+    When the state moves, every open board asks for the new totals within a second or so:
+    the first request for a key makes the value and the others of this process wait for it,
+    rather than each counting the same columns at once."""
 
     def __init__(self, fresh: float = FRESH_SECONDS, most: int = MOST, clock=time.monotonic):
         self.fresh, self.most, self.clock = fresh, most, clock
         self._values: OrderedDict = OrderedDict()
+        self._making: dict = {}  # key -> Event set when its value is kept
         self._lock = threading.Lock()
 
     def get(self, key, make):
         """The value kept for key if it is fresh, else make()'s (kept for the next caller)."""
-        now = self.clock()
-        with self._lock:
-            kept = self._values.get(key)
-            if kept is not None and now - kept[0] < self.fresh:
-                return kept[1]
-        value = make()  # outside the lock: two requests may both count, neither waits for the other
-        with self._lock:
-            self._values[key] = (now, value)
-            self._values.move_to_end(key)
-            while len(self._values) > self.most:
-                self._values.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
+        while True:
+            with self._lock:
+                kept = self._values.get(key)
+                if kept is not None and self.clock() - kept[0] < self.fresh:
+                    return kept[1]
+                making = self._making.get(key)
+                if making is None:
+                    making = self._making[key] = threading.Event()
+                    break
+            making.wait(10)  # another request is making it; then look again (it may have failed)
+        made_at = self.clock()
+        try:
+            value = make()
+            with self._lock:
+                self._values[key] = (made_at, value)
+                self._values.move_to_end(key)
+                while len(self._values) > self.most:
+                    self._values.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._making.pop(key, None)
+            making.set()
 
 
 def params_key(shape, params: dict) -> tuple:

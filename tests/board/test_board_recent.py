@@ -106,3 +106,43 @@ def test_one_card_rendered_for_an_editor_is_never_a_reporters(app, client_for, d
             assert ("Ada Source" in card.get_text()) is sees_name
             assert ("shreds" in card.get_text()) and ("Reader " in card.get_text()) is not sees_name
             assert (card.select_one("input.card-select") is not None) is sees_name
+
+
+def test_requests_that_miss_together_make_the_value_once():
+    import threading
+    import time
+
+    recent, started, made = Recent(), threading.Event(), []
+    release = threading.Event()
+
+    def slow():
+        made.append(1)
+        started.set()
+        release.wait(5)
+        return "totals"
+
+    results = []
+    first = threading.Thread(target=lambda: results.append(recent.get("k", slow)))
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=lambda: results.append(recent.get("k", slow))) for _ in range(3)]
+    for t in others:
+        t.start()
+    time.sleep(0.2)  # the others are asking while the first is still counting
+    release.set()
+    for t in [first, *others]:
+        t.join(5)
+    assert results == ["totals"] * 4 and made == [1]
+
+
+def test_a_failed_make_lets_the_next_request_try():
+    recent = Recent()
+
+    def broken():
+        raise RuntimeError("database is locked")
+
+    try:
+        recent.get("k", broken)
+    except RuntimeError:
+        pass
+    assert recent.get("k", lambda: 7) == 7

@@ -11,8 +11,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from inbox.board import audit
 from inbox.models import ApiToken, SCOPES, User, utcnow
@@ -64,8 +64,12 @@ def find(session: Session, token: str) -> ApiToken | None:
     """The live token row for a bearer token, else None (unknown, revoked, expired, user inactive)."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+    row = session.scalar(_BY_HASH, {"hash": token_hash(token)})
     return row if is_live(row) else None
+
+
+# Built once, the token's user in the same query (every API call asks it).
+_BY_HASH = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == bindparam("hash"))
 
 
 def touch_due(row: ApiToken, now: datetime | None = None) -> bool:

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, g, request
 from werkzeug.routing import BaseConverter
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from inbox.board import limits
 from inbox.board.api import tokens
@@ -64,8 +64,11 @@ def limit_key(secret_key: str, ip: str) -> str:
     return hashlib.sha256(f"{secret_key}\0api-ip\0{ip}".encode()).hexdigest()
 
 
+_LIMIT = select(LoginLimit.window_start, LoginLimit.failures).where(LoginLimit.key == bindparam("key"))  # built once
+
+
 def _seconds_to_wait(key: str, limit: int) -> int:
-    row = db().scalar(select(LoginLimit).where(LoginLimit.key == key))
+    row = db().execute(_LIMIT, {"key": key}).first()
     if row is None or row.window_start <= utcnow() - limits.WINDOW:
         return 0
     return limits.seconds_to_wait([limits.Count(key, row.window_start, row.failures)], limit)
