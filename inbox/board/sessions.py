@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import g
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.datastructures import CallbackDict
 
@@ -62,9 +62,12 @@ def find(session: Session, token: str | None, idle_minutes: int) -> UserSession 
     """The live session this cookie token belongs to (with its user), else None."""
     if not token or len(token) > 100:
         return None
-    row = session.scalar(select(UserSession).options(joinedload(UserSession.user))
-                         .where(UserSession.token_hash == token_hash(token)))
+    row = session.scalar(_BY_HASH, {"hash": token_hash(token)})
     return row if is_live(row, idle_minutes) else None
+
+
+# Built once (every page asks it): the session of a token's hash, with its user.
+_BY_HASH = select(UserSession).options(joinedload(UserSession.user)).where(UserSession.token_hash == bindparam("hash"))
 
 
 def touch_due(row: UserSession) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Integer, cast, distinct, func, select
+from sqlalchemy import Integer, bindparam, cast, distinct, func, select
 from sqlalchemy.orm import Session
 
 from inbox.board import actions, redact
@@ -39,12 +39,22 @@ def story_stats(session: Session, user: User, cluster_ids) -> dict[int, StorySta
     if not wanted:
         return {}
     visible = visible_clause(user)
-    rows = session.execute(
-        select(Tip.cluster_id, func.count(), func.count(distinct(Tip.sender_address)), func.min(Tip.received_at),
-               func.max(Tip.received_at), func.max(cast(Tip.urgent, Integer)), func.min(Tip.deadline))
-        .where(Tip.cluster_id.in_(wanted), *([] if visible is None else [visible])).group_by(Tip.cluster_id))
+    statement = _STATS if visible is None else _stats(visible)  # an editor's is built once; a reporter's names them
+    rows = session.execute(statement, {"clusters": wanted})
     return {cid: StoryStats(n, readers, first, last, bool(urgent), deadline)
             for cid, n, readers, first, last, urgent, deadline in rows}
+
+
+def _stats(*visible):
+    return (select(Tip.cluster_id, func.count(), func.count(distinct(Tip.sender_address)), func.min(Tip.received_at),
+                   func.max(Tip.received_at), func.max(cast(Tip.urgent, Integer)), func.min(Tip.deadline))
+            .where(Tip.cluster_id.in_(bindparam("clusters", expanding=True)), *visible).group_by(Tip.cluster_id))
+
+
+_STATS = _stats()
+_OPENED = (select(AuditEntry.object_id).where(
+    AuditEntry.user_id == bindparam("viewer"), AuditEntry.action == "view", AuditEntry.object_type == "tip",
+    AuditEntry.object_id.in_(bindparam("ids", expanding=True))).distinct())
 
 
 def opened_by(session: Session, user: User, tip_ids) -> set[int]:
@@ -52,9 +62,7 @@ def opened_by(session: Session, user: User, tip_ids) -> set[int]:
     ids = sorted(set(tip_ids))
     if not ids:
         return set()
-    return set(session.scalars(select(AuditEntry.object_id).where(
-        AuditEntry.user_id == user.id, AuditEntry.action == "view", AuditEntry.object_type == "tip",
-        AuditEntry.object_id.in_(ids)).distinct()))
+    return set(session.scalars(_OPENED, {"viewer": user.id, "ids": ids}))
 
 
 @dataclass
