@@ -44,7 +44,7 @@ class CommonMeaning:
             return
         self.n += 1
         self._pending.append(meaning)
-        if self.n >= max(MIN_TIPS, self._at + REFRESH, int(self._at * GROWTH)):
+        if self.n >= (max(self._at + REFRESH, int(self._at * GROWTH)) if self.version else MIN_TIPS):
             self._compute()
 
     def ready(self) -> bool:
