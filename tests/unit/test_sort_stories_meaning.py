@@ -115,3 +115,15 @@ def test_a_place_shared_only_as_a_word_in_passing_does_not_soften_the_conflict()
         index.observe(n, tip)
     assert index.evidence(in_passing, index.vector(in_passing), story, T0).conflict == 1.0
     assert index.evidence(named, index.vector(named), story, T0).conflict == 0.5
+
+
+def test_re_clustering_keeps_what_the_desk_learned_of_its_common_meaning():
+    from inbox.config import StorySettings
+    from inbox.sort.stories_store import StoryDesk
+
+    desk = StoryDesk(StorySettings())
+    for n, m in enumerate(desk_meanings(np.random.default_rng(9), stories_meaning.MIN_TIPS), 1):
+        desk.index.add(n, features({n: CONTENT, 1000 + n: CONTENT, 2000 + n: CONTENT}, m), T0, "")
+    learned = desk.index.common
+    desk.reset()  # `inbox sort --all`: the stored tips come again, already counted
+    assert desk.index.common is learned and learned.ready() and not desk.index.stories
