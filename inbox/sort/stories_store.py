@@ -27,8 +27,9 @@ from inbox.sort.stories_meaning import CommonMeaning
 
 log = logging.getLogger(__name__)
 WORDING_SIGNAL = "similar wording"
-# A story told only by this tip's own sender is joined only by much the same text (a re-send):
-# a newsletter's or a feed's next issue shares its template, not its story.
+# A story this tip's own sender already told is joined only by much the same text (a re-send):
+# a newsletter's or a feed's next issue shares its template, not its story, even once another
+# reader's account shares the story (a feed's items were then pulled in by the dozen).
 SAME_READER_CONTENT = 0.5
 FORGET_EVERY = 500  # stories added between sweeps of the ones older than the window
 
@@ -130,8 +131,8 @@ class StoryDesk:
             if story.tips == [tip.id]:
                 continue
             evidence = index.evidence(found, vector, story, at)
-            if sender and story.senders == {sender} and evidence.content < SAME_READER_CONTENT:
-                continue  # one sender's new message in new words: a newsletter's next issue, not an account of the story
+            if sender and sender in story.senders and evidence.content < SAME_READER_CONTENT:
+                continue  # a sender of the story in new words: a newsletter's next issue, not an account of it
             z = stories_score.logit(evidence)
             if best is None or z > best[0]:
                 best = (z, story, evidence)
@@ -176,7 +177,7 @@ class StoryDesk:
             return []
         pulled = []
         for other_id, other_found, other_at, other_sender, evidence in index.lone_tips(story, candidates):
-            if other_sender and story.senders == {other_sender} and evidence.content < SAME_READER_CONTENT:
+            if other_sender and other_sender in story.senders and evidence.content < SAME_READER_CONTENT:
                 continue
             if self.calibration.probability(stories_score.logit(evidence)) < self.settings.join:
                 continue
