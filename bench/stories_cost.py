@@ -99,7 +99,8 @@ def main() -> int:
     print(f"look-up and join            {1000 * plain / n:.3f} ms CPU a tip")
     print(f"  with a second look        {1000 * pulled / n:.3f} ms CPU a tip "
           f"(+{1000 * (pulled - plain) / n:.3f} ms)")
-    print(f"  of which common meaning   {1000 * common / n:.3f} ms CPU a tip (learning it; comparing is one dot product)")
+    print(f"  of which common meaning   {1000 * common / n:.3f} ms CPU a tip "
+          "(learning it; comparing is one dot product)")
     return 0
 
 

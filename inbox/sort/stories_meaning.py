@@ -60,7 +60,8 @@ class CommonMeaning:
         self._at, self.version = self.n, self.version + 1
 
     def distinct(self, meaning: np.ndarray) -> np.ndarray:
-        """A tip's meaning (or the mean of a story's members') less the desk's mean and common directions, unit length."""
+        """A tip's meaning (or the mean of a story's members') less the desk's mean and common
+        directions, unit length."""
         x = meaning - self._mean
         x = x - self._basis.T @ (self._basis @ x)
         return x / max(float(np.linalg.norm(x)), 1e-9)
