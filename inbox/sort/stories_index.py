@@ -18,6 +18,7 @@ import numpy as np
 
 from inbox.sort.salient import ID, WHERE
 from inbox.sort.stories import CONTENT, NUMBERED, REGION, Features
+from inbox.sort.stories_meaning import CommonMeaning
 
 PRIOR_TIPS = 20  # a young index counts this many more tips, so no content word looks rare by chance
 # ... and this many for a name: a given place or person is named in few of all tips a desk will ever get,
@@ -45,6 +46,7 @@ class Story:
     counts: dict[int, int] = field(default_factory=dict)  # term -> members using it
     _norm: float | None = None  # the centroid's length, until a member comes or goes
     _places: list[int] | None = None  # the places and institutions most members name, likewise
+    _distinct: tuple[int, np.ndarray] | None = None  # (CommonMeaning.version, the members' distinct meaning), likewise
 
     first: datetime | None = None  # its members' earliest and latest dates
     latest: datetime | None = None
@@ -79,10 +81,15 @@ class Evidence:
     conflict: float  # 1: each names a place or institution the other never mentions
     gap: float  # days between the tip and the story's span of dates (0 inside it)
     shared: tuple[int, ...] = ()  # the shared names' hashes, rarest first
+    # cosine of the meanings less what every tip on the desk shares (stories_meaning); None on a young desk
+    distinct: float | None = None
 
     def numbers(self) -> dict:
-        return {"content": round(self.content, 3), "names": round(self.names, 2), "meaning": round(self.meaning, 3),
-                "conflict": self.conflict, "gap_days": round(self.gap, 1)}
+        out = {"content": round(self.content, 3), "names": round(self.names, 2), "meaning": round(self.meaning, 3),
+               "conflict": self.conflict, "gap_days": round(self.gap, 1)}
+        if self.distinct is not None:
+            out["distinct"] = round(self.distinct, 3)
+        return out
 
 
 class StoryIndex:
@@ -91,6 +98,8 @@ class StoryIndex:
         self.df: dict[int, int] = {}
         self.docs = 0
         self.seen: set[int] = set()  # tips counted in df
+        self.common = CommonMeaning()  # the desk's mean meaning and common directions, learned likewise
+        self._tip_distinct: tuple[Features, int, np.ndarray] | None = None  # the last tip's, for its every candidate
         self.stories: dict[int, Story] = {}
         self.story_of: dict[int, int] = {}  # tip id -> story key
         self.postings: dict[int, set[int]] = {}  # term -> story keys
@@ -113,6 +122,7 @@ class StoryIndex:
             return
         self.seen.add(tip_id)
         self.docs += 1
+        self.common.observe(found.meaning)
         df = self.df
         for term in found.hashes.tolist():
             df[term] = df.get(term, 0) + 1
@@ -173,20 +183,34 @@ class StoryIndex:
         their_places = [t for t in story._places if idf(t) >= PLACE_BITS]
         # Each names a place or institution the other never mentions: the same kind of event elsewhere
         # (1), or, when they share one too ("SEPTA", the county), maybe another spot of the same place (0.5).
+        # A place shared only as a word one side wrote in passing ("PennDOT says") is not one they both name.
         mine_unmatched = [t for t in my_places if t not in kinds]
         theirs_unmatched = [t for t in their_places if t not in mine]
         conflict = 0.0
         if mine_unmatched and theirs_unmatched:
-            together = len(mine_unmatched) < len(my_places) or len(theirs_unmatched) < len(their_places)
+            together = any(kinds.get(t, 0) & WHERE for t in my_places)
             conflict = PARTIAL_CONFLICT if together else 1.0
         if conflict < 1.0 and self._numbers_differ(mine, story):
             conflict = max(conflict, PARTIAL_CONFLICT) if shared else 1.0
-        meaning = 0.0
+        meaning, distinct = 0.0, None
         if found.meaning is not None and story.meaning is not None:
             length = float(np.linalg.norm(story.meaning))
             meaning = float(found.meaning @ story.meaning) / length if length else 0.0
+            distinct = self._distinct(found, story)
         gap = story.days_from(at)
-        return Evidence(dot / norm, names, meaning, conflict, gap, tuple(t for _, t in shared[:6]))
+        return Evidence(dot / norm, names, meaning, conflict, gap, tuple(t for _, t in shared[:6]), distinct)
+
+    def _distinct(self, found: Features, story: Story) -> float | None:
+        """The cosine of the tip's and the story's meanings less the desk's common part (None on a young desk)."""
+        common = self.common
+        if not common.ready():
+            return None
+        cached = self._tip_distinct
+        if cached is None or cached[0] is not found or cached[1] != common.version:
+            cached = self._tip_distinct = (found, common.version, common.distinct(found.meaning))
+        if story._distinct is None or story._distinct[0] != common.version:
+            story._distinct = (common.version, common.distinct(story.meaning / len(story.tips)))
+        return float(cached[2] @ story._distinct[1])
 
     def lone_tips(self, story: Story, others: list[Story]) -> list[tuple[int, Features, datetime, str, Evidence]]:
         """The tips standing alone among `others` (a new tip's candidate stories), each with its
@@ -234,7 +258,7 @@ class StoryIndex:
         story.times.append(at)
         story.first = at if story.first is None or at < story.first else story.first
         story.latest = at if story.latest is None or at > story.latest else story.latest
-        story._norm = story._places = None
+        story._norm = story._places = story._distinct = None
         counts = story.counts
         if sender:
             story.senders.add(sender)

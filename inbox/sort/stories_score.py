@@ -1,8 +1,9 @@
 """One calibrated score from a tip's evidence for a story, and its recalibration from
 editors' decisions (docs/stories.md).
 
-    z = BIAS + CONTENT·content + NAMES·names + MEANING·(meaning - MEANING_BASE)
+    z = BIAS + CONTENT·content + NAMES·names + DISTINCT·distinct
         - CONFLICT·conflict - GAP·gap_days
+    (on a young desk, before its common meaning is known: MEANING·(meaning - MEANING_BASE) for DISTINCT·distinct)
     p = sigmoid(scale·z + shift)            # scale 1, shift 0 until editors say otherwise
 
 The weights read as log-odds: a random pair of tips on a desk tells one story
@@ -27,8 +28,11 @@ from inbox.sort.stories_index import Evidence
 BIAS = -5.0
 CONTENT = 20.0
 NAMES = 0.3
-MEANING = 6.0
+MEANING = 6.0  # the plain meanings' cosine, on a desk too young to know its common meaning
 MEANING_BASE = 0.6
+# The cosine with the desk's common meaning taken away (inbox.sort.stories_meaning): unrelated tips score
+# about 0 (the plain cosine's 0.6), and its spread is 1.5 times the plain one's, so 4 weighs it as MEANING did.
+DISTINCT = 4.0
 CONFLICT = 2.5
 GAP = 0.5
 PRIOR_DECISIONS = 10.0  # how many decisions the default calibration is worth against the editors'
@@ -38,8 +42,9 @@ def logit(e: Evidence | dict) -> float:
     """The default score's log-odds that the tip tells the story."""
     get = e.get if isinstance(e, dict) else lambda k: getattr(e, k)
     gap = get("gap_days") if isinstance(e, dict) else e.gap
-    return (BIAS + CONTENT * get("content") + NAMES * get("names") + MEANING * (get("meaning") - MEANING_BASE)
-            - CONFLICT * get("conflict") - GAP * gap)
+    distinct = e.get("distinct") if isinstance(e, dict) else e.distinct
+    meaning = MEANING * (get("meaning") - MEANING_BASE) if distinct is None else DISTINCT * distinct
+    return BIAS + CONTENT * get("content") + NAMES * get("names") + meaning - CONFLICT * get("conflict") - GAP * gap
 
 
 def sigmoid(z: float) -> float:

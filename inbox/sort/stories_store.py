@@ -23,11 +23,13 @@ from inbox.models.sorting import KEYS_SIGNAL, StoryCalibration, StoryDecision
 from inbox.sort import duplicates, stories_score
 from inbox.sort.stories import Features
 from inbox.sort.stories_index import Evidence, Story, StoryIndex
+from inbox.sort.stories_meaning import CommonMeaning
 
 log = logging.getLogger(__name__)
 WORDING_SIGNAL = "similar wording"
-# A story told only by this tip's own sender is joined only by much the same text (a re-send):
-# a newsletter's or a feed's next issue shares its template, not its story.
+# A story this tip's own sender already told is joined only by much the same text (a re-send):
+# a newsletter's or a feed's next issue shares its template, not its story, even once another
+# reader's account shares the story (a feed's items were then pulled in by the dozen).
 SAME_READER_CONTENT = 0.5
 FORGET_EVERY = 500  # stories added between sweeps of the ones older than the window
 
@@ -89,10 +91,10 @@ class StoryDesk:
         return story
 
     def reset(self) -> None:
-        """Forget every story (the document frequencies stay): `inbox sort --all` re-clusters."""
-        df, docs, seen = self.index.df, self.index.docs, self.index.seen
+        """Forget every story (the document frequencies and the common meaning stay): `inbox sort --all` re-clusters."""
+        old = self.index
         self.index = StoryIndex(self.settings.window_days)
-        self.index.df, self.index.docs, self.index.seen = df, docs, seen
+        self.index.df, self.index.docs, self.index.seen, self.index.common = old.df, old.docs, old.seen, old.common
 
     # --- one tip -------------------------------------------------------------------
 
@@ -129,8 +131,8 @@ class StoryDesk:
             if story.tips == [tip.id]:
                 continue
             evidence = index.evidence(found, vector, story, at)
-            if sender and story.senders == {sender} and evidence.content < SAME_READER_CONTENT:
-                continue  # one sender's new message in new words: a newsletter's next issue, not an account of the story
+            if sender and sender in story.senders and evidence.content < SAME_READER_CONTENT:
+                continue  # a sender of the story in new words: a newsletter's next issue, not an account of it
             z = stories_score.logit(evidence)
             if best is None or z > best[0]:
                 best = (z, story, evidence)
@@ -175,7 +177,7 @@ class StoryDesk:
             return []
         pulled = []
         for other_id, other_found, other_at, other_sender, evidence in index.lone_tips(story, candidates):
-            if other_sender and story.senders == {other_sender} and evidence.content < SAME_READER_CONTENT:
+            if other_sender and other_sender in story.senders and evidence.content < SAME_READER_CONTENT:
                 continue
             if self.calibration.probability(stories_score.logit(evidence)) < self.settings.join:
                 continue
@@ -209,7 +211,7 @@ class StoryDesk:
             return None
         mine, theirs = (Features.from_bytes(*found[t][:2]) for t in (tip_id, other_id))
         scratch = StoryIndex(self.settings.window_days)
-        scratch.df, scratch.docs = self.index.df, self.index.docs
+        scratch.df, scratch.docs, scratch.common = self.index.df, self.index.docs, self.index.common
         now = utcnow()
         story = Story(0, [other_id], dict(scratch.vector(theirs)),
                       dict(zip(theirs.hashes.tolist(), theirs.kinds.tolist())), theirs.meaning, [found[other_id][2] or now],
@@ -242,7 +244,7 @@ def record_decision(session: Session, desk: StoryDesk | None, tip_id: int, other
     if numbers is None:
         if desk is None:
             desk = StoryDesk(settings)
-            desk.index.df, desk.index.docs = _sample_df(session)
+            desk.index.df, desk.index.docs, desk.index.common = _sample_df(session)
         evidence = desk.pair_evidence(session, tip_id, other_id)
         numbers = {} if evidence is None else evidence.numbers()
     if numbers:
@@ -267,17 +269,21 @@ def _suggested_evidence(session: Session, tip_id: int, other_id: int) -> dict | 
     return None
 
 
-def _sample_df(session: Session, rows: int = 2000) -> tuple[dict[int, int], int]:
-    """Document frequencies from the newest stored tips (a board action cannot read them all)."""
+def _sample_df(session: Session, rows: int = 2000) -> tuple[dict[int, int], int, CommonMeaning]:
+    """Document frequencies and the common meaning from the newest stored tips (a board action cannot read them all)."""
     import numpy as np
 
-    blobs = [b for (b,) in session.execute(select(TipSignature.terms).where(TipSignature.terms.is_not(None))
-                                           .order_by(TipSignature.id.desc()).limit(rows))]
+    common = CommonMeaning()
+    blobs = list(session.execute(select(TipSignature.terms, TipSignature.meaning).where(TipSignature.terms.is_not(None))
+                                 .order_by(TipSignature.id.desc()).limit(rows)))
     if not blobs:
-        return {}, 0
-    hashes = np.concatenate([Features.from_bytes(b, None).hashes for b in blobs])
+        return {}, 0, common
+    found = [Features.from_bytes(terms, meaning) for terms, meaning in blobs]
+    for f in found:
+        common.observe(f.meaning)
+    hashes = np.concatenate([f.hashes for f in found])
     values, counts = np.unique(hashes, return_counts=True)
-    return dict(zip(values.tolist(), counts.tolist())), len(blobs)
+    return dict(zip(values.tolist(), counts.tolist())), len(blobs), common
 
 
 def recalibrate_if_due(session: Session, settings: StorySettings, force: bool = False) -> StoryCalibration | None:

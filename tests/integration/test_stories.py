@@ -155,6 +155,20 @@ def test_a_newsletters_next_issue_does_not_join_its_last_one(db, settings):
     assert clusters_of(db, ids) == [None, None]
 
 
+def test_a_sender_already_in_the_story_joins_it_again_only_with_much_the_same_text(db, settings):
+    """A feed or a reader who told the story once, writing again in new words, is their next
+    item, not one more account: kept out though another reader shares the story."""
+    first, second, third = accounts()
+    ids = store(db, settings, first, make_mail(sender="feed@authority.example", subject="no water - Dunmore Ave",
+                                               body=SECOND),
+                make_mail(sender="feed@authority.example", subject="lost two days of business", body=THIRD))
+    one, two, three = clusters_of(db, ids)
+    assert one is not None and one == two and three != one
+    again = store(db, settings, make_mail(sender="feed@authority.example", subject="no water - Dunmore Ave",
+                                          body=SECOND))  # much the same text: a re-send
+    assert clusters_of(db, again) == [one]
+
+
 def test_a_tip_that_arrived_before_the_accounts_that_make_its_story_clear_joins_them(db, settings):
     """A terse note first, a parent's account (not like enough to join it alone), then a
     neighbour's that joins the parent's: the note is scored again against the story of two."""

@@ -1,0 +1,129 @@
+"""The meaning a tip shares with a story beyond what every tip on the desk shares, and a place
+conflict that a word written in passing does not soften. Every vector and term here is made up
+for these tests."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from inbox.sort import stories_meaning, stories_score
+from inbox.sort.salient import WHERE
+from inbox.sort.stories import CONTENT, Features
+from inbox.sort.stories_index import StoryIndex
+from inbox.sort.stories_meaning import CommonMeaning, top_directions
+
+T0 = datetime(2026, 3, 2, 9)
+DIMS = 128
+
+
+def desk_meanings(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Unit vectors that are mostly one common vector, varying most along two common directions."""
+    common, along = np.zeros(DIMS), np.zeros((2, DIMS))
+    common[0], along[0, 1], along[1, 2] = 3.0, 1.0, 1.0
+    x = common + rng.normal(size=(n, 2)) @ (along * [[1.5], [1.2]]) + 0.12 * rng.normal(size=(n, DIMS))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x)).astype(np.float32)
+
+
+def test_the_common_part_is_unknown_until_the_desk_has_enough_tips():
+    common = CommonMeaning()
+    for m in desk_meanings(np.random.default_rng(1), stories_meaning.MIN_TIPS - 1):
+        common.observe(m)
+    assert not common.ready()
+    common.observe(None)  # a tip with no meaning counts for nothing
+    assert not common.ready()
+    common.observe(desk_meanings(np.random.default_rng(2), 1)[0])
+    assert common.ready() and common.version == 1
+
+
+def test_unrelated_tips_score_near_zero_and_one_story_stays_close_once_the_common_part_is_gone():
+    rng = np.random.default_rng(7)
+    common = CommonMeaning()
+    for m in desk_meanings(rng, 200):
+        common.observe(m)
+    a, b = desk_meanings(rng, 2)
+    assert float(a @ b) > 0.6  # plainly, any two tips of the desk look alike
+    assert abs(float(common.distinct(a) @ common.distinct(b))) < 0.3
+    story = np.zeros(DIMS)
+    story[40] = 1.0  # what two accounts of one story share besides the desk's common part
+    one, two = unit(a + 0.5 * story), unit(b + 0.5 * story)
+    assert float(common.distinct(one) @ common.distinct(two)) > 0.5
+
+
+def test_the_top_directions_are_the_covariances_leading_eigenvectors():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, DIMS)) * np.linspace(2.0, 0.5, DIMS)
+    x[:, 5] *= 4.0
+    x[:, 9] *= 3.0
+    cov = np.cov(x.T)
+    _values, vectors = np.linalg.eigh(cov)
+    expected = vectors[:, ::-1][:, :stories_meaning.DIRECTIONS].T
+    cold = top_directions(cov, np.zeros((0, DIMS)))
+    warm = top_directions(cov, cold)
+    for got in (cold, warm):
+        assert got.shape == expected.shape
+        assert np.abs((got * expected).sum(axis=1)) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_evidence_stored_before_the_distinct_meaning_is_scored_as_it_was():
+    old = {"content": 0.2, "names": 3.0, "meaning": 0.75, "conflict": 0.0, "gap_days": 0.5}
+    assert stories_score.logit(old) == pytest.approx(
+        stories_score.BIAS + stories_score.CONTENT * 0.2 + stories_score.NAMES * 3.0
+        + stories_score.MEANING * (0.75 - stories_score.MEANING_BASE) - stories_score.GAP * 0.5)
+    new = {**old, "distinct": 0.3}
+    assert stories_score.logit(new) - stories_score.logit({**new, "distinct": 0.0}) == pytest.approx(
+        stories_score.DISTINCT * 0.3)
+
+
+def features(terms: dict[int, int], meaning: np.ndarray | None = None) -> Features:
+    hashes = np.array(sorted(terms), dtype=np.uint32)
+    kinds = np.array([terms[int(h)] for h in hashes], dtype=np.uint8)
+    return Features(hashes, kinds, np.ones(len(hashes), dtype=np.uint8), meaning)
+
+
+def test_the_index_learns_the_common_part_from_the_tips_it_stores():
+    index = StoryIndex(14)
+    meanings = desk_meanings(np.random.default_rng(5), stories_meaning.MIN_TIPS + 2)
+    first = features({1: CONTENT, 2: CONTENT, 3: CONTENT}, meanings[0])
+    story = index.add(1, first, T0, "a@example.org")
+    tip = features({1: CONTENT, 2: CONTENT, 4: CONTENT}, meanings[1])
+    assert index.evidence(tip, index.vector(tip), story, T0).distinct is None  # a young desk: the plain cosine
+    for n, m in enumerate(meanings[2:], 10):
+        index.observe(n, features({100 + n: CONTENT, 200 + n: CONTENT, 300 + n: CONTENT}, m))
+    evidence = index.evidence(tip, index.vector(tip), story, T0)
+    assert evidence.distinct is not None and "distinct" in evidence.numbers()
+    assert evidence.distinct < evidence.meaning
+
+
+# Terms: two towns, a river and a state agency, as a story and two tips write them.
+UPRIVER, DOWNRIVER, RIVER, AGENCY = 11, 12, 13, 14
+
+
+def test_a_place_shared_only_as_a_word_in_passing_does_not_soften_the_conflict():
+    index = StoryIndex(14)
+    for n in range(40):  # a desk on which none of these is common
+        index.observe(100 + n, features({1000 + n: CONTENT, 2000 + n: CONTENT, 3000 + n: CONTENT}))
+    story = index.add(1, features({UPRIVER: WHERE, RIVER: WHERE, AGENCY: WHERE, 5: CONTENT}), T0, "a@example.org")
+    in_passing = features({DOWNRIVER: WHERE, AGENCY: CONTENT, 5: CONTENT, 6: CONTENT})
+    named = features({DOWNRIVER: WHERE, AGENCY: WHERE, 5: CONTENT, 6: CONTENT})
+    for n, tip in ((2, in_passing), (3, named)):
+        index.observe(n, tip)
+    assert index.evidence(in_passing, index.vector(in_passing), story, T0).conflict == 1.0
+    assert index.evidence(named, index.vector(named), story, T0).conflict == 0.5
+
+
+def test_re_clustering_keeps_what_the_desk_learned_of_its_common_meaning():
+    from inbox.config import StorySettings
+    from inbox.sort.stories_store import StoryDesk
+
+    desk = StoryDesk(StorySettings())
+    for n, m in enumerate(desk_meanings(np.random.default_rng(9), stories_meaning.MIN_TIPS), 1):
+        desk.index.add(n, features({n: CONTENT, 1000 + n: CONTENT, 2000 + n: CONTENT}, m), T0, "")
+    learned = desk.index.common
+    desk.reset()  # `inbox sort --all`: the stored tips come again, already counted
+    assert desk.index.common is learned and learned.ready() and not desk.index.stories
