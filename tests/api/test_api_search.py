@@ -1,0 +1,58 @@
+"""Search through the API finds what the board's search finds: subject, body and notes, a
+follow-up standing for its thread's first tip, every word required, page after page by the
+cursor, for an editor (searched inside one statement) as for a reporter (hits redacted)."""
+from __future__ import annotations
+
+import pytest
+
+from inbox.models import Note
+from tests.board.factories import make_tip
+
+
+def _all_pages(api, query: str, limit: int) -> list[int]:
+    ids, cursor = [], ""
+    for _ in range(50):
+        body = api.get(f"/api/v1/tips?{query}&limit={limit}" + (f"&cursor={cursor}" if cursor else "")).get_json()
+        ids += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return ids
+    raise AssertionError("the cursor never ended")
+
+
+def test_an_editors_search_finds_subject_body_notes_and_thread_roots(api_for, db, users):
+    with db() as s, s.begin():
+        by_subject = make_tip(s, subject="Zoning board bribery", body="nothing here").id
+        by_body = make_tip(s, subject="A tip", body="The inspector took an envelope; bribery, plainly.").id
+        by_note = make_tip(s, subject="Quiet tip", body="nothing").id
+        s.add(Note(tip_id=by_note, user_id=users["editor"][0], body="Possible bribery angle"))
+        root = make_tip(s, subject="Parking tickets", body="nothing").id
+        make_tip(s, subject="Re: Parking tickets", body="the clerk asked for a bribe: bribery", thread_root_id=root)
+        make_tip(s, subject="Unrelated", body="school lunches")
+    assert _all_pages(api_for("editor"), "q=bribery", 50) == sorted([by_subject, by_body, by_note, root], reverse=True)
+
+
+def test_every_word_is_required_and_pages_follow_one_another(api_for, db):
+    with db() as s, s.begin():
+        both = [make_tip(s, subject=f"Ballots {i}", body="They were shredding ballots at the county office").id
+                for i in range(7)]
+        make_tip(s, subject="Ballots", body="Ballots arrived late")
+    editor = api_for("editor")
+    assert _all_pages(editor, "q=shredded+ballot", 3) == sorted(both, reverse=True)  # 3 + 3 + 1, newest first
+    assert _all_pages(editor, "q=shredded+ballot&status=declined", 3) == []
+
+
+def test_a_reporter_and_an_editor_find_the_same_tips_of_her_beat(api_for, db):
+    with db() as s, s.begin():
+        mine = make_tip(s, topic="courts", body="a sealed subpoena at the courthouse").id
+        make_tip(s, topic="transit", body="a subpoena for the transit board")  # not her beat
+    assert _all_pages(api_for("reporter"), "q=subpoena", 50) == [mine]
+    assert len(_all_pages(api_for("editor"), "q=subpoena", 50)) == 2
+
+
+@pytest.mark.parametrize("q", ['"unbalanced', "AND OR NOT", "col:umn*", "(((", "-", "'; DROP TABLE tips; --", ""])
+def test_search_syntax_is_never_an_error(api_for, db, q):
+    with db() as s, s.begin():
+        make_tip(s)
+    response = api_for("editor").get("/api/v1/tips", query_string={"q": q})
+    assert response.status_code == 200 and isinstance(response.get_json()["items"], list)
