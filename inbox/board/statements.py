@@ -55,7 +55,9 @@ def where(shape: Shape, T=Tip, bare: bool = False) -> list:
     bare: every column behind coalesce(x, x) (the same value, NULL included), so that no index
     of these columns can be used for them (see cards_where)."""
     c = (lambda col: func.coalesce(col, col)) if bare else (lambda col: col)
-    clauses = [c(T.thread_root_id).is_(None)]
+    # A search is led by its list of matching ids: with the roots' index usable, SQLite walked
+    # every thread root and looked each up in the list (13 ms for 1,000 matches, 2 ms this way).
+    clauses = [(func.coalesce(T.thread_root_id, T.thread_root_id) if shape.search else c(T.thread_root_id)).is_(None)]
     if shape.reporter:
         mine = c(T.assignee_id) == bindparam("me")
         clauses.append(or_(mine, c(T.topic).in_(bindparam("beats", expanding=True))) if shape.has_beats else mine)
