@@ -333,13 +333,19 @@ def _search_columns(session: Session, shape: st.Shape, params: dict, f: Filters,
     # Search once, then split the matches into columns here rather than searching once per
     # column. Only the newest SEARCH_CAP matching threads are shown (ids grow with arrival);
     # with a date filter the whole index is searched so that older matches can be reached.
+    # An editor's search is one statement; a viewer some of whose hits may be redacted gets
+    # the threads whose visible words match, found in Python (search_roots), bound as a list.
     newest = None if (f.since or f.until) else SEARCH_CAP * 2
-    roots = search_roots(session, f.q, shape.dialect, newest, readers)
-    found = st.found_param(roots, shape.dialect)
-    rows = session.execute(st.search_matches(shape), {**params, "found": found})
-    matches = sorted(((tip_id, status) for tip_id, status in rows), reverse=True)  # newest first
+    if readers is None:
+        q = search_param(f.q, shape.dialect)
+        shape, params = replace(shape, search_sql=True, newest=newest), {**params, "q": q}
+        rows = session.execute(st.search_matches(shape), {**params, "cap": SEARCH_CAP}).all() if q.strip() else []
+    else:
+        roots = search_roots(session, f.q, shape.dialect, newest, readers)
+        rows = session.execute(st.search_matches(shape), {**params, "found": st.found_param(roots, shape.dialect),
+                                                          "cap": SEARCH_CAP}).all()
     by_status: dict[str, list[int]] = {s: [] for s in shape.statuses}
-    for tip_id, status in matches[:SEARCH_CAP]:
+    for tip_id, status in rows:  # newest first
         if status in by_status:
             by_status[status].append(tip_id)
     totals = {s: len(ids) for s, ids in by_status.items()}

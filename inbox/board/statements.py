@@ -45,6 +45,10 @@ class Shape:
     since: bool = False
     until: bool = False
     search: bool = False
+    # A search's matching threads as a subquery of :q (an editor's, which nothing redacts), the
+    # newest `newest` matches of each index; else bound as the list :found.
+    search_sql: bool = False
+    newest: int | None = None
     sort: str = "age"
     long: tuple[str, ...] = ()  # the columns past the count cap (the readers sort walks those; see card_ids)
 
@@ -74,7 +78,7 @@ def where(shape: Shape, T=Tip, bare: bool = False) -> list:
     if shape.until:
         clauses.append(c(T.received_at) < bindparam("until"))
     if shape.search:
-        clauses.append(_among(shape.dialect, T))
+        clauses.append(_among(shape, T))
     return clauses
 
 
@@ -95,8 +99,12 @@ def cards_where(shape: Shape) -> list:
     return [*where(shape), or_(Tip.cluster_id.is_(None), ~same_story)]
 
 
-def _among(dialect: str, T=Tip):
-    # T.id IN a list passed as ONE parameter however long it is (SQLite: a JSON array).
+def _among(shape: Shape, T=Tip):
+    # T.id among the threads that match :q, or IN a list passed as ONE parameter however long
+    # it is (SQLite: a JSON array).
+    dialect = shape.dialect
+    if shape.search_sql:
+        return T.id.in_(search_roots(dialect, shape.newest))
     if dialect == "sqlite":
         return T.id.in_(text("SELECT value FROM json_each(:found)").columns(column("value")))
     return T.id == any_(bindparam("found", type_=ARRAY(Integer)))
@@ -168,8 +176,9 @@ def _by_readers(shape: Shape, clauses: list, status: str):
 
 @lru_cache(maxsize=256)
 def search_matches(shape: Shape):
-    """(id, status) of every thread root among :found under the shape's other filters."""
-    return select(Tip.id, Tip.status).where(*cards_where(shape))
+    """(id, status) of the newest :cap thread roots that match (among :found, or :q's) under the
+    shape's other filters, newest first."""
+    return select(Tip.id, Tip.status).where(*cards_where(shape)).order_by(Tip.id.desc()).limit(bindparam("cap"))
 
 
 @lru_cache(maxsize=8)

@@ -42,13 +42,9 @@ def _limit_and_cursor() -> tuple[int, int]:
 
 
 @lru_cache(maxsize=256)
-def _page_ids(shape: st.Shape, searched_in_sql: bool = False):
+def _page_ids(shape: st.Shape):
     # The board's WHERE clauses for this shape, one thread per row, ids below :before, newest first.
-    # searched_in_sql: the threads matching :q are a subquery (an editor's search, which nothing
-    # redacts), not a list of every match read out and bound back (6,500 ids for a common word).
     query = select(Tip.id).where(*st.where(shape), Tip.id < bindparam("before"))
-    if searched_in_sql:
-        query = query.where(Tip.id.in_(st.search_roots(shape.dialect, None)))
     if len(shape.statuses) == 1:
         query = query.where(Tip.status == bindparam("status"))
     return query.order_by(Tip.id.desc()).limit(bindparam("limit"))
@@ -87,9 +83,8 @@ def list_tips():
     session, user, name = db(), me(), dialect()
     statuses = [f.status] if f.status else list(STATUSES)
     shape, params = shape_and_params(user, f, name, statuses)
-    in_sql = bool(f.q) and is_editor(user)
-    if in_sql:
-        shape, params["q"] = replace(shape, search=False), search_param(f.q, name)
+    if f.q and is_editor(user):  # the matching threads a subquery, not every match read out and bound back
+        shape, params["q"] = replace(shape, search_sql=True), search_param(f.q, name)
         if not params["q"].strip():
             return jsonify(items=[], next_cursor=None)
     elif f.q:
@@ -97,7 +92,7 @@ def list_tips():
         params["found"] = st.found_param(search_roots(session, f.q, name, None, masked), name)
     if f.status:
         params["status"] = f.status
-    ids = list(session.scalars(_page_ids(shape, in_sql), {**params, "before": before, "limit": limit + 1}))
+    ids = list(session.scalars(_page_ids(shape), {**params, "before": before, "limit": limit + 1}))
     more = len(ids) > limit
     items = [summary(c) for c in cards(ids[:limit])]
     return jsonify(items=items, next_cursor=str(ids[limit - 1]) if more else None)
