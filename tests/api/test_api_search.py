@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbox.models import Note
-from tests.board.factories import make_tip
+from tests.board.factories import make_tip, search_world
 
 
 def _all_pages(api, query: str, limit: int) -> list[int]:
@@ -22,14 +21,9 @@ def _all_pages(api, query: str, limit: int) -> list[int]:
 
 def test_an_editors_search_finds_subject_body_notes_and_thread_roots(api_for, db, users):
     with db() as s, s.begin():
-        by_subject = make_tip(s, subject="Zoning board bribery", body="nothing here").id
-        by_body = make_tip(s, subject="A tip", body="The inspector took an envelope; bribery, plainly.").id
-        by_note = make_tip(s, subject="Quiet tip", body="nothing").id
-        s.add(Note(tip_id=by_note, user_id=users["editor"][0], body="Possible bribery angle"))
-        root = make_tip(s, subject="Parking tickets", body="nothing").id
-        make_tip(s, subject="Re: Parking tickets", body="the clerk asked for a bribe: bribery", thread_root_id=root)
-        make_tip(s, subject="Unrelated", body="school lunches")
-    assert _all_pages(api_for("editor"), "q=bribery", 50) == sorted([by_subject, by_body, by_note, root], reverse=True)
+        found = search_world(s, users["editor"][0])
+    assert _all_pages(api_for("editor"), "q=bribery", 50) == sorted(found, reverse=True)
+    assert _all_pages(api_for("editor"), "q=bribery", 1) == sorted(found, reverse=True)  # a page each
 
 
 def test_every_word_is_required_and_pages_follow_one_another(api_for, db):

@@ -72,3 +72,18 @@ def sight(session: Session, tip: Tip, mailbox: Mailbox, uid: int) -> Sighting:
     session.add(s)
     session.flush()
     return s
+
+
+def search_world(session: Session, note_by: int) -> list[int]:
+    """Tips that "bribery" finds by subject, by body, by a note (written by user note_by) and
+    by a follow-up (its thread's first tip stands for it), and one it does not: the found ids."""
+    from inbox.models import Note
+
+    by_subject = make_tip(session, subject="Zoning board bribery", body="nothing here").id
+    by_body = make_tip(session, subject="A tip", body="The inspector took an envelope; bribery, plainly.").id
+    by_note = make_tip(session, subject="Quiet tip", body="nothing").id
+    session.add(Note(tip_id=by_note, user_id=note_by, body="Possible bribery angle"))
+    root = make_tip(session, subject="Parking tickets", body="nothing").id
+    make_tip(session, subject="Re: Parking tickets", body="and the clerk asked for a bribe: bribery", thread_root_id=root)
+    make_tip(session, subject="Unrelated", body="school lunches")
+    return [by_subject, by_body, by_note, root]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from inbox.board.access import STATUSES
 from inbox.models import Mailbox, Note, SavedView, Tip, utcnow
 from tests.board.conftest import board_queries
-from tests.board.factories import add_attachment, make_mailbox, make_tip, sight
+from tests.board.factories import add_attachment, make_mailbox, make_tip, search_world, sight
 
 
 def _cards(response) -> dict[int, str]:
@@ -93,15 +93,8 @@ def test_filters(client_for, db, users, query, expected):
 
 def test_search_finds_subject_body_and_notes_and_surfaces_the_thread_root(client_for, db, users):
     with db() as s, s.begin():
-        by_subject = make_tip(s, subject="Zoning board bribery", body="nothing here").id
-        by_body = make_tip(s, subject="A tip", body="The inspector took an envelope; bribery, plainly.").id
-        by_note = make_tip(s, subject="Quiet tip", body="nothing").id
-        s.add(Note(tip_id=by_note, user_id=users["editor"][0], body="Possible bribery angle"))
-        root = make_tip(s, subject="Parking tickets", body="nothing").id
-        make_tip(s, subject="Re: Parking tickets", body="and the clerk asked for a bribe: bribery", thread_root_id=root)
-        make_tip(s, subject="Unrelated", body="school lunches")
-    found = _cards(client_for("editor").get("/?q=bribery"))
-    assert set(found) == {by_subject, by_body, by_note, root}
+        found = search_world(s, users["editor"][0])
+    assert set(_cards(client_for("editor").get("/?q=bribery"))) == set(found)
 
 
 def test_search_stems_words_and_requires_every_word(client_for, db):
