@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from inbox.board.access import STATUSES
-from inbox.models import Mailbox, Note, SavedView, Tip, utcnow
+from inbox.models import Mailbox, SavedView, Tip, utcnow
 from tests.board.conftest import board_queries
 from tests.board.factories import add_attachment, make_mailbox, make_tip, search_world, sight
 
