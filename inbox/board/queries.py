@@ -85,9 +85,15 @@ class Filters:
 
     def query_string(self, **changes) -> str:
         """The filters as a query string (for links, pagination and saved views)."""
-        values = {**asdict(self), **changes}
-        defaults = {"page": 1, "per": values.pop("default_per"), "sort": "age"}
-        return urlencode({k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v})
+        return _query_string(self, tuple(sorted(changes.items())))
+
+
+@lru_cache(maxsize=1024)
+def _query_string(f: Filters, changes: tuple) -> str:
+    # A board page asks it about ten times (sort links, pages, export, the poll, saved views).
+    values = {**asdict(f), **dict(changes)}
+    defaults = {"page": 1, "per": values.pop("default_per"), "sort": "age"}
+    return urlencode({k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v})
 
 
 @dataclass
