@@ -317,8 +317,21 @@ class StoryIndex:
         """Drop the stories whose newest member is older than horizon; returns how many."""
         old = [s for s in self.stories.values() if s.last < horizon]
         for story in old:
-            self._drop(story)
+            if self._whole(story):
+                self._drop(story)
+            else:
+                for tip in list(story.tips):
+                    self.remove(tip)
         return len(old)
+
+    def _whole(self, story: Story) -> bool:
+        """Whether the story is filed as it says: its key names it, each member once, each
+        member's own story is it, each is counted in df. Then _drop() ends where remove() of
+        each member in turn does; otherwise (a story another has been filed over) that runs."""
+        members = self._members.get(story.key, {})
+        tips = story.tips
+        return (self.stories.get(story.key) is story and len(members) == len(tips) == len(set(tips))
+                and all(self.story_of.get(t) == story.key and t in members for t in tips) and self.seen.issuperset(tips))
 
     def _drop(self, story: Story) -> None:
         """Take a whole story out at once: where remove() of each member in turn ends, without

@@ -32,3 +32,19 @@ def test_forgetting_old_stories_leaves_the_index_as_removing_their_tips_one_by_o
     assert index.forget_before(T0 + timedelta(days=30)) == 2
     assert _state(index) == _state(one_by_one)
     assert list(index.stories) == [recent] and set(index.story_of) == {5, 6}
+
+
+def test_a_story_filed_over_another_is_forgotten_as_removing_its_tips_one_by_one_did():
+    index = StoryIndex(14)
+    first = index.add(1, feats("a", FIRST), T0, "a").key
+    index.add(2, feats("b", SECOND), T0, "b", key=first)
+    other = index.add(3, feats("c", THIRD), T0, "c").key
+    index.add(4, feats("d", ELSEWHERE), T0 + timedelta(days=40), "d", key=other)
+    index.rekey(first, other)  # filed over the story of 3 and 4: their tips now name a story without them
+    one_by_one = copy.deepcopy(index)
+    for story in [s for s in one_by_one.stories.values() if s.last < T0 + timedelta(days=30)]:
+        for tip in list(story.tips):
+            one_by_one.remove(tip)
+
+    index.forget_before(T0 + timedelta(days=30))
+    assert _state(index) == _state(one_by_one)
