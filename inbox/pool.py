@@ -7,6 +7,7 @@ on one core while the worker process imports its own on the other.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import multiprocessing
 import os
 import signal
@@ -17,6 +18,9 @@ from typing import Iterator
 # What the pool's server imports once; each pool process is forked from it with
 # them in place, sharing those pages, instead of importing them again.
 PRELOAD = ["inbox.pipeline", "inbox.sort"]
+# Objects made between two collections of the youngest generation, in the worker and its pool
+# (Python's default: 700). Most die young by reference counting and are never walked.
+YOUNG = 20_000
 
 
 class SharedPool:
@@ -38,7 +42,8 @@ class SharedPool:
                 # forkserver: the worker process has threads, and fork would copy their locks.
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(PRELOAD)
-                self._pool = cf.ProcessPoolExecutor(max_workers=self.processes, mp_context=context)
+                self._pool = cf.ProcessPoolExecutor(max_workers=self.processes, mp_context=context,
+                                                    initializer=_settle)
             return self._pool
 
     def start(self) -> SharedPool:
@@ -90,6 +95,34 @@ class SharedPool:
 
 def _ready() -> None:
     """The empty task start() sends each process."""
+
+
+def _settle() -> None:
+    """A pool process's first act: what it inherited from the server (the stages, their
+    compiled rules) is never garbage, so the collector stops walking it (gc.freeze); its
+    pages then also stay shared with the server instead of being copied when walked."""
+    gc.freeze()
+    gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
+
+
+def freeze_long_lived() -> None:
+    """In a long-running process, once its modules are imported: collect, then put every object
+    alive now out of the collector's sight, and collect the young less often. Full collections
+    walked them all (a sixth of a million objects), and a young collection came every 700
+    objects made, while a batch's results are being unpickled and its rows built: in
+    bench/ingest.py's storing process 0.44 s of collecting fell to 0.21 s. The objects frozen
+    are never garbage, and cycles made later are still collected. Once a process (the tests run
+    the worker many times in one): what a later call would freeze may well be garbage soon."""
+    global _FROZEN
+    if _FROZEN:
+        return
+    _FROZEN = True
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
+
+
+_FROZEN = False
 
 
 class OverBudget(Exception):

@@ -24,7 +24,7 @@ from inbox import syncstate
 from inbox.config import ConfigError, MailboxSettings, Settings
 from inbox.mail import imap
 from inbox.pipeline import Pipeline, Source
-from inbox.pool import SharedPool
+from inbox.pool import SharedPool, freeze_long_lived
 
 log = logging.getLogger(__name__)
 
@@ -365,6 +365,7 @@ def run(settings: Settings, sessions: sessionmaker[Session], once: bool = False,
             from inbox.jobs import Queue
 
             consumer = Queue(settings).start_background()
+        freeze_long_lived()
         for w in workers:
             w.start()
         for w in workers:
