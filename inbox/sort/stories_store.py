@@ -56,8 +56,17 @@ class StoryDesk:
             .where(TipSignature.id > self._last_row).order_by(TipSignature.id))
         for row_id, tip_id, terms, meaning, at, cluster_id, sender in rows:
             self._last_row = row_id
-            if terms and tip_id not in self.index.story_of:
+            if terms and tip_id not in self.index.story_of and not self._forgotten(at):
                 self._add(tip_id, Features.from_bytes(terms, meaning), at or utcnow(), sender, cluster_id)
+
+    def _forgotten(self, at: datetime | None) -> bool:
+        # A tip older than what forget_before keeps was dropped on purpose (or would be at the next
+        # forgetting): a row read after it was forgotten must not bring it back, or the stories
+        # formed would depend on when this process last read.
+        return at is not None and self._newest is not None and at < self._horizon()
+
+    def _horizon(self) -> datetime:
+        return self._newest - timedelta(days=2 * self.settings.window_days)
 
     def read_late(self, session: Session, window: int = 5000) -> int:
         """Add rows within `window` ids below the last read that the index lacks; returns how many.
@@ -87,7 +96,7 @@ class StoryDesk:
         self._newest = at if self._newest is None or at > self._newest else self._newest
         self._added += 1
         if self._added % FORGET_EVERY == 0:
-            self.index.forget_before(self._newest - timedelta(days=2 * self.settings.window_days))
+            self.index.forget_before(self._horizon())
         return story
 
     def reset(self) -> None:
