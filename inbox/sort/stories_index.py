@@ -110,6 +110,13 @@ class StoryIndex:
     def __len__(self) -> int:
         return len(self.story_of)
 
+    def emptied(self) -> StoryIndex:
+        """A new index with no stories that shares what this one learned from the desk: the
+        document frequencies, the tips counted in them and the common meaning."""
+        fresh = StoryIndex(self.window)
+        fresh.df, fresh.docs, fresh.seen, fresh.common = self.df, self.docs, self.seen, self.common
+        return fresh
+
     def idf(self, term: int) -> float:
         return math.log2((self.docs + PRIOR_TIPS) / (self.df.get(term, 0) + 1))
 

@@ -101,9 +101,7 @@ class StoryDesk:
 
     def reset(self) -> None:
         """Forget every story (the document frequencies and the common meaning stay): `inbox sort --all` re-clusters."""
-        old = self.index
-        self.index = StoryIndex(self.settings.window_days)
-        self.index.df, self.index.docs, self.index.seen, self.index.common = old.df, old.docs, old.seen, old.common
+        self.index = self.index.emptied()
 
     # --- one tip -------------------------------------------------------------------
 
@@ -219,8 +217,7 @@ class StoryDesk:
         if tip_id not in found or other_id not in found or not found[tip_id][0] or not found[other_id][0]:
             return None
         mine, theirs = (Features.from_bytes(*found[t][:2]) for t in (tip_id, other_id))
-        scratch = StoryIndex(self.settings.window_days)
-        scratch.df, scratch.docs, scratch.common = self.index.df, self.index.docs, self.index.common
+        scratch = self.index.emptied()
         now = utcnow()
         story = Story(0, [other_id], dict(scratch.vector(theirs)),
                       dict(zip(theirs.hashes.tolist(), theirs.kinds.tolist())), theirs.meaning, [found[other_id][2] or now],
