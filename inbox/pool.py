@@ -98,9 +98,10 @@ def _ready() -> None:
 
 
 def _settle() -> None:
-    """A pool process's first act: what it inherited from the server (the stages, their
-    compiled rules) is never garbage, so the collector stops walking it (gc.freeze); its
-    pages then also stay shared with the server instead of being copied when walked."""
+    """Put every object alive now out of the collector's sight and collect the young less often.
+    A pool process's first act (what it inherited from the server, the stages and their compiled
+    rules, is never garbage, and its pages then stay shared with the server instead of being
+    copied when walked), and freeze_long_lived's last."""
     gc.freeze()
     gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
 
@@ -118,8 +119,7 @@ def freeze_long_lived() -> None:
         return
     _FROZEN = True
     gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
+    _settle()
 
 
 _FROZEN = False
