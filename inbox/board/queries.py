@@ -335,6 +335,16 @@ def card(r, readers: Readers, users: dict[int, str], now: datetime, vault=None, 
     )
 
 
+def editor_search(shape: st.Shape, params: dict, words: str, newest: int | None = None) -> tuple[st.Shape, dict] | None:
+    """An editor's search (nothing is redacted) as one statement: the shape with the threads
+    matching :q as a subquery (the newest `newest` matches of each index), and the values to
+    bind; None when the words can match nothing."""
+    q = search_param(words, shape.dialect)
+    if not q.strip():
+        return None
+    return replace(shape, search_sql=True, newest=newest), {**params, "q": q}
+
+
 def _search_columns(session: Session, shape: st.Shape, params: dict, f: Filters, offset: int, readers: Readers | None):
     # Search once, then split the matches into columns here rather than searching once per
     # column. Only the newest SEARCH_CAP matching threads are shown (ids grow with arrival);
@@ -343,9 +353,9 @@ def _search_columns(session: Session, shape: st.Shape, params: dict, f: Filters,
     # the threads whose visible words match, found in Python (search_roots), bound as a list.
     newest = None if (f.since or f.until) else SEARCH_CAP * 2
     if readers is None:
-        q = search_param(f.q, shape.dialect)
-        shape, params = replace(shape, search_sql=True, newest=newest), {**params, "q": q}
-        rows = session.execute(st.search_matches(shape), {**params, "cap": SEARCH_CAP}).all() if q.strip() else []
+        searched = editor_search(shape, params, f.q, newest)
+        rows = [] if searched is None else session.execute(st.search_matches(searched[0]),
+                                                           {**searched[1], "cap": SEARCH_CAP}).all()
     else:
         roots = search_roots(session, f.q, shape.dialect, newest, readers)
         rows = session.execute(st.search_matches(shape), {**params, "found": st.found_param(roots, shape.dialect),

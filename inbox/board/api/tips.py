@@ -10,7 +10,6 @@ inbox.board.actions with the tip's version: 409 when someone changed it first.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
 
 from flask import jsonify, request
@@ -21,11 +20,11 @@ from inbox.board import statements as st
 from inbox.board.access import STATUSES, Readers, is_editor
 from inbox.board.api.web import ApiError, bp, clean_text, json_body, me, stamp, via
 from inbox.board.params import MAX_ID, is_id
-from inbox.board.queries import MAX_PER, Card, Filters, card, card_rows, search_roots, shape_and_params, user_labels
+from inbox.board.queries import (MAX_PER, Card, Filters, card, card_rows, editor_search, search_roots, shape_and_params,
+                                 user_labels)
 from inbox.board.tippage import TipPage, tip_page
 from inbox.board.web import begin_write, client_ip, db, dialect, jobs, settings, vault
 from inbox.models import Tip, utcnow
-from inbox.models.search import search_param
 
 FILTERS = ("q", "topic", "mailbox", "status", "assignee", "flag", "since", "until")
 DEFAULT_LIMIT = 50
@@ -84,9 +83,10 @@ def list_tips():
     statuses = [f.status] if f.status else list(STATUSES)
     shape, params = shape_and_params(user, f, name, statuses)
     if f.q and is_editor(user):  # the matching threads a subquery, not every match read out and bound back
-        shape, params["q"] = replace(shape, search_sql=True), search_param(f.q, name)
-        if not params["q"].strip():
+        searched = editor_search(shape, params, f.q)
+        if searched is None:
             return jsonify(items=[], next_cursor=None)
+        shape, params = searched
     elif f.q:
         masked = Readers(session, user, settings().board.secret_key)
         params["found"] = st.found_param(search_roots(session, f.q, name, None, masked), name)
