@@ -174,7 +174,9 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
 
 
 # Phone numbers and e-mail addresses count only as a third private person's: not the sender's
-# own (their signature, "call me at"), not an office's or a hotline's, not a forwarded memo's headers.
+# own (their signature, "call me at"), not an office's or a hotline's, not a quoted or forwarded
+# header's correspondents, except the author of a forwarded memo when a private person: the
+# manager whose e-mail a worker forwards is exposed by it, a senator's office is not.
 CONTACT_KINDS = frozenset(("phone", "email"))
 _CONTACT_RULES = {name: rx for kind, name, rx in SENSITIVE_RULES if kind in CONTACT_KINDS}
 # A line of a forwarded or quoted message's header block: its addresses are correspondents', not a tip's subject.
@@ -200,6 +202,16 @@ _OWN_OR_PUBLIC_NUMBER = re.compile(
 # or an office's published contact, whoever it names.
 _CONTACT_LINE = re.compile(r"\W*(?:(?:media|press|news) )?contacts?\s*[:-]", re.I)
 _TOLL_FREE = re.compile(r"^\D*(?:\+?1\D*)?\(?8(?:00|33|44|55|66|77|88)\b")
+# The marker a mail client puts above a forwarded message (not a reply's "Original Message").
+_FORWARDED = re.compile(r"^[ >*-]*(?:-+ ?(?:forwarded message|weitergeleitete nachricht|message transf[ée]r[ée]|"
+                        r"mensaje reenviado|mensagem encaminhada|messaggio inoltrato|doorgestuurd bericht|"
+                        r"videresendt meddelelse|vidarebefordrat meddelande|wiadomo[śs][ćc] przekazana)|"
+                        r"begin forwarded message:)", re.I | re.M)
+_FROM_LINE = re.compile(r"^[ >*]*(?:from|de|von|fra|fr[åa]n|od|van|da)\s*:", re.I)
+# A public body's domain: a government's, a legislature's, a court's or a council's address is an
+# office's, whoever holds it.
+_PUBLIC_DOMAIN = re.compile(r"@(?:[\w-]+\.)*?(?:[\w-]*(?:senate|legis|assembly|congress|house|county|city|cityof|"
+                            r"township|borough|council|courts?|state|gov)[\w-]*\.)|\.(?:gov|mil)(?:\.[a-z]{2})?$", re.I)
 
 
 def _a_third_persons(kind: str, rule: str, inp: SortInput) -> bool:
@@ -209,17 +221,28 @@ def _a_third_persons(kind: str, rule: str, inp: SortInput) -> bool:
     for m in _CONTACT_RULES[rule].finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
-        if _HEADER_LINE.search(text[line_start:line_end if line_end >= 0 else len(text)]):
-            continue
         value = m.group(0)
+        line = text[line_start:line_end if line_end >= 0 else len(text)]
+        if _HEADER_LINE.search(line) and not (kind == "email" and _a_forwarded_memos_author(text, line_start, line)):
+            continue
         if kind == "email":
-            if value.lower() == sender or _ROLE_ADDRESS.match(value):
+            if value.lower() == sender or _ROLE_ADDRESS.match(value) or _PUBLIC_DOMAIN.search(value):
                 continue
         elif (_TOLL_FREE.match(value) or _CONTACT_LINE.match(text, line_start)
               or _OWN_OR_PUBLIC_NUMBER.search(text[max(line_start, m.start() - 40):m.start()])):
             continue
         return True
     return False
+
+
+def _a_forwarded_memos_author(text: str, line_start: int, line: str) -> bool:
+    """Whether a header line is the From line just under a forwarded message's marker (a blank line between allowed)."""
+    if not _FROM_LINE.match(line):
+        return False
+    above = text.rfind("\n", 0, max(line_start - 1, 0)) + 1
+    if not text[above:line_start].strip():  # Apple Mail: "Begin forwarded message:", a blank line, the headers
+        above = text.rfind("\n", 0, max(above - 1, 0)) + 1
+    return bool(_FORWARDED.match(text, above, line_start))
 
 
 def _sender_is_a_throwaway(sender: str) -> bool:

@@ -73,12 +73,25 @@ def test_a_press_contact_line_and_a_number_given_to_call_are_not_a_third_persons
     assert "phone" in sensitive_kinds(tip("Contacts at the plant? Ray's cell is 484-555-0119, he saw it."))[0]
 
 
-def test_the_senders_own_address_a_role_mailbox_and_forwarded_headers_are_not_a_third_persons_email():
+def test_the_senders_own_address_a_role_mailbox_and_a_replys_headers_are_not_a_third_persons_email():
     for words in ("reach me at a@example.org", "write to press@county.example.gov or info@county.example.gov",
-                  "---------- Forwarded message ---------\nFrom: Pat Lee <pat.lee@example.com>\nSubject: memo"):
+                  "On Tue, Pat Lee <pat.lee@example.com> wrote:\n> the memo",
+                  "----- Original Message -----\nFrom: Pat Lee <pat.lee@example.com>\nSubject: memo",
+                  "---------- Forwarded message ---------\nFrom: A <a@example.org>\nTo: Pat <pat.lee@example.com>",
+                  "---------- Forwarded message ---------\nFrom: Sen. Staff <chief@senate.example.org>\nSubject: x",
+                  "-------- Weitergeleitete Nachricht --------\nVon: Amt <p.lee@stadt.example.gov>"):
         inp = SortInput(subject="", new_text=words, full_text=words, sender="a@example.org", sent_at=SENT)
         assert "email" not in sensitive_kinds(inp)[0], words
     assert "email" in sensitive_kinds(tip("my neighbor's address is maria.l@example.net"))[0]
+
+
+def test_a_forwarded_memos_private_author_is_a_third_persons_email():
+    for words in ("Read the last line.\n\n---------- Forwarded message ---------\n"
+                  "From: Pat Lee <pat.lee@example.com>\nSubject: memo",
+                  "Begin forwarded message:\n\nFrom: Pat Lee <pat.lee@brightline.example.com>",
+                  "-------- Message transféré --------\nDe : Pat Lee <pat.lee@example.com>"):
+        inp = SortInput(subject="", new_text=words, full_text=words, sender="a@example.org", sent_at=SENT)
+        assert "email" in sensitive_kinds(inp)[0], words
 
 
 def test_an_itin_is_recorded_as_a_tax_number_and_the_advertising_range_too():
