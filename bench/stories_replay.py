@@ -1,0 +1,212 @@
+"""The story index replayed in memory on mail imported once through the pipeline: a change to the
+index or the score measured in a fraction of a second, and the pair evidence's ceiling (diagnosis).
+
+    .venv/bin/python bench/stories_replay.py ../shared/eval/desk ../shared/corpora/spamassassin/easy-ham-1
+    .venv/bin/python bench/stories_replay.py ../shared/eval/desk --pairs     # each feature's pair AUC, the frontier
+    .venv/bin/python bench/stories_replay.py ... --cache /tmp/replay         # import each folder once, then reuse it
+
+Each folder goes through the real pipeline once (bench/clusters.py: parse, clean, thread, sort, store),
+which settles which tips are clustered at all (not a list's, an auto-reply, a follow-up in a thread);
+their subjects and own words are then replayed through StoryIndex in arrival order as
+StoryDesk.remember() does (the sender rule, the join threshold, the second look, forgetting), with
+features computed by the current code. On the desk set and easy ham it gives what the pipeline gives
+(2026-12-03: 105 of 183 pairs, 1 wrong; easy-ham-1 151 tips in 51 clusters, 29 suggestions).
+A folder with labels.csv is scored as bench/desk.py scores it; any other counts the tips put in clusters.
+--pairs scores every pair of the desk set's tips (one as a story of its own, the document frequencies
+of the whole set) and fits a logistic regression of the five features *on the set itself*: an
+in-sample ceiling of what they can tell apart, for diagnosis only (nothing shipped is fitted on it).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import pickle
+import re
+import sys
+from collections import defaultdict
+from datetime import timedelta
+from itertools import combinations
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from inbox.config import StorySettings  # noqa: E402
+from inbox.sort import stories, stories_score  # noqa: E402
+from inbox.sort.stories_index import Story, StoryIndex  # noqa: E402
+from inbox.sort.stories_store import FORGET_EVERY, SAME_READER_CONTENT  # noqa: E402
+
+
+def imported(folder: str, cache: Path | None = None) -> list[dict]:
+    """The clustered tips of a folder as the pipeline stored them, in arrival order."""
+    saved = cache / f"{Path(folder).resolve().name}.pkl" if cache else None
+    if saved is not None and saved.exists():
+        return pickle.loads(saved.read_bytes())
+    from clusters import import_through_pipeline
+    from sqlalchemy import select
+
+    from inbox.models import Sighting, Tip, TipSignature
+    from inbox.sort.text import from_tip
+
+    sessions, _cost = import_through_pipeline([folder])
+    rows = []
+    with sessions() as session:
+        at = {t: when for t, when in session.execute(select(TipSignature.tip_id, TipSignature.at))}
+        names = {t: Path(f).name for f, t in session.execute(select(Sighting.folder, Sighting.tip_id))}
+        for tip in session.scalars(select(Tip).order_by(Tip.id)):
+            if tip.id in at and tip.thread_root_id is None:
+                inp = from_tip(tip)
+                rows.append({"id": tip.id, "file": names.get(tip.id), "at": at[tip.id], "subject": inp.subject,
+                             "own": inp.own_words, "sender": (tip.sender_address or "").lower()})
+    if saved is not None:
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_bytes(pickle.dumps(rows))
+    return rows
+
+
+def replay(rows: list[dict], index: StoryIndex | None = None, join: float | None = None) -> tuple[dict[int, int], int]:
+    """Each tip through the index as StoryDesk.remember() puts it: {tip id: story key}, suggestions."""
+    settings = StorySettings()
+    join = settings.join if join is None else join
+    index = index or StoryIndex(settings.window_days)
+    story_of: dict[int, int] = {}
+    suggested = added = 0
+    newest = None
+    for row in rows:
+        found = stories.features(row["subject"], row["own"])
+        if found is None:
+            continue
+        tip, at, sender = row["id"], row["at"], row["sender"]
+        index.observe(tip, found)
+        vector = index.vector(found)
+        candidates = index.candidates(found, at)
+        best = None
+        for story in candidates:
+            evidence = index.evidence(found, vector, story, at)
+            if sender and sender in story.senders and evidence.content < SAME_READER_CONTENT:
+                continue
+            z = stories_score.logit(evidence)
+            if best is None or z > best[0]:
+                best = (z, story)
+        p = stories_score.sigmoid(best[0]) if best else 0.0
+        if p < join:
+            suggested += best is not None and p >= settings.suggest
+            story_of[tip] = index.add(tip, found, at, sender, None, vector).key
+        else:
+            story = index.add(tip, found, at, sender, best[1].key, vector)
+            story_of[tip] = story.key
+            for other, its, when, its_sender, evidence in index.lone_tips(story, candidates):
+                if its_sender and its_sender in story.senders and evidence.content < SAME_READER_CONTENT:
+                    continue
+                if stories_score.sigmoid(stories_score.logit(evidence)) >= join:
+                    story_of[other] = index.add(other, its, when, its_sender, story.key).key
+        newest = at if newest is None or at > newest else newest
+        added += 1
+        if added % FORGET_EVERY == 0:
+            index.forget_before(newest - timedelta(days=2 * settings.window_days))
+    return story_of, suggested
+
+
+def desk_figures(gold: dict[str, str], got: dict[str, str], distractors: list[tuple[str, str]]) -> dict:
+    """Pairwise and B-cubed figures of a clustering (file -> gold story, file -> found story; every
+    file in both, a story of its own named uniquely), and the distractors joined to the story they imitate."""
+    tp = fp = fn = 0
+    for a, b in combinations(sorted(gold), 2):
+        same_gold, same_got = gold[a] == gold[b], got[a] == got[b]
+        tp, fp, fn = tp + (same_gold and same_got), fp + (same_got and not same_gold), fn + (same_gold and not same_got)
+    members_gold, members_got = defaultdict(set), defaultdict(set)
+    for f in gold:
+        members_gold[gold[f]].add(f)
+        members_got[got[f]].add(f)
+    both = {f: len(members_gold[gold[f]] & members_got[got[f]]) for f in gold}
+    bp = sum(both[f] / len(members_got[got[f]]) for f in gold) / len(gold)
+    br = sum(both[f] / len(members_gold[gold[f]]) for f in gold) / len(gold)
+    joined = sum(1 for f, story in distractors if any(gold[o] == story and got[o] == got[f] for o in gold if o != f))
+    return {"pairs": tp + fn, "joined": tp, "wrong": fp, "precision": tp / (tp + fp) if tp + fp else 1.0,
+            "recall": tp / (tp + fn) if tp + fn else 1.0, "bcubed": 2 * bp * br / (bp + br) if bp + br else 0.0,
+            "distractors": joined, "of": len(distractors)}
+
+
+def score_desk(folder: str, rows: list[dict], story_of: dict[int, int]) -> dict:
+    with open(Path(folder) / "labels.csv", newline="", encoding="utf-8") as fh:
+        labels = {r["file"]: r for r in csv.DictReader(fh)}
+    own = {r["file"]: r["id"] for r in rows if labels.get(r["file"], {}).get("kind") == "tip"}
+    sizes: dict[int, int] = defaultdict(int)
+    for tip in own.values():
+        sizes[story_of.get(tip)] += 1
+    gold = {f: labels[f]["cluster"] or f"alone:{f}" for f in own}
+    got = {f: str(story_of[t]) if sizes[story_of.get(t)] > 1 and t in story_of else f"alone:{f}" for f, t in own.items()}
+    distractors = [(f, m[1]) for f in own if (m := re.search(r"distractor for ([\w-]+)", labels[f]["notes"]))]
+    return desk_figures(gold, got, distractors)
+
+
+def pair_evidence(rows: list[dict]) -> list:
+    """(evidence, tip a, tip b) for every pair of the rows' tips, the later one as a story of one."""
+    found = {r["id"]: f for r in rows if (f := stories.features(r["subject"], r["own"])) is not None}
+    rows = [r for r in rows if r["id"] in found]
+    index = StoryIndex(StorySettings().window_days)
+    for r in rows:
+        index.observe(r["id"], found[r["id"]])
+    vectors = {t: index.vector(f) for t, f in found.items()}
+    out = []
+    for a, b in combinations(rows, 2):
+        theirs = found[b["id"]]
+        story = Story(0, [b["id"]], dict(vectors[b["id"]]), dict(zip(theirs.hashes.tolist(), theirs.kinds.tolist())),
+                      theirs.meaning, [b["at"]], set(), counts=dict.fromkeys(theirs.hashes.tolist(), 1),
+                      first=b["at"], latest=b["at"])
+        out.append((index.evidence(found[a["id"]], vectors[a["id"]], story, a["at"]), a, b))
+    return out
+
+
+def pairs_report(folder: str, rows: list[dict]) -> None:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    with open(Path(folder) / "labels.csv", newline="", encoding="utf-8") as fh:
+        labels = {r["file"]: r for r in csv.DictReader(fh)}
+    rows = [r for r in rows if labels.get(r["file"], {}).get("kind") == "tip"]
+    scored = pair_evidence(rows)
+    same = np.array([bool(labels[a["file"]]["cluster"]) and labels[a["file"]]["cluster"] == labels[b["file"]]["cluster"]
+                     for _e, a, b in scored])
+    x = np.array([[e.content, e.names, e.distinct or 0.0, e.conflict, e.gap] for e, _a, _b in scored])
+    print(f"pairs: {len(same)}, same story {int(same.sum())}; AUC " + "  ".join(
+        f"{name} {roc_auc_score(same, sign * x[:, i]):.3f}"
+        for i, (name, sign) in enumerate((("content", 1), ("names", 1), ("distinct", 1), ("conflict", -1), ("gap", -1)))))
+    fitted = LogisticRegression(C=10, max_iter=2000, class_weight="balanced").fit(x, same)
+    order = np.argsort(-fitted.decision_function(x))
+    right, wrong = np.cumsum(same[order]), np.cumsum(~same[order])
+    print("in-sample frontier (same-story pairs at wrong pairs): " + "  ".join(
+        f"{int(right[np.searchsorted(wrong, w + 1) - 1])} at {w}" for w in (1, 4, 15, 100)))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("folders", nargs="+")
+    ap.add_argument("--cache", type=Path, help="keep each folder's import here and reuse it (outside the repo)")
+    ap.add_argument("--join", type=float, help="the join threshold (default: the configuration's)")
+    ap.add_argument("--pairs", action="store_true", help="a labelled folder's pair AUCs and in-sample frontier")
+    args = ap.parse_args()
+    for folder in args.folders:
+        rows = imported(folder, args.cache)
+        if args.pairs:
+            pairs_report(folder, rows)
+            continue
+        story_of, suggested = replay(rows, join=args.join)
+        if (Path(folder) / "labels.csv").exists():
+            d = score_desk(folder, rows, story_of)
+            print(f"{folder}: pairwise P {d['precision']:.3f} R {d['recall']:.3f} (same-story pairs {d['pairs']}, "
+                  f"joined {d['joined']}, wrong joins {d['wrong']}), B-cubed F1 {d['bcubed']:.3f}, "
+                  f"distractors joined {d['distractors']}/{d['of']}, {suggested} suggestions")
+        else:
+            sizes: dict[int, int] = defaultdict(int)
+            for key in story_of.values():
+                sizes[key] += 1
+            held = sum(n for n in sizes.values() if n > 1)
+            print(f"{folder}: {len(rows)} clustered tips; {sum(1 for n in sizes.values() if n > 1)} clusters holding "
+                  f"{held} tips; {suggested} suggestions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
