@@ -69,6 +69,22 @@ def visible_clause(user: User) -> ColumnElement[bool] | None:
                exists().where(root.id == Tip.thread_root_id, _own(user, root)))
 
 
+def bound_visible_clause(has_beats: bool) -> ColumnElement[bool]:
+    """visible_clause for a reporter with its values as parameters, :vis_me and (has_beats) :vis_beats
+    (visible_values binds them): a statement built once serves every reporter."""
+    def own(tip):
+        mine = tip.assignee_id == bindparam("vis_me")
+        return or_(mine, tip.topic.in_(bindparam("vis_beats", expanding=True))) if has_beats else mine
+
+    root = aliased(Tip)
+    return or_(and_(Tip.thread_root_id.is_(None), own(Tip)), exists().where(root.id == Tip.thread_root_id, own(root)))
+
+
+def visible_values(user: User) -> dict:
+    """The values bound_visible_clause's parameters take for this user."""
+    return {"vis_me": user.id, **({"vis_beats": list(user.beat_list)} if user.beat_list else {})}
+
+
 def can_see(user: User, tip: Tip, root: Tip | None = None) -> bool:
     """Whether user may open this tip: decided by its thread's first tip, for every tip of the thread."""
     if is_editor(user):

@@ -242,13 +242,20 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
                secret: str = "", vault=None, recent: Recent | None = None, state: str = "") -> BoardPage:
     """The columns and cards for one board page; users maps ids to labels for assignees;
     secret (the app's key) makes protected readers' pseudonyms. With recent and the board's
-    state (read before this), the columns' totals and ids are kept a moment (inbox.board.recent)."""
+    state (read before this), the columns' totals and ids are kept a moment (inbox.board.recent),
+    and so are an editor's search's (a viewer some of whose hits may be redacted searches afresh)
+    and the stories' numbers an editor's cards show."""
     statuses = [f.status] if f.status else list(STATUSES)
     shape, params = shape_and_params(user, f, dialect, statuses)
     offset = (f.page - 1) * f.per
     readers = Readers(session, user, secret)
     if f.q:
-        totals, ids = _search_columns(session, shape, params, f, offset, None if is_editor(user) else readers)
+        masked = None if is_editor(user) else readers
+        if masked is None and recent is not None and state:  # an editor's matches: nothing in them is redacted
+            totals, ids = recent.get((state, "search", shape, params_key(shape, params), f.q, f.per, offset),
+                                     lambda: _search_columns(session, shape, params, f, offset, None))
+        else:
+            totals, ids = _search_columns(session, shape, params, f, offset, masked)
         cap = SEARCH_CAP + 1  # totals never reach it: no "+" on search columns
     else:
         # Totals are counted up to a cap ("1000+"): an exact count of 100,000 tips costs more
@@ -267,7 +274,11 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
             totals, ids = recent.get((state, shape, params_key(shape, params), cap, f.per, offset), count)
     rows = card_rows(session, ids)
     readers.load(r.sender_address for r in rows)
-    stories = story_stats(session, user, (r.cluster_id for r in rows if r.cluster_size > 1))
+    story_ids = tuple(sorted({r.cluster_id for r in rows if r.cluster_size > 1}))
+    if recent is not None and state and is_editor(user):  # counts and dates, the same for every editor
+        stories = recent.get((state, "stories", story_ids), lambda: story_stats(session, user, story_ids))
+    else:
+        stories = story_stats(session, user, story_ids)
     seen = opened_by(session, user, (r.id for r in rows))
     now = utcnow()
     columns = {s: Column(s, min(totals[s], cap - 1), totals[s] >= cap) for s in statuses}

@@ -9,9 +9,16 @@ arrives and any change made on the board or through the API moves the state, and
 page counts afresh. What changes the store without a tip event (`inbox sort --all`, a
 retention run, a merge made from the command line) shows within FRESH_SECONDS.
 
-Only ids and counts are kept, never a subject, a sender or a card: what a viewer may see
-of each card is decided on every request (inbox.board.access.Readers). A reporter's
-entries are their own (their beats and assignments are in the key); editors share theirs.
+An editor's search is kept the same way (its matching ids and column totals, keyed by the
+words too: a note or a sealed text moves the state like any change), and so are the
+numbers an editor's story cards show (stories.story_stats: tips, readers, first and last
+seen, urgency, the nearest deadline). A search by a viewer some of whose hits may be a
+protected reader's is never kept: it is decided afresh on every request.
+
+Only ids, counts and those story numbers are kept, never a subject, a sender or a card:
+what a viewer may see of each card is decided on every request (inbox.board.access.Readers).
+A reporter's entries are their own (their beats and assignments are in the key); editors
+share theirs.
 """
 from __future__ import annotations
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import Integer, bindparam, cast, distinct, func, select
 from sqlalchemy.orm import Session
 
 from inbox.board import actions, redact
-from inbox.board.access import Readers, is_editor, may, visible_clause
+from inbox.board.access import Readers, bound_visible_clause, is_editor, may, visible_clause, visible_values
 from inbox.models import AuditEntry, Tip, User
 
 
@@ -38,9 +39,10 @@ def story_stats(session: Session, user: User, cluster_ids) -> dict[int, StorySta
     wanted = sorted({c for c in cluster_ids if c is not None})
     if not wanted:
         return {}
-    visible = visible_clause(user)
-    statement = _STATS if visible is None else _stats(visible)  # an editor's is built once; a reporter's names them
-    rows = session.execute(statement, {"clusters": wanted})
+    if is_editor(user):
+        rows = session.execute(_STATS, {"clusters": wanted})
+    else:  # built once per kind of reporter (with or without beats), bound to this one's values
+        rows = session.execute(_reporter_stats(bool(user.beat_list)), {"clusters": wanted, **visible_values(user)})
     return {cid: StoryStats(n, readers, first, last, bool(urgent), deadline)
             for cid, n, readers, first, last, urgent, deadline in rows}
 
@@ -52,6 +54,12 @@ def _stats(*visible):
 
 
 _STATS = _stats()
+
+
+@lru_cache(maxsize=2)
+def _reporter_stats(has_beats: bool):
+    return _stats(bound_visible_clause(has_beats))
+
 _OPENED = (select(AuditEntry.object_id).where(
     AuditEntry.user_id == bindparam("viewer"), AuditEntry.action == "view", AuditEntry.object_type == "tip",
     AuditEntry.object_id.in_(bindparam("ids", expanding=True))).distinct())

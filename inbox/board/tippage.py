@@ -169,9 +169,11 @@ def mail_srcdoc(html_body: str | None, user_id: int, signer: ImageLinks, origin:
 
 
 def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, origin: str,
-             max_html: int = 2_000_000, secret: str = "", retention_rules: tuple = (), vault=None) -> TipPage:
+             max_html: int = 2_000_000, secret: str = "", retention_rules: tuple = (), vault=None,
+             users: dict[int, str] | None = None) -> TipPage:
     """Everything the tip page shows; raises NotFound/Forbidden like the actions do. Sealed
-    columns are opened for the tips it shows and no others (inbox/sealing.py)."""
+    columns are opened for the tips it shows and no others (inbox/sealing.py). users: every
+    user's label (queries.user_labels) when the caller has them."""
     tip = load_tip(session, user, tip_id)
     # Tip.html_body is deferred: read only if small enough to embed (8 readers of a 20 MB part took 1.1 GB).
     html_chars = tip.html_size if tip.html_size is not None else len(tip.html_body or "")
@@ -225,7 +227,7 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
         assignee=session.get(User, tip.assignee_id) if tip.assignee_id else None,
         allowed=allowed, why=without_sender(reasons) if me.masked else reasons, story_why=story_reasons(explanation),
         suggestions=open_for_tip(session, user, tip, readers),
-        panel=reader_panel(session, user, tip, me) if is_editor(user) or me.granted else None,
+        panel=reader_panel(session, user, tip, me, users) if is_editor(user) or me.granted else None,
         holds=holds_on(session, tip), purge_at=purge_date(session, retention_rules, tip),
         sent=replies.sent_for(session, user, tip, thread_ids, me.masked),
         may_reply=bool(tip.sender_address) and not me.masked,

@@ -29,10 +29,11 @@ def _render(tip_id: int, conflict: str | None = None, code: int = 200, errors: d
     session = db()
     origin = request.host_url.rstrip("/")  # scheme://host:port, for the iframe's image policy
     board = settings().board
+    users = user_labels(session)
     page = tip_page(session, user(), tip_id, image_links(), origin, board.max_html_bytes, board.secret_key,
-                    settings().retention.rules, vault())
+                    settings().retention.rules, vault(), users)
     return render_template("tips/tip.html", p=page, conflict=conflict, statuses=STATUSES, labels=STATUS_LABELS,
-                           users=user_labels(session), desk_topics=topic_list(session, settings()),
+                           users=users, desk_topics=topic_list(session, settings()),
                            why=explain(page), errors=errors or {}, typed=typed or {}), code
 
 
@@ -95,8 +96,7 @@ def show(tip_id: int):
         result = _render(tip_id)
     except actions.ActionError as exc:
         abort(exc.code, description=str(exc))
-    begin_write()
-    audit.record(session, user().id, "view", "tip", tip_id, ip=client_ip())
+    begin_write(first=audit.entry(user().id, "view", "tip", tip_id, ip=client_ip()))
     session.commit()
     return result
 

@@ -76,7 +76,7 @@ def client_ip() -> str:
     return (request.remote_addr or "")[:64]
 
 
-def begin_write() -> None:
+def begin_write(first=None) -> None:
     """Start this request's transaction as a writer (SQLite: take the write lock first).
 
     SQLite in WAL mode cannot turn a read transaction into a write one once another
@@ -85,6 +85,8 @@ def begin_write() -> None:
     changes nothing, and then waits its turn instead of failing. Threads of one process
     queue on a Python lock first: SQLite's own busy handler waits by sleeping in steps of
     milliseconds, which made every contended write (each tip view is audited) slow.
+    first: the request's one write, a Core statement (an audit row), run as that first
+    statement instead of the write that changes nothing (it takes the lock itself).
     """
     session = db()
     session.commit()
@@ -92,7 +94,10 @@ def begin_write() -> None:
         if not g.get("holds_write_lock"):
             _SQLITE_WRITERS.acquire()
             g.holds_write_lock = True
-        session.execute(text("UPDATE users SET id = id WHERE 0 = 1"))
+        if first is None:
+            session.execute(text("UPDATE users SET id = id WHERE 0 = 1"))
+    if first is not None:
+        session.execute(first)
 
 
 def release_write_lock() -> None:

@@ -146,3 +146,62 @@ def test_a_failed_make_lets_the_next_request_try():
     except RuntimeError:
         pass
     assert recent.get("k", lambda: 7) == 7
+
+
+def _found(response) -> list[int]:
+    return sorted(i for _count, ids in _columns(response).values() for i in ids)
+
+
+def test_an_editors_search_is_kept_for_the_moment_and_a_note_shows_at_once(app, client_for, db):
+    clock = Clock()
+    app.extensions["inbox"]["recent"] = Recent(clock=clock)
+    with db() as s, s.begin():
+        first = make_tip(s, subject="The asbestos in the school").id
+        second = make_tip(s, subject="Trucks at night").id
+    editor = client_for("editor")
+    assert _found(editor.get("/?q=asbestos")) == [first]
+    with db() as s, s.begin():  # as a script would: no tip event, the state stays
+        s.execute(update(Tip).where(Tip.id == second).values(subject="Asbestos in the trucks"))
+    assert _found(editor.get("/?q=asbestos")) == [first]  # the kept matches, for a moment
+    clock.now += 3.0
+    assert _found(editor.get("/?q=asbestos")) == [first, second]
+    assert editor.post(f"/tips/{first}/notes", {"body": "the kickback went to the clerk"}).status_code == 302
+    assert _found(editor.get("/?q=kickback")) == [first]  # the note moved the state: found at once
+    assert _found(editor.get("/?q=asbestos&topic=courts")) == []  # other filters, another entry
+
+
+def test_a_search_that_may_be_redacted_is_never_kept(app, client_for, db):
+    clock = Clock()
+    app.extensions["inbox"]["recent"] = Recent(clock=clock)
+    with db() as s, s.begin():
+        first = make_tip(s, subject="The asbestos in the school", topic="courts").id
+        second = make_tip(s, subject="Trucks at night", topic="courts").id
+    reporter = client_for("reporter")
+    assert _found(reporter.get("/?q=asbestos")) == [first]
+    with db() as s, s.begin():
+        s.execute(update(Tip).where(Tip.id == second).values(subject="Asbestos in the trucks"))
+    assert _found(reporter.get("/?q=asbestos")) == [first, second]  # searched afresh, same state
+
+
+def test_an_editors_story_numbers_are_kept_for_the_moment_a_reporters_are_not(app, client_for, db):
+    from inbox.models import Cluster
+
+    clock = Clock()
+    app.extensions["inbox"]["recent"] = Recent(clock=clock)
+    with db() as s, s.begin():
+        s.add(Cluster(id=7, size=2, readers=2))
+        s.flush()
+        make_tip(s, topic="courts", cluster_id=7, sender="one@example.org", age_hours=2)
+        later = make_tip(s, topic="courts", cluster_id=7, sender="two@example.org").id
+    editor, reporter = client_for("editor"), client_for("reporter")
+
+    def readers(client) -> str:
+        soup = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser")
+        return soup.select_one('article.card[data-story="7"] .card-readers').get_text()
+
+    assert readers(editor) == readers(reporter) == "2 readers"
+    with db() as s, s.begin():  # a script gives the second tip the first one's sender: no tip event
+        s.execute(update(Tip).where(Tip.id == later).values(sender_address="one@example.org"))
+    assert readers(editor) == "2 readers" and readers(reporter) == "1 reader"
+    clock.now += 3.0
+    assert readers(editor) == "1 reader"
