@@ -243,19 +243,13 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
     """The columns and cards for one board page; users maps ids to labels for assignees;
     secret (the app's key) makes protected readers' pseudonyms. With recent and the board's
     state (read before this), the columns' totals and ids are kept a moment (inbox.board.recent),
-    and so are an editor's search's (a viewer some of whose hits may be redacted searches afresh)
-    and the stories' numbers an editor's cards show."""
+    and so are the stories' numbers an editor's cards show. A search is always run afresh."""
     statuses = [f.status] if f.status else list(STATUSES)
     shape, params = shape_and_params(user, f, dialect, statuses)
     offset = (f.page - 1) * f.per
     readers = Readers(session, user, secret)
     if f.q:
-        masked = None if is_editor(user) else readers
-        if masked is None and recent is not None and state:  # an editor's matches: nothing in them is redacted
-            totals, ids = recent.get((state, "search", shape, params_key(shape, params), f.q, f.per, offset),
-                                     lambda: _search_columns(session, shape, params, f, offset, None))
-        else:
-            totals, ids = _search_columns(session, shape, params, f, offset, masked)
+        totals, ids = _search_columns(session, shape, params, f, offset, None if is_editor(user) else readers)
         cap = SEARCH_CAP + 1  # totals never reach it: no "+" on search columns
     else:
         # Totals are counted up to a cap ("1000+"): an exact count of 100,000 tips costs more

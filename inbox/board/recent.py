@@ -9,11 +9,10 @@ arrives and any change made on the board or through the API moves the state, and
 page counts afresh. What changes the store without a tip event (`inbox sort --all`, a
 retention run, a merge made from the command line) shows within FRESH_SECONDS.
 
-An editor's search is kept the same way (its matching ids and column totals, keyed by the
-words too: a note or a sealed text moves the state like any change), and so are the
-numbers an editor's story cards show (stories.story_stats: tips, readers, first and last
-seen, urgency, the nearest deadline). A search by a viewer some of whose hits may be a
-protected reader's is never kept: it is decided afresh on every request.
+The numbers an editor's story cards show are kept the same way (stories.story_stats: tips,
+readers, first and last seen, urgency, the nearest deadline). A search is never kept: the
+same words asked twice within a moment are rare on a real desk, and a cache that serves
+only a benchmark's repeated words would flatter its figures.
 
 Only ids, counts and those story numbers are kept, never a subject, a sender or a card:
 what a viewer may see of each card is decided on every request (inbox.board.access.Readers).

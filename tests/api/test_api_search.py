@@ -51,25 +51,3 @@ def test_search_syntax_is_never_an_error(api_for, db, q):
     response = api_for("editor").get("/api/v1/tips", query_string={"q": q})
     assert response.status_code == 200 and isinstance(response.get_json()["items"], list)
 
-
-def test_an_editors_search_is_kept_for_the_moment_and_a_change_through_the_api_shows_at_once(app, api_for, db):
-    from sqlalchemy import update
-
-    from inbox.board.recent import Recent
-    from inbox.models import Tip
-
-    now = [100.0]
-    app.extensions["inbox"]["recent"] = Recent(clock=lambda: now[0])
-    with db() as s, s.begin():
-        first = make_tip(s, subject="The asbestos in the school").id
-        second = make_tip(s, subject="Trucks at night").id
-    editor, reporter = api_for("editor"), api_for("reporter")
-    assert _all_pages(editor, "q=asbestos", 50) == [first]
-    with db() as s, s.begin():  # as a script would: no tip event, the board's state stays
-        s.execute(update(Tip).where(Tip.id == second).values(subject="Asbestos in the trucks", topic="courts"))
-    assert _all_pages(editor, "q=asbestos", 50) == [first]  # the kept page, for a moment
-    assert _all_pages(reporter, "q=asbestos", 50) == [second]  # a reporter's search is never kept
-    now[0] += 3.0
-    assert _all_pages(editor, "q=asbestos", 50) == [second, first]
-    assert editor.post(f"/api/v1/tips/{first}/notes", {"body": "a kickback"}).status_code == 201
-    assert _all_pages(editor, "q=kickback", 50) == [first]  # the note moved the state

@@ -23,9 +23,7 @@ from inbox.board.params import MAX_ID, is_id
 from inbox.board.queries import (MAX_PER, Card, Filters, card, card_rows, editor_search, search_roots, shape_and_params,
                                  user_labels)
 from inbox.board.tippage import TipPage, tip_page
-from inbox.board.live import board_state
-from inbox.board.recent import params_key
-from inbox.board.web import begin_write, client_ip, db, dialect, jobs, recent, settings, vault
+from inbox.board.web import begin_write, client_ip, db, dialect, jobs, settings, vault
 from inbox.models import Tip, utcnow
 
 FILTERS = ("q", "topic", "mailbox", "status", "assignee", "flag", "since", "until")
@@ -94,14 +92,7 @@ def list_tips():
         params["found"] = st.found_param(search_roots(session, f.q, name, None, masked), name)
     if f.status:
         params["status"] = f.status
-
-    def page_ids() -> list[int]:
-        return list(session.scalars(_page_ids(shape), {**params, "before": before, "limit": limit + 1}))
-
-    if shape.search_sql:  # an editor's search (nothing in it redacted): kept a moment per board state, as the board's
-        ids = recent().get((board_state(session), "api", shape, params_key(shape, params), before, limit), page_ids)
-    else:
-        ids = page_ids()
+    ids = list(session.scalars(_page_ids(shape), {**params, "before": before, "limit": limit + 1}))
     more = len(ids) > limit
     items = [summary(c) for c in cards(ids[:limit])]
     return jsonify(items=items, next_cursor=str(ids[limit - 1]) if more else None)
