@@ -145,7 +145,10 @@ class AuditEntry(Base):
     """Who viewed, changed, exported or downloaded what, and when. Never updated or deleted."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_at", "at"),)
+    # ix_audit_log_seen answers "which of these tips has this viewer opened?" (the board's new
+    # markers, every page) from the index, however long a viewer's history grows.
+    __table_args__ = (Index("ix_audit_log_at", "at"),
+                      Index("ix_audit_log_seen", "user_id", "action", "object_type", "object_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
