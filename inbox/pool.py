@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from typing import Iterator
 
 # What the pool's server imports once; each pool process is forked from it with
-# them in place, sharing those pages, instead of importing them again. The last reads
-# the sort stage's files (models, tables) in the server likewise.
-PRELOAD = ["inbox.pipeline", "inbox.sort", "inbox.pool_warm"]
+# them in place, sharing those pages, instead of importing them again.
+PRELOAD = ["inbox.pipeline", "inbox.sort"]
 # Objects made between two collections of the youngest generation, in the worker and its pool
 # (Python's default: 700). Most die young by reference counting and are never walked.
 YOUNG = 20_000
