@@ -357,7 +357,9 @@ def sensitive_kinds(inp: SortInput) -> tuple[tuple[str, ...], list[str]]:
     text, lowered = inp.everything, inp.everything_lower
     kinds: set[str] = set()
     names: list[str] = []
-    tokens: set[str] | None = None
+    # The words of the whole text, made when a gate first asks; when the whole text is the
+    # reader's words (no quote, no signature, a short body), the words the topic rules made.
+    tokens: frozenset[str] | set[str] | None = inp.word_set if inp.everything == inp.words else None
     for kind, name, scan, gate in _SENSITIVE_SCANS:
         if kind in kinds:
             continue  # one rule per kind is enough to say so

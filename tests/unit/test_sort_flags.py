@@ -342,3 +342,16 @@ def test_a_reader_keeping_this_from_their_work_is_anonymity(words):
 def test_reaching_an_office_is_not_keeping_it_from_work():
     for words in ("I called the office line and nobody answered.", "They don't call the office anymore."):
         assert "anonymity" not in sensitive_kinds(tip(words))[0]
+
+
+def test_a_gated_rule_reads_the_words_of_the_whole_text_whether_or_not_it_is_the_readers_own():
+    # Short and all the reader's own: the gate reads the words the topic rules made.
+    short = tip("my mother was diagnosed last spring and has dementia now")
+    assert short.everything == short.words
+    assert "health" in sensitive_kinds(short)[0]
+    # Past the words' limit, and in a quote: the words of the whole text, not the topic rules' words.
+    padding = "The council met again about the budget. " * 120
+    long = SortInput(subject="", new_text=padding, full_text=padding + "\n> my mother has dementia now",
+                     sender="r@example.org", sent_at=SENT)
+    assert "dementia" not in long.word_set
+    assert "health" in sensitive_kinds(long)[0]

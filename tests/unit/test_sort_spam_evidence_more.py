@@ -42,3 +42,14 @@ def test_a_readers_tip_about_money_and_a_deadline_stays_below_the_threshold():
     tip = mail("Rent hike", "Our landlord wants $400 more a month and says we must sign within 3 days or leave.",
                sender="reader@gmail.com", headers=(("from", "A Reader <reader@gmail.com>"),))
     assert score(tip, None)[0] < 0.8
+
+
+def test_money_under_pressures_look_ahead_keeps_every_spelling_of_a_sum_and_a_hurry():
+    from inbox.sort import evidence
+
+    for text in ("Send 500 USD, URGENT", "€50 before it's too late", "1,000.00 dollars within two days",
+                 "0.5 BTC: Final Notice", "£3 - EXPIRES", "٣ euros, last chance"):
+        assert "money-under-pressure" in rules(mail("Pay", text)), text
+    for text in ("USD 500 urgently", "five dollars, urgent", "$ 5 immediately", "x1 euros expired"):
+        plain = r"(?:[$€£]\s?\d|\b\d[\d.,]*\s?(?:usd|eur|dollars|btc|euros?)\b)"
+        assert bool(evidence._MONEY.search(text)) == bool(evidence.re.search(plain, text, evidence.re.I)), text
