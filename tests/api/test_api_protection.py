@@ -99,7 +99,7 @@ def test_reading_a_tip_or_its_notes_through_the_api_is_audited_with_the_token(ap
     api.get(f"/api/v1/tips/{world['root']}")
     api.get(f"/api/v1/tips/{world['root']}/notes")
     with db() as s:
-        rows = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "view", AuditEntry.object_id == world["root"])))
+        rows = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "view", AuditEntry.object_id == world["root"]).order_by(AuditEntry.id)))
     assert [r.detail.split(" via")[0] for r in rows] == ["tip", "notes"]
     assert all("via API token #" in r.detail for r in rows)
     assert not any(term.lower() in " ".join(r.detail for r in rows).lower() for term in IDENTITY)

@@ -31,7 +31,7 @@ def test_a_token_is_stored_only_as_its_hash_and_made_and_revoked_on_the_audit_lo
         assert tokens.revoke(s, row.id, None, via="cli")
     assert Api(app, token).get("/api/v1/me").status_code == 401
     with db() as s:
-        audit = list(s.execute(select(AuditEntry.action, AuditEntry.detail).where(AuditEntry.object_type == "token")))
+        audit = list(s.execute(select(AuditEntry.action, AuditEntry.detail).where(AuditEntry.object_type == "token").order_by(AuditEntry.id)))
     assert [a for a, _ in audit] == ["token_create", "token_revoke"] and not any(token in d for _, d in audit)
 
 

@@ -19,7 +19,8 @@ NEW = "a brand new long password"
 def _actions(db, user_id):
     with db() as s:
         return [a for a, in s.execute(select(AuditEntry.action).where(AuditEntry.object_id == user_id,
-                                                                      AuditEntry.object_type == "user"))]
+                                                                      AuditEntry.object_type == "user")
+                                                  .order_by(AuditEntry.id))]
 
 
 def _error(response, field_id):

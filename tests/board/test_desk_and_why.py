@@ -54,7 +54,7 @@ def test_an_admin_adds_and_retires_topics_in_the_browser_audited(client_for, db,
     assert refused.status_code == 400  # retired: nobody can pick it again
     with db() as s:
         assert s.get(Tip, tip_id).topic == "Agriculture"  # the tip keeps it
-        logged = s.execute(select(AuditEntry.action, AuditEntry.detail).where(AuditEntry.object_type == "topic")).all()
+        logged = s.execute(select(AuditEntry.action, AuditEntry.detail).where(AuditEntry.object_type == "topic").order_by(AuditEntry.id)).all()
     assert [tuple(r) for r in logged] == [("topic_add", "Agriculture"), ("topic_retire", "Agriculture")]
     assert client_for("editor").get("/admin/topics").status_code == 403
 

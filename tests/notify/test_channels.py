@@ -141,7 +141,7 @@ def test_a_failing_endpoint_is_retried_with_back_off_then_paused_and_the_admin_s
     with db() as s:
         assert s.get(NotifyDelivery, delivery_id).state == "sent"
         assert s.scalars(select(NotifyChannel)).one().paused_at is None
-        actions = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.object_type == "channel"))]
+        actions = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.object_type == "channel").order_by(AuditEntry.id))]
     assert actions == ["channel_add", "channel_update"]
 
 
