@@ -64,9 +64,13 @@ def visible_clause(user: User) -> ColumnElement[bool] | None:
     """A WHERE clause on Tip: the tips of threads whose first tip the user may open; None for editors."""
     if is_editor(user):
         return None
+    return _thread_is(lambda tip: _own(user, tip))
+
+
+def _thread_is(own) -> ColumnElement[bool]:
+    """Tips whose thread's first tip satisfies own(tip): the tip itself if it is one, else its root."""
     root = aliased(Tip)
-    return or_(and_(Tip.thread_root_id.is_(None), _own(user, Tip)),
-               exists().where(root.id == Tip.thread_root_id, _own(user, root)))
+    return or_(and_(Tip.thread_root_id.is_(None), own(Tip)), exists().where(root.id == Tip.thread_root_id, own(root)))
 
 
 def bound_visible_clause(has_beats: bool) -> ColumnElement[bool]:
@@ -76,8 +80,7 @@ def bound_visible_clause(has_beats: bool) -> ColumnElement[bool]:
         mine = tip.assignee_id == bindparam("vis_me")
         return or_(mine, tip.topic.in_(bindparam("vis_beats", expanding=True))) if has_beats else mine
 
-    root = aliased(Tip)
-    return or_(and_(Tip.thread_root_id.is_(None), own(Tip)), exists().where(root.id == Tip.thread_root_id, own(root)))
+    return _thread_is(own)
 
 
 def visible_values(user: User) -> dict:

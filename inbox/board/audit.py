@@ -59,20 +59,22 @@ PAGE_SIZE = 100
 def record(session: Session, user_id: int | None, action: str, object_type: str = "", object_id: int | None = None,
            detail: str = "", ip: str = "") -> None:
     """Add an entry to the session's transaction; the caller commits it with the work it describes."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}")
-    session.add(AuditEntry(user_id=user_id, action=action, object_type=object_type, object_id=object_id,
-                           detail=detail[:2000], ip=ip))
+    session.add(AuditEntry(**_values(user_id, action, object_type, object_id, detail, ip)))
 
 
 def entry(user_id: int | None, action: str, object_type: str = "", object_id: int | None = None,
           detail: str = "", ip: str = ""):
     """The same entry as record() adds, as one INSERT statement to execute (a page's only write:
     web.begin_write(first=...) runs it at once, without the session's unit of work)."""
+    return insert(AuditEntry).values(**_values(user_id, action, object_type, object_id, detail, ip))
+
+
+def _values(user_id: int | None, action: str, object_type: str, object_id: int | None, detail: str, ip: str) -> dict:
+    """An entry's columns, for a known action only."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    return insert(AuditEntry).values(user_id=user_id, action=action, object_type=object_type, object_id=object_id,
-                                     detail=detail[:2000], ip=ip)
+    return dict(user_id=user_id, action=action, object_type=object_type, object_id=object_id,
+                detail=detail[:2000], ip=ip)
 
 
 def page(session: Session, number: int, action: str = "", user_id: int | None = None,

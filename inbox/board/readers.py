@@ -49,12 +49,10 @@ class ReaderPanel:
     mine: GrantView | None = None  # the viewer's own grant
 
 
-def reader_panel(session: Session, viewer: User, tip: Tip, who: Identity, labels: dict[int, str] | None = None) -> ReaderPanel:
+def reader_panel(session: Session, viewer: User, tip: Tip, who: Identity, labels: dict[int, str]) -> ReaderPanel:
     """The box for this tip's reader, for an editor (everything) or a grantee (their grant);
-    labels: id -> name of every user (queries.user_labels), when the page has them already."""
+    labels: id -> name of every user (queries.user_labels)."""
     row = reader_for(session, tip.sender_address) if tip.sender_address else None
-    if labels is None:
-        labels = {uid: name or email for uid, name, email in session.execute(select(User.id, User.name, User.email))}
     grants = [] if row is None else [
         GrantView(g.id, g.user_id, labels.get(g.user_id, "?"), labels.get(g.granted_by, "?"), g.reason, g.created_at)
         for g in session.scalars(select(ReaderGrant).where(ReaderGrant.reader_id == row.id, ReaderGrant.revoked_at.is_(None))

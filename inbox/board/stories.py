@@ -60,6 +60,7 @@ _STATS = _stats()
 def _reporter_stats(has_beats: bool):
     return _stats(bound_visible_clause(has_beats))
 
+
 _OPENED = (select(AuditEntry.object_id).where(
     AuditEntry.user_id == bindparam("viewer"), AuditEntry.action == "view", AuditEntry.object_type == "tip",
     AuditEntry.object_id.in_(bindparam("ids", expanding=True))).distinct())

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 from inbox.board import redact, replies
 from inbox.board.access import Identity, Readers, is_editor, may, visible_clause
 from inbox.board.actions import load_tip
+from inbox.board.queries import user_labels
 from inbox.board.readers import ReaderPanel, reader_panel
 from inbox.board.security import mail_csp
 from inbox.board.storyran import stories_for
@@ -227,7 +228,8 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
         assignee=session.get(User, tip.assignee_id) if tip.assignee_id else None,
         allowed=allowed, why=without_sender(reasons) if me.masked else reasons, story_why=story_reasons(explanation),
         suggestions=open_for_tip(session, user, tip, readers),
-        panel=reader_panel(session, user, tip, me, users) if is_editor(user) or me.granted else None,
+        panel=reader_panel(session, user, tip, me, user_labels(session) if users is None else users)
+        if is_editor(user) or me.granted else None,
         holds=holds_on(session, tip), purge_at=purge_date(session, retention_rules, tip),
         sent=replies.sent_for(session, user, tip, thread_ids, me.masked),
         may_reply=bool(tip.sender_address) and not me.masked,

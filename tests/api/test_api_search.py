@@ -50,4 +50,3 @@ def test_search_syntax_is_never_an_error(api_for, db, q):
         make_tip(s)
     response = api_for("editor").get("/api/v1/tips", query_string={"q": q})
     assert response.status_code == 200 and isinstance(response.get_json()["items"], list)
-
