@@ -208,10 +208,24 @@ _FORWARDED = re.compile(r"^[ >*-]*(?:-+ ?(?:forwarded message|weitergeleitete na
                         r"videresendt meddelelse|vidarebefordrat meddelande|wiadomo[śs][ćc] przekazana)|"
                         r"begin forwarded message:)", re.I | re.M)
 _FROM_LINE = re.compile(r"^[ >*]*(?:from|de|von|fra|fr[åa]n|od|van|da)\s*:", re.I)
-# A public body's domain: a government's, a legislature's, a court's or a council's address is an
-# office's, whoever holds it.
-_PUBLIC_DOMAIN = re.compile(r"@(?:[\w-]+\.)*?(?:[\w-]*(?:senate|legis|assembly|congress|house|county|city|cityof|"
-                            r"township|borough|council|courts?|state|gov)[\w-]*\.)|\.(?:gov|mil)(?:\.[a-z]{2})?$", re.I)
+# A public body's domain, judged label by label: a government's, a legislature's, a court's or a council's
+# address is an office's, whoever holds it. A label is the body's name ("senate", "courts"), that name
+# after a state's code ("pasenate", "nyassembly"), "cityof…"/"countyof…", or a place's name before
+# "county", "township", "borough" or "council"; a word that merely contains one ("warehouse",
+# "realestate", "govinda") is not.
+_PUBLIC_LABEL = re.compile(
+    r"(?:[a-z]{2})?(?:senate|legis(?:lature)?|assembly|congress|house|county|city|township|borough|council|"
+    r"courts?|state|gov)|(?:cityof|countyof|townof|townshipof|boroughof|stateof)[\w-]+|"
+    r"[\w-]+(?:county|township|borough|council)", re.I)
+_PUBLIC_TOP = frozenset(("gov", "mil"))
+
+
+def _a_public_bodys(address: str) -> bool:
+    """Whether an address is on a public body's domain ("@senate.example.org", "@phila.gov", "@pasenate.com")."""
+    labels = address.rpartition("@")[2].lower().split(".")
+    if labels[-1] in _PUBLIC_TOP or (len(labels) > 2 and labels[-2] in _PUBLIC_TOP and len(labels[-1]) == 2):
+        return True
+    return any(_PUBLIC_LABEL.fullmatch(label) for label in labels[:-1])
 
 
 def _a_third_persons(kind: str, rule: str, inp: SortInput) -> bool:
@@ -226,7 +240,7 @@ def _a_third_persons(kind: str, rule: str, inp: SortInput) -> bool:
         if _HEADER_LINE.search(line) and not (kind == "email" and _a_forwarded_memos_author(text, line_start, line)):
             continue
         if kind == "email":
-            if value.lower() == sender or _ROLE_ADDRESS.match(value) or _PUBLIC_DOMAIN.search(value):
+            if value.lower() == sender or _ROLE_ADDRESS.match(value) or _a_public_bodys(value):
                 continue
         elif (_TOLL_FREE.match(value) or _CONTACT_LINE.match(text, line_start)
               or _OWN_OR_PUBLIC_NUMBER.search(text[max(line_start, m.start() - 40):m.start()])):

@@ -94,6 +94,20 @@ def test_a_forwarded_memos_private_author_is_a_third_persons_email():
         assert "email" in sensitive_kinds(inp)[0], words
 
 
+def test_a_public_bodys_domain_is_judged_by_whole_labels_not_by_a_word_inside_one():
+    from inbox.sort.flags import _a_public_bodys
+    for address in ("chief@senate.example.org", "a@pasenate.com", "a@legis.state.pa.us", "a@cityofpittsburgh.example",
+                    "a@alleghenycounty.example", "a@lowermeriontownship.example", "a@phila.gov", "a@army.mil",
+                    "a@council.example.gov.uk", "a@mod.gov.uk"):
+        assert _a_public_bodys(address), address
+    for address in ("pat@warehouse.example.com", "pat@realestate.example", "pat@govinda.example.com",
+                    "pat@citylights.example", "pat@statefarm.example"):
+        assert not _a_public_bodys(address), address
+    memo = "---------- Forwarded message ---------\nFrom: Pat Lee <pat.lee@bigwarehouse.example.com>\nSubject: x"
+    inp = SortInput(subject="", new_text=memo, full_text=memo, sender="a@example.org", sent_at=SENT)
+    assert "email" in sensitive_kinds(inp)[0]
+
+
 def test_an_itin_is_recorded_as_a_tax_number_and_the_advertising_range_too():
     assert "ssn" in sensitive_kinds(tip("my ITIN is 912-70-1234"))[0]
     assert "ssn" in sensitive_kinds(tip("the label showed 987-65-4325 through the window"))[0]
