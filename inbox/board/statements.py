@@ -49,6 +49,7 @@ class Shape:
     # newest `newest` matches of each index; else bound as the list :found.
     search_sql: bool = False
     newest: int | None = None
+    below: bool = False  # a page by cursor: the newest :k hits below :before (models.search.id_selects)
     sort: str = "age"
     long: tuple[str, ...] = ()  # the columns past the count cap (the readers sort walks those; see card_ids)
 
@@ -104,7 +105,7 @@ def _among(shape: Shape, T=Tip):
     # it is (SQLite: a JSON array).
     dialect = shape.dialect
     if shape.search_sql:
-        return T.id.in_(search_roots(dialect, shape.newest))
+        return T.id.in_(search_roots(dialect, shape.newest, shape.below))
     if dialect == "sqlite":
         return T.id.in_(text("SELECT value FROM json_each(:found)").columns(column("value")))
     return T.id == any_(bindparam("found", type_=ARRAY(Integer)))
@@ -182,11 +183,11 @@ def search_matches(shape: Shape):
 
 
 @lru_cache(maxsize=8)
-def search_roots(dialect: str, newest: int | None):
+def search_roots(dialect: str, newest: int | None, below: bool = False):
     """The thread roots of tips whose text or notes match :q (a follow-up stands for its root).
 
     thread_root_id comes from the covering index ix_tips_board_id, not from the rows."""
-    matched = id_selects(dialect, newest)
+    matched = id_selects(dialect, newest, below)
     return select(func.coalesce(Tip.thread_root_id, Tip.id)).where(or_(*(Tip.id.in_(ids) for ids in matched))).distinct()
 
 

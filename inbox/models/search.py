@@ -117,27 +117,40 @@ def search_param(words: str, dialect: str) -> str:
     return fts5_query(words) if dialect == "sqlite" else words
 
 
-def id_selects(dialect: str, newest: int | None) -> list[TextualSelect]:
+def id_selects(dialect: str, newest: int | None, below: bool = False) -> list[TextualSelect]:
     """SELECTs of the ids of tips whose subject or body, or one of whose notes, match :q (at most
-    the `newest` of each when given: ids grow with arrival). Built once, bound per search."""
+    the `newest` of each when given: ids grow with arrival). Built once, bound per search.
+
+    below: for one page by cursor, the tip index's newest :k hits below :before and all of its
+    hits from :before up (a follow-up there stands for a root that may be below); see
+    kth_hit_below for telling whether those were enough."""
     limit = "" if newest is None else f" ORDER BY id DESC LIMIT {int(newest)}"
     if dialect == "sqlite":
-        return [
-            text(f"SELECT rowid AS id FROM tips_fts WHERE tips_fts MATCH :q{limit.replace('id DESC', 'rowid DESC')}")
-            .columns(column("id")),
-            text(
-                "SELECT notes.tip_id AS id FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid "
-                f"WHERE notes_fts MATCH :q{limit.replace('id DESC', 'notes.id DESC')}"
-            ).columns(column("id")),
-        ]
-    return [
-        text(f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q){limit}")
-        .columns(column("id")),
-        text(
+        tips, order, notes = "SELECT rowid AS id FROM tips_fts WHERE tips_fts MATCH :q", "rowid", (
+            "SELECT notes.tip_id AS id FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid "
+            f"WHERE notes_fts MATCH :q{limit.replace('id DESC', 'notes.id DESC')}")
+    else:
+        tips, order, notes = (
+            f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q)", "id",
             f"SELECT tip_id AS id FROM notes WHERE {_PG_NOTE_DOC} @@ websearch_to_tsquery('english'::regconfig, :q)"
-            f"{limit}"
-        ).columns(column("id")),
-    ]
+            f"{limit}")
+    if below:
+        tip_selects = [f"{tips} AND {order} < :before ORDER BY {order} DESC LIMIT :k", f"{tips} AND {order} >= :before"]
+    else:
+        tip_selects = [f"{tips}{limit.replace('id DESC', f'{order} DESC')}"]
+    return [text(sql).columns(column("id")) for sql in (*tip_selects, notes)]
+
+
+def kth_hit_below(dialect: str) -> TextualSelect:
+    """The id of the :k-th newest tip below :before that matches :q (None when fewer match):
+    a page found among the newest :k hits is the whole search's page when its last id is at or
+    above this one, since a thread root is never newer than its tips."""
+    if dialect == "sqlite":
+        sql = "SELECT rowid FROM tips_fts WHERE tips_fts MATCH :q AND rowid < :before ORDER BY rowid DESC"
+    else:
+        sql = (f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q) "
+               "AND id < :before ORDER BY id DESC")
+    return text(f"{sql} LIMIT 1 OFFSET :k - 1")
 
 
 def not_search_index(name: str | None, type_: str, parent_names: dict) -> bool:
