@@ -53,7 +53,7 @@ def chunk_statement(shape: st.Shape):
     cluster_size = select(func.count()).where(_member.cluster_id == Tip.cluster_id).scalar_subquery()
     query = select(Tip.id, Tip.received_at, Tip.status, Tip.topic, Tip.urgent, Tip.deadline, Tip.sensitive,
                    Tip.cluster_id, cluster_size.label("cluster_size"), Tip.sender_name, Tip.sender_address,
-                   Tip.subject, Tip.assignee_id).where(*st.where(shape), Tip.id <= bindparam("upto"))
+                   Tip.subject, Tip.assignee_id).where(*st.where(shape, by_id=True), Tip.id <= bindparam("upto"))
     if len(shape.statuses) == 1:
         query = query.where(Tip.status == bindparam("status"))
     return query.order_by(Tip.id.desc()).limit(bindparam("chunk"))

@@ -46,7 +46,7 @@ def _limit_and_cursor() -> tuple[int, int]:
 @lru_cache(maxsize=256)
 def _page_ids(shape: st.Shape):
     # The board's WHERE clauses for this shape, one thread per row, ids below :before, newest first.
-    query = select(Tip.id).where(*st.where(shape), Tip.id < bindparam("before"))
+    query = select(Tip.id).where(*st.where(shape, by_id=True), Tip.id < bindparam("before"))
     if len(shape.statuses) == 1:
         query = query.where(Tip.status == bindparam("status"))
     return query.order_by(Tip.id.desc()).limit(bindparam("limit"))
