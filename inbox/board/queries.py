@@ -181,21 +181,21 @@ def shape_and_params(user: User, f: Filters, dialect: str, statuses: list[str]) 
 
 
 def search_roots(session: Session, words: str, dialect: str, newest: int | None = None,
-                 readers: Readers | None = None) -> list[int]:
+                 readers: Readers | None = None, window: dict | None = None) -> list[int]:
     """The threads (root ids) whose tips or notes contain the words.
 
     With readers (a viewer who is not an editor), the words are plain words that must all
     occur (no operators: a "-name" query must not tell a protected reader's tips apart),
     and a hit on a tip of a reader the viewer may not see counts only when the words
-    occur in that tip's redacted text, or in one of its notes with the identity withheld."""
-    if readers is None:
-        q = search_param(words, dialect)
-        return list(session.scalars(st.search_roots(dialect, newest), {"q": q})) if q.strip() else []
-    words = " ".join(redact.query_words(words))
-    q = search_param(words, dialect)
+    occur in that tip's redacted text, or in one of its notes with the identity withheld.
+    window: {"before": id, "k": n}, only the hits models.search.id_selects(below=True) reads."""
+    q = search_query(words, dialect, readers is not None)
     if not q.strip():
         return []
-    hits = session.execute(st.search_hits(dialect, newest), {"q": q}).all()
+    values = {"q": q, **(window or {})}
+    if readers is None:
+        return list(session.scalars(st.search_roots(dialect, newest, window is not None), values))
+    hits = session.execute(st.search_hits(dialect, newest, window is not None), values).all()
     readers.load(h.sender_address for h in hits if h.protected)
     roots, doubtful = set(), {}
     for h in hits:
@@ -203,8 +203,13 @@ def search_roots(session: Session, words: str, dialect: str, newest: int | None 
             doubtful.setdefault(h.id, h)
         else:
             roots.add(h.root)
-    roots.update(_redacted_hits(session, words, doubtful, roots))
+    roots.update(_redacted_hits(session, " ".join(redact.query_words(words)), doubtful, roots))
     return sorted(roots)
+
+
+def search_query(words: str, dialect: str, plain: bool) -> str:
+    """:q for a search of these words (plain: a viewer's, whose words carry no operators)."""
+    return search_param(" ".join(redact.query_words(words)) if plain else words, dialect)
 
 
 def _redacted_hits(session: Session, words: str, doubtful: dict, found: set[int]) -> set[int]:

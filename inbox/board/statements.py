@@ -197,10 +197,10 @@ def search_roots(dialect: str, newest: int | None, below: bool = False):
 
 
 @lru_cache(maxsize=8)
-def search_hits(dialect: str, newest: int | None):
+def search_hits(dialect: str, newest: int | None, below: bool = False):
     """(id, root, sender_address, protected) of every tip whose text or notes match :q (for
     viewers some of whose hits may be protected readers')."""
-    matched = id_selects(dialect, newest)
+    matched = id_selects(dialect, newest, below)
     protected = exists().where(Reader.address == Tip.sender_address, Reader.protected.is_(True))
     return select(Tip.id, func.coalesce(Tip.thread_root_id, Tip.id).label("root"), Tip.sender_address,
                   protected.label("protected")).where(or_(*(Tip.id.in_(ids) for ids in matched)))
