@@ -13,14 +13,14 @@ Of all the English lemmas of a form's analyses and their translations, less Engl
 the most frequent sense, since a word table cannot read the context): "nada" is nothing, not swim
 (nadar); "esposas" wives, not handcuffs. Every reading kept instead joined Spanish tips of different
 stories on the rare English words of their common words' other senses (docs/stories.md). A form the
-analyser knows with no content reading ("podía") maps to no word: kept as written, it would be
-a rare word that only Spanish tips share. A form whose every analysis is a closed-class word (article, preposition, conjunction,
-pronoun, the auxiliaries ser and haber) and that is some 30 times as frequent in Spanish as in English
-(wordfreq's figures: "de", "los", "una"; not "a", "no", "me") is marked
-function: crossling reads how many of a text's words are such to tell a Spanish tip from an English
-one. General knowledge of the two languages, not of any desk's mail. The table is derived from
-Apertium's GPL-2 data (and the form list from wordfreq's CC-BY-SA 4.0 frequencies): its licence is
-theirs (docs/stories.md).
+analyser knows with no content reading ("podía") maps to no word: kept as written, it would be a rare
+word that only Spanish tips share; a form the same in both ("hospital") needs no row. A form whose every
+analysis is a closed-class word (article, preposition, conjunction, pronoun, the auxiliaries ser and
+haber) and that is some 30 times as frequent in Spanish as in English (wordfreq's figures: "de", "los",
+"una"; not "a", "no", "me") is marked function: crossling counts a text's such words to tell a Spanish
+tip from an English one. General knowledge of the two languages, not of any desk's mail; the same bytes
+every build (with the same package versions). The table is derived from Apertium's GPL-2 data (the form
+list from wordfreq's CC-BY-SA 4.0 frequencies): its licence is theirs (docs/stories.md).
 """
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def english(lemma_tags: str) -> str:
     return re.sub(r"<.*", "", lemma_tags).replace("#", "").strip().lower()
 
 
-def build(forms: list[str], spanish_only: set[str], english_zipf: Callable[[str], float]) -> list[tuple[str, list[str], bool]]:
+def build(forms: list[str], spanish_only: set[str],
+          english_zipf: Callable[[str], float]) -> list[tuple[str, list[str], bool]]:
     """(form, English content lemmas, function word?) for each form Apertium knows; a form it knows
     but whose readings are all English function words (or untranslated) maps to no word at all."""
     analyses: dict[str, list[str]] = {}
@@ -71,18 +72,20 @@ def build(forms: list[str], spanish_only: set[str], english_zipf: Callable[[str]
     for form in forms:
         if form not in analyses:
             continue
+        readings = [english(t) for analysis in analyses[form] for t in bilingual.get(analysis, [])]
+        single = [r for r in readings if " " not in r]  # "give off" is not give: a phrase only when no word
         lemmas: list[str] = []
-        for analysis in analyses[form]:
-            for target in bilingual.get(analysis, []):
-                for word in english(target).split():
-                    if word not in clusters.STOP_WORDS and word.isalpha() and word != "prpers" and word not in lemmas:
-                        lemmas.append(word)
+        for reading in single or readings:
+            for word in reading.split():
+                if word not in clusters.STOP_WORDS and word.isalpha() and word != "prpers" and word not in lemmas:
+                    lemmas.append(word)
         if lemmas:  # the most common reading only: "nada" is nothing, not swim; "esposas" wives, not manacles
             best = max(english_zipf(w) for w in lemmas)
             lemmas = [w for w in lemmas if english_zipf(w) == best]
         tags = [set(re.findall(r"<(\w+)>", a)) for a in analyses[form]]
         function = all(t & CLOSED for t in tags) and form in spanish_only
-        rows.append((form, lemmas, function))
+        if lemmas != [form] or function:  # "hospital" -> hospital: kept as written without a row
+            rows.append((form, lemmas, function))
     return rows
 
 
@@ -93,13 +96,13 @@ def main() -> None:
     import wordfreq
 
     forms = [w for w in wordfreq.top_n_list("es", FORMS) if re.fullmatch(r"[a-záéíóúüñ]+", w)]
-    spanish_only = {w for w in forms if wordfreq.zipf_frequency(w, "es") - wordfreq.zipf_frequency(w, "en") >= MORE_SPANISH}
+    spanish_only = {w for w in forms
+                    if wordfreq.zipf_frequency(w, "es") - wordfreq.zipf_frequency(w, "en") >= MORE_SPANISH}
     rows = build(forms, spanish_only, lambda w: wordfreq.zipf_frequency(w, "en"))
-    with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as f:
-        f.write("# Spanish form\tEnglish content lemmas\tf: a Spanish function word (scripts/build_es_en.py;"
-                " from Apertium apertium-eng-spa, GPL-2)\n")
-        for form, lemmas, function in rows:
-            f.write(f"{form}\t{' '.join(lemmas)}\t{'f' if function else ''}\n")
+    lines = ["# Spanish form\tEnglish content lemma\tf: a Spanish function word (scripts/build_es_en.py;"
+             " from Apertium's apertium-eng-spa, GPL-2)\n"]
+    lines += [f"{form}\t{' '.join(lemmas)}\t{'f' if function else ''}\n" for form, lemmas, function in rows]
+    Path(args.out).write_bytes(gzip.compress("".join(lines).encode("utf-8"), compresslevel=9, mtime=0))
     print(f"{args.out}: {len(rows)} forms, {sum(r[2] for r in rows)} function words")
 
 

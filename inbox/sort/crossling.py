@@ -5,7 +5,7 @@ languages share the words of what happened ("incendio", "humo", "bomberos": fire
     crossling.in_english(text)  # each Spanish word that the table knows replaced by its English lemmas
 
 The table (inbox/sort/data/es_en.tsv.gz, built by scripts/build_es_en.py from Apertium's Spanish
-analyser and Spanish-English dictionary) maps some 37,000 frequent Spanish word forms to the English
+analyser and Spanish-English dictionary) maps some 36,600 frequent Spanish word forms to the English
 lemmas of all their readings; a word it does not know (a name, a rare word) is kept as written. It is
 read only for a text that is Spanish: the share of its words that are Spanish function words
 ("de", "los", "una", "pero"; none of them common in English) is at least SPANISH_SHARE. An English
