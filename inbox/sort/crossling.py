@@ -20,7 +20,9 @@ from functools import lru_cache
 from pathlib import Path
 
 TABLE = Path(__file__).with_name("data") / "es_en.tsv.gz"
-SPANISH_SHARE = 0.15  # Spanish prose: a third of its words are such; English: almost none
+# Of a language's running words (wordfreq's frequencies), the share that are these Spanish function words:
+# Spanish 0.45, Catalan 0.26, French 0.18, Portuguese 0.13, Italian and Dutch 0.10, German 0.01, English 0.001.
+SPANISH_SHARE = 0.3  # Spanish, not a neighbour: a Romance text read through a Spanish table would mean other words
 MIN_WORDS = 6  # fewer words than this tell no language
 _WORD = re.compile(r"[^\W_]+")
 

@@ -31,6 +31,11 @@ def test_a_spanish_text_is_told_from_an_english_one():
     assert not crossling.spanish("The Casa de la Cultura on Elm Street closed its doors last week without notice "
                                  "to the families who use it every day.")
     assert not crossling.spanish("incendio en la calle")  # too few words to tell
+    # its neighbours share some of its function words, not enough of them: a Spanish table would misread them
+    assert not crossling.spanish("Ontem à noite houve um incêndio na lavandaria da avenida Calloway, os bombeiros "
+                                 "chegaram depressa mas o fumo encheu o prédio e os vizinhos saíram para a rua.")
+    assert not crossling.spanish("Hier soir il y a eu un incendie à la laverie de l'avenue Calloway, les pompiers "
+                                 "sont arrivés vite mais la fumée a rempli tout l'immeuble et les voisins sont sortis.")
 
 
 def test_spanish_words_become_english_lemmas_and_names_stay():
