@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inbox.sort import clusters, places, salient
+from inbox.sort import clusters, crossling, places, salient
 
 MIN_TERMS = 3  # fewer content words and names than this: too little to tell which story
 MAX_TERMS = 250  # the most frequent this many; a 4,000-character tip rarely has more
@@ -96,7 +96,7 @@ class Features:
 def features(subject: str, body: str, embed: bool = True) -> Features | None:
     """The terms and meaning of a tip's subject and own words, or None when too few."""
     text = salient.own_text(subject, body)
-    words = clusters.counts(text)
+    words = clusters.counts(crossling.in_english(text) if crossling.spanish(text) else text)
     stems: Counter[str] = Counter()
     for w, n in words.items():
         stems[stem(w) if "-" not in w else w] += n
