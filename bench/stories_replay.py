@@ -10,7 +10,8 @@ which settles which tips are clustered at all (not a list's, an auto-reply, a fo
 their subjects and own words are then replayed through StoryIndex in arrival order as
 StoryDesk.remember() does (the sender rule, the join threshold, the second look, forgetting), with
 features computed by the current code. On the desk set and easy ham it gives what the pipeline gives
-(2026-12-03: 105 of 183 pairs, 1 wrong; easy-ham-1 151 tips in 51 clusters, 29 suggestions).
+(2026-12-03: 105 of 183 pairs, 1 wrong; with Spanish read in English, session 10: 113 of 183,
+1 wrong; easy-ham-1 151 tips in 51 clusters, 29 suggestions).
 A folder with labels.csv is scored as bench/desk.py scores it; any other counts the tips put in clusters.
 --pairs scores every pair of the desk set's tips (one as a story of its own, the document frequencies
 of the whole set) and fits a logistic regression of the five features *on the set itself*: an
