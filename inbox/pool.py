@@ -115,9 +115,9 @@ def _ready() -> None:
 
 def _settle() -> None:
     """Put every object alive now out of the collector's sight and collect the young less often.
-    A pool process's first act (what it inherited from the server, the stages and their compiled
-    rules, is never garbage, and its pages then stay shared with the server instead of being
-    copied when walked), and freeze_long_lived's last."""
+    A pool process's first act (what it inherited from the server or the worker that forked it,
+    the stages and their compiled rules, is never garbage, and its pages then stay shared with
+    that process instead of being copied when walked), and freeze_long_lived's last."""
     gc.freeze()
     gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
 
