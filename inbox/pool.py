@@ -1,8 +1,10 @@
 """The pipeline's process pool: parse, clean and sort's pure part run here, on every core.
 
-Kept apart from inbox.pipeline, and light to import, so that `inbox worker` can
-start the pool first thing: the pool's server imports the stages (0.6 s of CPU)
-on one core while the worker process imports its own on the other.
+Kept apart from inbox.pipeline, and light to import. A pool's processes are forked
+from a server process that imports the stages once (0.55 s of CPU); `inbox worker`,
+which imports the same stages itself, instead forks its first pool's processes from
+itself, once its imports are done and before it starts a thread (start(fork=True)):
+the stages are then imported once, not twice.
 """
 from __future__ import annotations
 
@@ -32,28 +34,42 @@ class SharedPool:
         self._pool: cf.ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    def get(self) -> cf.ProcessPoolExecutor:
+    def get(self, fork: bool = False) -> cf.ProcessPoolExecutor:
         with self._lock:
             # A pool whose process died stays broken (BrokenProcessPool on every submit).
             if self._pool is not None and getattr(self._pool, "_broken", False):
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
             if self._pool is None:
-                # forkserver: the worker process has threads, and fork would copy their locks.
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(PRELOAD)
+                if fork:
+                    context = multiprocessing.get_context("fork")
+                else:
+                    # forkserver: the process asking may have threads, and fork would copy their locks.
+                    context = multiprocessing.get_context("forkserver")
+                    context.set_forkserver_preload(PRELOAD)
                 self._pool = cf.ProcessPoolExecutor(max_workers=self.processes, mp_context=context,
                                                     initializer=_settle)
             return self._pool
 
-    def start(self) -> SharedPool:
+    def start(self, fork: bool = False) -> SharedPool:
         """Start the server and every process now, in the background; returns at once.
 
         The executor starts a process per task submitted while none is idle, so
         one empty task per process starts them all. Starting one waits for the
         server's imports, hence the thread. With one process the pipeline works
         in its own (Pipeline._submit): nothing to start.
+
+        fork: the processes are forked from this one, now (milliseconds), with what it has
+        imported, so that they import nothing. Only while this is the process's one thread
+        (no lock another thread holds is copied); else, and for any pool that replaces this
+        one (a thread may hold a lock then), the server as above.
         """
+        if self.processes > 1 and fork and threading.active_count() == 1:
+            # With fork the executor forks every process at the first submit, before it
+            # starts its own threads, and never again (a dead process breaks the pool).
+            pool = self.get(fork=True)
+            pool.submit(_ready)
+            return self
         if self.processes > 1:
             # The executor is made here (milliseconds), so a close() meanwhile stops this
             # one; the thread only submits, and a submit after close() is refused.
@@ -99,9 +115,9 @@ def _ready() -> None:
 
 def _settle() -> None:
     """Put every object alive now out of the collector's sight and collect the young less often.
-    A pool process's first act (what it inherited from the server, the stages and their compiled
-    rules, is never garbage, and its pages then stay shared with the server instead of being
-    copied when walked), and freeze_long_lived's last."""
+    A pool process's first act (what it inherited from the server or the worker that forked it,
+    the stages and their compiled rules, is never garbage, and its pages then stay shared with
+    that process instead of being copied when walked), and freeze_long_lived's last."""
     gc.freeze()
     gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
 

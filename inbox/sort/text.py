@@ -206,59 +206,109 @@ def _case_sensitive_group(rx: re.Pattern) -> re.Pattern:
 
 
 MAX_NEEDLES = 24  # more substring tests than this cost about what the regex does
+CLASS_SPELLINGS = 4  # a class of at most this many literal characters ("[- ]") is spelt out
 
 
 def needles(pattern: str) -> tuple[str, ...] | None:
     """Literal strings one of which every match of a case-sensitive pattern contains,
     or None when the pattern promises none (digits, classes, optional parts).
 
-    Read from the parsed pattern: a run of literal characters is one; a group or a
-    repeat of at least one passes on its own; an alternation promises the union of
-    its branches' (if every branch promises some). Of a sequence's candidates the
-    one with the longest shortest string is kept. An optimisation only: anything
+    Read from the parsed pattern: a stretch of items each matching one of a few exact
+    strings (a literal, a small class of literals, an optional or alternative group of
+    such, an assertion: none) is one candidate, every way it can be spelt ("d\\.?o" is
+    "do" or "d.o", so "(?:911|9-1-1) call" promises four strings, not "call"); a group
+    or a repeat of at least one passes on its own; an alternation promises the union of
+    its branches' (if every branch promises some). Of a sequence's candidates the one
+    with the longest shortest string is kept. An optimisation only: anything
     unexpected gives None, and the regex runs.
     """
     try:
         from re import _parser  # the stdlib's own parser (sre_parse before 3.11)
 
-        found = _needles(_parser.parse(pattern), _parser)
+        parsed = _parser.parse(pattern)
+        # Spelt out, the strings are longer but more: where an alternation's branches then
+        # promise too many, literal runs alone may still promise few enough.
+        found = [f for f in (_needles(parsed, _parser, True), _needles(parsed, _parser, False))
+                 if f and len(f) <= MAX_NEEDLES]
     except Exception:  # noqa: BLE001 - an optimisation must never break a rule
         return None
-    if not found or len(found) > MAX_NEEDLES or min(map(len, found)) < 1:
+    if not found:
         return None
-    return tuple(sorted(found, key=len, reverse=True))
+    return tuple(sorted(max(found, key=_rank), key=lambda s: (-len(s), s)))
 
 
-def _needles(items, c) -> frozenset[str] | None:
+def _needles(items, c, spell: bool) -> frozenset[str] | None:
     best: frozenset[str] | None = None
-    run: list[str] = []
+    run = frozenset([""])  # every way the items since the last break can be spelt
 
     def consider(candidate: frozenset[str] | None) -> None:
         nonlocal best
-        if candidate and (best is None or _rank(candidate) > _rank(best)):
+        if (candidate and len(candidate) <= MAX_NEEDLES and min(map(len, candidate)) > 0
+                and (best is None or _rank(candidate) > _rank(best))):
             best = candidate
 
     for op, av in items:
-        if op is c.LITERAL:
-            run.append(chr(av))
+        spelt = _spellings([(op, av)], c) if spell or op is c.LITERAL else None
+        if spelt is not None:
+            longer = _product(run, spelt)
+            if longer is not None:
+                run = longer
+                continue
+        consider(_shortest(run))
+        run = spelt if spelt is not None else frozenset([""])
+        if spelt is not None:
             continue
-        if run:
-            consider(frozenset(["".join(run)]))
-            run = []
         if op is c.SUBPATTERN:
             _group, add_flags, del_flags, sub = av
             if not add_flags and not del_flags:  # (?i:...) inside would break the promise
-                consider(_needles(sub, c))
+                consider(_needles(sub, c, spell))
         elif op is c.BRANCH:
-            branches = [_needles(b, c) for b in av[1]]
+            branches = [_needles(b, c, spell) for b in av[1]]
             if all(branches):
                 consider(frozenset().union(*branches))
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
-            consider(_needles(av[2], c))
+            consider(_needles(av[2], c, spell))
         # Anything else (classes, anchors, look-arounds, optional parts) promises nothing.
-    if run:
-        consider(frozenset(["".join(run)]))
+    consider(_shortest(run))
     return best
+
+
+def _spellings(items, c) -> frozenset[str] | None:
+    """Every string the items can match, exactly, if they are few; else None."""
+    run = frozenset([""])
+    for op, av in items:
+        if op is c.LITERAL:
+            spelt = frozenset([chr(av)])
+        elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            spelt = frozenset([""])  # zero width: the strings either side are one
+        elif op is c.IN and len(av) <= CLASS_SPELLINGS and all(o is c.LITERAL for o, _ in av):
+            spelt = frozenset(chr(v) for _, v in av)
+        elif op is c.SUBPATTERN and not av[1] and not av[2]:
+            spelt = _spellings(av[3], c)
+        elif op is c.BRANCH:
+            branches = [_spellings(b, c) for b in av[1]]
+            spelt = None if None in branches else frozenset().union(*branches)
+            spelt = spelt if spelt is None or len(spelt) <= MAX_NEEDLES else None
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] == 0 and av[1] == 1:
+            once = _spellings(av[2], c)
+            spelt = None if once is None else once | {""}
+        else:
+            return None
+        run = None if spelt is None else _product(run, spelt)
+        if run is None:
+            return None
+    return run
+
+
+def _product(heads: frozenset[str], tails: frozenset[str]) -> frozenset[str] | None:
+    if len(heads) * len(tails) > MAX_NEEDLES:
+        return None
+    return frozenset(h + t for h in heads for t in tails)
+
+
+def _shortest(strings: frozenset[str]) -> frozenset[str]:
+    """strings without those holding another of them (a text holding "dob." holds "dob")."""
+    return frozenset(s for s in strings if not any(t != s and t in s for t in strings))
 
 
 def _rank(candidate: frozenset[str]) -> tuple[int, int]:

@@ -69,3 +69,44 @@ def test_start_brings_every_process_up_before_the_first_batch_and_close_right_af
     early.close()  # while the processes may still be starting
     assert early.pids() == []
     assert SharedPool(1).start().pids() == []  # one process: the pipeline works in its own
+
+
+def test_a_pool_forked_from_a_one_thread_process_is_up_at_once_and_replaced_through_the_server(db):
+    import threading
+
+    if threading.active_count() != 1:  # a runner with threads of its own: start() must not fork
+        pool = SharedPool(2).start(fork=True)
+        assert pool.get()._mp_context.get_start_method() == "forkserver"
+        pool.close()
+        return
+    pool = SharedPool(2).start(fork=True)
+    try:
+        first = pool.get()
+        assert first._mp_context.get_start_method() == "fork" and len(pool.pids()) == 2  # forked now
+        with Pipeline(SETTINGS, db, sorter=None, pool=pool) as p:
+            assert {o.status for o in p.process_many(mails("INBOX", 20))} == {"stored"}
+            os.kill(next(iter(first._processes)), signal.SIGKILL)
+            try:
+                list(p.process_many(mails("INBOX2", 20)))
+            except Exception:  # noqa: BLE001 - the batch in hand fails (BrokenProcessPool)
+                pass
+            # This process has threads now (the executor's): the new pool comes from the server.
+            assert pool.get() is not first and pool.get()._mp_context.get_start_method() == "forkserver"
+            assert {o.status for o in p.process_many(mails("INBOX3", 20))} == {"stored"}
+    finally:
+        pool.close()
+
+
+def test_start_does_not_fork_while_another_thread_runs():
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        pool = SharedPool(2).start(fork=True)
+        assert pool.get()._mp_context.get_start_method() == "forkserver"
+        pool.close()
+    finally:
+        stop.set()
+        other.join()
