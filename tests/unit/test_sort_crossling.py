@@ -6,6 +6,7 @@ from datetime import datetime
 
 from inbox.sort import clusters, crossling, stories
 from inbox.sort.stories_index import StoryIndex
+from tests.unit.test_sort_stories_accounts import BACKGROUND
 
 # A fire in a laundromat on Calloway Avenue, told by two readers: one in Spanish, one in English.
 SPANISH = ("Incendio en la lavandería",
@@ -15,12 +16,7 @@ SPANISH = ("Incendio en la lavandería",
 ENGLISH = ("Laundromat fire on Calloway",
            "There was a fire at the laundromat on Calloway Avenue tonight. Thick smoke filled the whole building, "
            "the neighbors had to go out on the street with their kids. Firemen were there fast.\n")
-# Other tips a desk has seen, so that the common words are not rare.
-BACKGROUND = [("budget", "The county council voted on the budget last night and cut the library hours."),
-              ("potholes", "The potholes on Main Street are getting worse every week, nobody fixes them."),
-              ("landlord", "Our landlord has not fixed the heat in our building for two weeks."),
-              ("school board", "The school board meeting was moved without notice, parents were not told."),
-              ("bus stop", "The bus stop shelter on Oak Street was removed and riders wait in the cold.")]
+# Other tips a desk has seen, so that the common words are not rare (the story tests' own).
 T0 = datetime(2026, 2, 3, 21)
 
 
