@@ -110,13 +110,16 @@ def list_tips():
             _page_ids(replace(shape, below=window is not None)), {**params, **values, **(window or {})})),
             params["q"], name, before, limit)
     elif f.q:
+        q = search_query(f.q, name, True)
+        if not q.strip():  # no word left to look for ("(((", "-"): nothing matches
+            return jsonify(items=[], next_cursor=None)
         masked = Readers(session, user, settings().board.secret_key)
 
         def page(window: dict | None) -> list[int]:
             found = search_roots(session, f.q, name, None, masked, window)
             return list(session.scalars(_page_ids(shape), {**params, **values, "found": st.found_param(found, name)}))
 
-        ids = _searched_page(session, page, search_query(f.q, name, True), name, before, limit)
+        ids = _searched_page(session, page, q, name, before, limit)
     else:
         ids = list(session.scalars(_page_ids(shape), {**params, **values}))
     more = len(ids) > limit
