@@ -24,6 +24,7 @@ TABLE = Path(__file__).with_name("data") / "es_en.tsv.gz"
 # Spanish 0.45, Catalan 0.26, French 0.18, Portuguese 0.13, Italian and Dutch 0.10, German 0.01, English 0.001.
 SPANISH_SHARE = 0.3  # Spanish, not a neighbour: a Romance text read through a Spanish table would mean other words
 MIN_WORDS = 6  # fewer words than this tell no language
+LANGUAGE_SAMPLE = 1500
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -46,8 +47,11 @@ def _table() -> tuple[dict[str, str], frozenset[str]]:
 
 
 def spanish(text: str) -> bool:
-    """Whether a text is written in Spanish: enough of its words are Spanish function words."""
-    words = _WORD.findall(text.lower())
+    """Whether a text is written in Spanish: enough of its first words are Spanish function words.
+
+    Its first LANGUAGE_SAMPLE characters (some 250 words) tell: splitting a whole 3 KB text into
+    words cost 0.09 ms, on every tip the worker stores."""
+    words = _WORD.findall(text[:LANGUAGE_SAMPLE].lower())
     if len(words) < MIN_WORDS:
         return False
     function = _table()[1]

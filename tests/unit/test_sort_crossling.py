@@ -65,3 +65,9 @@ def test_an_english_tip_is_never_translated():
     hashes = set(stories.features("red truck", body).hashes.tolist())
     assert {stories.term_hash(w) for w in ("red", "pie", "sin", "bakery")} <= hashes
     assert stories.term_hash("network") not in hashes
+
+
+def test_the_language_is_told_by_the_texts_start():
+    english = ENGLISH[1] * 8  # some 1,700 characters of English
+    assert not crossling.spanish(english + SPANISH[1] * 4)
+    assert crossling.spanish(SPANISH[1] * 4 + english)
