@@ -117,6 +117,13 @@ def search_param(words: str, dialect: str) -> str:
     return fts5_query(words) if dialect == "sqlite" else words
 
 
+def _tip_hits(dialect: str) -> tuple[str, str]:
+    """The SELECT of the ids of tips that match :q, and the column its ids are ordered by."""
+    if dialect == "sqlite":
+        return "SELECT rowid AS id FROM tips_fts WHERE tips_fts MATCH :q", "rowid"
+    return f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q)", "id"
+
+
 def id_selects(dialect: str, newest: int | None, below: bool = False) -> list[TextualSelect]:
     """SELECTs of the ids of tips whose subject or body, or one of whose notes, match :q (at most
     the `newest` of each when given: ids grow with arrival). Built once, bound per search.
@@ -125,15 +132,13 @@ def id_selects(dialect: str, newest: int | None, below: bool = False) -> list[Te
     hits from :before up (a follow-up there stands for a root that may be below); see
     kth_hit_below for telling whether those were enough."""
     limit = "" if newest is None else f" ORDER BY id DESC LIMIT {int(newest)}"
+    tips, order = _tip_hits(dialect)
     if dialect == "sqlite":
-        tips, order, notes = "SELECT rowid AS id FROM tips_fts WHERE tips_fts MATCH :q", "rowid", (
-            "SELECT notes.tip_id AS id FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid "
-            f"WHERE notes_fts MATCH :q{limit.replace('id DESC', 'notes.id DESC')}")
+        notes = ("SELECT notes.tip_id AS id FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid "
+                 f"WHERE notes_fts MATCH :q{limit.replace('id DESC', 'notes.id DESC')}")
     else:
-        tips, order, notes = (
-            f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q)", "id",
-            f"SELECT tip_id AS id FROM notes WHERE {_PG_NOTE_DOC} @@ websearch_to_tsquery('english'::regconfig, :q)"
-            f"{limit}")
+        notes = (f"SELECT tip_id AS id FROM notes WHERE {_PG_NOTE_DOC} @@ "
+                 f"websearch_to_tsquery('english'::regconfig, :q){limit}")
     if below:
         tip_selects = [f"{tips} AND {order} < :before ORDER BY {order} DESC LIMIT :k", f"{tips} AND {order} >= :before"]
     else:
@@ -145,12 +150,8 @@ def kth_hit_below(dialect: str) -> TextualSelect:
     """The id of the :k-th newest tip below :before that matches :q (None when fewer match):
     a page found among the newest :k hits is the whole search's page when its last id is at or
     above this one, since a thread root is never newer than its tips."""
-    if dialect == "sqlite":
-        sql = "SELECT rowid FROM tips_fts WHERE tips_fts MATCH :q AND rowid < :before ORDER BY rowid DESC"
-    else:
-        sql = (f"SELECT id FROM tips WHERE {_PG_TIP_DOC} @@ websearch_to_tsquery('english'::regconfig, :q) "
-               "AND id < :before ORDER BY id DESC")
-    return text(f"{sql} LIMIT 1 OFFSET :k - 1")
+    tips, order = _tip_hits(dialect)
+    return text(f"{tips} AND {order} < :before ORDER BY {order} DESC LIMIT 1 OFFSET :k - 1")
 
 
 def not_search_index(name: str | None, type_: str, parent_names: dict) -> bool:
