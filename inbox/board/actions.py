@@ -15,6 +15,7 @@ from inbox import notify
 from inbox.board import audit
 from inbox.board.access import STATUSES, can_see, is_editor, may
 from inbox.board.params import is_id
+from inbox.config import StorySettings
 from inbox.models import Merge, Note, Tip, TipEvent, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,8 @@ def add_note(session: Session, user: User, tip_id: int, body: str, ip: str = "")
                       target_user_id=who.id, detail="note")
 
 
-def merge(session: Session, user: User, tip_id: int, version: int, into_id: int, ip: str = "") -> None:
+def merge(session: Session, user: User, tip_id: int, version: int, into_id: int, ip: str = "",
+          stories: StorySettings | None = None) -> None:
     """Fold a tip (and its follow-ups) into another tip's thread; split undoes it."""
     tip = load_tip(session, user, tip_id)
     _check(user, "merge", tip)
@@ -189,10 +191,11 @@ def merge(session: Session, user: User, tip_id: int, version: int, into_id: int,
     session.add(Merge(tip_id=tip.id, into_tip_id=root_id, user_id=user.id,
                       moved=" ".join(f"{i}:{'' if old is None else old}" for i, old in moved)))
     session.add(TipEvent(tip_id=root_id, user_id=user.id, kind="merge", detail=f"#{tip.id} merged in"))
-    _story_decision(session, tip.id, root_id, True, "merge", user.id)
+    _story_decision(session, tip.id, root_id, True, "merge", user.id, stories)
 
 
-def split(session: Session, user: User, tip_id: int, version: int, ip: str = "") -> None:
+def split(session: Session, user: User, tip_id: int, version: int, ip: str = "",
+          stories: StorySettings | None = None) -> None:
     """Undo the last merge of this tip: it and its follow-ups get their old threads back."""
     tip = load_tip(session, user, tip_id)
     _check(user, "split", tip)
@@ -208,15 +211,15 @@ def split(session: Session, user: User, tip_id: int, version: int, ip: str = "")
         other.version += 1
     last.split_at = utcnow()
     session.add(TipEvent(tip_id=last.into_tip_id, user_id=user.id, kind="split", detail=f"#{tip.id} split out"))
-    _story_decision(session, tip.id, last.into_tip_id, False, "split", user.id)
+    _story_decision(session, tip.id, last.into_tip_id, False, "split", user.id, stories)
 
 
-def _story_decision(session: Session, tip_id: int, other_id: int, same: bool, source: str, user_id: int) -> None:
+def _story_decision(session: Session, tip_id: int, other_id: int, same: bool, source: str, user_id: int,
+                    stories: StorySettings | None) -> None:
     """An editor's merge or split says whether two tips tell one story: the story score learns from it."""
-    from inbox.config import StorySettings
     from inbox.sort.stories_store import record_decision
 
-    record_decision(session, None, tip_id, other_id, same, source, user_id, StorySettings())
+    record_decision(session, None, tip_id, other_id, same, source, user_id, stories or StorySettings())
 
 
 def bulk(session: Session, user: User, tip_ids: list[int], action: str, ip: str = "",

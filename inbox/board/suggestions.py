@@ -21,6 +21,7 @@ from inbox.board import audit
 from inbox.board.access import Readers, may, visible_clause
 from inbox.board.actions import Conflict, Forbidden, NotFound, load_tip
 from inbox.board.redact import Who, redact_line
+from inbox.config import StorySettings
 from inbox.models import ClusterSuggestion, Tip, TipEvent, User
 from inbox.models.sorting import KEYS_SIGNAL, SortDecision
 
@@ -120,12 +121,13 @@ def _load(session: Session, user: User, tip_id: int, suggestion_id: int) -> tupl
     return row, first, second
 
 
-def accept(session: Session, user: User, tip_id: int, suggestion_id: int, ip: str = "") -> int:
+def accept(session: Session, user: User, tip_id: int, suggestion_id: int, ip: str = "",
+           stories: StorySettings | None = None) -> int:
     """"Same story": join the suggesting tip to the other's cluster; returns the cluster's id."""
     from inbox.sort.duplicates import accept_suggestion
 
     row, first, second = _load(session, user, tip_id, suggestion_id)
-    cluster = accept_suggestion(session, row.id)
+    cluster = accept_suggestion(session, row.id, user.id, stories)
     if cluster is None:  # not open any more: _load has just checked, so only a race lands here
         raise Conflict(f"Suggestion #{row.id} was already decided; the page shows what is open now.")
     for this, that in ((first, second), (second, first)):
@@ -136,12 +138,13 @@ def accept(session: Session, user: User, tip_id: int, suggestion_id: int, ip: st
     return cluster.id
 
 
-def dismiss(session: Session, user: User, tip_id: int, suggestion_id: int, ip: str = "") -> None:
+def dismiss(session: Session, user: User, tip_id: int, suggestion_id: int, ip: str = "",
+            stories: StorySettings | None = None) -> None:
     """"Different story": the suggestion is closed and the tips stay where they are."""
     from inbox.sort.duplicates import dismiss_suggestion
 
     row, first, second = _load(session, user, tip_id, suggestion_id)
-    if not dismiss_suggestion(session, row.id):
+    if not dismiss_suggestion(session, row.id, user.id, stories):
         raise Conflict(f"Suggestion #{row.id} was already decided; the page shows what is open now.")
     for this, that in ((first, second), (second, first)):
         session.add(TipEvent(tip_id=this.id, user_id=user.id, kind="cluster", detail=f"not the same story as #{that.id}"))

@@ -37,10 +37,12 @@ def _render(tip_id: int, conflict: str | None = None, code: int = 200, errors: d
                            why=explain(page), errors=errors or {}, typed=typed or {}), code
 
 
-def _act(tip_id: int, fn, *args, message: str, learns: bool = False, field: str = ""):
+def _act(tip_id: int, fn, *args, message: str, learns: bool = False, stories: bool = False, field: str = ""):
     session = db()
     try:
         extra = {"retrain_after": settings().sorting.retrain_after} if learns else {}
+        if stories:  # an editor's word on two tips' story: recalibrated as this desk is configured
+            extra["stories"] = settings().sorting.stories
         retrain_due = fn(session, user(), *args, ip=client_ip(), **extra)
         session.commit()
     except actions.Conflict as exc:
@@ -207,27 +209,27 @@ def merge(tip_id: int):
     if not (into.isascii() and into.isdigit()) or len(into) > 12:
         return _field_error(tip_id, "into", "Give the number of the tip to merge into, like 1234.")
     return _act(tip_id, actions.merge, tip_id, _int("version"), parse_int(into, "into"), message=f"Merged into #{into}.",
-                field="into")
+                stories=True, field="into")
 
 
 @bp.route("/<int:tip_id>/split", methods=["POST"])
 def split(tip_id: int):
     """Undo this tip's last merge."""
-    return _act(tip_id, actions.split, tip_id, _int("version"), message="Split out again.")
+    return _act(tip_id, actions.split, tip_id, _int("version"), message="Split out again.", stories=True)
 
 
 @bp.route("/<int:tip_id>/suggestions/<int:suggestion_id>/accept", methods=["POST"])
 def accept_suggestion(tip_id: int, suggestion_id: int):
     """"Same story": join the two suggested tips in one cluster (editors)."""
     return _act(tip_id, suggestions.accept, tip_id, suggestion_id,
-                message=f"Same story: suggestion #{suggestion_id} accepted, the tips share a cluster now.")
+                message=f"Same story: suggestion #{suggestion_id} accepted, the tips share a cluster now.", stories=True)
 
 
 @bp.route("/<int:tip_id>/suggestions/<int:suggestion_id>/dismiss", methods=["POST"])
 def dismiss_suggestion(tip_id: int, suggestion_id: int):
     """"Different story": close the suggestion, leaving both tips where they are (editors)."""
     return _act(tip_id, suggestions.dismiss, tip_id, suggestion_id,
-                message=f"Different stories: suggestion #{suggestion_id} dismissed.")
+                message=f"Different stories: suggestion #{suggestion_id} dismissed.", stories=True)
 
 
 @bp.route("/bulk", methods=["POST"])
