@@ -65,3 +65,6 @@ class NotifySettings:
     # Emails name the tip's sender and subject only when this is on (off: tip id, topic,
     # urgency and the link); a protected reader stays masked for a user who may not see them.
     email_include_content: bool = False
+    # Channels may post to this machine, a private network or a link-local address (endpoints on
+    # the newsroom's own network). Off: such a URL is refused when saved and before each post.
+    private_addresses: bool = False

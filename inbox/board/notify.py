@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from inbox.board import audit
 from inbox.board.auth import require
-from inbox.board.web import begin_write, client_ip, db, user
+from inbox.board.web import begin_write, client_ip, db, settings, user
 from inbox.models import CHANNEL_EVENTS, CHANNEL_KINDS, NotifyChannel, NotifyDelivery, NotifyPref
+from inbox.notify.address import refusal
 from inbox.notify.deliver import resume
 from inbox.notify.fanout import prefs_of
 
@@ -57,6 +58,9 @@ def add_channel():
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 2000:
         abort(400, description="Give the channel's http(s) URL.")
+    refused = refusal(url, settings().notify.private_addresses, unresolved_ok=True)
+    if refused:
+        abort(400, description=f"That URL cannot be a channel: {refused}.")
     secret = request.form.get("secret", "").strip()[:200] or (secrets.token_urlsafe(32) if kind == "webhook" else "")
     begin_write()
     session = db()

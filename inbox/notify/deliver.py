@@ -24,6 +24,7 @@ from inbox.config import NotifySettings, Settings
 from inbox.db import take_write_lock, write_afresh
 from inbox.models import NotifyChannel, NotifyDelivery, NotifyEvent, User, utcnow
 from inbox.notify import payloads
+from inbox.notify.address import OPENER, refusal
 
 log = logging.getLogger(__name__)
 SUBSCRIPTION_ORDER = ("tip.urgent", "tip.assigned", "tip.created", "tip.updated", "story.changed")
@@ -70,7 +71,7 @@ def deliver(session: Session, settings: Settings, delivery_id: int, queue=None) 
         return row.state
     try:
         if channel is not None:
-            post(channel, _channel_body(session, settings, channel, event, row), cfg.timeout_seconds, row.id, event)
+            post(channel, _channel_body(session, settings, channel, event, row), cfg, row.id, event)
         else:
             _email(session, settings, row, event, queue)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row, then retried or given up
@@ -106,8 +107,12 @@ def _channel_body(session: Session, settings: Settings, channel: NotifyChannel, 
     return payloads.body_bytes(payloads.webhook(n, row.id, event.created_at.isoformat() + "Z"))
 
 
-def post(channel: NotifyChannel, body: bytes, timeout: float, delivery_id: int, event: NotifyEvent) -> None:
-    """POST the JSON; a 2xx answer is success, anything else a DeliveryFailed naming the status."""
+def post(channel: NotifyChannel, body: bytes, cfg: NotifySettings, delivery_id: int, event: NotifyEvent) -> None:
+    """POST the JSON; a 2xx answer is success, anything else (a redirect too, never followed, and
+    an address inside the network unless the desk allows it) a DeliveryFailed saying why."""
+    refused = refusal(channel.url, cfg.private_addresses, unresolved_ok=False)
+    if refused:
+        raise DeliveryFailed(f"not sent: {refused}"[:200])
     headers = {"Content-Type": "application/json", "User-Agent": "tip-inbox-notify"}
     if channel.kind == "webhook":
         stamp = str(int(time.time()))
@@ -115,7 +120,7 @@ def post(channel: NotifyChannel, body: bytes, timeout: float, delivery_id: int, 
                         "X-Inbox-Signature": sign(channel.secret, stamp, body)})
     request = urllib.request.Request(channel.url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - an admin's http(s) URL
+        with OPENER.open(request, timeout=cfg.timeout_seconds) as answer:  # an admin's http(s) URL, checked above
             answer.read(1024)
     except urllib.error.HTTPError as exc:
         raise DeliveryFailed(f"HTTP {exc.code} {exc.reason}"[:200]) from None

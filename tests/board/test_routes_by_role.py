@@ -70,7 +70,7 @@ ROUTES = {
                             {"admin": 302, "editor": 403, "reporter": 403}),
     "delete canned reply": ("POST", "/admin/replies/{tpl}/delete", {}, {"admin": 302, "editor": 403, "reporter": 403}),
     "notification channels": ("GET", "/admin/notify", {}, {"admin": 200, "editor": 403, "reporter": 403}),
-    "add channel": ("POST", "/admin/notify", {"kind": "slack", "url": "http://127.0.0.1:9/hook", "events": "tip.urgent"},
+    "add channel": ("POST", "/admin/notify", {"kind": "slack", "url": "https://hooks.example.com/hook", "events": "tip.urgent"},
                     {"admin": 302, "editor": 403, "reporter": 403}),
     "update channel": ("POST", "/admin/notify/{channel}", {"events": "tip.created", "active": "1"},
                        {"admin": 302, "editor": 403, "reporter": 403}),

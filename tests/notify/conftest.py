@@ -65,7 +65,8 @@ def settings(tmp_path):
                     board=BoardSettings(secret_key="test-secret-key", secure_cookies=False,
                                         public_url="https://tips.newsroom.example"),
                     jobs=JobsSettings(backend="immediate"),
-                    notify=NotifySettings(pause_after_failures=3, max_attempts=10, timeout_seconds=5))
+                    notify=NotifySettings(pause_after_failures=3, max_attempts=10, timeout_seconds=5,
+                                          private_addresses=True))  # the test endpoint is on 127.0.0.1
 
 
 from tests.board.conftest import app, client_for, users  # noqa: E402, F401 - the board's fixtures, on these settings
