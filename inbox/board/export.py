@@ -22,7 +22,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from inbox.board import audit, redact
+from inbox.board import audit, mentions, redact
 from inbox.board import statements as st
 from inbox.board.access import STATUSES, Readers, is_editor, may
 from inbox.board.params import MAX_ID
@@ -67,6 +67,9 @@ def _row(r, readers: Readers, users: dict[int, str]) -> list[str]:
         subject = redact.redact_line(subject, redact.Who(r.sender_name, r.sender_address))
     else:
         sender = f"{r.sender_name} <{r.sender_address}>" if r.sender_name else r.sender_address
+    named = mentions.of_card(readers, r.sender_address, subject, "")
+    if named:  # a protected reader the viewer may not see, named in another's subject
+        subject = redact.redact_mentions(subject, named)
     return [cell(v) for v in (
         r.id, r.received_at.strftime("%Y-%m-%d %H:%M:%S"), r.status, r.topic or "", "yes" if r.urgent else "",
         r.deadline.strftime("%Y-%m-%d") if r.deadline else "", r.sensitive,
@@ -95,7 +98,8 @@ def rows(session: Session, viewer: User, f: Filters, secret: str) -> Iterator[li
     while True:
         found = session.execute(statement, {**params, "upto": upto, "chunk": CHUNK}).all()
         # One Readers per chunk: its memory of who is protected stays one chunk's worth.
-        readers = Readers(session, viewer, secret).load(r.sender_address for r in found)
+        readers = Readers(session, viewer, secret).load(
+            [*(r.sender_address for r in found), *([] if is_editor(viewer) else mentions.addresses_in(*(r.subject for r in found)))])
         yield header + [_row(r, readers, users) for r in found]
         if len(found) < CHUNK:
             return

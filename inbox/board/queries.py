@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inbox.board import redact
+from inbox.board import mentions, redact
 from inbox.board import statements as st
 from inbox.board.access import STATUSES, Readers, is_editor
 from inbox.board.params import is_id, parse_day, parse_int
@@ -197,13 +197,19 @@ def search_roots(session: Session, words: str, dialect: str, newest: int | None 
         return list(session.scalars(st.search_roots(dialect, newest, window is not None), values))
     hits = session.execute(st.search_hits(dialect, newest, window is not None), values).all()
     readers.load(h.sender_address for h in hits if h.protected)
-    roots, doubtful = set(), {}
+    plain = " ".join(redact.query_words(words))
+    # Words that name a hidden reader may hit another's mail that quotes them: judged on it redacted.
+    naming = bool(hits) and not set(plain.split()).isdisjoint(mentions.identity_words(session, readers))
+    roots, doubtful, named = set(), {}, {}
     for h in hits:
         if h.protected and readers.masked(h.sender_address):
             doubtful.setdefault(h.id, h)
+        elif naming:
+            named.setdefault(h.id, h)
         else:
             roots.add(h.root)
-    roots.update(_redacted_hits(session, " ".join(redact.query_words(words)), doubtful, roots))
+    roots.update(_redacted_hits(session, plain, doubtful, roots))
+    roots.update(mentions.surviving_hits(session, readers, plain, {i: h for i, h in named.items() if h.root not in roots}))
     return sorted(roots)
 
 
@@ -272,7 +278,7 @@ def board_page(session: Session, user: User, f: Filters, dialect: str, users: di
         else:
             totals, ids = recent.get((state, shape, params_key(shape, params), cap, f.per, offset), count)
     rows = card_rows(session, ids)
-    readers.load(r.sender_address for r in rows)
+    readers.load([*(r.sender_address for r in rows), *([] if is_editor(user) else mentions.in_rows(rows))])
     story_ids = tuple(sorted({r.cluster_id for r in rows if r.cluster_size > 1}))
     if recent is not None and state and is_editor(user):  # counts and dates, the same for every editor
         stories = recent.get((state, "stories", story_ids), lambda: story_stats(session, user, story_ids))
@@ -332,6 +338,9 @@ def card(r, readers: Readers, users: dict[int, str], now: datetime, vault=None, 
     subject = subject or "(no subject)"
     if who.masked:
         subject = redact.redact_line(subject, redact.Who(r.sender_name, r.sender_address))
+    named = mentions.of_card(readers, r.sender_address, subject, "" if who.masked else preview)
+    if named:  # a protected reader this viewer may not see is named in another's words
+        subject, preview = redact.redact_mentions(subject, named), redact.redact_mentions(preview, named)
     return Card(
         id=r.id, status=r.status, version=r.version, subject=subject, masked=who.masked, protected=who.protected,
         preview="" if who.masked else preview, sender=who.pseudonym if who.masked else (r.sender_name or r.sender_address),

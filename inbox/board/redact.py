@@ -101,6 +101,20 @@ def redact(text: str, who: Who) -> str:
     return pattern.sub(NAME, text) if pattern is not None else text
 
 
+def redact_mentions(text: str, mentioned: tuple[Who, ...]) -> str:
+    """Another reader's words with these readers' identities withheld: their names, addresses
+    and the pieces of them, and every attribution line that names them ("On …, Ana <ana@…> wrote:").
+    The writer's own words, numbers and signature stay: only who the mentioned readers are goes."""
+    if not text or not mentioned:
+        return text
+    pattern = _terms_pattern(tuple(sorted({t for who in mentioned for t in identity_terms(who)},
+                                          key=lambda t: (-len(t), t.lower()))))
+    if pattern is None:
+        return text
+    text = ATTRIBUTION_LINES.sub(lambda m: ATTRIBUTION if pattern.search(m.group(0)) else m.group(0), text)
+    return pattern.sub(NAME, text)
+
+
 def _withhold_numbers(text: str) -> str:
     # Every rule but the named ones needs an "@" or three digits in a row: skip them when absent.
     has_at, has_digits = "@" in text, _DIGITS.search(text) is not None

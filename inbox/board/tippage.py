@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:
     from inbox.board.attachments import ImageLinks
 
-from inbox.board import redact, replies
+from inbox.board import mentions, redact, replies
 from inbox.board.access import Identity, Readers, is_editor, may, visible_clause
 from inbox.board.actions import load_tip
 from inbox.board.queries import user_labels
@@ -196,8 +196,11 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
         open_in_place(vault, shown, html=shown is tip and not me.masked and html_chars <= max_html)
     who = redact.Who(tip.sender_name, tip.sender_address)
     events = list(session.scalars(select(TipEvent).where(TipEvent.tip_id == tip.id).order_by(TipEvent.id)))
-    notes = [NoteView(redact.redact(n.body, who) if me.masked else n.body, n.user.label, n.created_at)
-             for n in session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.id))]
+    stored_notes = list(session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.id)))
+    named = mentions.hidden(session, readers, tip.sender_address, tip.subject, tip.text_body,
+                            *(n.body for n in stored_notes))
+    notes = [NoteView(redact.redact_mentions(redact.redact(n.body, who) if me.masked else n.body, named),
+                      n.user.label, n.created_at) for n in stored_notes]
     merged = session.scalar(select(Merge).where(Merge.tip_id == tip.id, Merge.split_at.is_(None))
                             .order_by(Merge.id.desc()).limit(1))
     allowed = {a: may(user, a, tip)
@@ -215,15 +218,20 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
     else:
         text = split_text(tip.text_body, tip.new_text_end, tip.signature_start)
         text = TextParts(text.new, text.signature, text.quoted, tuple(pieces))
+    if named:  # the mail names a protected reader this viewer may not see: withheld, and no HTML that shows them
+        text = TextParts(*(redact.redact_mentions(part, named) for part in (text.new, text.signature, text.quoted)),
+                         pieces=tuple((k, redact.redact_mentions(chunk, named)) for k, chunk in text.pieces))
+    plain_only = me.masked or bool(named)
     return TipPage(
-        tip=tip, root=root, reader=me, sender=sender_label(tip, me), subject=shown_subject(tip, me), text=text,
-        srcdoc=None if me.masked or html_chars > max_html else mail_srcdoc(tip.html_body, user.id, signer, origin),
-        html_left_out=html_chars if html_chars > max_html and not me.masked else 0,
+        tip=tip, root=root, reader=me, sender=sender_label(tip, me),
+        subject=redact.redact_mentions(shown_subject(tip, me), named), text=text,
+        srcdoc=None if plain_only or html_chars > max_html else mail_srcdoc(tip.html_body, user.id, signer, origin),
+        html_left_out=html_chars if html_chars > max_html and not plain_only else 0,
         attachments=[] if me.masked else files, attachment_count=len(files),
-        thread=[link(t, readers.of(t.sender_address)) for t in thread],
-        same_sender=[] if me.masked else [link(t, me) for t in same_sender],
+        thread=[link(t, readers.of(t.sender_address), readers) for t in thread],
+        same_sender=[] if me.masked else [link(t, me, readers) for t in same_sender],
         same_sender_count=_count_same_sender(session, tip, thread_ids, limit) if me.masked else len(same_sender),
-        cluster=[link(t, readers.of(t.sender_address)) for t in cluster],
+        cluster=[link(t, readers.of(t.sender_address), readers) for t in cluster],
         events=events, notes=notes, merged_into=merged,
         assignee=session.get(User, tip.assignee_id) if tip.assignee_id else None,
         allowed=allowed, why=without_sender(reasons) if me.masked else reasons, story_why=story_reasons(explanation),
@@ -258,10 +266,11 @@ def shown_subject(tip: Tip, who: Identity) -> str:
     return redact.redact_line(subject, redact.Who(tip.sender_name, tip.sender_address)) if who.masked else subject
 
 
-def link(tip: Tip, who: Identity) -> Link:
-    """Another tip for a list, as this viewer may see it."""
-    return Link(tip.id, shown_subject(tip, who), tip.received_at,
-                who.pseudonym if who.masked else (tip.sender_name or tip.sender_address))
+def link(tip: Tip, who: Identity, readers: Readers) -> Link:
+    """Another tip for a list, as this viewer may see it (a protected reader its subject names withheld)."""
+    subject = shown_subject(tip, who)
+    subject = redact.redact_mentions(subject, mentions.of_card(readers, tip.sender_address, subject, ""))
+    return Link(tip.id, subject, tip.received_at, who.pseudonym if who.masked else (tip.sender_name or tip.sender_address))
 
 
 def without_sender(reasons: dict) -> dict:

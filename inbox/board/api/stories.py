@@ -50,7 +50,7 @@ def _members(story_ids: list[int], per_story: int) -> dict[int, list]:
 
 def _story(row, tips: list, readers: Readers, with_tips: bool) -> dict:
     story_id, size, first, last = row
-    links = [link(t, readers.of(t.sender_address)) for t in tips]
+    links = [link(t, readers.of(t.sender_address), readers) for t in tips]
     body = {"id": story_id, "size": size, "first_at": stamp(first), "last_at": stamp(last),
             "title": links[0].subject if links else ""}
     if with_tips:

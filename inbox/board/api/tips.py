@@ -16,7 +16,7 @@ from functools import lru_cache
 from flask import jsonify, request
 from sqlalchemy import bindparam, select
 
-from inbox.board import actions, audit
+from inbox.board import actions, audit, mentions
 from inbox.board import statements as st
 from inbox.board.access import STATUSES, Readers, is_editor
 from inbox.board.api.web import ApiError, bp, clean_text, json_body, me, stamp, via
@@ -69,7 +69,9 @@ def cards(ids: list[int]) -> list[Card]:
     """The board's cards for these tips, as the token's user may see them, in the order of ids."""
     session = db()
     rows = {r.id: r for r in card_rows(session, ids)}
-    readers = Readers(session, me(), settings().board.secret_key).load(r.sender_address for r in rows.values())
+    readers = Readers(session, me(), settings().board.secret_key)
+    readers.load([*(r.sender_address for r in rows.values()),
+                  *([] if is_editor(me()) else mentions.in_rows(rows.values()))])
     users, now, desk_key = user_labels(session), utcnow(), vault()
     return [card(rows[i], readers, users, now, desk_key) for i in ids if i in rows]
 

@@ -1,0 +1,97 @@
+"""A protected reader named in someone else's mail: a neighbour's reply-all that quotes them
+("On Monday, Ana Ruiz <ana@…> wrote:"), a forward of their message, a note that gives their
+address. For a viewer who may not see that reader, their identity is withheld from the other
+tip too (redact.redact_mentions), and its mail HTML, which would show it, is not opened.
+
+A mention is found by its address (the one thing every quoting client writes): the addresses
+in the texts shown, looked up with the page's own Readers. Editors see every reader: nothing
+is looked up for them.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inbox.board import redact
+from inbox.board.access import Readers, is_editor
+from inbox.models import Note, Reader, Tip
+
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def addresses_in(*texts: str | None) -> set[str]:
+    """The e-mail addresses written in these texts, lower-cased (as senders' addresses are stored)."""
+    return {m.group(0).lower() for text in texts if text and "@" in text for m in ADDRESS.finditer(text)}
+
+
+def hidden(session: Session, readers: Readers, own: str, *texts: str | None) -> tuple[redact.Who, ...]:
+    """The readers these texts name whom this viewer may not see (not the texts' own sender,
+    whose masking the page already decides), with the name each last wrote under."""
+    if is_editor(readers.user):
+        return ()
+    found = addresses_in(*texts) - {own}
+    if not found:
+        return ()
+    readers.load(found)
+    masked = sorted(a for a in found if readers.masked(a))
+    if not masked:
+        return ()
+    names = {address: name for address, name in session.execute(
+        select(Tip.sender_address, Tip.sender_name).where(Tip.sender_address.in_(masked)).order_by(Tip.id))}
+    return tuple(redact.Who(names.get(a) or "", a) for a in masked)
+
+
+def of_card(readers: Readers, own: str, subject: str, preview: str) -> tuple[redact.Who, ...]:
+    """The same for a card: its subject and preview only, by address (a card's few words need
+    no name). The page loads the addresses its cards hold with their senders (in_rows), so this
+    asks the database nothing unless the card's words were sealed until now."""
+    if is_editor(readers.user):
+        return ()
+    found = addresses_in(subject, preview) - {own}
+    if not found:
+        return ()
+    readers.load(found)
+    return tuple(redact.Who("", a) for a in sorted(found) if readers.masked(a))
+
+
+def in_rows(rows) -> set[str]:
+    """The addresses the rows' plain subjects and previews hold (to load with the senders)."""
+    return addresses_in(*(t for r in rows for t in (r.subject, r.preview)))
+
+
+def identity_words(session: Session, readers: Readers) -> frozenset[str]:
+    """The words that name the protected readers this viewer may not see (their names' words,
+    their addresses' local parts and own domains): a search with none of them cannot find a
+    tip by a mention of one, and needs no look at the texts it hits."""
+    rows = session.execute(select(Reader.address, Tip.sender_name).join(Tip, Tip.sender_address == Reader.address)
+                           .where(Reader.protected.is_(True)).distinct()).all()
+    readers.load(address for address, _name in rows)
+    words: set[str] = set()
+    for address, name in rows:
+        if readers.masked(address):
+            words.update(w.lower() for term in redact.identity_terms(redact.Who(name or "", address))
+                         for w in re.findall(r"\w+", term))
+    return frozenset(words - {"com", "org", "net", "edu", "gov"})
+
+
+def surviving_hits(session: Session, readers: Readers, words: str, hits: dict) -> set[int]:
+    """The roots of the hits (id -> row with .root) whose words still occur once the hidden readers
+    their texts name are withheld (a tip, or one of its notes); a hit that names nobody hidden stays."""
+    if not hits:
+        return set()
+    notes: dict[int, list[str]] = {}
+    for tip_id, body in session.execute(select(Note.tip_id, Note.body).where(Note.tip_id.in_(list(hits)))):
+        notes.setdefault(tip_id, []).append(body)
+    tips = session.execute(select(Tip.id, Tip.subject, Tip.sender_address, Tip.text_body)
+                           .where(Tip.id.in_(list(hits)))).all()
+    readers.load(addresses_in(*(t for tip in tips for t in (tip.subject, tip.text_body, *notes.get(tip.id, [])))))
+    kept: set[int] = set()
+    for tip in tips:
+        own = f"{tip.subject or ''}\n{tip.text_body or ''}"
+        named = hidden(session, readers, tip.sender_address, own, *notes.get(tip.id, []))
+        if not named or any(redact.matches_redacted(words, redact.redact_mentions(text, named))
+                            for text in (own, *notes.get(tip.id, []))):
+            kept.add(hits[tip.id].root)
+    return kept

@@ -1,0 +1,95 @@
+"""A protected reader named in another reader's mail (a neighbour's reply-all that quotes her, a
+forward of her message) stays hidden from a viewer who may not see her: on the tip page, the
+board's cards, the API and the CSV export; editors still read it all."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from inbox.board import export
+from inbox.board.queries import Filters
+from inbox.models import Note
+from inbox.models.readers import protect_if_at_risk
+from tests.api.conftest import api_for  # noqa: F401 - the API clients, on the board's fixtures
+from tests.board.factories import make_tip
+
+NAME, ADDRESS = "Ana Ruiz", "ana.ruiz@elmcourt.example"
+IDENTITY = ("Ana Ruiz", ADDRESS, "Ruiz", "elmcourt")
+REPLY = ("Same here, the landlord ignored our calls for two weeks.\n"
+         f"On Mon, Dec 4, 2026 at 9:00 AM {NAME} <{ADDRESS}> wrote:\n"
+         "> The boiler at Elm Court failed again and nobody came.")
+WORDS = ("the landlord ignored our calls", "The boiler at Elm Court failed again")
+
+
+@pytest.fixture
+def tips(db, users):
+    """Ana's own tip (she asked not to be named: protected), a neighbour's reply-all quoting her,
+    and a forward whose subject gives her address, both from readers nobody protects."""
+    with db() as s, s.begin():
+        own = make_tip(s, subject="Boiler at Elm Court", body="The boiler failed again. Please don't use my name.",
+                       sender=ADDRESS, sender_name=NAME, topic="courts", sensitive="anonymity")
+        protect_if_at_risk(s, ADDRESS, own.sensitive, own.received_at)
+        reply = make_tip(s, subject="Re: Boiler at Elm Court", body=REPLY, sender="ben@neighbours.example",
+                         sender_name="Ben Neighbour", topic="courts", html_body=f"<p>{NAME} wrote</p>")
+        reply.new_text_end = REPLY.index("On Mon")
+        forward = make_tip(s, subject=f"Fwd: from {ADDRESS}", body="Forwarding what she sent the tenants.",
+                           sender="cara@neighbours.example", sender_name="Cara", topic="courts")
+        s.add(Note(tip_id=forward.id, user_id=users["editor"][0], body=f"She is {ADDRESS}, call her."))
+        return {"own": own.id, "reply": reply.id, "forward": forward.id}
+
+
+def _leaks(text: str) -> list[str]:
+    return [term for term in IDENTITY if term.lower() in text.lower()]
+
+
+def test_the_reply_quoting_her_hides_her_from_a_reporter_and_not_from_an_editor(client_for, tips):
+    reporter, editor = client_for("reporter"), client_for("editor")
+    for tip in ("reply", "forward"):
+        page = reporter.get(f"/tips/{tips[tip]}").get_data(as_text=True)
+        assert _leaks(page) == [], tip
+    page = reporter.get(f"/tips/{tips['reply']}").get_data(as_text=True)
+    assert all(w in page for w in WORDS) and "Ben Neighbour" in page  # the neighbour's own words and name stay
+    assert "[attribution withheld]" in page and "srcdoc" not in page  # no mail HTML that would show her
+    assert _leaks(reporter.get(f"/tips/{tips['forward']}").get_data(as_text=True)) == []  # the note too
+    for tip in ("reply", "forward"):
+        assert _leaks(editor.get(f"/tips/{tips[tip]}").get_data(as_text=True)) != [], tip
+
+
+def test_the_board_cards_the_api_and_the_export_hide_her_too(client_for, api_for, tips):
+    reporter = client_for("reporter")
+    board = reporter.get("/?topic=courts").get_data(as_text=True)
+    assert "Ben Neighbour" in board and _leaks(board) == []
+    api = api_for("reporter")
+    listed = api.get("/api/v1/tips?topic=courts").get_json()
+    assert {t["id"] for t in listed["items"]} >= {tips["reply"], tips["forward"]}
+    assert _leaks(str(listed)) == []
+    for tip in ("reply", "forward"):
+        assert _leaks(str(api.get(f"/api/v1/tips/{tips[tip]}").get_json())) == [], tip
+    assert _leaks(str(api.get(f"/api/v1/tips/{tips['forward']}/notes").get_json())) == []
+    assert reporter.get("/export.csv?topic=courts").status_code == 403  # the board's export is for editors
+
+
+def test_an_export_as_a_reporter_hides_her_and_an_editors_does_not(db, users, tips):
+    def exported(role):  # `inbox export --as EMAIL`: what that user may see
+        text = "".join(export.stream(db, users[role][0], Filters.from_args({"topic": "courts"}, 50), "test-secret-key",
+                                     via="cli"))
+        return {int(row[0]): row for row in list(csv.reader(io.StringIO(text)))[1:]}
+
+    mine = exported("reporter")
+    assert tips["forward"] in mine and _leaks(str(mine)) == []
+    assert ADDRESS in exported("editor")[tips["forward"]][9]
+
+
+def test_a_search_for_her_name_finds_no_tip_that_only_quotes_her(client_for, api_for, tips):
+    def found(client, words):
+        page = client.get(f"/?q={words}").get_data(as_text=True)
+        return {tip for tip in ("reply", "forward") if f'href="/tips/{tips[tip]}"' in page}
+
+    reporter, editor = client_for("reporter"), client_for("editor")
+    assert found(reporter, "Ruiz") == set() and found(reporter, "elmcourt") == set()
+    assert found(reporter, "landlord") == {"reply"}  # the neighbour's own words still find it
+    assert "reply" in found(editor, "Ruiz")  # editors see every reader
+    ids = {t["id"] for t in api_for("reporter").get("/api/v1/tips?q=Ruiz").get_json()["items"]}
+    assert ids.isdisjoint({tips["reply"], tips["forward"]})
