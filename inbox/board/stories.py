@@ -17,7 +17,7 @@ from functools import lru_cache
 from sqlalchemy import Integer, bindparam, cast, distinct, func, select
 from sqlalchemy.orm import Session
 
-from inbox.board import actions, redact
+from inbox.board import actions, mentions, redact
 from inbox.board.access import Readers, bound_visible_clause, is_editor, may, visible_clause, visible_values
 from inbox.models import AuditEntry, Tip, User
 
@@ -128,6 +128,7 @@ def story_page(session: Session, user: User, cluster_id: int, users: dict[int, s
         subject = t.subject or "(no subject)"
         if who.masked:
             subject = redact.redact_line(subject, redact.Who(t.sender_name, t.sender_address))
+        subject = redact.redact_mentions(subject, mentions.of_card(readers, t.sender_address, subject, ""))
         allowed = {a: may(user, a, t) for a in ("status", "assign", "spam")}
         allowed["claim"] = t.assignee_id is None
         shown.append(StoryTip(

@@ -10,7 +10,7 @@ import pytest
 
 from inbox.board import export
 from inbox.board.queries import Filters
-from inbox.models import Note
+from inbox.models import ClusterSuggestion, Note
 from inbox.models.readers import protect_if_at_risk
 from tests.api.conftest import api_for  # noqa: F401 - the API clients, on the board's fixtures
 from tests.board.factories import make_tip
@@ -35,9 +35,12 @@ def tips(db, users):
                          sender_name="Ben Neighbour", topic="courts", html_body=f"<p>{NAME} wrote</p>")
         reply.new_text_end = REPLY.index("On Mon")
         forward = make_tip(s, subject=f"Fwd: from {ADDRESS}", body="Forwarding what she sent the tenants.",
-                           sender="cara@neighbours.example", sender_name="Cara", topic="courts")
+                           sender="cara@neighbours.example", sender_name="Cara", topic="courts", cluster_id=7)
+        mate = make_tip(s, subject="Elm Court heat", body="No heat at Elm Court.", sender="dee@neighbours.example",
+                        topic="courts", cluster_id=7)
+        s.add(ClusterSuggestion(tip_id=mate.id, other_tip_id=forward.id, similarity=0.4))
         s.add(Note(tip_id=forward.id, user_id=users["editor"][0], body=f"She is {ADDRESS}, call her."))
-        return {"own": own.id, "reply": reply.id, "forward": forward.id}
+        return {"own": own.id, "reply": reply.id, "forward": forward.id, "mate": mate.id}
 
 
 def _leaks(text: str) -> list[str]:
@@ -53,6 +56,10 @@ def test_the_reply_quoting_her_hides_her_from_a_reporter_and_not_from_an_editor(
     assert all(w in page for w in WORDS) and "Ben Neighbour" in page  # the neighbour's own words and name stay
     assert "[attribution withheld]" in page and "srcdoc" not in page  # no mail HTML that would show her
     assert _leaks(reporter.get(f"/tips/{tips['forward']}").get_data(as_text=True)) == []  # the note too
+    mate = reporter.get(f"/tips/{tips['mate']}").get_data(as_text=True)  # "same story", "maybe the same story"
+    assert f'/tips/{tips["forward"]}' in mate and _leaks(mate) == []
+    story = reporter.get("/stories/7").get_data(as_text=True)
+    assert "Elm Court heat" in story and _leaks(story) == []
     for tip in ("reply", "forward"):
         assert _leaks(editor.get(f"/tips/{tips[tip]}").get_data(as_text=True)) != [], tip
 
