@@ -235,7 +235,8 @@ class StoryIndex:
         score well apart are evidence the centroid, with every member's other words, can blur."""
         members = self._members.get(story.key, {})
         when = dict(zip(story.tips, story.times))
-        near = sorted((t for t in members if t in when), key=lambda t: (abs((when[t] - at).total_seconds()), t))
+        near = sorted((t for t in members if t in when and members[t] is not found),  # never the tip itself
+                      key=lambda t: (abs((when[t] - at).total_seconds()), t))
         n = 0
         for tip in near[:MEMBERS_COMPARED]:
             member = Story.alone(tip, members[tip], self.vector(members[tip]), when[tip])

@@ -90,3 +90,11 @@ def test_the_replay_joins_the_blurred_tip_and_keeps_the_other_town_apart(desk):
     index, story, _members, tips = desk
     assert bench.agreeing(index, tips["towed"], index.vector(tips["towed"]), story, AT)
     assert not bench.agreeing(index, tips["elsewhere"], index.vector(tips["elsewhere"]), story, AT)
+
+
+def test_a_tip_already_in_the_story_is_never_its_own_agreeing_member(desk):
+    index, story, _members, tips = desk
+    towed = tips["towed"]
+    story = index.add(10, towed, AT, "tow@example.com", key=story.key)
+    itself = lambda evidence: evidence.content > 0.99  # noqa: E731 (only the tip against itself scores so)
+    assert index.agreeing(towed, index.vector(towed), story, AT, itself, enough=1) == 0
