@@ -8,10 +8,11 @@ index or the score measured in a fraction of a second, and the pair evidence's c
 Each folder goes through the real pipeline once (bench/clusters.py: parse, clean, thread, sort, store),
 which settles which tips are clustered at all (not a list's, an auto-reply, a follow-up in a thread);
 their subjects and own words are then replayed through StoryIndex in arrival order as
-StoryDesk.remember() does (the sender rule, the join threshold, the second look, forgetting), with
-features computed by the current code. On the desk set and easy ham it gives what the pipeline gives
+StoryDesk.remember() does (the sender rule, the join threshold, members that agree, the second look,
+forgetting), with features computed by the current code. On the desk set and easy ham it gives what the pipeline gives
 (2026-12-03: 105 of 183 pairs, 1 wrong; with Spanish read in English, session 10: 113 of 183,
-1 wrong; easy-ham-1 151 tips in 51 clusters, 29 suggestions).
+1 wrong; easy-ham-1 151 tips in 51 clusters, 29 suggestions; with members that agree, session 11:
+124 of 183, 1 wrong; easy-ham-1 152 tips in 51 clusters).
 A folder with labels.csv is scored as bench/desk.py scores it; any other counts the tips put in clusters.
 --pairs scores every pair of the desk set's tips (one as a story of its own, the document frequencies
 of the whole set) and fits a logistic regression of the five features *on the set itself*: an
@@ -81,31 +82,43 @@ def replay(rows: list[dict], index: StoryIndex | None = None, join: float | None
         index.observe(tip, found)
         vector = index.vector(found)
         candidates = index.candidates(found, at)
-        best = None
+        scored = []
         for story in candidates:
             evidence = index.evidence(found, vector, story, at)
             if sender and sender in story.senders and evidence.content < SAME_READER_CONTENT:
                 continue
-            z = stories_score.logit(evidence)
-            if best is None or z > best[0]:
-                best = (z, story)
-        p = stories_score.sigmoid(best[0]) if best else 0.0
-        if p < join:
-            suggested += best is not None and p >= settings.suggest
+            scored.append((stories_score.logit(evidence), story))
+        scored.sort(key=lambda s: -s[0])
+        p = stories_score.sigmoid(scored[0][0]) if scored else 0.0
+        best = scored[0][1] if p >= join else next(
+            (s for z, s in scored if stories_score.sigmoid(z) >= stories_score.AGREE_STORY
+             and agreeing(index, found, vector, s, at)), None)
+        if best is None:
+            suggested += bool(scored) and p >= settings.suggest
             story_of[tip] = index.add(tip, found, at, sender, None, vector).key
         else:
-            story = index.add(tip, found, at, sender, best[1].key, vector)
+            story = index.add(tip, found, at, sender, best.key, vector)
             story_of[tip] = story.key
             for other, its, when, its_sender, evidence in index.lone_tips(story, candidates):
                 if its_sender and its_sender in story.senders and evidence.content < SAME_READER_CONTENT:
                     continue
-                if stories_score.sigmoid(stories_score.logit(evidence)) >= join:
+                p = stories_score.sigmoid(stories_score.logit(evidence))
+                if p >= join or (p >= stories_score.AGREE_STORY
+                                 and agreeing(index, its, index.vector(its), story, when)):
                     story_of[other] = index.add(other, its, when, its_sender, story.key).key
         newest = at if newest is None or at > newest else newest
         added += 1
         if added % FORGET_EVERY == 0:
             index.forget_before(newest - timedelta(days=2 * settings.window_days))
     return story_of, suggested
+
+
+def agreeing(index: StoryIndex, found, vector: dict, story: Story, at) -> bool:
+    """Whether AGREE_MEMBERS of a story's members, each alone, score the tip at AGREE or more (StoryDesk._agreeing)."""
+    enough = stories_score.AGREE_MEMBERS
+    return len(story.tips) >= enough and index.agreeing(
+        found, vector, story, at, lambda e: stories_score.sigmoid(stories_score.logit(e)) >= stories_score.AGREE,
+        enough) >= enough
 
 
 def desk_figures(gold: dict[str, str], got: dict[str, str], distractors: list[tuple[str, str]]) -> dict:
@@ -151,10 +164,7 @@ def pair_evidence(rows: list[dict]) -> list:
     vectors = {t: index.vector(f) for t, f in found.items()}
     out = []
     for a, b in combinations(rows, 2):
-        theirs = found[b["id"]]
-        story = Story(0, [b["id"]], dict(vectors[b["id"]]), dict(zip(theirs.hashes.tolist(), theirs.kinds.tolist())),
-                      theirs.meaning, [b["at"]], set(), counts=dict.fromkeys(theirs.hashes.tolist(), 1),
-                      first=b["at"], latest=b["at"])
+        story = Story.alone(b["id"], found[b["id"]], vectors[b["id"]], b["at"])
         out.append((index.evidence(found[a["id"]], vectors[a["id"]], story, a["at"]), a, b))
     return out
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 import numpy as np
 
@@ -32,6 +33,7 @@ NAME_BITS_CAP = 30.0
 PARTIAL_CONFLICT = 0.5
 NAME_BITS = 4.0  # a name in more than one tip in 16 (a list's footer, the desk's own city) is no rare name
 REGION_SHARE = 0.5  # a shared county counts as this share of a shared name of the same rarity
+MEMBERS_COMPARED = 8  # a story's members nearest in date that a tip is compared with one by one (agreeing())
 
 
 @dataclass
@@ -65,6 +67,13 @@ class Story:
         """How much a term speaks for the story: 1 when at least half its members use it
         (any member of a story of two), less for one member's word in a story of many."""
         return min(1.0, 2.0 * self.counts.get(term, 0) / len(self.tips))
+
+    @classmethod
+    def alone(cls, tip: int, found: Features, vector: dict[int, float], at: datetime) -> Story:
+        """One tip as a story of its own (a member compared alone, an editor's pair)."""
+        hashes = found.hashes.tolist()
+        return cls(0, [tip], dict(vector), dict(zip(hashes, found.kinds.tolist())), found.meaning, [at], set(),
+                   counts=dict.fromkeys(hashes, 1), first=at, latest=at)
 
     def norm(self) -> float:
         if self._norm is None:
@@ -218,6 +227,23 @@ class StoryIndex:
         if story._distinct is None or story._distinct[0] != common.version:
             story._distinct = (common.version, common.distinct(story.meaning / len(story.tips)))
         return float(cached[2] @ story._distinct[1])
+
+    def agreeing(self, found: Features, vector: dict[int, float], story: Story, at: datetime,
+                 agrees: Callable[[Evidence], bool], enough: int = 2) -> int:
+        """How many of the story's members, each compared alone, `agrees` the tip tells the story of
+        (the MEMBERS_COMPARED nearest in date; counting stops at `enough`). Two members that each
+        score well apart are evidence the centroid, with every member's other words, can blur."""
+        members = self._members.get(story.key, {})
+        when = dict(zip(story.tips, story.times))
+        near = sorted((t for t in members if t in when and members[t] is not found),  # never the tip itself
+                      key=lambda t: (abs((when[t] - at).total_seconds()), t))
+        n = 0
+        for tip in near[:MEMBERS_COMPARED]:
+            member = Story.alone(tip, members[tip], self.vector(members[tip]), when[tip])
+            n += agrees(self.evidence(found, vector, member, at))
+            if n >= enough:
+                break
+        return n
 
     def lone_tips(self, story: Story, others: list[Story]) -> list[tuple[int, Features, datetime, str, Evidence]]:
         """The tips standing alone among `others` (a new tip's candidate stories), each with its

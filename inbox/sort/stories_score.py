@@ -12,6 +12,8 @@ desk reach it, one pair of different stories in a hundred passes 0.1) is worth +
 each bit of shared rare names +0.3; both naming a place or an institution the other
 never mentions -2.5 (the same kind of event elsewhere); each day apart -0.5 (readers of one event write
 within a day or two of it: same-story pairs of a desk lie 1.6 days apart on average, other pairs 5.8).
+A story of several tips is also joined below the join when two of its members, each
+compared alone, score the tip at AGREE or more (and its centroid at AGREE_STORY or more).
 Editors' decisions then fit (scale, shift) by maximum a posteriori logistic
 regression with a prior at "no change" worth PRIOR_DECISIONS decisions, which moves
 the effective join and suggest thresholds, as topic corrections retrain topics.
@@ -36,6 +38,14 @@ DISTINCT = 4.0
 CONFLICT = 2.5
 GAP = 0.5
 PRIOR_DECISIONS = 10.0  # how many decisions the default calibration is worth against the editors'
+# A story of several tips is also joined when at least AGREE_MEMBERS of its members, each compared alone,
+# score at least AGREE (logit -1.5): two accounts that each find the tip plausible are more than one. Were
+# they independent, two at this level would sum to 2(-1.5 - BIAS) + BIAS = +2.0, far above the join (+0.85);
+# they share the tip's words, so the margin is left for that. The centroid score alone blurs such a tip:
+# it holds every member's other words too.
+AGREE = 0.18
+AGREE_MEMBERS = 2
+AGREE_STORY = 0.05  # ... and only a story whose centroid scores at least this (logit -3) is read member by member
 
 
 def logit(e: Evidence | dict) -> float:

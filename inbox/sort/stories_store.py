@@ -131,7 +131,7 @@ class StoryDesk:
                 self._place(tip, found, at, vector, other)
                 return {"action": "joined", "tip_id": other.id, "cluster_id": tip.cluster_id, "why": "an editor said so"}
         exclude = {index.story_of[t] for t in cannot if t in index.story_of}
-        best: tuple[float, Story, Evidence] | None = None
+        scored: list[tuple[float, Story, Evidence]] = []
         sender = (tip.sender_address or "").lower()
         candidates = index.candidates(found, at, exclude)
         for story in candidates:
@@ -140,16 +140,25 @@ class StoryDesk:
             evidence = index.evidence(found, vector, story, at)
             if sender and sender in story.senders and evidence.content < SAME_READER_CONTENT:
                 continue  # a sender of the story in new words: a newsletter's next issue, not an account of it
-            z = stories_score.logit(evidence)
-            if best is None or z > best[0]:
-                best = (z, story, evidence)
-        if best is None:
+            scored.append((stories_score.logit(evidence), story, evidence))
+        if not scored:
             self._add(tip.id, found, at, tip.sender_address, None, vector)
             return {"action": "new", "why": "no story in the window shares its rare terms"}
-        z, story, evidence = best
+        scored.sort(key=lambda s: -s[0])  # stable: of equal scores, the first candidate
+        z, story, evidence = scored[0]
         p = self.calibration.probability(z)
+        agreeing = 0
+        if p < self.settings.join:  # below the join: the best story two of whose members each find it plausible
+            for z_story, its, its_evidence in scored:
+                if self.calibration.probability(z_story) < stories_score.AGREE_STORY:
+                    break  # a story the centroid rules out is not read member by member (scored: best first)
+                agreeing = self._agreeing(found, vector, its, at)
+                if agreeing:
+                    z, story, evidence = z_story, its, its_evidence
+                    p = self.calibration.probability(z)
+                    break
         other = None
-        if p >= self.settings.suggest:  # read from the database only when it may be joined or suggested
+        if p >= self.settings.suggest or agreeing:  # read from the database only when it may be joined or suggested
             other = next((o for o in (_tip(session, t) for t in story.tips if t != tip.id) if o is not None), None)
         facts = {"tip_id": other.id if other else None, "score": round(p, 3), "similarity": round(p, 3),
                  "default_score": round(stories_score.sigmoid(z), 3),
@@ -160,10 +169,12 @@ class StoryDesk:
                  "signal": KEYS_SIGNAL if stories_score.NAMES * evidence.names > stories_score.CONTENT * evidence.content
                  else WORDING_SIGNAL,
                  "same_reader": bool(tip.sender_address) and (tip.sender_address or "").lower() in story.senders}
-        if other is None or p < self.settings.suggest:
+        if agreeing:
+            facts["agreeing_members"] = agreeing
+        if other is None or (p < self.settings.suggest and not agreeing):
             self._add(tip.id, found, at, tip.sender_address, None, vector)
             return {"action": "new", **facts, "why": "no story scores above the suggest threshold"}
-        if p < self.settings.join:
+        if p < self.settings.join and not agreeing:
             session.add(ClusterSuggestion(tip_id=tip.id, other_tip_id=other.id, similarity=round(p, 4)))
             self._add(tip.id, found, at, tip.sender_address, None, vector)
             return {"action": "suggested", **facts}
@@ -174,9 +185,10 @@ class StoryDesk:
 
     def _pull_lone_tips(self, session: Session, tip: Tip, candidates: list[Story], touched: set[int] | None) -> list[int]:
         """After a join, the tips standing alone among the candidates are scored again against the
-        story as it now is, and join it at the join threshold: a tip that arrived before the
-        accounts that make its story clear (or an original after its echoes) is not left out
-        for good. Editors' "different stories" decisions still keep a pair apart. Returns their ids."""
+        story as it now is, and join it at the join threshold or when two of its members agree
+        (_agreeing): a tip that arrived before the accounts that make its story clear (or an
+        original after its echoes) is not left out for good. Editors' "different stories"
+        decisions still keep a pair apart. Returns their ids."""
         index = self.index
         key = index.story_of.get(tip.id)
         story = index.stories.get(key) if key is not None else None
@@ -186,8 +198,11 @@ class StoryDesk:
         for other_id, other_found, other_at, other_sender, evidence in index.lone_tips(story, candidates):
             if other_sender and other_sender in story.senders and evidence.content < SAME_READER_CONTENT:
                 continue
-            if self.calibration.probability(stories_score.logit(evidence)) < self.settings.join:
-                continue
+            p = self.calibration.probability(stories_score.logit(evidence))
+            if p < self.settings.join and (
+                    p < stories_score.AGREE_STORY
+                    or not self._agreeing(other_found, index.vector(other_found), story, other_at)):
+                continue  # neither the story as a whole nor two of its members alone
             _must, cannot = _constraints(session, other_id)
             if any(index.story_of.get(t) == story.key for t in cannot):
                 continue
@@ -199,6 +214,16 @@ class StoryDesk:
             pulled.append(other_id)
             log.info("story: tip %s joined cluster %s on a second look (after tip %s)", other_id, tip.cluster_id, tip.id)
         return pulled
+
+    def _agreeing(self, found: Features, vector: dict, story: Story, at: datetime) -> int:
+        """How many members of a story of several, each compared alone, score the tip at least AGREE:
+        AGREE_MEMBERS or more join it below the join threshold (0 when fewer)."""
+        if len(story.tips) < stories_score.AGREE_MEMBERS:
+            return 0
+        probability, level = self.calibration.probability, stories_score.AGREE
+        n = self.index.agreeing(found, vector, story, at, lambda e: probability(stories_score.logit(e)) >= level,
+                                stories_score.AGREE_MEMBERS)
+        return n if n >= stories_score.AGREE_MEMBERS else 0
 
     def _place(self, tip: Tip, found: Features, at: datetime, vector: dict, other: Tip) -> None:
         """Put the tip in the story of `other` in memory, filed under their cluster's id."""
@@ -219,10 +244,7 @@ class StoryDesk:
         mine, theirs = (Features.from_bytes(*found[t][:2]) for t in (tip_id, other_id))
         scratch = self.index.emptied()
         now = utcnow()
-        story = Story(0, [other_id], dict(scratch.vector(theirs)),
-                      dict(zip(theirs.hashes.tolist(), theirs.kinds.tolist())), theirs.meaning, [found[other_id][2] or now],
-                      set(), counts=dict.fromkeys(theirs.hashes.tolist(), 1), first=found[other_id][2] or now,
-                      latest=found[other_id][2] or now)
+        story = Story.alone(other_id, theirs, scratch.vector(theirs), found[other_id][2] or now)
         return scratch.evidence(mine, scratch.vector(mine), story, found[tip_id][2] or now)
 
 
