@@ -35,12 +35,16 @@ def hidden(session: Session, readers: Readers, own: str, *texts: str | None) -> 
     if not found:
         return ()
     readers.load(found)
-    masked = sorted(a for a in found if readers.masked(a))
-    if not masked:
+    return named_as(session, sorted(a for a in found if readers.masked(a)))
+
+
+def named_as(session: Session, addresses: list[str]) -> tuple[redact.Who, ...]:
+    """Each reader with the name they last wrote under."""
+    if not addresses:
         return ()
     names = {address: name for address, name in session.execute(
-        select(Tip.sender_address, Tip.sender_name).where(Tip.sender_address.in_(masked)).order_by(Tip.id))}
-    return tuple(redact.Who(names.get(a) or "", a) for a in masked)
+        select(Tip.sender_address, Tip.sender_name).where(Tip.sender_address.in_(addresses)).order_by(Tip.id))}
+    return tuple(redact.Who(names.get(a) or "", a) for a in addresses)
 
 
 def of_card(readers: Readers, own: str, subject: str, preview: str) -> tuple[redact.Who, ...]:

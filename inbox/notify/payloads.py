@@ -53,6 +53,28 @@ def notice(session: Session, settings: Settings, event: NotifyEvent, name: str, 
 
 
 def _content(session: Session, settings: Settings, tip: Tip, viewer: User | None) -> dict:
+    """The sender, subject and preview as this viewer may read them (None: a channel, which may see no
+    protected reader), a hidden reader the words name withheld too."""
+    from inbox.board.redact import redact_mentions
+
+    words = _words(session, settings, tip, viewer)
+    named = _named(session, settings, tip, viewer, words["subject"], words["preview"])
+    return {**words, "subject": redact_mentions(words["subject"], named), "preview": redact_mentions(words["preview"], named)}
+
+
+def _named(session: Session, settings: Settings, tip: Tip, viewer: User | None, *texts: str):
+    from inbox.board import mentions
+    from inbox.board.access import Readers
+
+    if viewer is not None:
+        return mentions.hidden(session, Readers(session, viewer, settings.board.secret_key), tip.sender_address, *texts)
+    found = mentions.addresses_in(*texts) - {tip.sender_address}
+    protected = session.scalars(select(Reader.address).where(Reader.address.in_(found), Reader.protected.is_(True))) \
+        if found else []
+    return mentions.named_as(session, sorted(protected))
+
+
+def _words(session: Session, settings: Settings, tip: Tip, viewer: User | None) -> dict:
     from inbox.board.access import Readers, pseudonym
     from inbox.board.redact import Who, redact_body, redact_line
 
