@@ -27,8 +27,9 @@ from inbox.board import statements as st
 from inbox.board.access import STATUSES, Readers, is_editor, may
 from inbox.board.params import MAX_ID
 from inbox.board.queries import Filters, search_roots, shape_and_params, user_labels
-from inbox.board.web import client_ip, settings, user
+from inbox.board.web import client_ip, settings, user, vault
 from inbox.models import Tip, User, utcnow
+from inbox.sealing import head_of
 
 bp = Blueprint("export", __name__)
 
@@ -53,15 +54,15 @@ def chunk_statement(shape: st.Shape):
     cluster_size = select(func.count()).where(_member.cluster_id == Tip.cluster_id).scalar_subquery()
     query = select(Tip.id, Tip.received_at, Tip.status, Tip.topic, Tip.urgent, Tip.deadline, Tip.sensitive,
                    Tip.cluster_id, cluster_size.label("cluster_size"), Tip.sender_name, Tip.sender_address,
-                   Tip.subject, Tip.assignee_id).where(*st.where(shape, by_id=True), Tip.id <= bindparam("upto"))
+                   Tip.subject, Tip.sealed_head, Tip.assignee_id).where(*st.where(shape, by_id=True), Tip.id <= bindparam("upto"))
     if len(shape.statuses) == 1:
         query = query.where(Tip.status == bindparam("status"))
     return query.order_by(Tip.id.desc()).limit(bindparam("chunk"))
 
 
-def _row(r, readers: Readers, users: dict[int, str]) -> list[str]:
+def _row(r, readers: Readers, users: dict[int, str], vault=None) -> list[str]:
     who = readers.of(r.sender_address)
-    subject = r.subject or "(no subject)"
+    subject = head_of(vault, r.sealed_head, r.subject, "")[0] or "(no subject)"
     if who.masked:
         sender = who.pseudonym
         subject = redact.redact_line(subject, redact.Who(r.sender_name, r.sender_address))
@@ -83,8 +84,9 @@ def _as_csv(rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
-def rows(session: Session, viewer: User, f: Filters, secret: str) -> Iterator[list[list[str]]]:
-    """The export as chunks of rows, the header atop the first: the threads viewer may open under f."""
+def rows(session: Session, viewer: User, f: Filters, secret: str, vault=None) -> Iterator[list[list[str]]]:
+    """The export as chunks of rows, the header atop the first: the threads viewer may open under f
+    (a sealed subject opened with the vault, the desk key; without it the row says it is locked)."""
     dialect = session.get_bind().dialect.name
     statuses = [f.status] if f.status else list(STATUSES)
     shape, params = shape_and_params(viewer, f, dialect, statuses)
@@ -98,16 +100,17 @@ def rows(session: Session, viewer: User, f: Filters, secret: str) -> Iterator[li
     while True:
         found = session.execute(statement, {**params, "upto": upto, "chunk": CHUNK}).all()
         # One Readers per chunk: its memory of who is protected stays one chunk's worth.
+        subjects = [head_of(vault, r.sealed_head, r.subject, "")[0] for r in found] if not is_editor(viewer) else []
         readers = Readers(session, viewer, secret).load(
-            [*(r.sender_address for r in found), *([] if is_editor(viewer) else mentions.addresses_in(*(r.subject for r in found)))])
-        yield header + [_row(r, readers, users) for r in found]
+            [*(r.sender_address for r in found), *mentions.addresses_in(*subjects)])
+        yield header + [_row(r, readers, users, vault) for r in found]
         if len(found) < CHUNK:
             return
         header, upto = [], found[-1].id - 1
 
 
 def stream(sessions: sessionmaker[Session], viewer_id: int | None, f: Filters, secret: str, ip: str = "",
-           via: str = "board", prefix: str = "") -> Iterator[str]:
+           via: str = "board", prefix: str = "", vault=None) -> Iterator[str]:
     """The export as pieces of CSV text, in a session of its own (the request's may be gone by
     the time the last piece is sent); viewer_id None is the command line's admin, who sees all.
     The audit row is written when the stream ends, also when the client stopped reading."""
@@ -117,7 +120,7 @@ def stream(sessions: sessionmaker[Session], viewer_id: int | None, f: Filters, s
         viewer = session.get(User, viewer_id) if viewer_id is not None else User(role="admin", beats="", email="")
         if viewer is None:
             return
-        for chunk in rows(session, viewer, f, secret):
+        for chunk in rows(session, viewer, f, secret, vault):
             sent += len(chunk)
             yield prefix + _as_csv(chunk)
             prefix = ""
@@ -145,7 +148,8 @@ def export_csv():
         abort(400, description=f"Bad filter: {exc}.")
     sessions = current_app.extensions["inbox"]["sessions"]
     # A byte-order mark, so that spreadsheets read the file as UTF-8 (readers' names are not ASCII).
-    body = stream(sessions, me.id, filters, settings().board.secret_key, client_ip(), "board", prefix="\ufeff")
+    body = stream(sessions, me.id, filters, settings().board.secret_key, client_ip(), "board", prefix="\ufeff",
+                  vault=vault())
     name = f"tips-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                         "X-Accel-Buffering": "no"})

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from inbox.board import actions, mentions, redact
 from inbox.board.access import Readers, bound_visible_clause, is_editor, may, visible_clause, visible_values
 from inbox.models import AuditEntry, Tip, User
+from inbox.sealing import head_of
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,10 @@ def _tips(session: Session, user: User, cluster_id: int) -> list[Tip]:
                                 .order_by(Tip.received_at, Tip.id)))
 
 
-def story_page(session: Session, user: User, cluster_id: int, users: dict[int, str], secret: str) -> StoryPage:
-    """The story's tips the viewer may open, oldest first (the first is the lead); NotFound when none."""
+def story_page(session: Session, user: User, cluster_id: int, users: dict[int, str], secret: str,
+               vault=None) -> StoryPage:
+    """The story's tips the viewer may open, oldest first (the first is the lead); NotFound when none
+    (a sealed subject opened with the vault, the desk key)."""
     tips = _tips(session, user, cluster_id)
     if not tips:
         raise actions.NotFound("There is no such story.")
@@ -125,7 +128,7 @@ def story_page(session: Session, user: User, cluster_id: int, users: dict[int, s
     shown = []
     for t in tips:
         who = readers.of(t.sender_address)
-        subject = t.subject or "(no subject)"
+        subject = head_of(vault, t.sealed_head, t.subject, "")[0] or "(no subject)"
         if who.masked:
             subject = redact.redact_line(subject, redact.Who(t.sender_name, t.sender_address))
         subject = redact.redact_mentions(subject, mentions.of_card(readers, t.sender_address, subject, ""))

@@ -7,7 +7,7 @@ from inbox.board import actions, audit, stories
 from inbox.board.access import STATUS_LABELS, STATUSES
 from inbox.board.params import parse_int
 from inbox.board.queries import user_labels
-from inbox.board.web import begin_write, client_ip, db, settings, user, wants_json
+from inbox.board.web import begin_write, client_ip, db, settings, user, vault, wants_json
 
 bp = Blueprint("stories", __name__, url_prefix="/stories")
 
@@ -18,7 +18,7 @@ def show(story_id: int):
     session = db()
     users = user_labels(session)
     try:
-        page = stories.story_page(session, user(), story_id, users, settings().board.secret_key)
+        page = stories.story_page(session, user(), story_id, users, settings().board.secret_key, vault())
     except actions.ActionError as exc:
         abort(exc.code, description=str(exc))
     html = render_template("board/story.html", s=page, statuses=STATUSES, labels=STATUS_LABELS, users=users)

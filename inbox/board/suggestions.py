@@ -24,6 +24,7 @@ from inbox.board.redact import Who, redact_line, redact_mentions
 from inbox.config import StorySettings
 from inbox.models import ClusterSuggestion, Tip, TipEvent, User
 from inbox.models.sorting import KEYS_SIGNAL, SortDecision
+from inbox.sealing import head_of
 
 log = logging.getLogger(__name__)
 SIGNAL_LABELS = {"keys": "shares names and numbers", "wording": "similar wording"}
@@ -44,8 +45,9 @@ class Suggestion:
         return SIGNAL_LABELS[self.signal]
 
 
-def open_for_tip(session: Session, user: User, tip: Tip, readers: Readers) -> list[Suggestion]:
-    """The open suggestions involving this tip (either side) whose other tip the user may see."""
+def open_for_tip(session: Session, user: User, tip: Tip, readers: Readers, vault=None) -> list[Suggestion]:
+    """The open suggestions involving this tip (either side) whose other tip the user may see
+    (a sealed subject opened with the vault, the desk key)."""
     rows = list(session.scalars(
         select(ClusterSuggestion).where(ClusterSuggestion.status == "open",
                                         or_(ClusterSuggestion.tip_id == tip.id, ClusterSuggestion.other_tip_id == tip.id))
@@ -66,7 +68,7 @@ def open_for_tip(session: Session, user: User, tip: Tip, readers: Readers) -> li
         who = readers.of(other.sender_address)
         by_keys = signals.get(r.tip_id, {}).get(r.other_tip_id) == KEYS_SIGNAL
         shown.append(Suggestion(
-            id=r.id, other_id=other.id, subject=_without_mentions(shown_subject(other, who), other, readers),
+            id=r.id, other_id=other.id, subject=_without_mentions(shown_subject(other, who, vault), other, readers),
             sender=who.pseudonym if who.masked else (other.sender_name or other.sender_address or ""),
             percent=round(max(0.0, min(1.0, r.similarity or 0.0)) * 100), signal="keys" if by_keys else "wording",
         ))
@@ -77,9 +79,9 @@ def _without_mentions(subject: str, tip: Tip, readers: Readers) -> str:
     return redact_mentions(subject, mentions.of_card(readers, tip.sender_address, subject, ""))
 
 
-def shown_subject(tip: Tip, who) -> str:
+def shown_subject(tip: Tip, who, vault=None) -> str:
     """A suggested tip's subject, a masked reader's identity withheld."""
-    subject = tip.subject or "(no subject)"
+    subject = head_of(vault, tip.sealed_head, tip.subject, "")[0] or "(no subject)"
     return redact_line(subject, Who(tip.sender_name, tip.sender_address)) if who.masked else subject
 
 

@@ -235,7 +235,7 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
         events=events, notes=notes, merged_into=merged,
         assignee=session.get(User, tip.assignee_id) if tip.assignee_id else None,
         allowed=allowed, why=without_sender(reasons) if me.masked else reasons, story_why=story_reasons(explanation),
-        suggestions=open_for_tip(session, user, tip, readers),
+        suggestions=open_for_tip(session, user, tip, readers, vault),
         panel=reader_panel(session, user, tip, me, user_labels(session) if users is None else users)
         if is_editor(user) or me.granted else None,
         holds=holds_on(session, tip), purge_at=purge_date(session, retention_rules, tip),

@@ -49,8 +49,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             if found is None or not found.active:
                 raise UsageError(f"export --as: no active user {args.as_user}")
             viewer_id = found.id
+    vault = None
+    if settings.encryption.private_key:  # sealed subjects are opened with the desk key (its passphrase asked here)
+        from inbox.commands.keys import unlocked
+
+        vault = unlocked(settings)
     out = sys.stdout
-    for piece in stream(sessions, viewer_id, filters, settings.board.secret_key, via="cli"):
+    for piece in stream(sessions, viewer_id, filters, settings.board.secret_key, via="cli", vault=vault):
         out.write(piece)
     out.flush()
     return 0

@@ -196,3 +196,45 @@ def test_rows_record_the_key_that_sealed_them(settings, db):
         keys = set(s.scalars(select(RawMessage.key_id))) | set(s.scalars(select(Tip.key_id)))
         assert len(keys) == 1 and None not in keys
         assert s.scalar(select(func.count()).select_from(Tip)) == 2
+
+
+def test_an_editor_reads_a_sealed_subject_in_the_export_the_story_the_suggestions_and_the_api(
+        settings, app, db, client_for, users):
+    from inbox.board.api import tokens
+    from inbox.models import ClusterSuggestion, User
+    from tests.board.factories import make_tip
+
+    marker = "zqmark" + secrets.token_hex(5)
+    protect(db, "ana@example.org")
+    [outcome] = store(settings, db, marked_mail(marker)[0])
+    subject = f"Payroll records {marker} at the county"
+    with db() as s, s.begin():
+        tip = s.get(Tip, outcome.tip_id)
+        assert tip.sealed_head and tip.subject == ""
+        tip.cluster_id = 41
+        mate = make_tip(s, subject="County overtime", body="Overtime again.", sender="bo@example.org", cluster_id=41)
+        s.add(ClusterSuggestion(tip_id=mate.id, other_tip_id=tip.id, similarity=0.4))
+        token, _row = tokens.create(s, s.get(User, users["editor"][0]), "read", 30, "test", via="cli")
+    editor = client_for("editor")
+    assert subject in editor.get("/export.csv").get_data(as_text=True)
+    assert subject in editor.get("/stories/41").get_data(as_text=True)
+    assert subject in editor.get(f"/tips/{mate.id}").get_data(as_text=True)  # "maybe the same story"
+    api = app.test_client(use_cookies=False)
+    story = api.get("/api/v1/stories/41", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert subject in str(story)
+
+
+def test_inbox_export_opens_a_sealed_subject_with_the_configured_desk_key(settings, db, db_url, tmp_path, capsys):
+    from inbox.cli import main
+
+    marker = "zqmark" + secrets.token_hex(5)
+    protect(db, "ana@example.org")
+    store(settings, db, marked_mail(marker)[0])
+    path = tmp_path / "config.toml"
+    path.write_text(f'data_dir = "{settings.data_dir}"\n[database]\nurl = "{db_url}"\n'
+                    '[board]\nsecret_key = "test-secret-key"\nsecure_cookies = false\n'
+                    f'[encryption]\npublic_key = "{settings.encryption.public_key}"\n'
+                    f'private_key = "{settings.encryption.private_key}"\n')
+    capsys.readouterr()
+    assert main(["--config", str(path), "export"]) == 0
+    assert f"Payroll records {marker} at the county" in capsys.readouterr().out

@@ -7,6 +7,8 @@ as the tip page's lists are (tippage.link).
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import jsonify, request
 from sqlalchemy import func, select
 
@@ -15,8 +17,9 @@ from inbox.board.api.web import ApiError, bp, me, stamp
 from inbox.board.params import MAX_ID, is_id
 from inbox.board.queries import MAX_PER
 from inbox.board.tippage import link
-from inbox.board.web import db, settings
+from inbox.board.web import db, settings, vault
 from inbox.models import Tip
+from inbox.sealing import head_of
 
 DEFAULT_LIMIT = 50
 MAX_MEMBERS = 200
@@ -37,14 +40,16 @@ def _stories(ids_below: int, limit: int, only: int | None = None) -> list:
 
 def _members(story_ids: list[int], per_story: int) -> dict[int, list]:
     # Only the columns a list shows (link() reads these): never the tips' text.
-    columns = (Tip.id, Tip.cluster_id, Tip.subject, Tip.sender_name, Tip.sender_address, Tip.received_at, Tip.status)
+    columns = (Tip.id, Tip.cluster_id, Tip.subject, Tip.sealed_head, Tip.sender_name, Tip.sender_address,
+               Tip.received_at, Tip.status)
     rows = db().execute(select(*columns).where(Tip.cluster_id.in_(story_ids), *_visible())
                         .order_by(Tip.received_at.desc(), Tip.id.desc()))
-    members: dict[int, list[Tip]] = {}
-    for tip in rows:
-        found = members.setdefault(tip.cluster_id, [])
-        if len(found) < per_story:
-            found.append(tip)
+    members: dict[int, list] = {}
+    desk_key = vault()
+    for row in rows:
+        found = members.setdefault(row.cluster_id, [])
+        if len(found) < per_story:  # a sealed subject opened with the desk key, for the members listed only
+            found.append(SimpleNamespace(**{**row._asdict(), "subject": head_of(desk_key, row.sealed_head, row.subject, "")[0]}))
     return members
 
 
