@@ -144,6 +144,7 @@ class Readers:
     def __init__(self, session: Session, user: User, secret: str):
         self.session, self.user, self.secret = session, user, secret
         self._known: dict[str, Identity] = {}
+        self.memo: dict = {}  # what other modules work out once a page from these readers (mentions.py)
 
     def load(self, addresses) -> Readers:
         """Look up the protected readers among these addresses, and this viewer's grants."""

@@ -3,22 +3,27 @@
 address. For a viewer who may not see that reader, their identity is withheld from the other
 tip too (redact.redact_mentions), and its mail HTML, which would show it, is not opened.
 
-A mention is found by its address (the one thing every quoting client writes): the addresses
-in the texts shown, looked up with the page's own Readers. Editors see every reader: nothing
-is looked up for them.
+A mention is found by its address (the one thing every quoting client writes), looked up with
+the page's own Readers, or by a hidden reader's full name as they sign their mail ("Ana Ruiz told
+me": two words or more, matched whole, whatever the case and spacing; one query a page for the
+names, one pass over each text with an Aho-Corasick automaton of them). Editors see every
+reader: nothing is looked up for them.
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from sqlalchemy import select
+import ahocorasick
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from inbox.board import redact
 from inbox.board.access import Readers, is_editor
-from inbox.models import Note, Reader, Tip
+from inbox.models import Note, Reader, ReaderGrant, Tip
 
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_NAME_WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 def addresses_in(*texts: str | None) -> set[str]:
@@ -32,10 +37,10 @@ def hidden(session: Session, readers: Readers, own: str, *texts: str | None) -> 
     if is_editor(readers.user):
         return ()
     found = addresses_in(*texts) - {own}
-    if not found:
-        return ()
-    readers.load(found)
-    return named_as(session, sorted(a for a in found if readers.masked(a)))
+    if found:
+        readers.load(found)
+    masked = {a for a in found if readers.masked(a)} | set(_by_name(readers, texts)) - {own}
+    return named_as(session, sorted(masked))
 
 
 def named_as(session: Session, addresses: list[str]) -> tuple[redact.Who, ...]:
@@ -54,10 +59,56 @@ def of_card(readers: Readers, own: str, subject: str, preview: str) -> tuple[red
     if is_editor(readers.user):
         return ()
     found = addresses_in(subject, preview) - {own}
-    if not found:
-        return ()
-    readers.load(found)
-    return tuple(redact.Who("", a) for a in sorted(found) if readers.masked(a))
+    if found:
+        readers.load(found)
+    named = _by_name(readers, (subject, preview))
+    masked = ({a for a in found if readers.masked(a)} | set(named)) - {own}
+    return tuple(redact.Who(named.get(a, ""), a) for a in sorted(masked))
+
+
+def _hidden_names(readers: Readers) -> tuple[tuple[str, str, str], ...]:
+    """(full name lower-cased, as written, address) of every protected reader this viewer may not
+    see, for the names of two words or more they have written under: once a page."""
+    if "names" not in readers.memo:
+        granted = exists().where(ReaderGrant.reader_id == Reader.id, ReaderGrant.user_id == readers.user.id,
+                                 ReaderGrant.revoked_at.is_(None))
+        rows = readers.session.execute(select(Reader.address, Tip.sender_name)
+                                       .join(Tip, Tip.sender_address == Reader.address)
+                                       .where(Reader.protected.is_(True), ~granted).distinct())
+        names = set()
+        for address, name in rows:
+            words = _NAME_WORDS.findall(name or "")
+            if len(words) >= 2 and all(len(w) >= 2 for w in words):
+                names.add((" ".join(words).lower(), " ".join(words), address))
+        readers.memo["names"] = tuple(sorted(names))
+    return readers.memo["names"]
+
+
+@lru_cache(maxsize=16)
+def _automaton(names: tuple[tuple[str, str, str], ...]):
+    found = ahocorasick.Automaton()
+    for lowered, written, address in names:
+        found.add_word(lowered, (*found.get(lowered, ()), (len(lowered), written, address)))
+    found.make_automaton()
+    return found
+
+
+def _by_name(readers: Readers, texts) -> dict[str, str]:
+    """address -> name of the hidden readers whose full name the texts write as a whole phrase."""
+    names = _hidden_names(readers)
+    if not names:
+        return {}
+    automaton, hits = _automaton(names), {}
+    for text in texts:
+        if not text:
+            continue
+        flat = " ".join(text.split()).lower()
+        for end, matches in automaton.iter(flat):
+            for length, written, address in matches:
+                start = end - length + 1
+                if (start == 0 or not flat[start - 1].isalnum()) and (end + 1 == len(flat) or not flat[end + 1].isalnum()):
+                    hits[address] = written
+    return hits
 
 
 def in_rows(rows) -> set[str]:

@@ -39,8 +39,10 @@ def tips(db, users):
         mate = make_tip(s, subject="Elm Court heat", body="No heat at Elm Court.", sender="dee@neighbours.example",
                         topic="courts", cluster_id=7)
         s.add(ClusterSuggestion(tip_id=mate.id, other_tip_id=forward.id, similarity=0.4))
+        by_name = make_tip(s, subject="Elm Court boiler", body="ana  RUIZ from 3B says the boiler failed. Anacostia too.",
+                           sender="eve@neighbours.example", sender_name="Eve", topic="courts")
         s.add(Note(tip_id=forward.id, user_id=users["editor"][0], body=f"She is {ADDRESS}, call her."))
-        return {"own": own.id, "reply": reply.id, "forward": forward.id, "mate": mate.id}
+        return {"own": own.id, "reply": reply.id, "forward": forward.id, "mate": mate.id, "by_name": by_name.id}
 
 
 def _leaks(text: str) -> list[str]:
@@ -62,6 +64,15 @@ def test_the_reply_quoting_her_hides_her_from_a_reporter_and_not_from_an_editor(
     assert "Elm Court heat" in story and _leaks(story) == []
     for tip in ("reply", "forward"):
         assert _leaks(editor.get(f"/tips/{tips[tip]}").get_data(as_text=True)) != [], tip
+
+
+def test_her_full_name_alone_is_withheld_and_nothing_else(client_for, api_for, tips):
+    page = client_for("reporter").get(f"/tips/{tips['by_name']}").get_data(as_text=True)
+    assert _leaks(page) == [] and "from 3B says the boiler failed" in page and "Anacostia" in page
+    (card,) = [t for t in api_for("reporter").get("/api/v1/tips?topic=courts").get_json()["items"]
+               if t["id"] == tips["by_name"]]
+    assert "from 3B says" in card["preview"] and _leaks(card["preview"]) == []
+    assert "RUIZ" in client_for("editor").get(f"/tips/{tips['by_name']}").get_data(as_text=True)
 
 
 def test_the_board_cards_the_api_and_the_export_hide_her_too(client_for, api_for, tips):
