@@ -111,3 +111,26 @@ def test_a_search_for_her_name_finds_no_tip_that_only_quotes_her(client_for, api
     assert "reply" in found(editor, "Ruiz")  # editors see every reader
     ids = {t["id"] for t in api_for("reporter").get("/api/v1/tips?q=Ruiz").get_json()["items"]}
     assert ids.isdisjoint({tips["reply"], tips["forward"]})
+
+
+def test_a_grant_and_its_end_show_and_hide_her_again_on_the_next_page(client_for, db, users, tips):
+    from sqlalchemy import select
+
+    from inbox.models import Reader, ReaderGrant, utcnow
+
+    reporter = client_for("reporter")
+    page = f"/tips/{tips['by_name']}"
+    assert "RUIZ" not in reporter.get(page).get_data(as_text=True)  # what the process keeps is filled here
+    with db() as s, s.begin():
+        reader = s.scalar(select(Reader).where(Reader.address == ADDRESS))
+        s.add(ReaderGrant(reader_id=reader.id, user_id=users["reporter"][0], granted_by=users["editor"][0], reason="hers"))
+    assert "RUIZ" in reporter.get(page).get_data(as_text=True)
+    with db() as s, s.begin():
+        s.scalar(select(ReaderGrant)).revoked_at = utcnow()
+    assert "RUIZ" not in reporter.get(page).get_data(as_text=True)
+    with db() as s, s.begin():
+        s.add(Reader(address="eve@neighbours.example", protected=True, why="asked"))  # the writer of that tip
+        make_tip(s, subject="More", body="Zed Quill saw it too.", sender="zed@neighbours.example", sender_name="Zed Quill",
+                 topic="courts")
+        s.add(Reader(address="zed@neighbours.example", protected=True, why="asked"))
+    assert "Zed Quill" not in reporter.get(page).get_data(as_text=True)
