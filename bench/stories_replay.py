@@ -6,6 +6,7 @@ index or the score measured in a fraction of a second, and the pair evidence's c
     .venv/bin/python bench/stories_replay.py ... --cache /tmp/replay         # import each folder once, then reuse it
     .venv/bin/python bench/stories_replay.py ../shared/eval/desk --history ../shared/corpora/spamassassin/easy-ham-1
                                           # the desk set after another desk's history (suggestions: of the whole replay)
+    ... --history ... --spread            # ... or among it: its dates spread over the desk set's, one arrival order
 
 Each folder goes through the real pipeline once (bench/clusters.py: parse, clean, thread, sort, store),
 which settles which tips are clustered at all (not a list's, an auto-reply, a follow-up in a thread);
@@ -123,6 +124,18 @@ def as_history(folders: list[list[dict]]) -> list[dict]:
     return [dict(r, id=r["id"] + HISTORY_IDS * n) for n, rows in enumerate(folders, 1) for r in rows]
 
 
+def spread_over(history: list[dict], rows: list[dict]) -> list[dict]:
+    """The history's tips with their dates spread over the span of the rows' own, in one arrival order with
+    them: a desk whose other mail comes in the same weeks as its tips (a history older than them comes first)."""
+    if not history or not rows:
+        return history + rows
+    lo, hi = min(r["at"] for r in rows), max(r["at"] for r in rows)
+    first, last = min(r["at"] for r in history), max(r["at"] for r in history)
+    span = (last - first) or timedelta(seconds=1)
+    moved = [dict(r, at=lo + (r["at"] - first) * ((hi - lo) / span)) for r in history]
+    return sorted(moved + rows, key=lambda r: r["at"])
+
+
 def agreeing(index: StoryIndex, found, vector: dict, story: Story, at) -> bool:
     """Whether AGREE_MEMBERS of a story's members, each alone, score the tip at AGREE or more (StoryDesk._agreeing)."""
     enough = stories_score.AGREE_MEMBERS
@@ -210,6 +223,8 @@ def main() -> int:
     ap.add_argument("--history", action="append", default=[], metavar="FOLDER",
                     help="replay this folder's clustered tips first, as a desk's history (repeatable): each "
                          "folder is then scored after it, from the document frequencies and common meaning it left")
+    ap.add_argument("--spread", action="store_true",
+                    help="with --history: its tips' dates spread over each folder's span, replayed among its tips")
     args = ap.parse_args()
     history = as_history([imported(folder, args.cache) for folder in args.history])
     for folder in args.folders:
@@ -217,8 +232,8 @@ def main() -> int:
         if args.pairs:
             pairs_report(folder, rows)
             continue
-        story_of, suggested = replay(history + rows, join=args.join)
-        name = f"{folder} after {' and '.join(args.history)}" if history else folder
+        story_of, suggested = replay(spread_over(history, rows) if args.spread else history + rows, join=args.join)
+        name = f"{folder} {'among' if args.spread else 'after'} {' and '.join(args.history)}" if history else folder
         if (Path(folder) / "labels.csv").exists():
             d = score_desk(folder, rows, story_of)
             print(f"{name}: pairwise P {d['precision']:.3f} R {d['recall']:.3f} (same-story pairs {d['pairs']}, "

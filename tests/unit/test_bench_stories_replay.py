@@ -63,3 +63,12 @@ def test_a_history_is_replayed_first_under_ids_of_its_own(bench):
     story_of, _suggested = bench.replay(history + desk)
     assert {1, 2, 3} <= set(story_of)  # the desk's tips, not taken for the history's of the same number
     assert story_of[1] == story_of[2] and story_of[3] != story_of[1]
+
+
+def test_a_spread_history_comes_among_the_folders_tips(bench):
+    rows = [{"id": i, "at": T0 + timedelta(days=i)} for i in (1, 2, 3)]
+    history = [{"id": 10 + i, "at": datetime(2002, 8, 1) + timedelta(days=30 * i)} for i in (0, 1, 2)]
+    mixed = bench.spread_over(history, rows)
+    assert [r["id"] for r in mixed] == [10, 1, 11, 2, 12, 3]
+    assert mixed[0]["at"] == rows[0]["at"] and mixed[-2]["at"] == rows[-1]["at"]
+    assert bench.spread_over([], rows) == rows
