@@ -4,6 +4,9 @@ index or the score measured in a fraction of a second, and the pair evidence's c
     .venv/bin/python bench/stories_replay.py ../shared/eval/desk ../shared/corpora/spamassassin/easy-ham-1
     .venv/bin/python bench/stories_replay.py ../shared/eval/desk --pairs     # each feature's pair AUC, the frontier
     .venv/bin/python bench/stories_replay.py ... --cache /tmp/replay         # import each folder once, then reuse it
+    .venv/bin/python bench/stories_replay.py ../shared/eval/desk --history ../shared/corpora/spamassassin/easy-ham-1
+                                          # the desk set after another desk's history (suggestions: of the whole replay)
+    ... --history ... --spread            # ... or among it: its dates spread over the desk set's, one arrival order
 
 Each folder goes through the real pipeline once (bench/clusters.py: parse, clean, thread, sort, store),
 which settles which tips are clustered at all (not a list's, an auto-reply, a follow-up in a thread);
@@ -37,6 +40,8 @@ from inbox.config import StorySettings  # noqa: E402
 from inbox.sort import stories, stories_score  # noqa: E402
 from inbox.sort.stories_index import Story, StoryIndex  # noqa: E402
 from inbox.sort.stories_store import FORGET_EVERY, SAME_READER_CONTENT  # noqa: E402
+
+HISTORY_IDS = 1_000_000  # a history folder's tip ids are moved up by multiples of this
 
 
 def imported(folder: str, cache: Path | None = None) -> list[dict]:
@@ -79,7 +84,7 @@ def replay(rows: list[dict], index: StoryIndex | None = None, join: float | None
         if found is None:
             continue
         tip, at, sender = row["id"], row["at"], row["sender"]
-        index.observe(tip, found)
+        index.observe(tip, found, sender)
         vector = index.vector(found)
         candidates = index.candidates(found, at)
         scored = []
@@ -111,6 +116,24 @@ def replay(rows: list[dict], index: StoryIndex | None = None, join: float | None
         if added % FORGET_EVERY == 0:
             index.forget_before(newest - timedelta(days=2 * settings.window_days))
     return story_of, suggested
+
+
+def as_history(folders: list[list[dict]]) -> list[dict]:
+    """Folders' rows one after another, as a desk's history: their ids moved past any folder's own (the
+    n-th by n * HISTORY_IDS), so that no tip of the folder replayed after them is taken for one already seen."""
+    return [dict(r, id=r["id"] + HISTORY_IDS * n) for n, rows in enumerate(folders, 1) for r in rows]
+
+
+def spread_over(history: list[dict], rows: list[dict]) -> list[dict]:
+    """The history's tips with their dates spread over the span of the rows' own, in one arrival order with
+    them: a desk whose other mail comes in the same weeks as its tips (a history older than them comes first)."""
+    if not history or not rows:
+        return history + rows
+    lo, hi = min(r["at"] for r in rows), max(r["at"] for r in rows)
+    first, last = min(r["at"] for r in history), max(r["at"] for r in history)
+    span = (last - first) or timedelta(seconds=1)
+    moved = [dict(r, at=lo + (r["at"] - first) * ((hi - lo) / span)) for r in history]
+    return sorted(moved + rows, key=lambda r: r["at"])
 
 
 def agreeing(index: StoryIndex, found, vector: dict, story: Story, at) -> bool:
@@ -197,24 +220,32 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, help="keep each folder's import here and reuse it (outside the repo)")
     ap.add_argument("--join", type=float, help="the join threshold (default: the configuration's)")
     ap.add_argument("--pairs", action="store_true", help="a labelled folder's pair AUCs and in-sample frontier")
+    ap.add_argument("--history", action="append", default=[], metavar="FOLDER",
+                    help="replay this folder's clustered tips first, as a desk's history (repeatable): each "
+                         "folder is then scored after it, from the document frequencies and common meaning it left")
+    ap.add_argument("--spread", action="store_true",
+                    help="with --history: its tips' dates spread over each folder's span, replayed among its tips")
     args = ap.parse_args()
+    history = as_history([imported(folder, args.cache) for folder in args.history])
     for folder in args.folders:
         rows = imported(folder, args.cache)
         if args.pairs:
             pairs_report(folder, rows)
             continue
-        story_of, suggested = replay(rows, join=args.join)
+        story_of, suggested = replay(spread_over(history, rows) if args.spread else history + rows, join=args.join)
+        name = f"{folder} {'among' if args.spread else 'after'} {' and '.join(args.history)}" if history else folder
         if (Path(folder) / "labels.csv").exists():
             d = score_desk(folder, rows, story_of)
-            print(f"{folder}: pairwise P {d['precision']:.3f} R {d['recall']:.3f} (same-story pairs {d['pairs']}, "
+            print(f"{name}: pairwise P {d['precision']:.3f} R {d['recall']:.3f} (same-story pairs {d['pairs']}, "
                   f"joined {d['joined']}, wrong joins {d['wrong']}), B-cubed F1 {d['bcubed']:.3f}, "
                   f"distractors joined {d['distractors']}/{d['of']}, {suggested} suggestions")
         else:
             sizes: dict[int, int] = defaultdict(int)
-            for key in story_of.values():
-                sizes[key] += 1
+            for row in rows:
+                if row["id"] in story_of:
+                    sizes[story_of[row["id"]]] += 1
             held = sum(n for n in sizes.values() if n > 1)
-            print(f"{folder}: {len(rows)} clustered tips; {sum(1 for n in sizes.values() if n > 1)} clusters holding "
+            print(f"{name}: {len(rows)} clustered tips; {sum(1 for n in sizes.values() if n > 1)} clusters holding "
                   f"{held} tips; {suggested} suggestions")
     return 0
 

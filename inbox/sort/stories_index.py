@@ -4,7 +4,8 @@ that a new tip tells one of them (docs/stories.md).
 Each story keeps an online centroid (Miranda et al. 2018, "Multilingual clustering
 of streaming news"): the sum of its members' TF-IDF vectors, every term any member
 used with the kinds it had, and the sum of their meanings. Document frequencies
-are learned online from every tip the index has seen. A new tip is compared only
+are learned online from every tip the index has seen, a sender's n tips counting as n**SENDER_WORDS
+(a feed's 600 items are one voice, not 600 readers). A new tip is compared only
 with the stories sharing its rarest terms (an inverted index), within a window of
 days around the tip's own date, never with every story.
 """
@@ -34,6 +35,15 @@ PARTIAL_CONFLICT = 0.5
 NAME_BITS = 4.0  # a name in more than one tip in 16 (a list's footer, the desk's own city) is no rare name
 REGION_SHARE = 0.5  # a shared county counts as this share of a shared name of the same rarity
 MEMBERS_COMPARED = 8  # a story's members nearest in date that a tip is compared with one by one (agreeing())
+# A sender's n tips count as n**SENDER_WORDS tips in the document frequencies and as n**SENDER_MEANING in the
+# common meaning: one feed, newsletter or press office is not that many readers (docs/stories.md, session 12).
+SENDER_WORDS = 0.75
+SENDER_MEANING = 0.5
+
+
+def sender_weight(k: int, power: float) -> float:
+    """What a sender's k-th tip adds, so that its first n add up to n**power."""
+    return 1 if k <= 1 else k ** power - (k - 1) ** power  # 1, not 1.0: df then holds small ints, kept by Python
 
 
 @dataclass
@@ -104,9 +114,10 @@ class Evidence:
 class StoryIndex:
     def __init__(self, window_days: float):
         self.window = window_days
-        self.df: dict[int, int] = {}
-        self.docs = 0
+        self.df: dict[int, float] = {}
+        self.docs: float = 0
         self.seen: set[int] = set()  # tips counted in df
+        self.sent: dict[str, int] = {}  # sender -> their tips counted in df
         self.common = CommonMeaning()  # the desk's mean meaning and common directions, learned likewise
         self._tip_distinct: tuple[Features, int, np.ndarray] | None = None  # the last tip's, for its every candidate
         self.stories: dict[int, Story] = {}
@@ -123,7 +134,7 @@ class StoryIndex:
         """A new index with no stories that shares what this one learned from the desk: the
         document frequencies, the tips counted in them and the common meaning."""
         fresh = StoryIndex(self.window)
-        fresh.df, fresh.docs, fresh.seen, fresh.common = self.df, self.docs, self.seen, self.common
+        fresh.df, fresh.docs, fresh.seen, fresh.common, fresh.sent = self.df, self.docs, self.seen, self.common, self.sent
         return fresh
 
     def idf(self, term: int) -> float:
@@ -132,16 +143,20 @@ class StoryIndex:
     def name_idf(self, term: int) -> float:
         return math.log2((self.docs + PRIOR_NAME_TIPS) / (self.df.get(term, 0) + 1))
 
-    def observe(self, tip_id: int, found: Features) -> None:
-        """Count a stored tip's terms in the document frequencies (once per tip)."""
+    def observe(self, tip_id: int, found: Features, sender: str = "") -> None:
+        """Count a stored tip's terms in the document frequencies (once per tip), by its sender's weight."""
         if tip_id in self.seen:
             return
         self.seen.add(tip_id)
-        self.docs += 1
-        self.common.observe(found.meaning)
+        k = 1
+        if sender:
+            k = self.sent[sender] = self.sent.get(sender, 0) + 1
+        w = sender_weight(k, SENDER_WORDS)
+        self.docs += w
+        self.common.observe(found.meaning, sender_weight(k, SENDER_MEANING))
         df = self.df
         for term in found.hashes.tolist():
-            df[term] = df.get(term, 0) + 1
+            df[term] = df.get(term, 0) + w
 
     def vector(self, found: Features) -> dict[int, float]:
         """The tip's TF-IDF vector (sublinear counts), unit length; over its words and names, not the
@@ -276,7 +291,7 @@ class StoryIndex:
     def add(self, tip_id: int, found: Features, at: datetime, sender: str, key: int | None = None,
             vector: dict[int, float] | None = None) -> Story:
         """Put a tip in the story `key` (a new story of its own when None); returns the story."""
-        self.observe(tip_id, found)
+        self.observe(tip_id, found, sender)
         vector = vector if vector is not None else self.vector(found)
         old = self.story_of.get(tip_id)
         if old is not None:

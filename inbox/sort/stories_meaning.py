@@ -33,17 +33,21 @@ class CommonMeaning:
         self.n = 0
         self.version = 0  # counts the computations: a cached distinct() of an older one is stale
         self._pending: list[np.ndarray] = []
+        self._weights: list[float] = []
+        self._total = 0.0  # the weights of the tips counted
         self._sum = np.zeros(dims)
         self._moment = np.zeros((dims, dims))
         self._mean = np.zeros(dims)
         self._basis = np.zeros((0, dims))  # (DIRECTIONS, dims)
         self._at = 0  # self.n when they were computed
 
-    def observe(self, meaning: np.ndarray | None) -> None:
+    def observe(self, meaning: np.ndarray | None, weight: float = 1.0) -> None:
+        """Count a tip's meaning, as `weight` tips (a sender's later tips count for less: stories_index)."""
         if meaning is None or len(meaning) != len(self._sum):
             return
         self.n += 1
         self._pending.append(meaning)
+        self._weights.append(weight)
         if self.n >= (max(self._at + REFRESH, int(self._at * GROWTH)) if self.version else MIN_TIPS):
             self._compute()
 
@@ -52,11 +56,15 @@ class CommonMeaning:
 
     def _compute(self) -> None:
         batch = np.asarray(self._pending, dtype=np.float64)
+        weights = np.asarray(self._weights, dtype=np.float64)
         self._pending.clear()
-        self._sum += batch.sum(axis=0)
-        self._moment += np.einsum("ni,nj->ij", batch, batch)  # einsum, not BLAS: see top_directions
-        mean = self._sum / self.n
-        self._mean, self._basis = mean, top_directions(self._moment / self.n - np.outer(mean, mean), self._basis)
+        self._weights.clear()
+        self._total += float(weights.sum())
+        weighted = batch * weights[:, None]
+        self._sum += weighted.sum(axis=0)
+        self._moment += np.einsum("ni,nj->ij", weighted, batch)  # einsum, not BLAS: see top_directions
+        mean = self._sum / self._total
+        self._mean, self._basis = mean, top_directions(self._moment / self._total - np.outer(mean, mean), self._basis)
         self._at, self.version = self.n, self.version + 1
 
     def distinct(self, meaning: np.ndarray) -> np.ndarray:

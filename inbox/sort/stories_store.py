@@ -120,7 +120,7 @@ class StoryDesk:
         else:
             add_row(session, rows, TipSignature, tip_id=tip.id, terms=terms, meaning=meaning, at=at)
         index = self.index
-        index.observe(tip.id, found)
+        index.observe(tip.id, found, (tip.sender_address or "").lower())
         vector = index.vector(found)
         must, cannot = _constraints(session, tip.id) if resort else (set(), set())
         for other_id in must:  # an editor said these tell one story: so they stay
@@ -297,21 +297,17 @@ def _suggested_evidence(session: Session, tip_id: int, other_id: int) -> dict | 
     return None
 
 
-def _sample_df(session: Session, rows: int = 2000) -> tuple[dict[int, int], int, CommonMeaning]:
-    """Document frequencies and the common meaning from the newest stored tips (a board action cannot read them all)."""
-    import numpy as np
-
-    common = CommonMeaning()
-    blobs = list(session.execute(select(TipSignature.terms, TipSignature.meaning).where(TipSignature.terms.is_not(None))
-                                 .order_by(TipSignature.id.desc()).limit(rows)))
-    if not blobs:
-        return {}, 0, common
-    found = [Features.from_bytes(terms, meaning) for terms, meaning in blobs]
-    for f in found:
-        common.observe(f.meaning)
-    hashes = np.concatenate([f.hashes for f in found])
-    values, counts = np.unique(hashes, return_counts=True)
-    return dict(zip(values.tolist(), counts.tolist())), len(blobs), common
+def _sample_df(session: Session, rows: int = 2000) -> tuple[dict[int, float], float, CommonMeaning]:
+    """Document frequencies and the common meaning from the newest stored tips (a board action cannot read
+    them all), counted as the index counts them (each sender's later tips for less)."""
+    scratch = StoryIndex(0.0)
+    blobs = list(session.execute(
+        select(TipSignature.tip_id, TipSignature.terms, TipSignature.meaning, Tip.sender_address)
+        .join(Tip, Tip.id == TipSignature.tip_id).where(TipSignature.terms.is_not(None))
+        .order_by(TipSignature.id.desc()).limit(rows)))
+    for tip_id, terms, meaning, sender in reversed(blobs):
+        scratch.observe(tip_id, Features.from_bytes(terms, meaning), (sender or "").lower())
+    return scratch.df, scratch.docs, scratch.common
 
 
 def recalibrate_if_due(session: Session, settings: StorySettings, force: bool = False) -> StoryCalibration | None:

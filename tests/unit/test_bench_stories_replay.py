@@ -49,3 +49,26 @@ def test_replay_joins_two_accounts_and_keeps_another_story_apart(bench):
         row["sender"] = "newsletter@example.org"
     story_of, _suggested = bench.replay(rows)
     assert story_of[1] != story_of[2]
+
+
+def test_a_history_is_replayed_first_under_ids_of_its_own(bench):
+    desk = [{"id": i + 1, "file": f"{i + 1}.eml", "at": T0 + timedelta(days=30, hours=i), "subject": s, "own": body,
+             "sender": f"reader{i}@example.org"} for i, (s, body) in enumerate(ACCOUNTS)]
+    feed = [{"id": i + 1, "file": f"{i + 1}.eml", "at": T0 + timedelta(hours=i), "subject": f"Digest {i}",
+             "own": f"This week {i}: a phone review, a laptop benchmark and router firmware.",
+             "sender": "digest@example.org"} for i in range(40)]
+    history = bench.as_history([feed, feed[:2]])
+    assert [r["id"] for r in history[:2]] == [bench.HISTORY_IDS + 1, bench.HISTORY_IDS + 2]
+    assert history[-1]["id"] == 2 * bench.HISTORY_IDS + 2 and len(history) == 42
+    story_of, _suggested = bench.replay(history + desk)
+    assert {1, 2, 3} <= set(story_of)  # the desk's tips, not taken for the history's of the same number
+    assert story_of[1] == story_of[2] and story_of[3] != story_of[1]
+
+
+def test_a_spread_history_comes_among_the_folders_tips(bench):
+    rows = [{"id": i, "at": T0 + timedelta(days=i)} for i in (1, 2, 3)]
+    history = [{"id": 10 + i, "at": datetime(2002, 8, 1) + timedelta(days=30 * i)} for i in (0, 1, 2)]
+    mixed = bench.spread_over(history, rows)
+    assert [r["id"] for r in mixed] == [10, 1, 11, 2, 12, 3]
+    assert mixed[0]["at"] == rows[0]["at"] and mixed[-2]["at"] == rows[-1]["at"]
+    assert bench.spread_over([], rows) == rows
