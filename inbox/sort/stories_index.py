@@ -36,7 +36,7 @@ NAME_BITS = 4.0  # a name in more than one tip in 16 (a list's footer, the desk'
 REGION_SHARE = 0.5  # a shared county counts as this share of a shared name of the same rarity
 MEMBERS_COMPARED = 8  # a story's members nearest in date that a tip is compared with one by one (agreeing())
 # A sender's n tips count as n**SENDER_WORDS tips in the document frequencies and as n**SENDER_MEANING in the
-# common meaning: one feed, newsletter or press office is not that many readers (docs/stories.md, session 12).
+# common meaning: one feed, newsletter or press office is not that many readers (docs/stories.md, session 11).
 SENDER_WORDS = 0.75
 SENDER_MEANING = 0.5
 
