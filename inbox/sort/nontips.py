@@ -156,12 +156,14 @@ def classify(inp: SortInput) -> NonTip:
     text = inp.full_text
     fields = {"head": text[:HEAD], "tail": text[-TAIL:], "subject": inp.subject, "from": inp.sender,
               "any": text[:HEAD] + "\n" + text[-TAIL:] if len(text) > HEAD + TAIL else text}
-    lowered: dict[str, str] = {}
+    # Lower-cased once a string: in a short text head, tail and any are the text itself, and one
+    # lower-cased string lets the rules' literals be found in it once (inbox.sort.literals).
+    lowered: dict[int, str] = {}
     for kind, name, weight, where, scan in _SCANS:
         value = fields[where]
-        low = lowered.get(where)
+        low = lowered.get(id(value))
         if low is None:
-            low = lowered[where] = value.lower()
+            low = lowered[id(value)] = value.lower()
         if scan.search(value, low):
             weights[kind] = weights.get(kind, 0.0) + weight
             reasons.append(f"{kind}: {name}")

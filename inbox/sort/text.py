@@ -61,8 +61,10 @@ class SortInput:
 
     @cached_property
     def everything(self) -> str:
-        """What the personal-data flags read: the subject and the whole body."""
-        return f"{self.subject}\n{self.full_text}"
+        """What the personal-data flags read: the subject and the whole body. When the whole
+        body is the reader's words (no quote, no signature, a short body: half of all mail),
+        the very string words is: the literals the topic rules found in it are found once."""
+        return self.words if self.full_text == self.own_words else f"{self.subject}\n{self.full_text}"
 
     @cached_property
     def words_lower(self) -> str:
@@ -70,7 +72,7 @@ class SortInput:
 
     @cached_property
     def everything_lower(self) -> str:
-        return self.everything.lower()
+        return self.words_lower if self.everything is self.words else self.everything.lower()
 
     @cached_property
     def word_set(self) -> frozenset[str]:
