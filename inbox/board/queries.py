@@ -199,7 +199,7 @@ def search_roots(session: Session, words: str, dialect: str, newest: int | None 
     readers.load(h.sender_address for h in hits if h.protected)
     plain = " ".join(redact.query_words(words))
     # Words that name a hidden reader may hit another's mail that quotes them: judged on it redacted.
-    naming = bool(hits) and not set(plain.split()).isdisjoint(mentions.identity_words(readers))
+    naming = bool(hits) and mentions.may_name(plain.split(), mentions.identity_words(readers))
     roots, doubtful, named = set(), {}, {}
     for h in hits:
         if h.protected and readers.masked(h.sender_address):

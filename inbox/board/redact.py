@@ -111,8 +111,25 @@ def redact_mentions(text: str, mentioned: tuple[Who, ...]) -> str:
                                           key=lambda t: (-len(t), t.lower()))))
     if pattern is None:
         return text
-    text = ATTRIBUTION_LINES.sub(lambda m: ATTRIBUTION if pattern.search(m.group(0)) else m.group(0), text)
-    return pattern.sub(NAME, text)
+    text = ATTRIBUTION_LINES.sub(lambda m: ATTRIBUTION if pattern.search(_fold_in_place(m.group(0))) else m.group(0),
+                                 text)
+    folded = _fold_in_place(text)
+    if folded is text:
+        return pattern.sub(NAME, text)
+    # Matched without accents ("Ruíz" is her "Ruiz" too), replaced in the text as written.
+    out, last = [], 0
+    for m in pattern.finditer(folded):
+        out += [text[last:m.start()], NAME]
+        last = m.end()
+    return "".join(out) + text[last:]
+
+
+def _fold_in_place(text: str) -> str:
+    """text with each accented letter as its plain letter, one for one (so positions stay); text itself when ASCII."""
+    if text.isascii():
+        return text
+    table = {ord(c): p for c in set(text) if ord(c) > 127 and len(p := _plain(c)) == 1}
+    return text.translate(table)
 
 
 def _withhold_numbers(text: str) -> str:

@@ -197,8 +197,10 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
     who = redact.Who(tip.sender_name, tip.sender_address)
     events = list(session.scalars(select(TipEvent).where(TipEvent.tip_id == tip.id).order_by(TipEvent.id)))
     stored_notes = list(session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.id)))
+    # The mail HTML is read too when it would be shown: its text part need not say what it says.
+    html = tip.html_body if not me.masked and 0 <= html_chars <= max_html and tip.html_body else ""
     named = mentions.hidden(session, readers, tip.sender_address, tip.subject, tip.text_body,
-                            *(n.body for n in stored_notes))
+                            *(n.body for n in stored_notes), *mentions.html_texts(html))
     notes = [NoteView(redact.redact_mentions(redact.redact(n.body, who) if me.masked else n.body, named),
                       n.user.label, n.created_at) for n in stored_notes]
     merged = session.scalar(select(Merge).where(Merge.tip_id == tip.id, Merge.split_at.is_(None))

@@ -24,7 +24,7 @@ from inbox.config import NotifySettings, Settings
 from inbox.db import take_write_lock, write_afresh
 from inbox.models import NotifyChannel, NotifyDelivery, NotifyEvent, User, utcnow
 from inbox.notify import payloads
-from inbox.notify.address import OPENER, refusal
+from inbox.notify.address import checked, opener
 
 log = logging.getLogger(__name__)
 SUBSCRIPTION_ORDER = ("tip.urgent", "tip.assigned", "tip.created", "tip.updated", "story.changed")
@@ -110,7 +110,7 @@ def _channel_body(session: Session, settings: Settings, channel: NotifyChannel, 
 def post(channel: NotifyChannel, body: bytes, cfg: NotifySettings, delivery_id: int, event: NotifyEvent) -> None:
     """POST the JSON; a 2xx answer is success, anything else (a redirect too, never followed, and
     an address inside the network unless the desk allows it) a DeliveryFailed saying why."""
-    refused = refusal(channel.url, cfg.private_addresses, unresolved_ok=False)
+    refused, addresses = checked(channel.url, cfg.private_addresses, unresolved_ok=False)
     if refused:
         raise DeliveryFailed(f"not sent: {refused}"[:200])
     headers = {"Content-Type": "application/json", "User-Agent": "tip-inbox-notify"}
@@ -120,7 +120,8 @@ def post(channel: NotifyChannel, body: bytes, cfg: NotifySettings, delivery_id: 
                         "X-Inbox-Signature": sign(channel.secret, stamp, body)})
     request = urllib.request.Request(channel.url, data=body, headers=headers, method="POST")
     try:
-        with OPENER.open(request, timeout=cfg.timeout_seconds) as answer:  # an admin's http(s) URL, checked above
+        # an admin's http(s) URL, checked above: posted to the addresses the check found
+        with opener(channel.url, addresses).open(request, timeout=cfg.timeout_seconds) as answer:
             answer.read(1024)
     except urllib.error.HTTPError as exc:
         raise DeliveryFailed(f"HTTP {exc.code} {exc.reason}"[:200]) from None

@@ -66,12 +66,9 @@ def _named(session: Session, settings: Settings, tip: Tip, viewer: User | None, 
     from inbox.board import mentions
     from inbox.board.access import Readers
 
-    if viewer is not None:
-        return mentions.hidden(session, Readers(session, viewer, settings.board.secret_key), tip.sender_address, *texts)
-    found = mentions.addresses_in(*texts) - {tip.sender_address}
-    protected = session.scalars(select(Reader.address).where(Reader.address.in_(found), Reader.protected.is_(True))) \
-        if found else []
-    return mentions.named_as(session, sorted(protected))
+    # A channel is shown what a user without a grant is (named by address or by full name); id 0 is no user's.
+    viewer = viewer if viewer is not None else User(id=0, role="channel", beats="", email="")
+    return mentions.hidden(session, Readers(session, viewer, settings.board.secret_key), tip.sender_address, *texts)
 
 
 def _words(session: Session, settings: Settings, tip: Tip, viewer: User | None) -> dict:
