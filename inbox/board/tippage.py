@@ -198,7 +198,8 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
     events = list(session.scalars(select(TipEvent).where(TipEvent.tip_id == tip.id).order_by(TipEvent.id)))
     stored_notes = list(session.scalars(select(Note).where(Note.tip_id == tip.id).order_by(Note.id)))
     # The mail HTML is read too when it would be shown: its text part need not say what it says.
-    html = tip.html_body if not me.masked and 0 <= html_chars <= max_html and tip.html_body else ""
+    html = tip.html_body if (not is_editor(user) and not me.masked and 0 <= html_chars <= max_html
+                             and tip.html_body) else ""  # an editor sees every reader: nothing to look for
     named = mentions.hidden(session, readers, tip.sender_address, tip.subject, tip.text_body,
                             *(n.body for n in stored_notes), *mentions.html_texts(html))
     notes = [NoteView(redact.redact_mentions(redact.redact(n.body, who) if me.masked else n.body, named),
