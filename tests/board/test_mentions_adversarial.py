@@ -17,7 +17,7 @@ from inbox.board.access import Readers
 from inbox.board.queries import Filters
 from inbox.models import Note, Reader, ReaderGrant, User, utcnow
 from inbox.models.readers import protect_if_at_risk
-from tests.api.conftest import api_for  # noqa: F401 - the API clients, on the board's fixtures  # noqa: F401 - the API clients
+from tests.api.conftest import api_for  # noqa: F401 - the API clients, on the board's fixtures
 from tests.board.factories import make_tip
 
 NAME, ADDRESS = "Ana Ruiz", "ana.ruiz@elmcourt.example"
