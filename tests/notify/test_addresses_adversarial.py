@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from inbox.models import NotifyDelivery, Reader
 from inbox.notify.address import refusal
-from tests.board.factories import make_tip
 from tests.notify.test_channels import add_channel, store_urgent_tip, texts
 
 DISGUISED = (
@@ -93,17 +92,6 @@ def test_a_name_that_rebinds_inside_after_the_check_gets_no_post(client_for, db,
     with db() as s:
         delivery = s.scalars(select(NotifyDelivery).where(NotifyDelivery.channel_id.is_not(None))).one()
         assert delivery.state == "queued"
-
-
-def test_a_channel_never_gets_a_protected_reader_named_by_her_full_name(client_for, db, settings, endpoint):
-    add_channel(client_for("admin"), "slack", endpoint.url, content=True)
-    with db() as s, s.begin():
-        s.add(Reader(address="ana.ruiz@elmcourt.example", protected=True, why="asked"))
-        make_tip(s, subject="Boiler", body="No heat.", sender="ana.ruiz@elmcourt.example", sender_name="Ana Ruiz",
-                 age_hours=30)
-    store_urgent_tip(db, settings, subject="What Ana Ruiz saw", body="Ana Ruiz from 3B says the boiler failed.")
-    (body,) = texts(endpoint.received)
-    assert "Ruiz" not in body and "from 3B says" in body
 
 
 def test_a_channel_never_gets_her_tagged_address(client_for, db, settings, endpoint):

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from inbox.jobs import Queue
@@ -72,16 +73,21 @@ def test_a_protected_reader_never_reaches_a_channel_even_with_content_on(client_
         assert "Reader " in body  # the pseudonym
 
 
-def test_a_protected_reader_named_in_another_readers_tip_never_reaches_a_channel(client_for, db, settings, endpoint):
+@pytest.mark.parametrize("subject, body", [
+    ("Re: Boiler, as ana.ruiz@elmcourt.example said", "Same here.\nOn Mon, Ana Ruiz <ana.ruiz@elmcourt.example> wrote:\n> No heat."),
+    ("What Ana Ruiz saw", "Ana Ruiz from 3B says the boiler failed."),  # by her full name alone
+])
+def test_a_protected_reader_named_in_another_readers_tip_never_reaches_a_channel(client_for, db, settings, endpoint,
+                                                                                 subject, body):
     add_channel(client_for("admin"), "slack", endpoint.url, content=True)
     with db() as s, s.begin():
         s.add(Reader(address="ana.ruiz@elmcourt.example", protected=True, why="asked"))
         make_tip(s, subject="Boiler", body="No heat.", sender="ana.ruiz@elmcourt.example", sender_name="Ana Ruiz",
                  age_hours=30)
-    store_urgent_tip(db, settings, subject="Re: Boiler, as ana.ruiz@elmcourt.example said",
-                     body="Same here.\nOn Mon, Ana Ruiz <ana.ruiz@elmcourt.example> wrote:\n> No heat.")
-    (body,) = texts(endpoint.received)
-    assert "ana.ruiz" not in body and "Ruiz" not in body and "Boiler" in body and "reader@example.org" in body
+    store_urgent_tip(db, settings, subject=subject, body=body)
+    (sent,) = texts(endpoint.received)
+    assert "ana.ruiz" not in sent and "Ruiz" not in sent and "reader@example.org" in sent
+    assert ("Same here" if "Same" in body else "from 3B says") in sent
 
 
 def test_a_webhook_is_signed_over_timestamp_and_body(client_for, db, settings, endpoint):
