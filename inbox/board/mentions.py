@@ -5,9 +5,10 @@ tip too (redact.redact_mentions), and its mail HTML, which would show it, is not
 
 A mention is found by its address (the one thing every quoting client writes), looked up with
 the page's own Readers, or by a hidden reader's full name as they sign their mail ("Ana Ruiz told
-me": two words or more, matched whole, whatever the case and spacing; one query a page for the
-names, one pass over each text with an Aho-Corasick automaton of them). Editors see every
-reader: nothing is looked up for them.
+me", "Ruiz, Ana", "Ana M. Ruiz": two words or more, matched whole, whatever the case, spacing and
+accents; the names kept by the process for each viewer until a protection or a grant changes,
+one pass over each text with an Aho-Corasick automaton of them). Editors see every reader:
+nothing is looked up for them. What it costs on hostile input: bench/mentions.py.
 """
 from __future__ import annotations
 
