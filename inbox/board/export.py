@@ -60,17 +60,16 @@ def chunk_statement(shape: st.Shape):
     return query.order_by(Tip.id.desc()).limit(bindparam("chunk"))
 
 
-def _row(r, readers: Readers, users: dict[int, str], vault=None) -> list[str]:
+def _row(r, opened: str, readers: Readers, users: dict[int, str]) -> list[str]:
+    """One row; opened: its subject, opened with the desk key if it was sealed."""
     who = readers.of(r.sender_address)
-    subject = head_of(vault, r.sealed_head, r.subject, "")[0] or "(no subject)"
+    subject = opened or "(no subject)"
     if who.masked:
         sender = who.pseudonym
         subject = redact.redact_line(subject, redact.Who(r.sender_name, r.sender_address))
     else:
         sender = f"{r.sender_name} <{r.sender_address}>" if r.sender_name else r.sender_address
-    named = mentions.of_card(readers, r.sender_address, subject, "")
-    if named:  # a protected reader the viewer may not see, named in another's subject
-        subject = redact.redact_mentions(subject, named)
+    subject = mentions.withheld(readers, r.sender_address, subject)  # a hidden reader another's subject names
     return [cell(v) for v in (
         r.id, r.received_at.strftime("%Y-%m-%d %H:%M:%S"), r.status, r.topic or "", "yes" if r.urgent else "",
         r.deadline.strftime("%Y-%m-%d") if r.deadline else "", r.sensitive,
@@ -100,10 +99,10 @@ def rows(session: Session, viewer: User, f: Filters, secret: str, vault=None) ->
     while True:
         found = session.execute(statement, {**params, "upto": upto, "chunk": CHUNK}).all()
         # One Readers per chunk: its memory of who is protected stays one chunk's worth.
-        subjects = [head_of(vault, r.sealed_head, r.subject, "")[0] for r in found] if not is_editor(viewer) else []
+        subjects = [head_of(vault, r.sealed_head, r.subject, "")[0] for r in found]
         readers = Readers(session, viewer, secret).load(
-            [*(r.sender_address for r in found), *mentions.addresses_in(*subjects)])
-        yield header + [_row(r, readers, users, vault) for r in found]
+            [*(r.sender_address for r in found), *([] if is_editor(viewer) else mentions.addresses_in(*subjects))])
+        yield header + [_row(r, subject, readers, users) for r, subject in zip(found, subjects)]
         if len(found) < CHUNK:
             return
         header, upto = [], found[-1].id - 1

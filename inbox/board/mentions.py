@@ -40,16 +40,22 @@ def addresses_in(*texts: str | None) -> set[str]:
     return found | {_TAG.sub("@", a, count=1) for a in found if "+" in a}
 
 
-def hidden(session: Session, readers: Readers, own: str, *texts: str | None) -> tuple[redact.Who, ...]:
-    """The readers these texts name whom this viewer may not see (not the texts' own sender,
-    whose masking the page already decides), with the name each last wrote under."""
+def _named(readers: Readers, own: str, texts) -> dict[str, str]:
+    """address -> the full name the texts wrote ("" when only the address), for the readers these
+    texts name whom this viewer may not see (not the texts' own sender, whose masking the page
+    already decides)."""
     if is_editor(readers.user):
-        return ()
+        return {}
     found = addresses_in(*texts) - {own}
     if found:
         readers.load(found)
-    masked = {a for a in found if readers.masked(a)} | set(_by_name(readers, texts)) - {own}
-    return named_as(session, sorted(masked))
+    by_name = _by_name(readers, texts)
+    return {a: by_name.get(a, "") for a in ({a for a in found if readers.masked(a)} | set(by_name)) - {own}}
+
+
+def hidden(session: Session, readers: Readers, own: str, *texts: str | None) -> tuple[redact.Who, ...]:
+    """The readers these texts name whom this viewer may not see, with the name each last wrote under."""
+    return named_as(session, sorted(_named(readers, own, texts)))
 
 
 def named_as(session: Session, addresses: list[str]) -> tuple[redact.Who, ...]:
@@ -62,17 +68,16 @@ def named_as(session: Session, addresses: list[str]) -> tuple[redact.Who, ...]:
 
 
 def of_card(readers: Readers, own: str, subject: str, preview: str) -> tuple[redact.Who, ...]:
-    """The same for a card: its subject and preview only, by address (a card's few words need
-    no name). The page loads the addresses its cards hold with their senders (in_rows), so this
-    asks the database nothing unless the card's words were sealed until now."""
-    if is_editor(readers.user):
-        return ()
-    found = addresses_in(subject, preview) - {own}
-    if found:
-        readers.load(found)
-    named = _by_name(readers, (subject, preview))
-    masked = ({a for a in found if readers.masked(a)} | set(named)) - {own}
-    return tuple(redact.Who(named.get(a, ""), a) for a in sorted(masked))
+    """The same for a card: its subject and preview only, each reader with the name the words
+    wrote, not the one read from the database. The page loads the addresses its cards hold with
+    their senders (in_rows), so this asks the database nothing unless the card's words were
+    sealed until now."""
+    return tuple(redact.Who(name, a) for a, name in sorted(_named(readers, own, (subject, preview)).items()))
+
+
+def withheld(readers: Readers, own: str, line: str) -> str:
+    """A line of another tip (its subject in a list or an export) with the hidden readers it names withheld."""
+    return redact.redact_mentions(line, of_card(readers, own, line, ""))
 
 
 _GRANTED = exists().where(ReaderGrant.reader_id == Reader.id, ReaderGrant.user_id == bindparam("viewer"),
@@ -119,16 +124,9 @@ def _hidden_rows(readers: Readers) -> tuple[tuple[str, str], ...]:
     return rows
 
 
-def _fold(text: str) -> str:
-    """text without accents ("María" -> "Maria"), one table for the letters it holds (a 10 MB body: one pass in C)."""
-    if text.isascii():
-        return text
-    return text.translate({ord(c): redact._plain(c) for c in set(text) if ord(c) > 127})
-
-
 def _words(text: str) -> list[str]:
     # A name's words as they are compared: no accents, no initials ("Ana M. Ruiz" is "ana ruiz").
-    return [w for w in _NAME_WORDS.findall(_fold(text).lower()) if len(w) >= 2]
+    return [w for w in _NAME_WORDS.findall(redact.fold(text).lower()) if len(w) >= 2]
 
 
 @lru_cache(maxsize=16)
@@ -203,8 +201,8 @@ def may_name(query: list[str], identity: frozenset[str]) -> bool:
     without accents ("Rúiz" finds "Ruiz" on SQLite) and stemmed ("Ruizes", "Anas" find "Ruiz", "Ana"):
     a query word that begins with a name word's first four letters (all of a shorter one). At worst a
     search looks at more texts than it needs."""
-    keys = {_fold(w)[:4] for w in identity}
-    return any(_fold(q)[:n] in keys for q in query for n in range(2, 5))
+    keys = {redact.fold(w)[:4] for w in identity}
+    return any(redact.fold(q)[:n] in keys for q in query for n in range(2, 5))
 
 
 def surviving_hits(session: Session, readers: Readers, words: str, hits: dict) -> set[int]:

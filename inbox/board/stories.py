@@ -131,7 +131,7 @@ def story_page(session: Session, user: User, cluster_id: int, users: dict[int, s
         subject = head_of(vault, t.sealed_head, t.subject, "")[0] or "(no subject)"
         if who.masked:
             subject = redact.redact_line(subject, redact.Who(t.sender_name, t.sender_address))
-        subject = redact.redact_mentions(subject, mentions.of_card(readers, t.sender_address, subject, ""))
+        subject = mentions.withheld(readers, t.sender_address, subject)
         allowed = {a: may(user, a, t) for a in ("status", "assign", "spam")}
         allowed["claim"] = t.assignee_id is None
         shown.append(StoryTip(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from inbox.board import audit, mentions
 from inbox.board.access import Readers, may, visible_clause
 from inbox.board.actions import Conflict, Forbidden, NotFound, load_tip
-from inbox.board.redact import Who, redact_line, redact_mentions
+from inbox.board.redact import Who, redact_line
 from inbox.config import StorySettings
 from inbox.models import ClusterSuggestion, Tip, TipEvent, User
 from inbox.models.sorting import KEYS_SIGNAL, SortDecision
@@ -68,15 +68,11 @@ def open_for_tip(session: Session, user: User, tip: Tip, readers: Readers, vault
         who = readers.of(other.sender_address)
         by_keys = signals.get(r.tip_id, {}).get(r.other_tip_id) == KEYS_SIGNAL
         shown.append(Suggestion(
-            id=r.id, other_id=other.id, subject=_without_mentions(shown_subject(other, who, vault), other, readers),
+            id=r.id, other_id=other.id, subject=mentions.withheld(readers, other.sender_address, shown_subject(other, who, vault)),
             sender=who.pseudonym if who.masked else (other.sender_name or other.sender_address or ""),
             percent=round(max(0.0, min(1.0, r.similarity or 0.0)) * 100), signal="keys" if by_keys else "wording",
         ))
     return shown
-
-
-def _without_mentions(subject: str, tip: Tip, readers: Readers) -> str:
-    return redact_mentions(subject, mentions.of_card(readers, tip.sender_address, subject, ""))
 
 
 def shown_subject(tip: Tip, who, vault=None) -> str:

@@ -271,8 +271,7 @@ def shown_subject(tip: Tip, who: Identity) -> str:
 
 def link(tip: Tip, who: Identity, readers: Readers) -> Link:
     """Another tip for a list, as this viewer may see it (a protected reader its subject names withheld)."""
-    subject = shown_subject(tip, who)
-    subject = redact.redact_mentions(subject, mentions.of_card(readers, tip.sender_address, subject, ""))
+    subject = mentions.withheld(readers, tip.sender_address, shown_subject(tip, who))
     return Link(tip.id, subject, tip.received_at, who.pseudonym if who.masked else (tip.sender_name or tip.sender_address))
 
 

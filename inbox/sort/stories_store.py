@@ -119,8 +119,8 @@ class StoryDesk:
                 session.add(TipSignature(tip_id=tip.id, terms=terms, meaning=meaning, at=at))
         else:
             add_row(session, rows, TipSignature, tip_id=tip.id, terms=terms, meaning=meaning, at=at)
-        index = self.index
-        index.observe(tip.id, found, (tip.sender_address or "").lower())
+        index, sender = self.index, (tip.sender_address or "").lower()
+        index.observe(tip.id, found, sender)
         vector = index.vector(found)
         must, cannot = _constraints(session, tip.id) if resort else (set(), set())
         for other_id in must:  # an editor said these tell one story: so they stay
@@ -132,7 +132,6 @@ class StoryDesk:
                 return {"action": "joined", "tip_id": other.id, "cluster_id": tip.cluster_id, "why": "an editor said so"}
         exclude = {index.story_of[t] for t in cannot if t in index.story_of}
         scored: list[tuple[float, Story, Evidence]] = []
-        sender = (tip.sender_address or "").lower()
         candidates = index.candidates(found, at, exclude)
         for story in candidates:
             if story.tips == [tip.id]:
