@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -200,8 +200,11 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
     # The mail HTML is read too when it would be shown: its text part need not say what it says.
     html = tip.html_body if (not is_editor(user) and not me.masked and 0 <= html_chars <= max_html
                              and tip.html_body) else ""  # an editor sees every reader: nothing to look for
+    sent = replies.sent_for(session, user, tip, thread_ids, me.masked)
     named = mentions.hidden(session, readers, tip.sender_address, tip.subject, tip.text_body,
-                            *(n.body for n in stored_notes), *mentions.html_texts(html))
+                            *(n.body for n in stored_notes), *(m.body for m in sent), *mentions.html_texts(html))
+    if named:  # the desk's own mail under the tip may name her too (an editor's reply that does)
+        sent = [replace(m, body=redact.redact_mentions(m.body, named)) for m in sent]
     notes = [NoteView(redact.redact_mentions(redact.redact(n.body, who) if me.masked else n.body, named),
                       n.user.label, n.created_at) for n in stored_notes]
     merged = session.scalar(select(Merge).where(Merge.tip_id == tip.id, Merge.split_at.is_(None))
@@ -242,7 +245,7 @@ def tip_page(session: Session, user: User, tip_id: int, signer: ImageLinks, orig
         panel=reader_panel(session, user, tip, me, user_labels(session) if users is None else users)
         if is_editor(user) or me.granted else None,
         holds=holds_on(session, tip), purge_at=purge_date(session, retention_rules, tip),
-        sent=replies.sent_for(session, user, tip, thread_ids, me.masked),
+        sent=sent,
         may_reply=bool(tip.sender_address) and not me.masked,
         templates=replies.templates(session) if tip.sender_address and not me.masked else [],
         stories=stories_for(session, tip),

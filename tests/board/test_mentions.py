@@ -134,3 +134,17 @@ def test_a_grant_and_its_end_show_and_hide_her_again_on_the_next_page(client_for
                  topic="courts")
         s.add(Reader(address="zed@neighbours.example", protected=True, why="asked"))
     assert "Zed Quill" not in reporter.get(page).get_data(as_text=True)
+
+
+def test_the_desks_own_reply_under_another_tip_that_names_her_is_withheld_too(client_for, db, users, tips):
+    """An editor, who sees every reader, answers the neighbour and names her: the reporter who may
+    not see her reads that reply under the neighbour's tip with her withheld; the editor reads it whole."""
+    from inbox.models import Outgoing
+
+    with db() as s, s.begin():
+        s.add(Outgoing(kind="reply", to_address="dee@neighbours.example", subject="Re: Elm Court heat",
+                       body=f"Thanks. {NAME} ({ADDRESS}) wrote to us about the boiler too; we are looking into it.",
+                       tip_id=tips["mate"], user_id=users["editor"][0]))
+    page = client_for("reporter").get(f"/tips/{tips['mate']}").get_data(as_text=True)
+    assert "wrote to us about the boiler too" in page and _leaks(page) == []
+    assert ADDRESS in client_for("editor").get(f"/tips/{tips['mate']}").get_data(as_text=True)
