@@ -213,13 +213,15 @@ class StoryIndex:
             story._places = [t for t, k in kinds.items() if k & WHERE and story.share(t) >= 1.0]
         their_places = [t for t in story._places if idf(t) >= PLACE_BITS]
         # Each names a place or institution the other never mentions: the same kind of event elsewhere
-        # (1), or, when they share one too ("SEPTA", the county), maybe another spot of the same place (0.5).
+        # (1), or, when they share one too ("SEPTA", the county) or a numbered road or line the story's
+        # members all name ("Route 22"), maybe another spot of the same place (0.5).
         # A place shared only as a word one side wrote in passing ("PennDOT says") is not one they both name.
         mine_unmatched = [t for t in my_places if t not in kinds]
         theirs_unmatched = [t for t in their_places if t not in mine]
         conflict = 0.0
         if mine_unmatched and theirs_unmatched:
-            together = any(kinds.get(t, 0) & WHERE for t in my_places)
+            together = any(kinds.get(t, 0) & WHERE for t in my_places) or any(
+                k & ID and kinds.get(t, 0) & ID and story.share(t) >= 1.0 for t, k in mine.items() if idf(t) >= PLACE_BITS)
             conflict = PARTIAL_CONFLICT if together else 1.0
         if conflict < 1.0 and self._numbers_differ(mine, story):
             conflict = max(conflict, PARTIAL_CONFLICT) if shared else 1.0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from inbox.sort import stories_meaning, stories_score
-from inbox.sort.salient import WHERE
+from inbox.sort.salient import ID, WHERE
 from inbox.sort.stories import CONTENT, Features
 from inbox.sort.stories_index import StoryIndex
 from inbox.sort.stories_meaning import CommonMeaning, top_directions
@@ -116,6 +116,24 @@ def test_a_place_shared_only_as_a_word_in_passing_does_not_soften_the_conflict()
     assert index.evidence(in_passing, index.vector(in_passing), story, T0).conflict == 1.0
     assert index.evidence(named, index.vector(named), story, T0).conflict == 0.5
 
+
+
+ROAD, OTHER_ROAD = 15, 16  # "route 22" and "route 51": a word and its number (an ID)
+
+
+def test_a_numbered_road_both_name_softens_the_conflict_of_their_other_places():
+    """A bridge's lane closure told by a driver at one end and a shop owner in the next town: both
+    name Route 22, each a spot of its own. A road only one of them names is no such link."""
+    index = StoryIndex(14)
+    for n in range(40):
+        index.observe(100 + n, features({1000 + n: CONTENT, 2000 + n: CONTENT, 3000 + n: CONTENT}))
+    story = index.add(1, features({UPRIVER: WHERE, ROAD: ID, 5: CONTENT}), T0, "a@example.org")
+    same_road = features({DOWNRIVER: WHERE, ROAD: ID, 5: CONTENT, 6: CONTENT})
+    other_road = features({DOWNRIVER: WHERE, OTHER_ROAD: ID, 5: CONTENT, 6: CONTENT})
+    for n, tip in ((2, same_road), (3, other_road)):
+        index.observe(n, tip)
+    assert index.evidence(same_road, index.vector(same_road), story, T0).conflict == 0.5
+    assert index.evidence(other_road, index.vector(other_road), story, T0).conflict == 1.0
 
 def test_re_clustering_keeps_what_the_desk_learned_of_its_common_meaning():
     from inbox.config import StorySettings
