@@ -121,10 +121,25 @@ def find(text: str, sent: datetime, tokens: frozenset[str] | None = None) -> lis
             lead = text[max(0, m.start() - 24):m.start()].rstrip()
             if _RECURRING.search(lead) or (kind in ("in-days", "days-left") and _RATE_LEAD.search(lead)):
                 continue
+            if _reachable_then(text, m):
+                continue
             if kind in _DATE_KINDS and _is_timestamp(text, m):
                 continue
             found += _resolve(kind, m, base, text, _PAST_LEAD.search(lead) is not None)
     return found
+
+
+# When the writer can be reached ("glad to answer questions tomorrow", "call me Friday", "puedo hablar
+# mañana") is the desk's appointment with its source, not the story's deadline.
+_CONTACT_LEAD = re.compile(
+    r"\b(?:(?:glad|happy|available|free|able|willing) to (?:talk|speak|chat|answer|meet|help|explain)|"
+    r"(?:call|reach|text|phone|contact|email|e-mail|ring) (?:me|us)|(?:can|could) (?:talk|speak|meet|chat)|"
+    r"ll[aá]m[ea]me|puedo (?:hablar|explicar|reunirme)|estoy disponible)\b[^.!?,;\n]{0,40}$")
+
+
+def _reachable_then(text: str, m: re.Match) -> bool:
+    lead = text[max(0, m.start() - 80):m.start()]
+    return _CONTACT_LEAD.search(lead) is not None
 
 
 _DATE_KINDS = ("month-day", "day-month", "numeric", "iso", "weekday")

@@ -142,3 +142,20 @@ def test_an_event_to_attend_named_by_its_day_is_ahead():
 def test_where_someone_is_tonight_is_no_deadline():
     assert due("My landlord changed the locks. I'm at my mom's tonight.") is None
     assert due("They clear the camp tonight.") == date(2023, 11, 28)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm glad to answer questions tomorrow.",
+    "Happy to talk more on Thursday if you want.",
+    "You can reach me Friday after 3.",
+    "Call me tomorrow, I'm off work.",
+    "I'm available Monday morning.",
+    "Puedo hablar con usted mañana.",
+])
+def test_when_the_writer_can_be_reached_is_no_deadline(text):
+    assert due(text) is None
+
+
+def test_a_deadline_beside_an_offer_to_talk_still_counts():
+    assert due("Call me tomorrow. The council votes on Thursday.") == date(2023, 11, 30)
+    assert due("Happy to talk, but the camp is cleared tomorrow.") == date(2023, 11, 29)
