@@ -114,6 +114,10 @@ SENSITIVE_RULES: tuple[tuple[str, str, re.Pattern], ...] = (
         r"menor de edad)(?! (?:issue|problem|detail|change|repair|injur\w*|offen[cs]e|league|point|thing|concern|"
         r"role|incident|delay|fix|errors?|mistakes?|glitch|adjustments?|amount))", _I)),
     ("minor", "foster-child", re.compile(r"\bfoster (?:child|kid|son|daughter)\b", _I)),
+    # A child's age said of someone the tip has just named ("One of my players, Dante Reyes, was hit
+    # ... He's 15."): the age closes its clause, so "he's 15 minutes late" is no age (the name: NEEDS_BEFORE).
+    ("minor", "named-then-age", re.compile(
+        r"\b(?:[Hh]e|[Ss]he)(?:'s|\u2019s| is) (?:only |just )?(?:1[0-7]|[1-9])(?: years? old)?(?=[.,;!?)]|\s+and\b|\s*$)")),
     # The reader asks not to be named, or fears what being known would cost them.
     ("anonymity", "do-not-name-me", re.compile(
         r"\b(?:don'?t|do not|please not|never|without|not|won'?t|can'?t|cannot|shouldn'?t|rather you didn'?t) "
@@ -281,10 +285,14 @@ THROWAWAY_NAME = re.compile(
 # condition is sensitive when it is someone's ("my mother's COPD"), not a clinic's ad; a
 # firing is when it would be the reader's ("I'd be fired"). Looked for after the match, so
 # the pattern's literal pre-check still passes over most tips.
-NEEDS_BEFORE: dict[str, tuple[str, int]] = {
+NEEDS_BEFORE: dict[str, tuple] = {
     "condition-of-someone": (_PERSON, 60),
     "condition-of-someone-2": (_PERSON, 60),
     "injury-of-someone": (_PERSON, 60),
+    # a first and last name written as a person's in the sentence or two before ("Dante Reyes, was hit",
+    # "Maria Lopez was taken"; not "Kissel Hill Road."), as a tip names the child it then gives an age
+    "named-then-age": (rf"\b(?!{_NOT_NAMES})[A-Z][a-z]{{1,15}} [A-Z][a-z]{{1,15}}"
+                       r"(?:,| (?:was|is|has|had|got|went|came|lives|stays|goes|plays)\b)", 200, True),
     "fears-for-job": (r"\b(?:i|i'd|i'll|i'm|we|we'd|we'll|me|us|they'?d|they will|they would|they could|they'll|"
                       r"they might|they may|could|would|might|will)\b", 30),
 }
@@ -292,12 +300,12 @@ NEEDS_BEFORE: dict[str, tuple[str, int]] = {
 
 class Near:
     """A Scan whose match counts only when `before` is found in the `window` characters
-    before it, within the same sentence."""
+    before it, within the same sentence (or, `across`, in the sentences before it too)."""
 
-    __slots__ = ("scan", "before", "window")
+    __slots__ = ("scan", "before", "window", "across")
 
-    def __init__(self, scan: Scan, before: str, window: int):
-        self.scan, self.before, self.window = scan, re.compile(before), window
+    def __init__(self, scan: Scan, before: str, window: int, across: bool = False):
+        self.scan, self.before, self.window, self.across = scan, re.compile(before), window, across
 
     def search(self, text: str, lowered: str) -> re.Match | None:
         if not self.scan.search(text, lowered):
@@ -305,7 +313,7 @@ class Near:
         body = lowered if self.scan.lower else text
         for m in self.scan.pattern.finditer(body):
             lead = body[max(0, m.start() - self.window):m.start()]
-            cut = max(lead.rfind("."), lead.rfind("!"), lead.rfind("?"), lead.rfind("\n"))
+            cut = -1 if self.across else max(lead.rfind("."), lead.rfind("!"), lead.rfind("?"), lead.rfind("\n"))
             if self.before.search(lead, cut + 1):
                 return m
         return None
@@ -327,6 +335,7 @@ GATES: dict[str, frozenset[str]] = {name: frozenset(words.split()) for name, wor
                          "wounded burned paralyzed hospitalized hospitalised shot stabbed hit struck icu intensive "
                          "coma stitches surgery amputated amputation amputations rash",
     "named-age": "year years age grader",
+    "named-then-age": "he she",
     "sender-is-a-minor": "10 11 12 13 14 15 16 17 thirteen fourteen fifteen sixteen seventeen freshman sophomore "
                          "junior grade grader minor menor tengo",
     "status-named": "tps temporary siv special refugee refugees humanitarian permit authorization visa visas papers "

@@ -193,6 +193,8 @@ def test_spanish_words_that_only_look_alike_are_not_flagged():
     "She is a 4th grader at Lincoln Elementary and came home with a rash.",
     "I'm 16 and I work the night shift there.",
     "I am a sophomore at Central High and they searched our lockers.",
+    "One of my players, Dante Reyes, was hit in the leg walking out to the car. He's 15.",
+    "Maria Lopez was taken off the bus by agents this morning. She is 9 years old, and nobody called us.",
 ])
 def test_a_child_who_can_be_identified_is_a_minor(text):
     assert "minor" in sensitive_kinds(tip(text))[0]
@@ -206,6 +208,10 @@ def test_a_child_who_can_be_identified_is_a_minor(text):
     "Our 45-year-old building needs a new roof.",
     "On December 2, 9 families were evicted.",
     "It was a minor problem with the permits.",
+    "One of my players was hit in the leg walking out to the car. He's 15.",  # no name: nobody to pick out
+    "Call Dan Moss at the depot. He's 15 minutes away and has the logs.",
+    "Judge Ann Castle is known to doze off. She is 6 feet from the jury box.",
+    "Our beagle mix Biscuit got out near Kissel Hill Road. He's 9, very friendly.",  # a dog, by a road's name
 ])
 def test_children_in_passing_are_not_a_minor(text):
     assert "minor" not in sensitive_kinds(tip(text))[0]
