@@ -15,7 +15,8 @@ StoryDesk.remember() does (the sender rule, the join threshold, members that agr
 forgetting), with features computed by the current code. On the desk set and easy ham it gives what the pipeline gives
 (2026-12-03: 105 of 183 pairs, 1 wrong; with Spanish read in English, session 10: 113 of 183,
 1 wrong; easy-ham-1 151 tips in 51 clusters, 29 suggestions; with members that agree, session 11:
-124 of 183, 1 wrong; easy-ham-1 152 tips in 51 clusters).
+124 of 183, 1 wrong; easy-ham-1 152 tips in 51 clusters; with the days a tip says its event happened,
+session 12: 132 of 183, 1 wrong; easy-ham-1 153 in 51).
 A folder with labels.csv is scored as bench/desk.py scores it; any other counts the tips put in clusters.
 --pairs scores every pair of the desk set's tips (one as a story of its own, the document frequencies
 of the whole set) and fits a logistic regression of the five features *on the set itself*: an
@@ -37,9 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from inbox.config import StorySettings  # noqa: E402
-from inbox.sort import stories, stories_score  # noqa: E402
+from inbox.sort import stories, stories_days, stories_score  # noqa: E402
 from inbox.sort.stories_index import Story, StoryIndex  # noqa: E402
 from inbox.sort.stories_store import FORGET_EVERY, SAME_READER_CONTENT  # noqa: E402
+from inbox.sort.text import SortInput  # noqa: E402
 
 HISTORY_IDS = 1_000_000  # a history folder's tip ids are moved up by multiples of this
 
@@ -48,7 +50,7 @@ def imported(folder: str, cache: Path | None = None) -> list[dict]:
     """The clustered tips of a folder as the pipeline stored them, in arrival order."""
     saved = cache / f"{Path(folder).resolve().name}.pkl" if cache else None
     if saved is not None and saved.exists():
-        return pickle.loads(saved.read_bytes())
+        return with_local_dates(folder, pickle.loads(saved.read_bytes()))
     from clusters import import_through_pipeline
     from sqlalchemy import select
 
@@ -68,7 +70,29 @@ def imported(folder: str, cache: Path | None = None) -> list[dict]:
     if saved is not None:
         saved.parent.mkdir(parents=True, exist_ok=True)
         saved.write_bytes(pickle.dumps(rows))
+    return with_local_dates(folder, rows)
+
+
+def with_local_dates(folder: str, rows: list[dict]) -> list[dict]:
+    """Each row with its Date header ("date"), which the sorter reads the days of (stories_days.of): read from
+    the folder's files, so that a cache made before the field existed still serves."""
+    from email.parser import BytesHeaderParser
+
+    parser = BytesHeaderParser()
+    for row in rows:
+        if "date" not in row:
+            path = Path(folder) / (row["file"] or "")
+            header = parser.parsebytes(path.read_bytes()).get("Date") if path.is_file() else None
+            row["date"] = str(header) if header else None
     return rows
+
+
+def features(row: dict):
+    """A row's features as the sorter computes them (stories.features, and the days of the tip's SortInput)."""
+    date = row.get("date")  # None: read on the stored UTC time
+    inp = SortInput(row["subject"], row["own"], row["own"], row["sender"], row["at"],
+                    headers=(("date", date),) if date else ())
+    return stories.features(row["subject"], row["own"], days=stories_days.of(inp))
 
 
 def replay(rows: list[dict], index: StoryIndex | None = None, join: float | None = None) -> tuple[dict[int, int], int]:
@@ -80,7 +104,7 @@ def replay(rows: list[dict], index: StoryIndex | None = None, join: float | None
     suggested = added = 0
     newest = None
     for row in rows:
-        found = stories.features(row["subject"], row["own"])
+        found = features(row)
         if found is None:
             continue
         tip, at, sender = row["id"], row["at"], row["sender"]
@@ -179,7 +203,7 @@ def score_desk(folder: str, rows: list[dict], story_of: dict[int, int]) -> dict:
 
 def pair_evidence(rows: list[dict]) -> list:
     """(evidence, tip a, tip b) for every pair of the rows' tips, the later one as a story of one."""
-    found = {r["id"]: f for r in rows if (f := stories.features(r["subject"], r["own"])) is not None}
+    found = {r["id"]: f for r in rows if (f := features(r)) is not None}
     rows = [r for r in rows if r["id"] in found]
     index = StoryIndex(StorySettings().window_days)
     for r in rows:
@@ -203,15 +227,19 @@ def pairs_report(folder: str, rows: list[dict]) -> None:
     scored = pair_evidence(rows)
     same = np.array([bool(labels[a["file"]]["cluster"]) and labels[a["file"]]["cluster"] == labels[b["file"]]["cluster"]
                      for _e, a, b in scored])
-    x = np.array([[e.content, e.names, e.distinct or 0.0, e.conflict, e.gap] for e, _a, _b in scored])
+    x = np.array([[e.content, e.names, e.distinct or 0.0, e.conflict, e.gap,
+                   min(e.gap, e.event_gap) if e.event_gap is not None else e.gap, e.same_days] for e, _a, _b in scored])
     print(f"pairs: {len(same)}, same story {int(same.sum())}; AUC " + "  ".join(
         f"{name} {roc_auc_score(same, sign * x[:, i]):.3f}"
-        for i, (name, sign) in enumerate((("content", 1), ("names", 1), ("distinct", 1), ("conflict", -1), ("gap", -1)))))
-    fitted = LogisticRegression(C=10, max_iter=2000, class_weight="balanced").fit(x, same)
-    order = np.argsort(-fitted.decision_function(x))
-    right, wrong = np.cumsum(same[order]), np.cumsum(~same[order])
-    print("in-sample frontier (same-story pairs at wrong pairs): " + "  ".join(
-        f"{int(right[np.searchsorted(wrong, w + 1) - 1])} at {w}" for w in (1, 4, 15, 100)))
+        for i, (name, sign) in enumerate((("content", 1), ("names", 1), ("distinct", 1), ("conflict", -1), ("gap", -1),
+                                          ("event gap", -1), ("same days", 1)))))
+    for label, columns in (("five features", slice(0, 5)),
+                           ("the event gap for the gap, and same days", [0, 1, 2, 3, 5, 6])):
+        fitted = LogisticRegression(C=10, max_iter=2000, class_weight="balanced").fit(x[:, columns], same)
+        order = np.argsort(-fitted.decision_function(x[:, columns]))
+        right, wrong = np.cumsum(same[order]), np.cumsum(~same[order])
+        print(f"in-sample frontier, {label} (same-story pairs at wrong pairs): " + "  ".join(
+            f"{int(right[np.searchsorted(wrong, w + 1) - 1])} at {w}" for w in (1, 4, 15, 100)))
 
 
 def main() -> int:

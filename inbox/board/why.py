@@ -162,6 +162,10 @@ def story_words(story: dict, visible: set[int]) -> tuple[str, list[Fact]]:
         facts.append(Fact("Closeness in meaning", pct(evidence["meaning"])))
     if "gap_days" in evidence:
         facts.append(Fact("Days apart", f"{float(evidence['gap_days']):.1f}"))
+    if evidence.get("event_gap_days") is not None:
+        facts.append(Fact("Days apart by when they say it happened", f"{float(evidence['event_gap_days']):.0f}"))
+    if evidence.get("same_days") in (1, -1):
+        facts.append(Fact("Day of the event", "the same day" if evidence["same_days"] == 1 else "different days"))
     if evidence.get("conflict"):
         facts.append(Fact("Contradicting details", "yes (a different date or place)"))
     if story.get("same_reader"):

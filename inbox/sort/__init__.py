@@ -25,7 +25,7 @@ from inbox.config import Settings
 from inbox.db import RowBuffer, add_row
 from inbox.models import ModelVersion, SortDecision, Tip, utcnow
 from inbox.models.readers import identity_risks, protect_at_risk, protect_if_at_risk
-from inbox.sort import duplicates, flags, learn, nontips, spam, spam_base, stories, urgency
+from inbox.sort import duplicates, flags, learn, nontips, spam, spam_base, stories, stories_days, urgency
 from inbox.sort.stories import Features
 from inbox.sort.stories_store import StoryDesk
 from inbox.sort import model as model_mod
@@ -172,7 +172,7 @@ class Sorter:
         # Auto-replies, bounces and newsletters repeat templates, and a mailing list's posts share its
         # footer and its threads: clustering them would bury the readers' stories (docs/stories.md).
         clustered = not (inp.automatic or inp.listed or nontip.not_tip)
-        story = stories.features(inp.subject, inp.own_words) if clustered else None
+        story = stories.features(inp.subject, inp.own_words, days=stories_days.of(inp)) if clustered else None
         explanation = {
             "topic": {"topic": verdict.topic, "confidence": verdict.confidence, "source": verdict.source,
                       **verdict.explanation},

@@ -103,14 +103,17 @@ class Found:
     past: bool
 
 
-def find(text: str, sent: datetime, tokens: frozenset[str] | None = None) -> list[Found]:
+def find(text: str, sent: datetime, tokens: frozenset[str] | None = None,
+         kinds: frozenset[str] | None = None) -> list[Found]:
     """Every time phrase in text (lower-cased), resolved against the day the message was sent
-    (tokens: its words, where the caller has them already)."""
+    (tokens: its words, where the caller has them already; kinds: only phrases of these kinds)."""
     base = sent.date()
     found: list[Found] = []
     tokens = frozenset(_TOKEN.findall(text)) if tokens is None else tokens
     may_day = ("may" in tokens or "mar" in tokens) and _MAY.search(text) is not None
     for kind, scan in _SCANS:
+        if kinds is not None and kind not in kinds:
+            continue
         gate = _GATES.get(kind)
         if gate is not None and gate.isdisjoint(tokens) and not (kind in _MONTH_KINDS and may_day) \
                 or kind == "day-of-month" and not _ORDINAL.search(text):

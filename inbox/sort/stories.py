@@ -1,6 +1,6 @@
 """What a tip tells, for the story index: its terms and its meaning (the pure part).
 
-    found = stories.features(subject, own_words)   # in any process; None: too little to compare
+    found = stories.features(subject, own_words, days=stories_days.of(inp))  # any process; None: too few words
     found.terms_bytes(), found.meaning_bytes()      # as stored in tip_signatures
 
 A tip's *terms* are its content words (inbox.sort.clusters), its salient names
@@ -8,7 +8,9 @@ A tip's *terms* are its content words (inbox.sort.clusters), its salient names
 its places lie in (inbox.sort.places), each with its
 count and its kinds, kept only as 4-byte hashes: never as text. Its *meaning* is
 the mean of the shipped word-piece table's vectors (inbox.sort.meaning) over its
-content words, stored as 128 signed bytes. The story index weighs them
+content words, stored as 128 signed bytes. With them go the day it was sent and the
+days it says its event happened (inbox.sort.stories_days), as day numbers among the
+stored terms (kind DAY, never one of them). The story index weighs them
 (inbox.sort.stories_index); design: docs/stories.md.
 """
 from __future__ import annotations
@@ -20,13 +22,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inbox.sort import clusters, crossling, places, salient
+from inbox.sort import clusters, crossling, places, salient, stories_days
 
 MIN_TERMS = 3  # fewer content words and names than this: too little to tell which story
 MAX_TERMS = 250  # the most frequent this many; a 4,000-character tip rarely has more
 CONTENT = 0  # a term that is only a content word; salient.NAME | WHERE | ID otherwise
 NUMBERED = 8  # "precinct #": the tip numbers a precinct (with NUMBERED alone: no word of the tip, only this)
 REGION = 16  # "allegheny|PA": a county the tip's places lie in (inbox.sort.places), only ever this kind
+# A day, stored among the terms but never one of them: its hash is the day's number (date.toordinal()), its
+# count 1 for a day the tip says its event happened (inbox.sort.stories_days), 0 for the day it was sent.
+DAY = 32
 _TERM = np.dtype([("hash", "<u4"), ("kind", "u1"), ("tf", "u1")])
 
 
@@ -71,10 +76,16 @@ class Features:
     kinds: np.ndarray  # uint8 bit flags (salient.NAME | WHERE | ID), CONTENT for a content word only
     tf: np.ndarray  # uint8: how often the term comes in the tip
     meaning: np.ndarray | None = field(default=None, repr=False)  # float32, unit length
+    days: tuple[int, ...] = ()  # the days it says its event happened (date.toordinal()), oldest first
+    sent_day: int | None = None  # the day the reader sent it, on their own clock (None: stored before days were)
 
     def terms_bytes(self) -> bytes:
-        rows = np.empty(len(self.hashes), dtype=_TERM)
-        rows["hash"], rows["kind"], rows["tf"] = self.hashes, self.kinds, self.tf
+        days = ([(self.sent_day, 0)] if self.sent_day is not None else []) + [(d, 1) for d in self.days]
+        rows = np.empty(len(self.hashes) + len(days), dtype=_TERM)
+        rows["hash"][:len(self.hashes)], rows["kind"][:len(self.hashes)], rows["tf"][:len(self.hashes)] = (
+            self.hashes, self.kinds, self.tf)
+        for i, (day, named) in enumerate(days, len(self.hashes)):
+            rows[i] = (day, DAY, named)
         return rows.tobytes()
 
     def meaning_bytes(self) -> bytes | None:
@@ -86,15 +97,23 @@ class Features:
     def from_bytes(cls, terms: bytes, meaning: bytes | None) -> Features:
         """Stored features back (the story index reads them at load)."""
         rows = np.frombuffer(terms, dtype=_TERM)
+        dated = rows["kind"] == DAY
+        days, sent_day = (), None
+        if dated.any():
+            day_rows = rows[dated]
+            days = tuple(sorted(int(d) for d, n in zip(day_rows["hash"], day_rows["tf"]) if n))
+            sent_day = next((int(d) for d, n in zip(day_rows["hash"], day_rows["tf"]) if not n), None)
+            rows = rows[~dated]
         vector = None
         if meaning:
             vector = np.frombuffer(meaning, dtype=np.int8).astype(np.float32) / 127.0
             vector /= max(float(np.linalg.norm(vector)), 1e-6)
-        return cls(rows["hash"].astype(np.uint32), rows["kind"].copy(), rows["tf"].copy(), vector)
+        return cls(rows["hash"].astype(np.uint32), rows["kind"].copy(), rows["tf"].copy(), vector, days, sent_day)
 
 
-def features(subject: str, body: str, embed: bool = True) -> Features | None:
-    """The terms and meaning of a tip's subject and own words, or None when too few."""
+def features(subject: str, body: str, embed: bool = True, days: stories_days.Days = (None, ())) -> Features | None:
+    """The terms and meaning of a tip's subject and own words, or None when too few; with them the day it
+    was sent and the days it says its event happened (stories_days.of(inp))."""
     text = salient.own_text(subject, body)
     words = clusters.counts(crossling.in_english(text) if crossling.spanish(text) else text)
     stems: Counter[str] = Counter()
@@ -122,7 +141,7 @@ def features(subject: str, body: str, embed: bool = True) -> Features | None:
     hashes = np.fromiter(sorted(by_hash), dtype=np.uint32, count=len(by_hash))
     kinds = np.fromiter((by_hash[int(h)][0] for h in hashes), dtype=np.uint8, count=len(hashes))
     tf = np.fromiter((by_hash[int(h)][1] for h in hashes), dtype=np.uint8, count=len(hashes))
-    return Features(hashes, kinds, tf, meaning_of(" ".join(words)) if embed else None)
+    return Features(hashes, kinds, tf, meaning_of(" ".join(words)) if embed else None, days[1], days[0])
 
 
 def meaning_of(text: str) -> np.ndarray | None:

@@ -18,8 +18,10 @@ from typing import Callable
 
 import numpy as np
 
+from inbox.sort import stories_days
 from inbox.sort.salient import ID, WHERE
 from inbox.sort.stories import CONTENT, NUMBERED, REGION, Features
+from inbox.sort.stories_evidence import Evidence
 from inbox.sort.stories_meaning import CommonMeaning
 
 PRIOR_TIPS = 20  # a young index counts this many more tips, so no content word looks rare by chance
@@ -56,6 +58,8 @@ class Story:
     times: list[datetime]
     senders: set[str]
     counts: dict[int, int] = field(default_factory=dict)  # term -> members using it
+    days: dict[int, int] = field(default_factory=dict)  # a day members say the event happened on -> how many
+    sent_days: dict[int, int] = field(default_factory=dict)  # a day members wrote on (their clock) -> how many
     _norm: float | None = None  # the centroid's length, until a member comes or goes
     _places: list[int] | None = None  # the places and institutions most members name, likewise
     _distinct: tuple[int, np.ndarray] | None = None  # (CommonMeaning.version, the members' distinct meaning), likewise
@@ -83,32 +87,13 @@ class Story:
         """One tip as a story of its own (a member compared alone, an editor's pair)."""
         hashes = found.hashes.tolist()
         return cls(0, [tip], dict(vector), dict(zip(hashes, found.kinds.tolist())), found.meaning, [at], set(),
-                   counts=dict.fromkeys(hashes, 1), first=at, latest=at)
+                   counts=dict.fromkeys(hashes, 1), days=dict.fromkeys(found.days, 1),
+                   sent_days={} if found.sent_day is None else {found.sent_day: 1}, first=at, latest=at)
 
     def norm(self) -> float:
         if self._norm is None:
             self._norm = math.sqrt(sum(w * w for w in self.vector.values())) or 1.0
         return self._norm
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What a tip and a story have in common, the numbers the score is made of."""
-    content: float  # TF-IDF cosine with the story's centroid
-    names: float  # bits of the names, places and numbers they share
-    meaning: float  # cosine of the meanings
-    conflict: float  # 1: each names a place or institution the other never mentions
-    gap: float  # days between the tip and the story's span of dates (0 inside it)
-    shared: tuple[int, ...] = ()  # the shared names' hashes, rarest first
-    # cosine of the meanings less what every tip on the desk shares (stories_meaning); None on a young desk
-    distinct: float | None = None
-
-    def numbers(self) -> dict:
-        out = {"content": round(self.content, 3), "names": round(self.names, 2), "meaning": round(self.meaning, 3),
-               "conflict": self.conflict, "gap_days": round(self.gap, 1)}
-        if self.distinct is not None:
-            out["distinct"] = round(self.distinct, 3)
-        return out
 
 
 class StoryIndex:
@@ -231,7 +216,9 @@ class StoryIndex:
             meaning = float(found.meaning @ story.meaning) / length if length else 0.0
             distinct = self._distinct(found, story)
         gap = story.days_from(at)
-        return Evidence(dot / norm, names, meaning, conflict, gap, tuple(t for _, t in shared[:6]), distinct)
+        event_gap, same_days = stories_days.apart(found.days, found.sent_day, story.days, story.sent_days)
+        return Evidence(dot / norm, names, meaning, conflict, gap, tuple(t for _, t in shared[:6]), distinct,
+                        event_gap, same_days)
 
     def _distinct(self, found: Features, story: Story) -> float | None:
         """The cosine of the tip's and the story's meanings less the desk's common part (None on a young desk)."""
@@ -314,6 +301,7 @@ class StoryIndex:
             story.senders.add(sender)
         for t, w in vector.items():
             story.vector[t] = story.vector.get(t, 0.0) + w
+        stories_days.count(story.days, story.sent_days, found.days, found.sent_day)
         for t, k in zip(found.hashes.tolist(), found.kinds.tolist()):
             story.kinds[t] = story.kinds.get(t, 0) | k
             counts[t] = counts.get(t, 0) + 1

@@ -2,7 +2,7 @@
 editors' decisions (docs/stories.md).
 
     z = BIAS + CONTENT·content + NAMES·names + DISTINCT·distinct
-        - CONFLICT·conflict - GAP·gap_days
+        - CONFLICT·conflict - GAP·min(gap_days, event_gap_days) + SAME_DAYS·[same days] - OTHER_DAYS·[days apart]
     (on a young desk, before its common meaning is known: MEANING·(meaning - MEANING_BASE) for DISTINCT·distinct)
     p = sigmoid(scale·z + shift)            # scale 1, shift 0 until editors say otherwise
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inbox.sort.stories_index import Evidence
+from inbox.sort.stories_evidence import Evidence
 
 BIAS = -5.0
 CONTENT = 20.0
@@ -48,13 +48,29 @@ AGREE_MEMBERS = 2
 AGREE_STORY = 0.05  # ... and only a story whose centroid scores at least this (logit -3) is read member by member
 
 
+# The days the tips say their event happened (inbox.sort.stories_days): the gap is counted from them too
+# (a reader who writes Sunday about Friday's storm is 0 days from Friday's), and two tips that both name
+# their event's days score +SAME_DAYS when they share one and -OTHER_DAYS when those lie two days apart or
+# more. OTHER_DAYS is about the log of how much rarer far-apart days are between one story's tips than
+# between others' on a desk (one pair in twelve against one in four); SAME_DAYS a third or less of what
+# sharing one is worth alone, since the gap and the content words already count much of it.
+SAME_DAYS = 0.5
+OTHER_DAYS = 1.0
+
+
 def logit(e: Evidence | dict) -> float:
     """The default score's log-odds that the tip tells the story."""
     get = e.get if isinstance(e, dict) else lambda k: getattr(e, k)
-    gap = get("gap_days") if isinstance(e, dict) else e.gap
-    distinct = e.get("distinct") if isinstance(e, dict) else e.distinct
+    if isinstance(e, dict):  # an editor's decision, as stored (Evidence.numbers())
+        gap, distinct, event_gap, same = e["gap_days"], e.get("distinct"), e.get("event_gap_days"), e.get("same_days")
+    else:
+        gap, distinct, event_gap, same = e.gap, e.distinct, e.event_gap, e.same_days
+    if event_gap is not None and event_gap < gap:
+        gap = event_gap
+    days = SAME_DAYS if same == 1 else -OTHER_DAYS if same == -1 else 0.0
     meaning = MEANING * (get("meaning") - MEANING_BASE) if distinct is None else DISTINCT * distinct
-    return BIAS + CONTENT * get("content") + NAMES * get("names") + meaning - CONFLICT * get("conflict") - GAP * gap
+    return (BIAS + CONTENT * get("content") + NAMES * get("names") + meaning - CONFLICT * get("conflict") - GAP * gap
+            + days)
 
 
 def sigmoid(z: float) -> float:

@@ -63,7 +63,8 @@ def test_three_readers_one_event_join_one_cluster_the_third_through_the_story(db
     assert (cluster.size, cluster.readers) == (3, 3)
     assert [c["action"] for c in why] == ["joined", "joined"]
     assert why[1]["story_tips"] == 2  # the third was compared with the story of two, not with the first tip
-    assert all(set(c["evidence"]) == {"content", "names", "meaning", "conflict", "gap_days"} for c in why)
+    plain = {"content", "names", "meaning", "conflict", "gap_days"}  # and the days, when a tip names its event's
+    assert all(plain <= set(c["evidence"]) <= plain | {"event_gap_days", "same_days"} for c in why)
     for name in ("millbrook", "dunmore", "dollar general", "water"):
         assert name not in text.lower()  # hashes and numbers only
 
