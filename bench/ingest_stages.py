@@ -24,7 +24,7 @@ from inbox import config as config_mod  # noqa: E402
 from inbox import pipeline  # noqa: E402
 from inbox.mail.clean import clean  # noqa: E402
 from inbox.mail.parse import parse  # noqa: E402
-from inbox.sort import Sorter, flags, nontips, spam, spam_base, stories, urgency  # noqa: E402
+from inbox.sort import Sorter, flags, nontips, spam, spam_base, stories, stories_days, urgency  # noqa: E402
 from inbox.sort.text import from_mail  # noqa: E402
 from inbox.sort.topics import decide  # noqa: E402
 
@@ -62,7 +62,7 @@ def one_round(raws: list[bytes], settings, sorter: Sorter) -> dict[str, float]:
         nontip = nontips.classify(inp)
         t, spent["not-tips"] = clock(), spent["not-tips"] + clock() - t
         if not (inp.automatic or inp.listed or nontip.not_tip):
-            stories.features(inp.subject, inp.own_words)
+            stories.features(inp.subject, inp.own_words, days=stories_days.of(inp))
         t, spent["story features"] = clock(), spent["story features"] + clock() - t
         result = pipeline.prepare(raw, settings.limits, sorter, 0)  # the whole, as the pool runs it
         t, spent["= prepare(), whole"] = clock(), spent["= prepare(), whole"] + clock() - t
