@@ -246,7 +246,9 @@ def _weekday(m: re.Match, base: date, text: str, past_lead: bool) -> list[Found]
     wanted = next(i for i, pattern in enumerate(zip(DAYS, DIAS)) if any(re.fullmatch(p, name) for p in pattern))
     ahead = (wanted - base.weekday()) % 7
     back = past_lead or lead in ("last", "past") or after == "pasado"
-    if not back and lead not in ("this", "next", "coming", "este", "próximo", "proximo") and after != "que viene" \
+    if not back and lead in ("by", "until", "before"):  # "out by Monday": ahead, unless the words say it was
+        back = _points_back(text, m, default=False)
+    elif not back and lead not in ("this", "next", "coming", "este", "próximo", "proximo") and after != "que viene" \
             and not _IS_ON.search(text, max(0, m.start() - 16), m.start()):
         event = _EVENT.match(text, m.end()) if _TO_ATTEND.search(text, max(0, m.start() - 16), m.start()) else None
         clock = _APPOINTMENT.match(text, m.end())

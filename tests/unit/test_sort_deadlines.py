@@ -38,6 +38,8 @@ def due(text: str, sent: datetime = TUESDAY) -> date | None:
     ("La audiencia es el próximo jueves.", date(2023, 11, 30)),
     ("La votación es el 5 de diciembre.", date(2023, 12, 5)),
     ("Los desalojan mañana.", date(2023, 11, 29)),
+    ("they want us out by monday", date(2023, 12, 4)),  # "by", "until", "before" a weekday: a deadline ahead
+    ("The comment period stays open until Friday.", date(2023, 12, 1)),
 ])
 def test_phrases_resolve_against_the_message_date(text, day):
     assert due(text) == day
@@ -57,6 +59,8 @@ def test_jan_2_written_on_new_years_eve_is_next_year():
     "It happened on Nov 20 and nobody came.",
     "We've been waiting since Nov. 27.",
     "The trucks were here yesterday.",
+    "We weren't given any notice until Sunday afternoon, and then it was too late.",
+    "From last Thursday until Monday morning the system was down.",
 ])
 def test_past_events_are_no_deadline(text):
     assert due(text) is None
