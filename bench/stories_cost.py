@@ -5,8 +5,8 @@
 For every .eml (or maildir file) given: parse and clean it as the pipeline does, then time
 * features: the pure part (own words, content words and their stems, names, meaning);
 * stems: the stemming alone (each content word through inbox.sort.stories.stem);
-* event days: the days a tip says its event happened (inbox.sort.stories_days.of), alone and after the
-  urgency rules' date phrases over the same text (as the sorter runs them: that text's strings are found then);
+* event days: the days a tip names for its event (inbox.sort.stories_days.of), alone and after the urgency
+  rules (as the sorter runs them: the time phrases are found once a message, deadlines.found_in);
 * look-up: candidates, evidence and the join decision for each tip in arrival order,
   with and without the second look at lone tips after a join (StoryIndex.lone_tips);
 * common meaning: of the look-up, learning the desk's common meaning (stories_meaning.CommonMeaning:
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -26,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from inbox.config import Settings, StorySettings  # noqa: E402
 from inbox.mail import files  # noqa: E402
 from inbox.pipeline import Prepared, prepare  # noqa: E402
-from inbox.sort import clusters, deadlines, salient, stories, stories_days, stories_score  # noqa: E402
+from inbox.sort import clusters, salient, stories, stories_days, stories_score, urgency  # noqa: E402
 from inbox.sort.stories_meaning import CommonMeaning  # noqa: E402
 from inbox.sort.stories_index import StoryIndex  # noqa: E402
 from inbox.sort.text import from_mail  # noqa: E402
@@ -94,11 +93,13 @@ def main() -> int:
         if (f := stories.features(inp.subject, inp.own_words, days=days[id(inp)])) is not None]))
     words = [clusters.counts(salient.own_text(inp.subject, inp.own_words)) for inp, _ in items]
     stem_time = best_of(lambda: [stories.stem(w) for c in words for w in c])
-    days_time = best_of(lambda: [stories_days.of(inp) for inp, _ in items])
-    urgent = [(inp, inp.sent_at or datetime.now()) for inp, _ in items]
-    after_urgency = best_of(lambda: [(deadlines.find(inp.words_lower, at, inp.word_set), stories_days.of(inp))
-                                     for inp, at in urgent]) - best_of(
-        lambda: [deadlines.find(inp.words_lower, at, inp.word_set) for inp, at in urgent])
+    def afresh():  # the time phrases are found once a message (deadlines.found_in): forget them
+        for inp, _ in items:
+            inp.__dict__.pop("_time_phrases", None)
+
+    days_time = best_of(lambda: (afresh(), [stories_days.of(inp) for inp, _ in items]))
+    after_urgency = best_of(lambda: (afresh(), [(urgency.urgency_of(inp), stories_days.of(inp)) for inp, _ in items])) \
+        - best_of(lambda: (afresh(), [urgency.urgency_of(inp) for inp, _ in items]))
     plain = best_of(lambda: replay(items, pull=False))
     pulled = best_of(lambda: replay(items, pull=True))
     common = best_of(lambda: _learn(items))

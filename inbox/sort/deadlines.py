@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
-from inbox.sort.text import Scan
+from inbox.sort.text import Scan, SortInput
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DIAS = ("lunes", "martes", "mi[eé]rcoles", "jueves", "viernes", "s[aá]bado", "domingo")
@@ -103,17 +104,36 @@ class Found:
     past: bool
 
 
-def find(text: str, sent: datetime, tokens: frozenset[str] | None = None,
-         kinds: frozenset[str] | None = None) -> list[Found]:
+def found_in(inp: SortInput) -> tuple[datetime | None, list[Found]]:
+    """A message's Date on its writer's own clock (local_sent) and every time phrase of its words
+    resolved against it: found once a message, for urgency and for the story index's days alike."""
+    memo = inp.__dict__
+    if "_time_phrases" not in memo:
+        sent = local_sent(inp.headers, inp.sent_at)
+        memo["_time_phrases"] = (sent, find(inp.words_lower, sent, inp.word_set) if sent is not None else [])
+    return memo["_time_phrases"]
+
+
+def local_sent(headers: tuple[tuple[str, str], ...], sent_at: datetime | None) -> datetime | None:
+    """The message's Date as its writer's clock read it (naive): a Friday-night message is a Friday,
+    though in UTC it is Saturday; else the stored UTC time."""
+    for name, value in headers:
+        if name == "date":
+            try:
+                return parsedate_to_datetime(value).replace(tzinfo=None)
+            except (TypeError, ValueError, IndexError):
+                break
+    return sent_at
+
+
+def find(text: str, sent: datetime, tokens: frozenset[str] | None = None) -> list[Found]:
     """Every time phrase in text (lower-cased), resolved against the day the message was sent
-    (tokens: its words, where the caller has them already; kinds: only phrases of these kinds)."""
+    (tokens: its words, where the caller has them already)."""
     base = sent.date()
     found: list[Found] = []
     tokens = frozenset(_TOKEN.findall(text)) if tokens is None else tokens
     may_day = ("may" in tokens or "mar" in tokens) and _MAY.search(text) is not None
     for kind, scan in _SCANS:
-        if kinds is not None and kind not in kinds:
-            continue
         gate = _GATES.get(kind)
         if gate is not None and gate.isdisjoint(tokens) and not (kind in _MONTH_KINDS and may_day) \
                 or kind == "day-of-month" and not _ORDINAL.search(text):

@@ -30,8 +30,10 @@ CONTENT = 0  # a term that is only a content word; salient.NAME | WHERE | ID oth
 NUMBERED = 8  # "precinct #": the tip numbers a precinct (with NUMBERED alone: no word of the tip, only this)
 REGION = 16  # "allegheny|PA": a county the tip's places lie in (inbox.sort.places), only ever this kind
 # A day, stored among the terms but never one of them: its hash is the day's number (date.toordinal()), its
-# count 1 for a day the tip says its event happened (inbox.sort.stories_days), 0 for the day it was sent.
+# count 1 for a day the tip says its event happened (inbox.sort.stories_days), 2 for a day it names ahead,
+# 0 for the day it was sent.
 DAY = 32
+_SENT, _BACK, _AHEAD = 0, 1, 2
 _TERM = np.dtype([("hash", "<u4"), ("kind", "u1"), ("tf", "u1")])
 
 
@@ -78,9 +80,11 @@ class Features:
     meaning: np.ndarray | None = field(default=None, repr=False)  # float32, unit length
     days: tuple[int, ...] = ()  # the days it says its event happened (date.toordinal()), oldest first
     sent_day: int | None = None  # the day the reader sent it, on their own clock (None: stored before days were)
+    ahead: tuple[int, ...] = ()  # the days it names ahead (a vote's, a sweep's), oldest first
 
     def terms_bytes(self) -> bytes:
-        days = ([(self.sent_day, 0)] if self.sent_day is not None else []) + [(d, 1) for d in self.days]
+        days = (([(self.sent_day, _SENT)] if self.sent_day is not None else []) + [(d, _BACK) for d in self.days]
+                + [(d, _AHEAD) for d in self.ahead])
         rows = np.empty(len(self.hashes) + len(days), dtype=_TERM)
         rows["hash"][:len(self.hashes)], rows["kind"][:len(self.hashes)], rows["tf"][:len(self.hashes)] = (
             self.hashes, self.kinds, self.tf)
@@ -98,20 +102,22 @@ class Features:
         """Stored features back (the story index reads them at load)."""
         rows = np.frombuffer(terms, dtype=_TERM)
         dated = rows["kind"] == DAY
-        days, sent_day = (), None
+        days, sent_day, ahead = (), None, ()
         if dated.any():
-            day_rows = rows[dated]
-            days = tuple(sorted(int(d) for d, n in zip(day_rows["hash"], day_rows["tf"]) if n))
-            sent_day = next((int(d) for d, n in zip(day_rows["hash"], day_rows["tf"]) if not n), None)
+            day_rows = list(zip(rows[dated]["hash"].tolist(), rows[dated]["tf"].tolist()))
+            days = tuple(sorted(d for d, n in day_rows if n == _BACK))
+            ahead = tuple(sorted(d for d, n in day_rows if n == _AHEAD))
+            sent_day = next((d for d, n in day_rows if n == _SENT), None)
             rows = rows[~dated]
         vector = None
         if meaning:
             vector = np.frombuffer(meaning, dtype=np.int8).astype(np.float32) / 127.0
             vector /= max(float(np.linalg.norm(vector)), 1e-6)
-        return cls(rows["hash"].astype(np.uint32), rows["kind"].copy(), rows["tf"].copy(), vector, days, sent_day)
+        return cls(rows["hash"].astype(np.uint32), rows["kind"].copy(), rows["tf"].copy(), vector, days, sent_day,
+                   ahead)
 
 
-def features(subject: str, body: str, embed: bool = True, days: stories_days.Days = (None, ())) -> Features | None:
+def features(subject: str, body: str, embed: bool = True, days: stories_days.Days = (None, (), ())) -> Features | None:
     """The terms and meaning of a tip's subject and own words, or None when too few; with them the day it
     was sent and the days it says its event happened (stories_days.of(inp))."""
     text = salient.own_text(subject, body)
@@ -141,7 +147,8 @@ def features(subject: str, body: str, embed: bool = True, days: stories_days.Day
     hashes = np.fromiter(sorted(by_hash), dtype=np.uint32, count=len(by_hash))
     kinds = np.fromiter((by_hash[int(h)][0] for h in hashes), dtype=np.uint8, count=len(hashes))
     tf = np.fromiter((by_hash[int(h)][1] for h in hashes), dtype=np.uint8, count=len(hashes))
-    return Features(hashes, kinds, tf, meaning_of(" ".join(words)) if embed else None, days[1], days[0])
+    sent_day, back, ahead = days
+    return Features(hashes, kinds, tf, meaning_of(" ".join(words)) if embed else None, back, sent_day, ahead)
 
 
 def meaning_of(text: str) -> np.ndarray | None:

@@ -60,6 +60,7 @@ class Story:
     counts: dict[int, int] = field(default_factory=dict)  # term -> members using it
     days: dict[int, int] = field(default_factory=dict)  # a day members say the event happened on -> how many
     sent_days: dict[int, int] = field(default_factory=dict)  # a day members wrote on (their clock) -> how many
+    ahead: dict[int, int] = field(default_factory=dict)  # a day members name ahead (a vote's) -> how many
     _norm: float | None = None  # the centroid's length, until a member comes or goes
     _places: list[int] | None = None  # the places and institutions most members name, likewise
     _distinct: tuple[int, np.ndarray] | None = None  # (CommonMeaning.version, the members' distinct meaning), likewise
@@ -88,7 +89,8 @@ class Story:
         hashes = found.hashes.tolist()
         return cls(0, [tip], dict(vector), dict(zip(hashes, found.kinds.tolist())), found.meaning, [at], set(),
                    counts=dict.fromkeys(hashes, 1), days=dict.fromkeys(found.days, 1),
-                   sent_days={} if found.sent_day is None else {found.sent_day: 1}, first=at, latest=at)
+                   sent_days={} if found.sent_day is None else {found.sent_day: 1}, ahead=dict.fromkeys(found.ahead, 1),
+                   first=at, latest=at)
 
     def norm(self) -> float:
         if self._norm is None:
@@ -216,7 +218,8 @@ class StoryIndex:
             meaning = float(found.meaning @ story.meaning) / length if length else 0.0
             distinct = self._distinct(found, story)
         gap = story.days_from(at)
-        event_gap, same_days = stories_days.apart(found.days, found.sent_day, story.days, story.sent_days)
+        event_gap, same_days = stories_days.apart(found.days, found.sent_day, story.days, story.sent_days,
+                                                  found.ahead, story.ahead)
         return Evidence(dot / norm, names, meaning, conflict, gap, tuple(t for _, t in shared[:6]), distinct,
                         event_gap, same_days)
 
@@ -301,7 +304,7 @@ class StoryIndex:
             story.senders.add(sender)
         for t, w in vector.items():
             story.vector[t] = story.vector.get(t, 0.0) + w
-        stories_days.count(story.days, story.sent_days, found.days, found.sent_day)
+        stories_days.count((story.sent_days, story.days, story.ahead), (found.sent_day, found.days, found.ahead))
         for t, k in zip(found.hashes.tolist(), found.kinds.tolist()):
             story.kinds[t] = story.kinds.get(t, 0) | k
             counts[t] = counts.get(t, 0) + 1

@@ -70,7 +70,11 @@ def urgency(inp: SortInput, now: datetime | None = None) -> list[str]:
 def urgency_of(inp: SortInput, now: datetime | None = None) -> Urgency:
     """Danger now, or a deadline within URGENT_DAYS of the message's Date (not of today)."""
     text = inp.words_lower  # every urgency and date pattern is case-insensitive
-    sent = inp.sent_at or now or datetime.now()
+    # The Date on the writer's own clock: a Friday-night "tomorrow" is Saturday (deadlines.local_sent).
+    sent, found = deadlines.found_in(inp)
+    if sent is None:
+        sent = now or datetime.now()
+        found = deadlines.find(text, sent, inp.word_set)
     fired = []
     why: dict = {}
     if _SAYS_URGENT.search(inp.words, text):
@@ -82,7 +86,7 @@ def urgency_of(inp: SortInput, now: datetime | None = None) -> Urgency:
             continue
         fired.append(name)
     fired += [name for name, scan in _NOW_SCANS if scan.search(inp.words, text)]
-    due = deadlines.nearest(deadlines.find(text, sent, inp.word_set), sent)
+    due = deadlines.nearest(found, sent)
     why["rules"] = fired
     deadline = datetime(sent.year, sent.month, sent.day) if fired else None
     if due is not None:

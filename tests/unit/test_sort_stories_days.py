@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from inbox.sort import stories, stories_days, stories_score
+from inbox.sort import deadlines, stories, stories_days, stories_score
 from inbox.sort.stories import Features
 from inbox.sort.stories_index import StoryIndex
 from inbox.sort.text import SortInput
@@ -53,24 +53,35 @@ def test_a_day_named_long_before_the_message_is_its_background():
 def test_the_date_is_read_on_the_readers_clock():
     """A Friday-night message is a Saturday in UTC: "this morning" and "yesterday" are the reader's."""
     headers = (("date", "Fri, 06 Mar 2026 22:10:08 -0500"),)
-    sent = stories_days.local_sent(headers, datetime(2026, 3, 7, 3, 10, 8))
+    sent = deadlines.local_sent(headers, datetime(2026, 3, 7, 3, 10, 8))
     assert sent == datetime(2026, 3, 6, 22, 10, 8)
     inp = SortInput("Stranded", "Stuck on the interstate since this morning, nothing moving", "", "a@x.example",
                     datetime(2026, 3, 7, 3, 10, 8), headers=headers)
-    assert stories_days.of(inp) == (FRIDAY.toordinal(), (FRIDAY.toordinal(),))
-    assert stories_days.local_sent((("date", "not a date"),), SUNDAY) == SUNDAY
-    assert stories_days.of(SortInput("s", "t", "", "", None)) == (None, ())
+    assert stories_days.of(inp) == (FRIDAY.toordinal(), (FRIDAY.toordinal(),), ())
+    assert deadlines.local_sent((("date", "not a date"),), SUNDAY) == SUNDAY
+    assert stories_days.of(SortInput("s", "t", "", "", None)) == (None, (), ())
+
+
+def test_the_days_named_ahead_are_kept_apart_from_the_events_days():
+    """Readers of an announced event write in the days before it, and name its day."""
+    inp = SortInput("Drop boxes", "They vote on it next Thursday the 12th. We heard about it last night.", "",
+                    "a@x.example", datetime(2026, 3, 8, 14, 30), headers=(("date", "Sun, 08 Mar 2026 09:30:00 -0500"),))
+    assert stories_days.of(inp) == (SUNDAY.date().toordinal(), (SATURDAY.toordinal(),), (date(2026, 3, 12).toordinal(),))
+    far = SortInput("Primary", "The primary is on May 19.", "", "a@x.example", SUNDAY)
+    assert stories_days.of(far)[2] == ()  # more than AHEAD_DAYS ahead: no event the readers write about now
 
 
 def test_days_are_stored_among_the_terms_and_read_back_apart_from_them():
     text = "Friday around 10pm the plow drivers were told to leave the east side of Millbrook until further notice"
     plain = stories.features("Plows", text)
-    dated = stories.features("Plows", text, days=(SUNDAY.date().toordinal(), (FRIDAY.toordinal(),)))
+    thursday = date(2026, 3, 12).toordinal()
+    dated = stories.features("Plows", text, days=(SUNDAY.date().toordinal(), (FRIDAY.toordinal(),), (thursday,)))
     back = Features.from_bytes(dated.terms_bytes(), dated.meaning_bytes())
     assert back.days == (FRIDAY.toordinal(),) and back.sent_day == SUNDAY.date().toordinal()
+    assert back.ahead == (thursday,)
     assert back.hashes.tolist() == plain.hashes.tolist()  # no day is ever a term
     old = Features.from_bytes(plain.terms_bytes(), plain.meaning_bytes())  # stored before days were
-    assert old.days == () and old.sent_day is None
+    assert old.days == () and old.sent_day is None and old.ahead == ()
 
 
 def test_how_a_tips_days_and_a_storys_compare():
@@ -81,6 +92,10 @@ def test_how_a_tips_days_and_a_storys_compare():
     assert stories_days.apart((fri,), sun, {sat: 1}, {sun: 1}) == (1.0, 0)  # a day apart: a time zone, midnight
     assert stories_days.apart((tue,), tue, {fri: 1}, {sat: 1}) == (3.0, -1)  # two events
     assert stories_days.apart((), sun, {}, {fri: 1}) == (None, 0)  # neither names a day: the dates alone
+    thu = tue + 2
+    assert stories_days.apart((), tue, {}, {fri: 1}, (thu,), {thu: 2}) == (0.0, 0)  # both write before Thursday's vote
+    assert stories_days.apart((tue,), tue, {fri: 1}, {sat: 1}, (thu,), {thu: 1}) == (0.0, -1)  # no evidence beyond the gap
+    assert stories_days.apart((), tue, {}, {fri: 1}, (thu,), {thu + 1: 1}) == (None, 0)
 
 
 def test_a_reader_writing_days_later_about_the_same_night_is_not_days_apart():
@@ -90,8 +105,8 @@ def test_a_reader_writing_days_later_about_the_same_night_is_not_days_apart():
     later = ("Why the east side waited", "Friday night the supervisor kept the plows on the downtown grid and the "
              "west side, nothing went east of Millbrook Avenue; two trucks were down")
     fri_night, sunday = datetime(2026, 3, 6, 22), datetime(2026, 3, 8, 9)
-    a = stories.features(*first, days=(FRIDAY.toordinal(), (FRIDAY.toordinal(),)))
-    b = stories.features(*later, days=(sunday.date().toordinal(), (FRIDAY.toordinal(),)))
+    a = stories.features(*first, days=(FRIDAY.toordinal(), (FRIDAY.toordinal(),), ()))
+    b = stories.features(*later, days=(sunday.date().toordinal(), (FRIDAY.toordinal(),), ()))
     story = index.add(1, a, fri_night, "a@x.example")
     index.observe(2, b, "b@x.example")
     evidence = index.evidence(b, index.vector(b), story, sunday)
