@@ -42,7 +42,7 @@ PHRASES: tuple[tuple[str, re.Pattern], ...] = (
                             r"pasado ma[ñn]ana|(?<!la )(?<!esta )(?<!cada )(?<!las )(?<!una )ma[ñn]ana)\b")),
     ("yesterday", re.compile(r"\b(?:yesterday|last night|ayer|anoche|earlier today)\b")),
     ("weekday", re.compile(
-        rf"\b({_WEEKDAY})\b(?:,? (?:the )?(\d{{1,2}}){_ORD}\b(?! (?:of )?(?:{_MONTH})\b))?(?: (pasado|que viene))?")),
+        rf"\b({_WEEKDAY})\b(?:,? (?:the )?(\d{{1,2}}){_ORD}\b(?! (?:of )?(?:{_MONTH})\b)(?![/.]\d))?(?: (pasado|que viene))?")),
     ("month-day", re.compile(rf"\b({_MONTH})\.? (\d{{1,2}}){_ORD}\b(?!:|\d)")),
     ("day-month", re.compile(rf"\b(\d{{1,2}}){_ORD} (?:of |de )?({_MONTH})\b")),
     ("numeric", re.compile(r"(?<![\d/.$-])(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])(?:/(\d{4}|\d{2}))?(?![\d/%])")),
@@ -88,7 +88,7 @@ _PAST = re.compile(
     r"\b\w{3,}(?<!need)(?<!want)(?<!schedul)(?<!plann)(?<!expect)(?<!suppos)(?<!slat)ed\b")
 _RECURRING = re.compile(r"\b(?:every|each|cada|todos los|los)$")
 _PAST_LEAD = re.compile(r"\b(?:last|this past|since|from|el pasado|desde)$")
-_DATE_AFTER = re.compile(rf",? (?:{_MONTH})\b")
+_DATE_AFTER = re.compile(rf",? (?:(?:{_MONTH})\b|(?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9])\b)")  # "Thursday, 12/14" too
 _WEEKLY = re.compile(r"\b(?:weekly|every week|each week|semanal(?:mente)?|cada semana)\b")
 # "three crashes in an hour" is a rate, not a clock.
 _RATE_LEAD = re.compile(r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|dozens?|several|many|multiple)"

@@ -73,11 +73,14 @@ def apart(mine: tuple[int, ...], my_sent: int | None, theirs: Collection[int], t
           my_ahead: tuple[int, ...] = (), their_ahead: Collection[int] = ()) -> tuple[float | None, int]:
     """How a tip's days and a story's compare (its members' named days and the days they were sent on):
     (the fewest days between a day the tip names and one of the story's, or the tip's own day and one
-    the story names, and 0 when both name one day ahead, the day of the vote they write before: None
-    when neither names one; 1 when both name their event's days and share one, -1 when those lie
-    DAYS_APART or more apart, else 0). A shared day ahead only closes the gap: many of a desk's
-    meetings and hearings fall on one day, so it is no evidence beyond the readers' dates."""
-    ahead = any(day in their_ahead for day in my_ahead)
+    the story names, and 0 when one names a day ahead that the other names ahead too or says it happened
+    on, the day of the vote they write before or after: None when neither names one; 1 when both name
+    their event's days and share one, -1 when those lie DAYS_APART or more apart, else 0). A day ahead
+    only closes the gap: many of a desk's meetings and hearings fall on one day, so it is no evidence
+    beyond the readers' dates."""
+    # a day one side names ahead and the other names ahead too, or says it happened ("vote Thursday, 12/14";
+    # "voted yesterday", written the 15th)
+    ahead = any(day in their_ahead or day in theirs for day in my_ahead) or any(day in their_ahead for day in mine)
     if not mine and not theirs:
         return (0.0 if ahead else None), 0
     named = [abs(a - b) for a in mine for b in theirs]

@@ -38,7 +38,8 @@ def due(text: str, sent: datetime = TUESDAY) -> date | None:
     ("La audiencia es el próximo jueves.", date(2023, 11, 30)),
     ("La votación es el 5 de diciembre.", date(2023, 12, 5)),
     ("Los desalojan mañana.", date(2023, 11, 29)),
-    ("they want us out by monday", date(2023, 12, 4)),  # "by", "until", "before" a weekday: a deadline ahead
+    ("they want us out by monday", date(2023, 12, 4)),
+    ("our members vote Thursday, 12/14, on a strike", date(2023, 12, 14)),  # the date says which Thursday  # "by", "until", "before" a weekday: a deadline ahead
     ("The comment period stays open until Friday.", date(2023, 12, 1)),
 ])
 def test_phrases_resolve_against_the_message_date(text, day):

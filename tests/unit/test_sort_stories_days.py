@@ -96,6 +96,7 @@ def test_how_a_tips_days_and_a_storys_compare():
     assert stories_days.apart((), tue, {}, {fri: 1}, (thu,), {thu: 2}) == (0.0, 0)  # both write before Thursday's vote
     assert stories_days.apart((tue,), tue, {fri: 1}, {sat: 1}, (thu,), {thu: 1}) == (0.0, -1)  # no evidence beyond the gap
     assert stories_days.apart((), tue, {}, {fri: 1}, (thu,), {thu + 1: 1}) == (None, 0)
+    assert stories_days.apart((thu,), thu + 1, {}, {tue: 1}, (), {thu: 1}) == (0.0, 0)  # "voted yesterday", after
 
 
 def test_a_reader_writing_days_later_about_the_same_night_is_not_days_apart():
