@@ -14,7 +14,7 @@ leave this module, never the tip's words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -88,6 +88,7 @@ _PAST = re.compile(
     r"\b\w{3,}(?<!need)(?<!want)(?<!schedul)(?<!plann)(?<!expect)(?<!suppos)(?<!slat)ed\b")
 _RECURRING = re.compile(r"\b(?:every|each|cada|todos los|los)$")
 _PAST_LEAD = re.compile(r"\b(?:last|this past|since|from|el pasado|desde)$")
+_SINCE = re.compile(r"\b(?:since|ever since|desde)(?: last| this past| el)?$")
 _DATE_AFTER = re.compile(rf",? (?:(?:{_MONTH})\b|(?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9])\b)")  # "Thursday, 12/14" too
 _WEEKLY = re.compile(r"\b(?:weekly|every week|each week|semanal(?:mente)?|cada semana)\b")
 # "three crashes in an hour" is a rate, not a clock.
@@ -102,6 +103,7 @@ class Found:
     kind: str
     day: date
     past: bool
+    began: bool = False  # "since Monday": the day a state began that still holds, not a day something happened
 
 
 def found_in(inp: SortInput) -> tuple[datetime | None, list[Found]]:
@@ -148,7 +150,10 @@ def find(text: str, sent: datetime, tokens: frozenset[str] | None = None) -> lis
                 continue
             if kind in _DATE_KINDS and _is_timestamp(text, m):
                 continue
-            found += _resolve(kind, m, base, text, _PAST_LEAD.search(lead) is not None)
+            resolved = _resolve(kind, m, base, text, _PAST_LEAD.search(lead) is not None)
+            if resolved and _SINCE.search(lead):  # "closed since Monday": the day a state began, still so
+                resolved = [replace(f, began=True) for f in resolved]
+            found += resolved
     return found
 
 

@@ -58,7 +58,10 @@ def named_days(text: str, sent: datetime, found: list[deadlines.Found]) -> tuple
     """The days behind the message (or its own) and the days ahead that its time phrases name."""
     base = sent.date()
     first, last = base - timedelta(days=BACK_DAYS), base + timedelta(days=AHEAD_DAYS)
-    back = {f.day for f in found if f.kind in KINDS and first <= f.day <= base and (f.past or f.day == base)}
+    # "closed since Monday" names when a state began that still holds: no day of the event that another
+    # tip's "still closed today" could lie apart from ("stuck since this morning" is today's, either way)
+    back = {f.day for f in found if f.kind in KINDS and first <= f.day <= base and (f.past or f.day == base)
+            and not (f.began and f.day < base)}
     if _NOW.may_match(text) and _NOW.pattern.search(text):
         back.add(base)
     ahead = {f.day for f in found if not f.past and base < f.day <= last}

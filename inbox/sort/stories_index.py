@@ -32,6 +32,7 @@ COMMON_SHARE = 0.1  # a term in more of the tips than this share does not bring 
 PLACE_BITS = 2.0  # a place or institution in at most a quarter of the tips speaks for or against a story
 LOOKUP_TERMS = 24  # the rarest terms of a tip that bring candidates forward
 CANDIDATES = 5  # stories scored in full per tip
+SHORTLIST = 20  # stories sharing the most rare terms, of which the CANDIDATES are chosen by their share of them
 NAME_BITS_CAP = 30.0
 PARTIAL_CONFLICT = 0.5
 NAME_BITS = 4.0  # a name in more than one tip in 16 (a list's footer, the desk's own city) is no rare name
@@ -155,24 +156,28 @@ class StoryIndex:
         return {t: w / norm for t, w in weights.items()}
 
     def candidates(self, found: Features, at: datetime, exclude: set[int] = frozenset()) -> list[Story]:
-        """The stories within the window sharing the tip's rarest terms, most shared first."""
+        """The stories within the window sharing the tip's rarest terms, most shared first: of the
+        SHORTLIST sharing the most, each term weighed by the story's share of it (Story.share), so a
+        story of many tips, which holds many words one member wrote, does not crowd out a small one
+        that says what the tip says."""
         idf, df, postings = self.idf, self.df, self.postings
         common = max(10, COMMON_SHARE * self.docs)
         rare = sorted(((idf(t), t) for t in found.hashes.tolist() if t in postings and df.get(t, 0) <= common),
-                      reverse=True)
+                      reverse=True)[:LOOKUP_TERMS]
         score: dict[int, float] = {}
-        for bits, term in rare[:LOOKUP_TERMS]:
+        for bits, term in rare:
             for key in postings[term]:
                 score[key] = score.get(key, 0.0) + bits
-        out = []
+        shortlist = []
         for key in sorted(score, key=lambda k: (-score[k], k)):
             story = self.stories[key]
             if key in exclude or not self._within(story, at):
                 continue
-            out.append(story)
-            if len(out) == CANDIDATES:
+            shortlist.append(story)
+            if len(shortlist) == SHORTLIST:
                 break
-        return out
+        weighed = {s.key: sum(bits * s.share(term) for bits, term in rare if term in s.counts) for s in shortlist}
+        return sorted(shortlist, key=lambda s: (-weighed[s.key], s.key))[:CANDIDATES]
 
     def _within(self, story: Story, at: datetime) -> bool:
         return story.days_from(at) <= self.window

@@ -46,6 +46,16 @@ def test_days_ahead_recurring_or_unsaid_are_not_the_events(text):
     assert days(text) == []
 
 
+def test_the_day_a_state_began_is_no_day_of_the_event():
+    """"Closed since Monday" and a later "still closed today" tell of one closure: the first names no
+    day the second lies apart from. A state that began this morning is today's, either way."""
+    assert days("The incline has been closed since Monday and there is no shuttle") == []
+    assert days("Stuck on the interstate since this morning, nothing moving") == [SUNDAY.date()]
+    assert days("Closed last Monday, the clinic never reopened") == [date(2026, 3, 2)]
+    (found,) = deadlines.find("closed since monday", SUNDAY)
+    assert found.began and found.past
+
+
 def test_a_day_named_long_before_the_message_is_its_background():
     assert days("Since Dec 1 nobody has fixed it", datetime(2026, 12, 20, 9)) == []
 

@@ -145,3 +145,22 @@ def test_re_clustering_keeps_what_the_desk_learned_of_its_common_meaning():
     learned = desk.index.common
     desk.reset()  # `inbox sort --all`: the stored tips come again, already counted
     assert desk.index.common is learned and learned.ready() and not desk.index.stories
+
+
+def test_a_big_storys_many_words_do_not_crowd_a_small_story_out_of_the_candidates(monkeypatch):
+    """Six accounts of a subway fire hold, between them, six of the tip's rare words, one each; one
+    earlier tip holds three of them itself. The tip is compared with the one that says what it says."""
+    from inbox.sort import stories_index
+
+    index = StoryIndex(14)
+    for n in range(60):
+        index.observe(100 + n, features({1000 + n: CONTENT, 2000 + n: CONTENT, 3000 + n: CONTENT}))
+    big = None
+    for n in range(6):
+        big = index.add(10 + n, features({50 + n: CONTENT, 60 + n: CONTENT, 70: CONTENT}), T0, f"r{n}@example.org",
+                        None if big is None else big.key)
+    small = index.add(20, features({50: CONTENT, 51: CONTENT, 52: CONTENT, 80: CONTENT}), T0, "s@example.org")
+    tip = features({50: CONTENT, 51: CONTENT, 52: CONTENT, 53: CONTENT, 54: CONTENT, 55: CONTENT, 81: CONTENT})
+    index.observe(30, tip)
+    monkeypatch.setattr(stories_index, "CANDIDATES", 1)
+    assert [s.key for s in index.candidates(tip, T0)] == [small.key]
