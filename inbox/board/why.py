@@ -162,8 +162,9 @@ def story_words(story: dict, visible: set[int]) -> tuple[str, list[Fact]]:
         facts.append(Fact("Closeness in meaning", pct(evidence["meaning"])))
     if "gap_days" in evidence:
         facts.append(Fact("Days apart", f"{float(evidence['gap_days']):.1f}"))
-    if evidence.get("event_gap_days") is not None:
-        facts.append(Fact("Days apart by when they say it happened", f"{float(evidence['event_gap_days']):.0f}"))
+    event_gap = evidence.get("event_gap_days")
+    if event_gap is not None and float(event_gap) < float(evidence.get("gap_days", 0)):  # the score reads the fewer
+        facts.append(Fact("Days apart by the days they name", f"{float(event_gap):.0f}"))
     if evidence.get("same_days") in (1, -1):
         facts.append(Fact("Day of the event", "the same day" if evidence["same_days"] == 1 else "different days"))
     if evidence.get("conflict"):

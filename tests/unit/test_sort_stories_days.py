@@ -137,7 +137,9 @@ def test_the_boards_why_says_when_they_say_it_happened():
                           "event_gap_days": 0.0, "same_days": 1}}
     _sentence, facts = story_words(story, set())
     said = {f.label: f.value for f in facts}
-    assert said["Days apart"] == "1.9" and said["Days apart by when they say it happened"] == "0"
+    assert said["Days apart"] == "1.9" and said["Days apart by the days they name"] == "0"
     assert said["Day of the event"] == "the same day"
+    story["evidence"] = dict(story["evidence"], gap_days=0.2, event_gap_days=1.0)  # more than the dates': not read
+    assert "Days apart by the days they name" not in {f.label for f in story_words(story, set())[1]}
     story["evidence"] = {"content": 0.2, "gap_days": 0.5}  # stored before the days were: nothing said of them
     assert [f.label for f in story_words(story, set())[1]] == ["Rare words in common", "Days apart"]
