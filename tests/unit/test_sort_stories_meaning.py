@@ -100,40 +100,42 @@ def test_the_index_learns_the_common_part_from_the_tips_it_stores():
     assert evidence.distinct < evidence.meaning
 
 
-# Terms: two towns, a river and a state agency, as a story and two tips write them.
-UPRIVER, DOWNRIVER, RIVER, AGENCY = 11, 12, 13, 14
+# Terms: two towns, a river and a state agency, as a story and two tips write them; two numbered roads
+# ("route 22" and "route 51": a word and its number, an ID).
+UPRIVER, DOWNRIVER, RIVER, AGENCY, ROAD, OTHER_ROAD = 11, 12, 13, 14, 15, 16
+
+
+def quiet_desk(tips: int = 40) -> StoryIndex:
+    """An index whose desk has seen `tips` tips, none of them with the terms the tests use."""
+    index = StoryIndex(14)
+    for n in range(tips):
+        index.observe(100 + n, features({1000 + n: CONTENT, 2000 + n: CONTENT, 3000 + n: CONTENT}))
+    return index
+
+
+def conflicts(story_terms: dict[int, int], *tips: dict[int, int]) -> list[float]:
+    """The conflict of each tip with a story of one tip holding story_terms."""
+    index = quiet_desk()
+    story = index.add(1, features(story_terms), T0, "a@example.org")
+    found = [features(terms) for terms in tips]
+    for n, tip in enumerate(found, 2):
+        index.observe(n, tip)
+    return [index.evidence(tip, index.vector(tip), story, T0).conflict for tip in found]
 
 
 def test_a_place_shared_only_as_a_word_in_passing_does_not_soften_the_conflict():
-    index = StoryIndex(14)
-    for n in range(40):  # a desk on which none of these is common
-        index.observe(100 + n, features({1000 + n: CONTENT, 2000 + n: CONTENT, 3000 + n: CONTENT}))
-    story = index.add(1, features({UPRIVER: WHERE, RIVER: WHERE, AGENCY: WHERE, 5: CONTENT}), T0, "a@example.org")
-    in_passing = features({DOWNRIVER: WHERE, AGENCY: CONTENT, 5: CONTENT, 6: CONTENT})
-    named = features({DOWNRIVER: WHERE, AGENCY: WHERE, 5: CONTENT, 6: CONTENT})
-    for n, tip in ((2, in_passing), (3, named)):
-        index.observe(n, tip)
-    assert index.evidence(in_passing, index.vector(in_passing), story, T0).conflict == 1.0
-    assert index.evidence(named, index.vector(named), story, T0).conflict == 0.5
-
-
-
-ROAD, OTHER_ROAD = 15, 16  # "route 22" and "route 51": a word and its number (an ID)
+    in_passing = {DOWNRIVER: WHERE, AGENCY: CONTENT, 5: CONTENT, 6: CONTENT}
+    named = {DOWNRIVER: WHERE, AGENCY: WHERE, 5: CONTENT, 6: CONTENT}
+    assert conflicts({UPRIVER: WHERE, RIVER: WHERE, AGENCY: WHERE, 5: CONTENT}, in_passing, named) == [1.0, 0.5]
 
 
 def test_a_numbered_road_both_name_softens_the_conflict_of_their_other_places():
     """A bridge's lane closure told by a driver at one end and a shop owner in the next town: both
     name Route 22, each a spot of its own. A road only one of them names is no such link."""
-    index = StoryIndex(14)
-    for n in range(40):
-        index.observe(100 + n, features({1000 + n: CONTENT, 2000 + n: CONTENT, 3000 + n: CONTENT}))
-    story = index.add(1, features({UPRIVER: WHERE, ROAD: ID, 5: CONTENT}), T0, "a@example.org")
-    same_road = features({DOWNRIVER: WHERE, ROAD: ID, 5: CONTENT, 6: CONTENT})
-    other_road = features({DOWNRIVER: WHERE, OTHER_ROAD: ID, 5: CONTENT, 6: CONTENT})
-    for n, tip in ((2, same_road), (3, other_road)):
-        index.observe(n, tip)
-    assert index.evidence(same_road, index.vector(same_road), story, T0).conflict == 0.5
-    assert index.evidence(other_road, index.vector(other_road), story, T0).conflict == 1.0
+    same_road = {DOWNRIVER: WHERE, ROAD: ID, 5: CONTENT, 6: CONTENT}
+    other_road = {DOWNRIVER: WHERE, OTHER_ROAD: ID, 5: CONTENT, 6: CONTENT}
+    assert conflicts({UPRIVER: WHERE, ROAD: ID, 5: CONTENT}, same_road, other_road) == [0.5, 1.0]
+
 
 def test_re_clustering_keeps_what_the_desk_learned_of_its_common_meaning():
     from inbox.config import StorySettings
@@ -152,9 +154,7 @@ def test_a_big_storys_many_words_do_not_crowd_a_small_story_out_of_the_candidate
     earlier tip holds three of them itself. The tip is compared with the one that says what it says."""
     from inbox.sort import stories_index
 
-    index = StoryIndex(14)
-    for n in range(60):
-        index.observe(100 + n, features({1000 + n: CONTENT, 2000 + n: CONTENT, 3000 + n: CONTENT}))
+    index = quiet_desk(60)
     big = None
     for n in range(6):
         big = index.add(10 + n, features({50 + n: CONTENT, 60 + n: CONTENT, 70: CONTENT}), T0, f"r{n}@example.org",
