@@ -85,6 +85,8 @@ apartment floor building lot gate bus line station channel pier dock bay section
 chapter box local number ordinance resolution measure proposition prop amendment flight plant well tower
 """.split())
 STREET_NOUNS = frozenset("street avenue road lane boulevard".split())
+# A compass point before an ordinal makes it a street: "E 38th", "West 26th".
+COMPASS = frozenset("e w n s ne nw se sw east west north south".split())
 
 # The first line when it greets someone ("Hi Maya,", "Ms. Torres,", "Hello Channel 8,"): the desk, not the story.
 _SALUTATION = re.compile(r"\A\s*(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|attn|attention"
@@ -229,7 +231,7 @@ def names(subject: str, body: str, text: str | None = None) -> dict[str, int]:
             number = text.replace(",", "").lower()
             if _ORDINAL.fullmatch(number):
                 following = _next_word(tokens, at)
-                if following in STREET_NOUNS:
+                if following in STREET_NOUNS or last_word in COMPASS or _at_a_corner(tokens, at):
                     found[f"{number} street"] = found.get(f"{number} street", 0) | ID | WHERE
                     street_of_number = True
             elif previous and _NUMBER.fullmatch(number):
@@ -267,6 +269,16 @@ def names(subject: str, body: str, text: str | None = None) -> dict[str, int]:
         last_word = lower
     end_run()
     return dict(list(found.items())[:MAX_NAMES])
+
+
+def _at_a_corner(tokens: list[tuple[str, str, bool]], at: int) -> bool:
+    """The ordinal at `at` names a corner's street: "38th & Pine", "38th and Pine" (a capitalised
+    word that is no weekday, month or function word after "&" or "and")."""
+    if at + 2 >= len(tokens):
+        return False
+    (kind, link, _), (next_kind, name, _) = tokens[at + 1], tokens[at + 2]
+    return ((kind == "break" and link == "&") or (kind == "word" and link == "and")) and next_kind == "word" \
+        and name[0].isupper() and name.lower() not in NOT_NAMES
 
 
 def _next_word(tokens: list[tuple[str, str, bool]], at: int) -> str:

@@ -164,3 +164,13 @@ def test_the_street_after_an_ordinal_is_no_saint():
     assert "2nd street" in found and "5th street" in found
     assert "saint" not in found
     assert "saint anne" in salient.names("mass", "The food bank at St. Anne has run out of formula.")
+
+
+def test_an_ordinal_after_a_compass_point_or_at_a_corner_is_a_street():
+    """Readers in a city of numbered streets write "E 38th" and "38th & Pine": the same street as
+    another reader's "38th St"."""
+    assert "38th street" in salient.names("Water main break 38th & Pine", "Water running down E. 38th now.")
+    assert "38th street" in salient.names("main", "The main broke at 38th and Pine last night.")
+    assert "26th street" in salient.names("plows", "Nobody has plowed West 26th since Friday.")
+    assert not any("street" in k for k in salient.names("vote", "The vote is on the 14th and Thursday is the deadline."))
+    assert not any("street" in k for k in salient.names("school", "She is in the 5th grade and he is in 3rd."))
