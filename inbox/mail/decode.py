@@ -195,6 +195,12 @@ def naive_utc(value: str) -> datetime:
     return parsed
 
 
+def naive_local(value: str) -> datetime:
+    """A Date header as its writer's wall clock read it (naive, the zone dropped: a Friday-night
+    message is a Friday, though in UTC it is Saturday); raises ValueError (and friends) as naive_utc."""
+    return parsedate_to_datetime(value).replace(tzinfo=None)
+
+
 def message_ids(value: str) -> list[str]:
     """The ids in a Message-ID / In-Reply-To / References value, without <> or whitespace."""
     value = value.replace("\r", "").replace("\n", "")

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
+from inbox.mail.decode import naive_local
 from inbox.sort.text import Scan, SortInput
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -122,7 +122,7 @@ def local_sent(headers: tuple[tuple[str, str], ...], sent_at: datetime | None) -
     for name, value in headers:
         if name == "date":
             try:
-                return parsedate_to_datetime(value).replace(tzinfo=None)
+                return naive_local(value)
             except (TypeError, ValueError, IndexError):
                 break
     return sent_at
